@@ -1,0 +1,111 @@
+"""Fast access to the bytes of a column of text (private).
+
+Columns of text are held as Arrow string arrays; their UTF-8 bytes sit in one
+buffer beside an offsets buffer. When every value has the same byte length (as
+18-character USCCs do) the buffer *is* an ``(n, width)`` matrix of bytes, which
+lets the USCC check and the ticket hashing run on whole arrays at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["ByteColumn", "byte_column"]
+
+
+class ByteColumn:
+    """The UTF-8 bytes of a column of strings, with cheap per-row lengths.
+
+    Parameters
+    ----------
+    array : pyarrow.LargeStringArray
+        The strings, without nulls.
+    """
+
+    def __init__(self, array: pa.LargeStringArray) -> None:
+        if array.null_count:
+            raise ValueError("a ByteColumn cannot hold nulls")
+        self._array = array
+        buffers = array.buffers()
+        offsets = np.frombuffer(buffers[1], dtype=np.int64)
+        self.offsets: npt.NDArray[np.int64] = offsets[array.offset : array.offset + len(array) + 1]
+        data = buffers[2]
+        self.data: npt.NDArray[np.uint8] = (
+            np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+        )
+
+    def __len__(self) -> int:
+        return len(self._array)
+
+    @property
+    def lengths(self) -> npt.NDArray[np.int64]:
+        """Byte length of every value."""
+        return np.diff(self.offsets)
+
+    def uniform_width(self) -> int | None:
+        """The common byte length of all values, or ``None`` if they differ."""
+        if len(self) == 0:
+            return None
+        lengths = self.lengths
+        width = int(lengths[0])
+        return width if bool((lengths == width).all()) else None
+
+    def matrix(self, start: int = 0, stop: int | None = None) -> npt.NDArray[np.uint8]:
+        """Rows ``start:stop`` as an ``(n, width)`` byte matrix (a view, no copy).
+
+        Only valid when :meth:`uniform_width` is not ``None``.
+        """
+        width = self.uniform_width()
+        if width is None:
+            raise ValueError("values differ in length; no byte matrix")
+        stop = len(self) if stop is None else stop
+        first = int(self.offsets[start])
+        return self.data[first : first + (stop - start) * width].reshape(stop - start, width)
+
+    def to_bytes(self, start: int = 0, stop: int | None = None) -> list[bytes]:
+        """Rows ``start:stop`` as a list of ``bytes``."""
+        stop = len(self) if stop is None else stop
+        offs = self.offsets[start : stop + 1].tolist()
+        buf = self.data.data
+        return [bytes(buf[a:b]) for a, b in pairwise(offs)]
+
+    def to_pylist(self) -> list[str]:
+        """All values as Python strings."""
+        return self._array.to_pylist()  # type: ignore[no-any-return]
+
+
+def byte_column(values: pd.Series | pa.Array | Iterable[str]) -> ByteColumn:
+    """Wrap a column of strings for byte-level access.
+
+    Parameters
+    ----------
+    values : pandas.Series, pyarrow.Array or iterable of str
+        Strings without missing values.
+
+    Returns
+    -------
+    ByteColumn
+
+    Examples
+    --------
+    >>> col = byte_column(["ab", "cd"])
+    >>> col.matrix().tolist()
+    [[97, 98], [99, 100]]
+    """
+    if isinstance(values, pd.Series):
+        array = pa.array(values.astype(object) if values.dtype == object else values, type=pa.large_string())
+    elif isinstance(values, pa.ChunkedArray):
+        array = values.cast(pa.large_string()).combine_chunks()
+    elif isinstance(values, pa.Array):
+        array = values.cast(pa.large_string())
+    else:
+        array = pa.array(list(values), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return ByteColumn(array)

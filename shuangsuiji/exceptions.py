@@ -1,0 +1,134 @@
+"""Exceptions raised by shuangsuiji.
+
+Every error the library raises on purpose derives from :class:`ShuangsuijiError`
+and also from the built-in exception that best describes it, so callers may
+catch either::
+
+    ShuangsuijiError
+    ├── InputError (ValueError)            bad input; the message says how to fix it
+    │   ├── SeedError                      a seed that is not 64 lowercase hex digits
+    │   ├── PlanError                      the plan file breaks its schema
+    │   ├── TableError                     problems in a table (population, history, ...)
+    │   │   ├── PopulationError            ... in the population (检查对象名录库)
+    │   │   └── HistoryError               ... in the inspection history
+    │   └── AllocationError                a plan that cannot be allocated (floor out of reach)
+    └── InternalError (AssertionError)     a result broke a rule the library guarantees: a bug
+
+:class:`TableError` carries every :class:`Problem` found in a file, not only the
+first, each naming the file, row, column and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AllocationError",
+    "HistoryError",
+    "InputError",
+    "InternalError",
+    "PlanError",
+    "PopulationError",
+    "Problem",
+    "SeedError",
+    "ShuangsuijiError",
+    "TableError",
+]
+
+#: How many problems a :class:`TableError` message lists before summarising.
+MAX_LISTED_PROBLEMS = 20
+
+
+class ShuangsuijiError(Exception):
+    """Base class of every error shuangsuiji raises on purpose."""
+
+
+class InputError(ShuangsuijiError, ValueError):
+    """Input the library cannot accept; the message says what to change."""
+
+
+class SeedError(InputError):
+    """A seed that is not 64 lowercase hexadecimal digits."""
+
+
+class PlanError(InputError):
+    """A plan (抽查计划) that breaks the plan schema."""
+
+
+class AllocationError(InputError):
+    """A task whose sample cannot be allocated, such as a floor that no ratio reaches."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one cell (or row) of an input table.
+
+    Parameters
+    ----------
+    file : str
+        The file (or ``<frame>`` for an in-memory table).
+    row : int or None
+        The row as a spreadsheet numbers it: the header is row 1, the first
+        record row 2. ``None`` for a problem of the whole table.
+    column : str or None
+        The column, or ``None`` for a problem of a whole row or table.
+    value : str or None
+        The offending value as text, or ``None``.
+    message : str
+        What is wrong and how to fix it.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        if self.value is not None:
+            where.append(f"value {self.value!r}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class TableError(InputError):
+    """Problems found in an input table; all of them are in :attr:`problems`."""
+
+    #: What the table is, for the message ("population", "history", ...).
+    kind = "table"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        if not problems:
+            raise ValueError("a TableError needs at least one problem")
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the {self.kind} {self.problems[0].file!r}:"
+        lines = [head]
+        lines.extend(f"  - {p}" for p in self.problems[:MAX_LISTED_PROBLEMS])
+        if n > MAX_LISTED_PROBLEMS:
+            lines.append(f"  ... and {n - MAX_LISTED_PROBLEMS} more (all of them are in the error's .problems)")
+        return "\n".join(lines)
+
+
+class PopulationError(TableError):
+    """Problems in a population table (检查对象名录库)."""
+
+    kind = "population"
+
+
+class HistoryError(TableError):
+    """Problems in an inspection-history table."""
+
+    kind = "history"
+
+
+class InternalError(ShuangsuijiError, AssertionError):
+    """A result broke a rule the library guarantees. This is a bug: please report it."""

@@ -1,0 +1,442 @@
+"""Inspection plans (抽查计划) and their tasks (抽查任务), read from TOML.
+
+A plan is a frozen :class:`Plan` of frozen :class:`Task` objects. Numbers that
+decide who is drawn (ratios, floors, multipliers) are exact fractions read from
+decimal text, column values are text exactly as in the population file, and
+unknown keys are errors (a misspelt ``ration`` must not silently fall back to a
+default). The schema is documented in ``docs/plan.md``.
+
+Examples
+--------
+>>> plan = parse_plan({"id": "P1", "tasks": [{"id": "T1", "department": "市场监管局",
+...                    "items": ["企业公示信息"], "ratio": "0.03"}]})
+>>> plan.tasks[0].floor, plan.tasks[0].strata
+(Fraction(1, 20), ('credit_class',))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from .credit import DEFAULT_CREDIT_COLUMN, CreditPolicy, MultiplierTables, check_multiplier_tables
+from .exceptions import PlanError
+from .validation import (
+    check_fraction,
+    check_identifier,
+    check_int,
+    check_mapping,
+    check_text,
+    check_text_list,
+    fraction_text,
+)
+
+__all__ = [
+    "DEFAULT_FLOOR",
+    "DEFAULT_INACTIVE_STATUSES",
+    "Plan",
+    "Task",
+    "load_plan",
+    "parse_plan",
+]
+
+#: The binding floor of ordinary items in the 14th five-year plan (2025): 5%.
+DEFAULT_FLOOR = Fraction(1, 20)
+#: Statuses of entities that no longer operate and so are not drawn.
+DEFAULT_INACTIVE_STATUSES: tuple[str, ...] = (
+    "注销",
+    "吊销",
+    "撤销",
+    "迁出",
+    "deregistered",
+    "revoked",
+    "cancelled",
+    "moved_out",
+)
+
+Category = Literal["general", "key"]
+Coordination = Literal["plan", "independent"]
+ValueLists = Mapping[str, tuple[str, ...]]
+
+_PLAN_KEYS = ("id", "title", "start", "end", "floor", "multipliers", "credit", "exclusions", "tasks")
+_TASK_KEYS = (
+    "id",
+    "name",
+    "department",
+    "items",
+    "category",
+    "ratio",
+    "floor",
+    "strata",
+    "coordination",
+    "take_all",
+    "where",
+    "multipliers",
+    "exclude_inspected_within_days",
+    "annual_cap",
+)
+_CREDIT_KEYS = ("column", "classes", "missing")
+_EXCLUSION_KEYS = ("status_column", "statuses")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task of a plan: who is drawn, by whom, at what ratio.
+
+    Attributes
+    ----------
+    id : str
+        Task id, unique in its plan.
+    department : str
+        The department that draws (发起部门).
+    items : tuple of str
+        Inspection items (抽查事项) of the task.
+    category : {'general', 'key'}
+        Ordinary (一般事项, floor applies) or key item (重点事项).
+    ratio : Fraction
+        Base sampling ratio before multipliers.
+    floor : Fraction
+        Minimum share of the eligible entities drawn (0 for none).
+    strata : tuple of str
+        Columns whose value combinations form the strata.
+    coordination : {'plan', 'independent'}
+        ``plan`` shares tickets with the plan's other coordinated tasks.
+    take_all : Mapping[str, tuple of str]
+        Strata drawn at 100%: those whose value in a listed column is listed.
+    where : Mapping[str, tuple of str]
+        Filter of the task's scope; ``"C14*"`` matches values starting with C14.
+    multipliers : Mapping[str, Mapping[str, Fraction]]
+        Effective multipliers of the strata columns (task tables override plan tables).
+    exclude_inspected_within_days : int or None
+        Cool-down: skip entities inspected by this department within so many days before the plan start.
+    annual_cap : int or None
+        Skip entities already inspected this many times by this department in the plan's year.
+    name : str or None
+        Human title of the task.
+    """
+
+    id: str
+    department: str
+    items: tuple[str, ...]
+    ratio: Fraction
+    floor: Fraction
+    category: Category = "general"
+    strata: tuple[str, ...] = (DEFAULT_CREDIT_COLUMN,)
+    coordination: Coordination = "plan"
+    take_all: ValueLists = field(default_factory=lambda: MappingProxyType({}))
+    where: ValueLists = field(default_factory=lambda: MappingProxyType({}))
+    multipliers: MultiplierTables = field(default_factory=lambda: MappingProxyType({}))
+    exclude_inspected_within_days: int | None = None
+    annual_cap: int | None = None
+    name: str | None = None
+
+    def scope(self, plan_id: str) -> str:
+        """The ticket scope: the plan id, or ``plan_id.task_id`` when independent.
+
+        Examples
+        --------
+        >>> t = parse_plan({"id": "P", "tasks": [{"id": "T", "department": "d", "items": ["i"],
+        ...                 "ratio": "0.1", "coordination": "independent"}]}).tasks[0]
+        >>> t.scope("P")
+        'P.T'
+        """
+        return plan_id if self.coordination == "plan" else f"{plan_id}.{self.id}"
+
+    def columns(self) -> tuple[str, ...]:
+        """Every population column the task reads, in first-use order."""
+        seen: dict[str, None] = {}
+        for col in (*self.where, *self.strata):
+            seen.setdefault(col, None)
+        return tuple(seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (fractions as exact decimal text)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "department": self.department,
+            "items": list(self.items),
+            "category": self.category,
+            "ratio": fraction_text(self.ratio),
+            "floor": fraction_text(self.floor),
+            "strata": list(self.strata),
+            "coordination": self.coordination,
+            "take_all": {k: list(v) for k, v in self.take_all.items()},
+            "where": {k: list(v) for k, v in self.where.items()},
+            "multipliers": {c: {v: fraction_text(m) for v, m in t.items()} for c, t in self.multipliers.items()},
+            "exclude_inspected_within_days": self.exclude_inspected_within_days,
+            "annual_cap": self.annual_cap,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An inspection plan: its id, defaults and tasks.
+
+    Attributes
+    ----------
+    id : str
+        Plan id, ``[A-Za-z0-9._-]{1,64}``; it is the ticket scope of coordinated tasks.
+    tasks : tuple of Task
+        The tasks, in file order.
+    floor : Fraction
+        Plan floor for general tasks.
+    credit : CreditPolicy
+        How the credit class is read.
+    status_column : str
+        Population column of an entity's status.
+    inactive_statuses : tuple of str
+        Status values excluded from every task.
+    title, start, end
+        Optional title and batch dates; ``start`` anchors cool-downs and caps.
+    source : str
+        Where the plan was read from (for messages).
+    """
+
+    id: str
+    tasks: tuple[Task, ...]
+    floor: Fraction = DEFAULT_FLOOR
+    credit: CreditPolicy = field(default_factory=CreditPolicy)
+    status_column: str = "status"
+    inactive_statuses: tuple[str, ...] = DEFAULT_INACTIVE_STATUSES
+    title: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    source: str = "<plan>"
+
+    def task(self, task_id: str) -> Task:
+        """The task with this id.
+
+        Raises
+        ------
+        KeyError
+            If the plan has no such task.
+        """
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise KeyError(f"plan {self.id!r} has no task {task_id!r}; its tasks are {[t.id for t in self.tasks]}")
+
+    def columns(self) -> tuple[str, ...]:
+        """Every population column some task reads."""
+        seen: dict[str, None] = {}
+        for t in self.tasks:
+            for c in t.columns():
+                seen.setdefault(c, None)
+        return tuple(seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form, as recorded in the manifest."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "floor": fraction_text(self.floor),
+            "credit": self.credit.to_dict(),
+            "status_column": self.status_column,
+            "inactive_statuses": list(self.inactive_statuses),
+            "tasks": [t.to_dict() for t in self.tasks],
+        }
+
+
+def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], owner: str) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else f" Allowed keys: {', '.join(allowed)}."
+            raise PlanError(f"{owner} has an unknown key {key!r}.{hint}")
+
+
+def _check_date(value: object, what: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise PlanError(f"{what} must be a date such as 2027-03-01 without a time; got {value!r}.")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PlanError(f"{what} must be a date such as 2027-03-01; got {value!r}.")
+
+
+def _value_lists(raw: object, key: str, owner: str) -> ValueLists:
+    table = check_mapping(raw, f"The '{key}' of {owner}")
+    return MappingProxyType(
+        {str(col): check_text_list(vals, f"The '{key}.{col}' of {owner}") for col, vals in table.items()}
+    )
+
+
+def _parse_task(
+    raw: object, index: int, plan_floor: Fraction, plan_tables: MultiplierTables, credit: CreditPolicy
+) -> Task:
+    table = check_mapping(raw, f"Task number {index + 1} of the plan")
+    task_id = check_identifier(table.get("id"), f"The 'id' of task number {index + 1}")
+    owner = f"task {task_id!r}"
+    _check_keys(table, _TASK_KEYS, f"Task {task_id!r}")
+    department = check_text(table.get("department"), f"The 'department' of {owner}")
+    items = check_text_list(table.get("items"), f"The 'items' of {owner}")
+    category = table.get("category", "general")
+    if category not in ("general", "key"):
+        raise PlanError(f"The 'category' of {owner} must be 'general' or 'key'; got {category!r}.")
+    if "ratio" not in table:
+        raise PlanError(f"The 'ratio' of {owner} is missing; give the base sampling ratio, e.g. ratio = \"0.03\".")
+    ratio = check_fraction(table["ratio"], f"The 'ratio' of {owner}")
+    if "floor" in table:
+        floor = check_fraction(table["floor"], f"The 'floor' of {owner}")
+    else:
+        floor = plan_floor if category == "general" else Fraction(0)
+    strata = check_text_list(table.get("strata", [credit.column]), f"The 'strata' of {owner}")
+    coordination = table.get("coordination", "plan")
+    if coordination not in ("plan", "independent"):
+        raise PlanError(f"The 'coordination' of {owner} must be 'plan' or 'independent'; got {coordination!r}.")
+    take_all = _value_lists(table.get("take_all", {}), "take_all", owner)
+    for col in take_all:
+        if col not in strata:
+            raise PlanError(
+                f"The 'take_all' of {owner} names column {col!r}, which is not among its strata {list(strata)}; "
+                f"add {col!r} to 'strata' so that whole strata can be taken."
+            )
+    where = _value_lists(table.get("where", {}), "where", owner)
+    task_tables = check_multiplier_tables(table.get("multipliers", {}), owner)
+    for col in task_tables:
+        if col not in strata:
+            raise PlanError(
+                f"The 'multipliers.{col}' of {owner} apply to a column that is not among its strata "
+                f"{list(strata)}; add {col!r} to 'strata' or remove the table."
+            )
+    effective = {
+        col: task_tables[col] if col in task_tables else plan_tables[col]
+        for col in strata
+        if col in task_tables or col in plan_tables
+    }
+    cooldown = table.get("exclude_inspected_within_days")
+    cap = table.get("annual_cap")
+    return Task(
+        id=task_id,
+        name=check_text(table["name"], f"The 'name' of {owner}") if "name" in table else None,
+        department=department,
+        items=items,
+        category=category,
+        ratio=ratio,
+        floor=floor,
+        strata=strata,
+        coordination=coordination,
+        take_all=take_all,
+        where=where,
+        multipliers=MappingProxyType(effective),
+        exclude_inspected_within_days=(
+            None if cooldown is None else check_int(cooldown, f"The 'exclude_inspected_within_days' of {owner}")
+        ),
+        annual_cap=None if cap is None else check_int(cap, f"The 'annual_cap' of {owner}", minimum=1),
+    )
+
+
+def parse_plan(raw: Mapping[str, Any], *, source: str = "<plan>") -> Plan:
+    """Build a :class:`Plan` from a parsed TOML document (or any mapping).
+
+    Parameters
+    ----------
+    raw : mapping
+        The document, as :func:`tomllib.loads` returns it.
+    source : str
+        Name for messages, usually the file path.
+
+    Raises
+    ------
+    PlanError
+        On the first schema violation, with the key, owner and value.
+    """
+    try:
+        return _parse_plan(raw, source)
+    except PlanError as exc:
+        if source != "<plan>" and not str(exc).startswith(source):
+            raise PlanError(f"{source}: {exc}") from None
+        raise
+
+
+def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
+    doc = check_mapping(raw, "The plan")
+    _check_keys(doc, _PLAN_KEYS, "The plan")
+    plan_id = check_identifier(doc.get("id"), "The plan 'id'")
+    floor = check_fraction(doc.get("floor", "0.05"), "The plan 'floor'")
+    credit_raw = check_mapping(doc.get("credit", {}), "The plan 'credit'")
+    _check_keys(credit_raw, _CREDIT_KEYS, "The plan's [credit] table")
+    credit = CreditPolicy(
+        column=check_text(credit_raw.get("column", DEFAULT_CREDIT_COLUMN), "The 'credit.column' of the plan"),
+        classes=check_text_list(credit_raw.get("classes", ["A", "B", "C", "D"]), "The 'credit.classes' of the plan"),
+        missing=(
+            check_text(credit_raw["missing"], "The 'credit.missing' of the plan") if "missing" in credit_raw else None
+        ),
+    )
+    excl = check_mapping(doc.get("exclusions", {}), "The plan 'exclusions'")
+    _check_keys(excl, _EXCLUSION_KEYS, "The plan's [exclusions] table")
+    statuses = (
+        check_text_list(excl["statuses"], "The 'exclusions.statuses' of the plan")
+        if "statuses" in excl
+        else DEFAULT_INACTIVE_STATUSES
+    )
+    plan_tables = check_multiplier_tables(doc.get("multipliers", {}), "the plan")
+    raw_tasks = doc.get("tasks")
+    if not isinstance(raw_tasks, list) or not raw_tasks:
+        raise PlanError("The plan must have at least one [[tasks]] table; got none.")
+    tasks = tuple(_parse_task(t, i, floor, plan_tables, credit) for i, t in enumerate(raw_tasks))
+    ids = [t.id for t in tasks]
+    for tid in ids:
+        if ids.count(tid) > 1:
+            raise PlanError(f"The plan has two tasks with id {tid!r}; task ids must be unique.")
+    start = _check_date(doc["start"], "The plan 'start'") if "start" in doc else None
+    end = _check_date(doc["end"], "The plan 'end'") if "end" in doc else None
+    if start and end and end < start:
+        raise PlanError(f"The plan 'end' ({end}) is before its 'start' ({start}).")
+    for t in tasks:
+        if start is None and (t.exclude_inspected_within_days is not None or t.annual_cap is not None):
+            raise PlanError(
+                f"Task {t.id!r} sets a cool-down or an annual cap, which count from the plan's start; "
+                f"add start = 2027-03-01 (the batch's first day) to the plan."
+            )
+    return Plan(
+        id=plan_id,
+        tasks=tasks,
+        floor=floor,
+        credit=credit,
+        status_column=check_text(excl.get("status_column", "status"), "The 'exclusions.status_column' of the plan"),
+        inactive_statuses=statuses,
+        title=check_text(doc["title"], "The plan 'title'") if "title" in doc else None,
+        start=start,
+        end=end,
+        source=source,
+    )
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read a plan from a TOML file (UTF-8, with or without BOM).
+
+    Raises
+    ------
+    PlanError
+        If the file is not UTF-8, not valid TOML, or breaks the schema.
+    FileNotFoundError
+        If there is no such file.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PlanError(
+            f"{path}: the plan is not UTF-8 (byte {exc.start} cannot be read); TOML files must be saved as UTF-8."
+        ) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"{path}: not valid TOML: {exc}.") from None
+    return parse_plan(doc, source=str(path))

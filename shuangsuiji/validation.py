@@ -1,0 +1,203 @@
+"""Small ``check_*`` helpers that return the cleaned value or raise.
+
+They are called once, where a value enters the library, and share one message
+template: ``The 'ratio' of task 'T1' must be in [0, 1]; got 1.5.`` Errors
+raised here are :class:`~shuangsuiji.exceptions.InputError` subclasses chosen by
+the caller (``PlanError`` for plan fields, ``SeedError`` for seeds).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from .exceptions import InputError, PlanError, SeedError
+
+__all__ = [
+    "check_fraction",
+    "check_identifier",
+    "check_int",
+    "check_seed",
+    "check_text",
+    "check_text_list",
+    "fraction_text",
+    "value_text",
+]
+
+_SEED = re.compile(r"[0-9a-f]{64}")
+_IDENT = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _got(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_seed(seed: object) -> str:
+    """Return ``seed`` if it is 64 lowercase hexadecimal digits.
+
+    Examples
+    --------
+    >>> check_seed("0" * 64) == "0" * 64
+    True
+    """
+    if not isinstance(seed, str) or not _SEED.fullmatch(seed):
+        hint = ""
+        if isinstance(seed, str) and _SEED.fullmatch(seed.strip().lower()):
+            hint = " Write it in lower case without spaces."
+        elif isinstance(seed, str):
+            hint = f" It has {len(seed)} characters; a SHA-256 digest in hex (sha256sum prints one) has 64."
+        raise SeedError(f"The seed must be 64 lowercase hexadecimal digits; got {_got(seed)}.{hint}")
+    return seed
+
+
+def check_identifier(value: object, what: str, *, error: type[InputError] = PlanError) -> str:
+    """Return ``value`` if it is an id of 1 to 64 characters from ``[A-Za-z0-9._-]``.
+
+    Examples
+    --------
+    >>> check_identifier("LY-2027-Q1", "The plan 'id'")
+    'LY-2027-Q1'
+    """
+    if not isinstance(value, str) or not _IDENT.fullmatch(value):
+        raise error(f"{what} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'; got {_got(value)}.")
+    return value
+
+
+def check_text(value: object, what: str, *, error: type[InputError] = PlanError) -> str:
+    """Return ``value`` if it is a non-empty string (surrounding blanks removed)."""
+    if not isinstance(value, str) or not value.strip():
+        raise error(f"{what} must be a non-empty string; got {_got(value)}.")
+    return value.strip()
+
+
+def value_text(value: object, what: str, *, error: type[InputError] = PlanError) -> str:
+    """The text of a column value given in a plan (a string or an integer).
+
+    Integers become their decimal text, so ``410302`` matches the cell
+    ``410302``. Floats and booleans are refused: write them as quoted text.
+
+    Examples
+    --------
+    >>> value_text(410302, "A 'where' value")
+    '410302'
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise error(f'{what} must be text (quote it, e.g. "1") or a whole number; got {_got(value)}.')
+    return str(value)
+
+
+def check_text_list(value: object, what: str, *, error: type[InputError] = PlanError) -> tuple[str, ...]:
+    """Return a non-empty list of column values as a tuple of strings.
+
+    Examples
+    --------
+    >>> check_text_list(["410302", 410303], "The 'where.region' of task 'T1'")
+    ('410302', '410303')
+    """
+    if not isinstance(value, list) or not value:
+        raise error(f"{what} must be a non-empty list of values; got {_got(value)}.")
+    items = tuple(value_text(v, f"Each value of {what}", error=error) for v in value)
+    dupes = sorted({v for v in items if items.count(v) > 1})
+    if dupes:
+        raise error(f"{what} lists {dupes[0]!r} twice; list each value once.")
+    return items
+
+
+def check_int(value: object, what: str, *, minimum: int = 0, error: type[InputError] = PlanError) -> int:
+    """Return ``value`` if it is a whole number at least ``minimum``.
+
+    Examples
+    --------
+    >>> check_int(180, "The 'exclude_inspected_within_days' of task 'T1'")
+    180
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise error(f"{what} must be a whole number of at least {minimum}; got {_got(value)}.")
+    return value
+
+
+def check_fraction(
+    value: object,
+    what: str,
+    *,
+    low: Fraction | None = Fraction(0),
+    high: Fraction | None = Fraction(1),
+    error: type[InputError] = PlanError,
+) -> Fraction:
+    """Read an exact decimal ratio and check it lies in ``[low, high]``.
+
+    Strings are read as exact decimals (``"0.05"`` is exactly 1/20). A TOML or
+    Python float is read by its shortest decimal form (``0.1`` is exactly
+    1/10, not the binary double nearest to it). Booleans, NaN, infinities and
+    fractions written ``p/q`` are refused.
+
+    Examples
+    --------
+    >>> check_fraction("0.05", "The plan 'floor'")
+    Fraction(1, 20)
+    >>> check_fraction(0.1, "The 'ratio' of task 'T1'")
+    Fraction(1, 10)
+    >>> check_fraction("1.5", "The 'ratio' of task 'T1'")
+    Traceback (most recent call last):
+    ...
+    shuangsuiji.exceptions.PlanError: The 'ratio' of task 'T1' must be in [0, 1]; got '1.5'.
+    """
+    rng = f"[{fraction_text(low) if low is not None else '-inf'}, {fraction_text(high) if high is not None else 'inf'}]"
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal, Fraction)):
+        raise error(f'{what} must be a decimal number in {rng}, best written as text ("0.05"); got {_got(value)}.')
+    if isinstance(value, Fraction):
+        number = value
+    else:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise error(f"{what} must be a finite decimal number in {rng}; got {_got(value)}.")
+        text = repr(value) if isinstance(value, float) else str(value).strip()
+        try:
+            dec = Decimal(text)
+        except InvalidOperation:
+            raise error(f'{what} must be a decimal number in {rng} such as "0.05"; got {_got(value)}.') from None
+        if not dec.is_finite():
+            raise error(f"{what} must be a finite decimal number in {rng}; got {_got(value)}.")
+        number = Fraction(dec)
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise error(f"{what} must be in {rng}; got {_got(value)}.")
+    return number
+
+
+def fraction_text(value: Fraction) -> str:
+    """Exact text of a fraction: a decimal when it terminates, else ``p/q``.
+
+    Examples
+    --------
+    >>> fraction_text(Fraction(1, 20)), fraction_text(Fraction(3)), fraction_text(Fraction(1, 3))
+    ('0.05', '3', '1/3')
+    """
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return f"{value.numerator}/{value.denominator}"
+    places = max(twos, fives)
+    if places == 0:
+        return str(value.numerator)
+    scaled = value * 10**places
+    assert scaled.denominator == 1
+    sign = "-" if scaled < 0 else ""
+    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
+
+
+def check_mapping(value: object, what: str, *, error: type[InputError] = PlanError) -> Mapping[str, Any]:
+    """Return ``value`` if it is a table (a TOML table / Python mapping)."""
+    if not isinstance(value, Mapping):
+        raise error(f"{what} must be a table; got {_got(value)}.")
+    return value
