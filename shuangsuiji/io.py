@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
 import os
@@ -31,6 +30,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .exceptions import Problem, TableError
+from .validation import cell_text
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -78,21 +78,6 @@ COLUMN_ALIASES: Mapping[str, str] = {
 _CSV_SUFFIXES = (".csv", ".txt")
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-def _cell_text(value: object) -> str:
-    """Text of a spreadsheet cell: whole numbers without '.0', dates in ISO form."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def _frame(
@@ -207,12 +192,12 @@ def _read_xlsx(path: Path, source: str, sheet: str | None, error: type[TableErro
         for row in rows:
             cells = list(row[:width]) + [None] * (width - len(row))
             for j in range(width):
-                cols[j].append(_cell_text(cells[j]))
+                cols[j].append(cell_text(cells[j]))
         # Trailing rows Excel keeps after deleting content are empty; drop them.
         n = len(cols[0]) if cols else 0
         while n and all(c[n - 1] == "" for c in cols):
             n -= 1
-        return _frame([_cell_text(h) for h in header[:width]], [c[:n] for c in cols], source, error)
+        return _frame([cell_text(h) for h in header[:width]], [c[:n] for c in cols], source, error)
     finally:
         book.close()
 

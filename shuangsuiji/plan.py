@@ -198,6 +198,8 @@ class Plan:
         Optional title and batch dates; ``start`` anchors cool-downs and caps.
     source : str
         Where the plan was read from (for messages).
+    warnings : tuple of str
+        Parts of the plan that have no effect (reported with every draw).
     """
 
     id: str
@@ -210,6 +212,7 @@ class Plan:
     start: dt.date | None = None
     end: dt.date | None = None
     source: str = "<plan>"
+    warnings: tuple[str, ...] = ()
 
     def task(self, task_id: str) -> Task:
         """The task with this id.
@@ -276,7 +279,13 @@ def _value_lists(raw: object, key: str, owner: str) -> ValueLists:
 
 
 def _parse_task(
-    raw: object, index: int, plan_floor: Fraction, plan_tables: MultiplierTables, credit: CreditPolicy
+    raw: object,
+    index: int,
+    *,
+    plan_floor: Fraction,
+    plan_tables: MultiplierTables,
+    credit: CreditPolicy,
+    warnings: list[str],
 ) -> Task:
     table = check_mapping(raw, f"Task number {index + 1} of the plan")
     task_id = check_identifier(table.get("id"), f"The 'id' of task number {index + 1}")
@@ -309,9 +318,9 @@ def _parse_task(
     task_tables = check_multiplier_tables(table.get("multipliers", {}), owner)
     for col in task_tables:
         if col not in strata:
-            raise PlanError(
-                f"The 'multipliers.{col}' of {owner} apply to a column that is not among its strata "
-                f"{list(strata)}; add {col!r} to 'strata' or remove the table."
+            warnings.append(
+                f"The 'multipliers.{col}' of {owner} do not apply: {col!r} is not among its strata "
+                f"{list(strata)} (add it to 'strata' to weight by it)."
             )
     effective = {
         col: task_tables[col] if col in task_tables else plan_tables[col]
@@ -388,7 +397,11 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
     raw_tasks = doc.get("tasks")
     if not isinstance(raw_tasks, list) or not raw_tasks:
         raise PlanError("The plan must have at least one [[tasks]] table; got none.")
-    tasks = tuple(_parse_task(t, i, floor, plan_tables, credit) for i, t in enumerate(raw_tasks))
+    warnings: list[str] = []
+    tasks = tuple(
+        _parse_task(t, i, plan_floor=floor, plan_tables=plan_tables, credit=credit, warnings=warnings)
+        for i, t in enumerate(raw_tasks)
+    )
     ids = [t.id for t in tasks]
     for tid in ids:
         if ids.count(tid) > 1:
@@ -414,6 +427,7 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
         start=start,
         end=end,
         source=source,
+        warnings=tuple(warnings),
     )
 
 

@@ -27,6 +27,7 @@ from .credit import CreditPolicy
 from .exceptions import PopulationError, Problem
 from .plan import Plan
 from .uscc import UsccStatus, uscc_problem, uscc_status
+from .validation import cell_text
 
 __all__ = ["Population", "check_population", "fit_plan", "match_values"]
 
@@ -65,9 +66,11 @@ class Population:
 
 
 def _text_column(series: pd.Series) -> pd.Series:
-    """A column as stripped text, missing values as empty strings."""
-    out = series if series.dtype == "str" else series.astype(object).where(series.notna(), "").astype("str")
-    return out.fillna("").str.strip()
+    """A column as stripped text (see :func:`~shuangsuiji.validation.cell_text`)."""
+    if series.dtype == "str":
+        return series.fillna("").str.strip()
+    values = [cell_text(None if v is pd.NA or v is pd.NaT else v) for v in series.tolist()]
+    return pd.Series(values, index=series.index, dtype="str").str.strip()
 
 
 def _row_numbers(index: pd.Index) -> npt.NDArray[np.int64]:

@@ -358,7 +358,7 @@ def draw(
         population = check_population(population, plan, allow_list=allow_list)
     frame = population.frame
     codes = frame["uscc"]
-    warnings = list(population.warnings)
+    warnings = [*plan.warnings, *population.warnings]
 
     # Phase 1: scope and exclusions of every task.
     states: dict[str, _TaskState] = {}

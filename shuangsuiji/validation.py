@@ -8,6 +8,7 @@ the caller (``PlanError`` for plan fields, ``SeedError`` for seeds).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from typing import Any
 from .exceptions import InputError, PlanError, SeedError
 
 __all__ = [
+    "cell_text",
     "check_fraction",
     "check_identifier",
     "check_int",
@@ -194,6 +196,29 @@ def fraction_text(value: Fraction) -> str:
     sign = "-" if scaled < 0 else ""
     digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
     return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
+
+
+def cell_text(value: object) -> str:
+    """Text of a table cell: whole numbers without ``.0``, dates in ISO form, empty for missing.
+
+    Examples
+    --------
+    >>> [cell_text(v) for v in (410302, 1.0, 2.5, None, float("nan"), True, dt.date(2027, 3, 1))]
+    ['410302', '1', '2.5', '', '', 'TRUE', '2027-03-01']
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def check_mapping(value: object, what: str, *, error: type[InputError] = PlanError) -> Mapping[str, Any]:
