@@ -49,12 +49,12 @@ class ByteColumn:
         return np.diff(self.offsets)
 
     def uniform_width(self) -> int | None:
-        """The common byte length of all values, or ``None`` if they differ."""
-        if len(self) == 0:
-            return None
-        lengths = self.lengths
-        width = int(lengths[0])
-        return width if bool((lengths == width).all()) else None
+        """The common byte length of all values, or ``None`` if they differ (computed once)."""
+        if not hasattr(self, "_width"):
+            lengths = self.lengths
+            width = int(lengths[0]) if len(lengths) else None
+            self._width = width if width is not None and bool((lengths == width).all()) else None
+        return self._width
 
     def matrix(self, start: int = 0, stop: int | None = None) -> npt.NDArray[np.uint8]:
         """Rows ``start:stop`` as an ``(n, width)`` byte matrix (a view, no copy).
@@ -74,6 +74,12 @@ class ByteColumn:
         offs = self.offsets[start : stop + 1].tolist()
         buf = self.data.data
         return [bytes(buf[a:b]) for a, b in pairwise(offs)]
+
+    def take_bytes(self, rows: npt.NDArray[np.intp]) -> list[bytes]:
+        """The given rows as a list of ``bytes``."""
+        buf = self.data.data
+        offs = self.offsets
+        return [bytes(buf[offs[i] : offs[i + 1]]) for i in rows.tolist()]
 
     def to_pylist(self) -> list[str]:
         """All values as Python strings."""

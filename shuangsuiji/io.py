@@ -2,7 +2,8 @@
 
 Tables (population, history, ...) come from CSV (UTF-8 with or without BOM, or
 GB18030 as Chinese Excel saves it), XLSX or Parquet. Every column is read as
-text exactly as the file holds it (``410302`` stays ``410302``); numbers in
+text exactly as the file holds it (``410302`` stays ``410302``; the checks of
+each table strip surrounding blanks later); numbers in
 XLSX and Parquet cells become their shortest decimal text, with whole numbers
 written without a decimal point. The frame's index is the row as a spreadsheet
 numbers it (header = row 1), so messages can point at it.
@@ -104,7 +105,7 @@ def _frame(
     if problems:
         raise error(problems)
     arrays = [pa.array(d, type=pa.string()) if isinstance(d, list) else d for d in data]
-    table = pa.table({c: pc.utf8_trim_whitespace(a) for c, a in zip(canon, arrays, strict=True)})
+    table = pa.table(dict(zip(canon, arrays, strict=True)))
     frame: pd.DataFrame = table.to_pandas()
     for c in frame.columns:
         if frame[c].dtype != "str":
@@ -222,7 +223,7 @@ def _read_parquet(path: Path, source: str, error: type[TableError]) -> pd.DataFr
         cols = [_arrow_text(c) for c in table.columns]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise error([Problem(source, None, None, None, f"a column cannot be read as text: {exc}")]) from None
-    return _frame(table.column_names, [c.combine_chunks() for c in cols], source, error)
+    return _frame(table.column_names, cols, source, error)
 
 
 def read_table(
@@ -248,8 +249,8 @@ def read_table(
     Returns
     -------
     pandas.DataFrame
-        Text columns (canonical names; Chinese aliases renamed; surrounding
-        blanks stripped), indexed by spreadsheet row (header = row 1).
+        Text columns (canonical names; Chinese aliases renamed), indexed by
+        spreadsheet row (header = row 1).
 
     Raises
     ------
@@ -299,7 +300,7 @@ def read_allow_list(path: str | Path) -> frozenset[str]:
                     )
                 ]
             )
-        return frozenset(v for v in frame["uscc"].tolist() if v)
+        return frozenset(s for v in frame["uscc"].tolist() if (s := v.strip()))
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
     return frozenset(s for line in text.splitlines() if (s := line.strip()) and not s.startswith("#"))
 

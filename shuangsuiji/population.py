@@ -16,20 +16,21 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._strings import byte_column
 from .credit import CreditPolicy
 from .exceptions import PopulationError, Problem
 from .plan import Plan
 from .uscc import UsccStatus, uscc_problem, uscc_status
 from .validation import cell_text
 
-__all__ = ["Population", "check_population", "fit_plan", "match_values"]
+__all__ = ["Population", "check_population", "check_prepared", "fit_plan", "match_values", "prepare_population"]
 
 _ID = "uscc"
 _ALLOWED_LEGACY = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -68,9 +69,27 @@ class Population:
 def _text_column(series: pd.Series) -> pd.Series:
     """A column as stripped text (see :func:`~shuangsuiji.validation.cell_text`)."""
     if series.dtype == "str":
-        return series.fillna("").str.strip()
+        series = series.fillna("")
+        return series.str.strip() if _may_need_strip(series) else series
     values = [cell_text(None if v is pd.NA or v is pd.NaT else v) for v in series.tolist()]
     return pd.Series(values, index=series.index, dtype="str").str.strip()
+
+
+def _may_need_strip(series: pd.Series) -> bool:
+    """Whether some value may start or end with white space (a cheap look at first and last bytes).
+
+    Conservative: a byte at or below 0x20 (ASCII space and controls) or at or
+    above 0x80 (any multi-byte character, which may be an ideographic or
+    no-break space) at either end sends the column through a full strip.
+    """
+    col = byte_column(series)
+    lengths = col.lengths
+    filled = np.flatnonzero(lengths > 0)
+    if filled.size == 0:
+        return False
+    first = col.data[col.offsets[filled]]
+    last = col.data[col.offsets[filled + 1] - 1]
+    return bool(((first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80)).any())
 
 
 def _row_numbers(index: pd.Index) -> npt.NDArray[np.int64]:
@@ -101,6 +120,48 @@ def match_values(column: pd.Series, patterns: Sequence[str]) -> npt.NDArray[np.b
     if prefixes:
         mask |= column.str.startswith(prefixes).to_numpy(dtype=bool)
     return mask
+
+
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+
+
+def _fingerprints(matrix: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
+    """A 64-bit mix of each row of an ``(n, width)`` byte matrix (equal rows, equal values)."""
+    n, width = matrix.shape
+    out = np.zeros(n, dtype=np.uint64)
+    padded_width = -(-width // 8) * 8
+    for a in range(0, n, 1 << 20):
+        block = matrix[a : a + (1 << 20)]
+        padded = np.zeros((len(block), padded_width), dtype=np.uint8)
+        padded[:, :width] = block
+        words = padded.view(np.uint64)
+        acc = np.zeros(len(block), dtype=np.uint64)
+        for j in range(words.shape[1]):
+            acc ^= words[:, j] * _MIX[j % 3]
+            acc = (acc << np.uint64(13)) | (acc >> np.uint64(51))
+        out[a : a + len(block)] = acc
+    return out
+
+
+def _repeats(codes: pd.Series) -> npt.NDArray[np.bool_]:
+    """Which non-empty codes repeat an earlier row's code."""
+    col = byte_column(codes)
+    width = col.uniform_width()
+    suspects = np.ones(len(codes), dtype=bool)
+    if width is not None and width > 0:
+        # Equal codes have equal fingerprints: sort those, and look closer only at rows whose
+        # fingerprint repeats (most tables have none).
+        prints = _fingerprints(col.matrix())
+        ordered = np.sort(prints)
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        if repeated.size == 0:
+            return np.zeros(len(codes), dtype=bool)
+        suspects = np.isin(prints, repeated)
+    out = np.zeros(len(codes), dtype=bool)
+    rows = np.flatnonzero(suspects)
+    sub = codes.iloc[rows]
+    out[rows] = np.asarray(sub.duplicated(keep="first"), dtype=bool) & np.asarray(sub != "", dtype=bool)
+    return out
 
 
 def _plan_problems(
@@ -162,6 +223,83 @@ def _raise_if(problems: list[Problem]) -> None:
         raise PopulationError(sorted(problems, key=lambda p: -1 if p.row is None else p.row))
 
 
+def prepare_population(
+    frame: pd.DataFrame, *, source: str = "<frame>", on_codes: Callable[[pd.Series], object] | None = None
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
+    """First stage of :func:`check_population`: every column as stripped text.
+
+    Returns the text frame (``uscc`` first, positional index) and each row's
+    number in the source. ``on_codes`` is called with the normalised codes
+    before the other columns are converted (the draw starts hashing there).
+
+    Raises
+    ------
+    PopulationError
+        If the table has no rows or no ``uscc`` column.
+    """
+    if len(frame) == 0:
+        raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
+    if _ID not in frame.columns:
+        raise PopulationError(
+            [
+                Problem(
+                    source,
+                    1,
+                    _ID,
+                    None,
+                    f"there is no 'uscc' (统一社会信用代码) column; the columns are {list(map(str, frame.columns))}",
+                )
+            ]
+        )
+    rows = _row_numbers(frame.index)
+    positions = pd.RangeIndex(len(frame))
+    codes = _text_column(frame[_ID]).set_axis(positions)
+    if on_codes is not None:
+        on_codes(codes)
+    others = {str(c): _text_column(frame[c]).set_axis(positions) for c in frame.columns if c != _ID}
+    return pd.DataFrame({_ID: codes, **others}, index=positions), rows
+
+
+def check_prepared(
+    data: pd.DataFrame,
+    rows: npt.NDArray[np.int64],
+    plan: Plan | None = None,
+    *,
+    source: str = "<frame>",
+    allow_list: Collection[str] = (),
+) -> Population:
+    """Second stage of :func:`check_population`, on the output of :func:`prepare_population`."""
+    uscc = data[_ID]
+    problems: list[Problem] = []
+
+    def add(i: int, message: str) -> None:
+        problems.append(Problem(source, int(rows[i]), _ID, str(uscc.iat[i]), message))
+
+    # Codes: alphabet, length and check character (GB 32100-2015).
+    status = uscc_status(uscc)
+    for i in np.flatnonzero(status != UsccStatus.OK).tolist():
+        code = str(uscc.iat[i])
+        if code in allow_list and status[i] != UsccStatus.EMPTY:
+            if not set(code) <= _ALLOWED_LEGACY:
+                add(i, "an allow-listed code must still be upper-case letters and digits")
+            continue
+        fix = (
+            "fill in the entity's code or delete the row"
+            if status[i] == UsccStatus.EMPTY
+            else "correct the code, or add it to the allow-list if it is a legal legacy code"
+        )
+        add(i, f"{uscc_problem(code)}; {fix}")
+    # Duplicates: each repeat names the row it repeats.
+    dup = _repeats(uscc)
+    if dup.any():
+        first_row = dict(zip(uscc[~dup].tolist(), rows[~dup].tolist(), strict=True))
+        for i in np.flatnonzero(dup).tolist():
+            add(i, f"this code already appears in row {first_row[uscc.iat[i]]}; keep one row per entity")
+    more, warnings = _plan_problems(data, rows, plan, source)
+    _raise_if(problems + more)
+    return Population(frame=data, rows=rows, source=source, warnings=tuple(warnings))
+
+
 def check_population(
     frame: pd.DataFrame,
     plan: Plan | None = None,
@@ -196,53 +334,8 @@ def check_population(
     PopulationError
         Listing every problem found.
     """
-    if len(frame) == 0:
-        raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
-    if _ID not in frame.columns:
-        raise PopulationError(
-            [
-                Problem(
-                    source,
-                    1,
-                    _ID,
-                    None,
-                    f"there is no 'uscc' (统一社会信用代码) column; the columns are {list(map(str, frame.columns))}",
-                )
-            ]
-        )
-    rows = _row_numbers(frame.index)
-    data = pd.DataFrame({str(c): _text_column(frame[c]) for c in frame.columns})
-    data = data[[_ID, *[c for c in data.columns if c != _ID]]]
-    data.index = pd.RangeIndex(len(data))
-    uscc = data[_ID]
-    problems: list[Problem] = []
-
-    def add(i: int, message: str) -> None:
-        problems.append(Problem(source, int(rows[i]), _ID, str(uscc.iat[i]), message))
-
-    # Codes: alphabet, length and check character (GB 32100-2015).
-    status = uscc_status(uscc)
-    for i in np.flatnonzero(status != UsccStatus.OK).tolist():
-        code = str(uscc.iat[i])
-        if code in allow_list and status[i] != UsccStatus.EMPTY:
-            if not set(code) <= _ALLOWED_LEGACY:
-                add(i, "an allow-listed code must still be upper-case letters and digits")
-            continue
-        fix = (
-            "fill in the entity's code or delete the row"
-            if status[i] == UsccStatus.EMPTY
-            else "correct the code, or add it to the allow-list if it is a legal legacy code"
-        )
-        add(i, f"{uscc_problem(code)}; {fix}")
-    # Duplicates: each repeat names the row it repeats.
-    dup = uscc.duplicated(keep="first").to_numpy() & (uscc != "").to_numpy()
-    if dup.any():
-        first_row = dict(zip(uscc[~dup].tolist(), rows[~dup].tolist(), strict=True))
-        for i in np.flatnonzero(dup).tolist():
-            add(i, f"this code already appears in row {first_row[uscc.iat[i]]}; keep one row per entity")
-    more, warnings = _plan_problems(data, rows, plan, source)
-    _raise_if(problems + more)
-    return Population(frame=data, rows=rows, source=source, warnings=tuple(warnings))
+    data, rows = prepare_population(frame, source=source)
+    return check_prepared(data, rows, plan, source=source, allow_list=allow_list)
 
 
 def fit_plan(population: Population, plan: Plan) -> Population:

@@ -40,13 +40,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._hashing import HashJob, default_workers, digest_rows
 from ._strings import byte_column
 from .allocation import StratumSpec, TaskAllocation, allocate
 from .credit import stratum_multiplier
 from .exceptions import InternalError
 from .exclusions import REASONS, History, task_exclusions
 from .plan import Plan, Task
-from .population import Population, check_population, fit_plan, match_values
+from .population import Population, check_prepared, fit_plan, match_values, prepare_population
 from .validation import check_seed, fraction_text
 
 __all__ = [
@@ -90,13 +91,29 @@ def ticket(seed: str, scope: str, uscc: str) -> str:
 
 
 def ticket_digests(
-    seed: str, scope: str, codes: pd.Series | Sequence[str], *, chunk_size: int = _CHUNK
+    seed: str,
+    scope: str,
+    codes: pd.Series | Sequence[str],
+    *,
+    rows: npt.NDArray[np.intp] | None = None,
+    workers: int | None = None,
 ) -> npt.NDArray[np.uint8]:
     """Raw SHA-256 tickets of many codes, as an ``(n, 32)`` byte matrix.
 
-    Equal to ``bytes.fromhex(ticket(seed, scope, c))`` for each code ``c``,
-    computed in chunks (bounded memory) with the messages assembled as byte
-    matrices when all codes have one length.
+    Row ``i`` equals ``bytes.fromhex(ticket(seed, scope, codes[rows[i]]))``.
+    Computed in bounded-memory chunks, on several processes for large inputs;
+    the result never depends on ``workers``.
+
+    Parameters
+    ----------
+    seed, scope : str
+        As for :func:`ticket`.
+    codes : pandas.Series or sequence of str
+        The codes.
+    rows : numpy.ndarray, optional
+        Positions of the codes to hash, in output order (default: all).
+    workers : int, optional
+        Processes to hash on; default: the available CPUs (at most 8).
 
     Examples
     --------
@@ -105,29 +122,7 @@ def ticket_digests(
     True
     """
     check_seed(seed)
-    col = byte_column(codes)
-    n = len(col)
-    out = np.empty((n, 32), dtype=np.uint8)
-    prefix = np.frombuffer(f"{seed}:{scope}:".encode(), dtype=np.uint8)
-    width = col.uniform_width()
-    sha = hashlib.sha256
-    for start in range(0, n, chunk_size):
-        stop = min(n, start + chunk_size)
-        if width is not None:
-            body = col.matrix(start, stop)
-        if width is not None and not (body[:, -1] == 0).any():
-            msg = np.empty((stop - start, prefix.size + width), dtype=np.uint8)
-            msg[:, : prefix.size] = prefix
-            msg[:, prefix.size :] = body
-            # A fixed-width bytes view lists each row as one bytes object (no
-            # trailing NUL to lose: the last byte was checked above).
-            messages = msg.view(f"S{prefix.size + width}").ravel().tolist()
-        else:
-            head = prefix.tobytes()
-            messages = [head + b for b in col.to_bytes(start, stop)]
-        digests = b"".join([sha(m).digest() for m in messages])
-        out[start:stop] = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)
-    return out
+    return digest_rows(f"{seed}:{scope}:".encode(), byte_column(codes), rows, workers=workers)
 
 
 def tickets_hex(digests: npt.NDArray[np.uint8]) -> list[str]:
@@ -142,18 +137,42 @@ def tickets_hex(digests: npt.NDArray[np.uint8]) -> list[str]:
     return [text[i : i + 64] for i in range(0, len(text), 64)]
 
 
-def _key(digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
+def _keys(digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
     """The first 8 bytes of each ticket as a big-endian integer: orders like the ticket."""
     return np.ascontiguousarray(digests[:, :8]).view(">u8").ravel().astype(np.uint64)
 
 
-def select_smallest(
-    digests: npt.NDArray[np.uint8], k: int, codes: Callable[[int], str] | Sequence[str] | None = None
+def _select(
+    keys: npt.NDArray[np.uint64], k: int, full_order: Callable[[npt.NDArray[np.intp]], npt.NDArray[np.intp]]
 ) -> npt.NDArray[np.intp]:
+    """Positions of the ``k`` smallest tickets, smallest first, from their leading 64 bits.
+
+    ``full_order`` orders a set of positions by whole ticket then code; it is
+    called only on positions whose leading 64 bits tie (about one draw in 10^9
+    at ten million entities).
+    """
+    m = len(keys)
+    if not 0 <= k <= m:
+        raise ValueError(f"cannot take {k} of {m}")
+    if k == 0:
+        return np.zeros(0, dtype=np.intp)
+    if k < m:
+        kth = keys[np.argpartition(keys, k - 1)[k - 1]]
+        candidates = np.flatnonzero(keys <= kth)
+    else:
+        candidates = np.arange(m)
+    order = candidates[np.argsort(keys[candidates], kind="stable")]
+    ordered = keys[order]
+    if (ordered[1:] == ordered[:-1]).any():
+        order = full_order(order)
+    return order[:k]
+
+
+def select_smallest(digests: npt.NDArray[np.uint8], k: int, codes: Sequence[str] | None = None) -> npt.NDArray[np.intp]:
     """Positions of the ``k`` smallest ``(ticket, code)`` pairs, smallest first.
 
-    Works in linear time on the tickets' leading 64 bits and compares whole
-    tickets (then codes) only among rows whose leading bits tie.
+    Linear time on the tickets' leading 64 bits; whole tickets (then codes)
+    are compared only among rows whose leading bits tie.
 
     Parameters
     ----------
@@ -161,10 +180,9 @@ def select_smallest(
         ``(m, 32)`` raw tickets.
     k : int
         How many to take, ``0 <= k <= m``.
-    codes : sequence of str or callable, optional
-        The codes (or position -> code), the last tie-break. Only read when
-        two whole tickets are equal, which SHA-256 makes practically
-        impossible for distinct codes.
+    codes : sequence of str, optional
+        The codes, the last tie-break (two distinct codes with equal tickets
+        would need a SHA-256 collision).
 
     Examples
     --------
@@ -172,24 +190,12 @@ def select_smallest(
     >>> select_smallest(d, 2).tolist()
     [1, 2]
     """
-    m = len(digests)
-    if not 0 <= k <= m:
-        raise ValueError(f"cannot take {k} of {m}")
-    if k == 0:
-        return np.zeros(0, dtype=np.intp)
-    key = _key(digests)
-    if k < m:
-        kth = key[np.argpartition(key, k - 1)[k - 1]]
-        candidates = np.flatnonzero(key <= kth)
-    else:
-        candidates = np.arange(m)
-    order = candidates[np.argsort(key[candidates], kind="stable")]
-    ordered = key[order]
-    if (ordered[1:] == ordered[:-1]).any():
-        # Leading 64 bits tie: order the candidates by whole ticket, then code.
-        code_of = codes if callable(codes) else (lambda i: "" if codes is None else codes[i])
-        order = np.array(sorted(order.tolist(), key=lambda i: (digests[i].tobytes(), code_of(i))), dtype=np.intp)
-    return order[:k]
+
+    def full_order(positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        key = lambda i: (digests[i].tobytes(), "" if codes is None else codes[i])  # noqa: E731
+        return np.array(sorted(positions.tolist(), key=key), dtype=np.intp)
+
+    return _select(_keys(digests), k, full_order)
 
 
 @dataclass(frozen=True, eq=False)
@@ -249,39 +255,72 @@ class DrawResult:
         )
 
 
+class _Factors:
+    """Each column factorized once per draw, shared by the tasks that stratify by it."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        self._done: dict[str, tuple[npt.NDArray[np.intp], list[str]]] = {}
+
+    def __getitem__(self, column: str) -> tuple[npt.NDArray[np.intp], list[str]]:
+        if column not in self._done:
+            code, uniq = pd.factorize(self._frame[column])
+            self._done[column] = (np.asarray(code, dtype=np.intp), [str(u) for u in uniq])
+        return self._done[column]
+
+
 def _strata(
-    frame: pd.DataFrame, rows: npt.NDArray[np.intp], columns: Sequence[str]
+    factors: _Factors, rows: npt.NDArray[np.intp], columns: Sequence[str]
 ) -> tuple[npt.NDArray[np.intp], list[tuple[str, ...]]]:
-    """Stratum index of each row (by label order) and each stratum's values."""
+    """Stratum number of each row (strata numbered in label order) and each stratum's values."""
     if rows.size == 0:
         return np.zeros(0, dtype=np.intp), []
     codes, uniques = [], []
     for c in columns:
-        code, uniq = pd.factorize(frame[c].iloc[rows])
-        codes.append(code)
-        uniques.append([str(u) for u in uniq])
+        code, uniq = factors[c]
+        codes.append(code[rows])
+        uniques.append(uniq)
     dims = tuple(len(u) for u in uniques)
-    combined = np.ravel_multi_index(codes, dims) if np.prod(dims, dtype=float) < 2**62 else None
-    if combined is None:  # pragma: no cover - needs > 2**62 value combinations
-        combined, _ = pd.factorize(pd.MultiIndex.from_arrays(codes))
-    present, inverse = np.unique(combined, return_inverse=True)
+    if np.prod(dims, dtype=float) >= 2**62:  # pragma: no cover - needs > 2**62 value combinations
+        combined = pd.factorize(pd.MultiIndex.from_arrays(codes))[0]
+        present = np.unique(combined)
+    else:
+        combined = np.ravel_multi_index(codes, dims)
+        top = int(combined.max())
+        # Few value combinations (the usual case): find them with a linear-time count.
+        present = (
+            np.flatnonzero(np.bincount(combined, minlength=top + 1))
+            if top < 4 * combined.size + 1024
+            else np.unique(combined)
+        )
     values = [
         tuple(uniques[j][i] for j, i in enumerate(ix)) for ix in zip(*np.unravel_index(present, dims), strict=True)
     ]
     labels = [_label(columns, v) for v in values]
     by_label = sorted(range(len(values)), key=lambda i: labels[i])
-    rank = np.empty(len(values), dtype=np.intp)
-    rank[by_label] = np.arange(len(values))
-    return rank[inverse], [values[i] for i in by_label]
+    number = np.empty(len(values), dtype=np.intp)
+    number[by_label] = np.arange(len(values))
+    if present.size and int(present[-1]) < 4 * combined.size + 1024:
+        remap = np.empty(int(present[-1]) + 1, dtype=np.intp)
+        remap[present] = number
+        stratum_of = remap[combined]
+    else:
+        stratum_of = number[np.searchsorted(present, combined)]
+    return stratum_of, [values[i] for i in by_label]
 
 
-def _code_at(codes: pd.Series, members: npt.NDArray[np.intp]) -> Callable[[int], str]:
-    """Position within a stratum -> the entity's code (read only on a ticket tie)."""
+def _full_order(
+    digests: npt.NDArray[np.uint8], at: npt.NDArray[np.intp], codes: pd.Series, members: npt.NDArray[np.intp]
+) -> Callable[[npt.NDArray[np.intp]], npt.NDArray[np.intp]]:
+    """Order positions within a stratum by whole ticket, then code (used only on a 64-bit tie)."""
 
-    def code(i: int) -> str:
-        return str(codes.iat[int(members[i])])
+    def order(positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        def key(i: int) -> tuple[bytes, str]:
+            return digests[at[i]].tobytes(), str(codes.iat[int(members[i])])
 
-    return code
+        return np.array(sorted(positions.tolist(), key=key), dtype=np.intp)
+
+    return order
 
 
 def _label(columns: Sequence[str], values: Sequence[str]) -> str:
@@ -314,6 +353,7 @@ def draw(
     *,
     history: History | None = None,
     allow_list: Collection[str] = (),
+    workers: int | None = None,
 ) -> DrawResult:
     """Draw the inspection targets of every task of a plan.
 
@@ -330,6 +370,9 @@ def draw(
         Past inspections, for cool-downs and annual caps.
     allow_list : collection of str
         Legacy codes to accept (when ``population`` is a frame).
+    workers : int, optional
+        Processes to hash tickets on; default: the available CPUs (at most
+        8). The result never depends on it.
 
     Returns
     -------
@@ -352,15 +395,70 @@ def draw(
     [{'task_id': 'T1', 'eligible': 3, 'sample': 2}]
     """
     seed = check_seed(seed)
+    total = default_workers() if workers is None else max(1, workers)
     if isinstance(population, Population):
         population = fit_plan(population, plan)
+        job = _plan_scope_job(seed, plan, population.frame["uscc"], total)
     else:
-        population = check_population(population, plan, allow_list=allow_list)
-    frame = population.frame
-    codes = frame["uscc"]
-    warnings = [*plan.warnings, *population.warnings]
+        # Hash the plan scope's tickets in the background, from the moment the codes are
+        # normalised, while the rest of the population is prepared and checked.
+        started: list[HashJob | None] = []
+        data, rows = prepare_population(
+            population, on_codes=lambda codes: started.append(_plan_scope_job(seed, plan, codes, total))
+        )
+        job = started[0] if started else None
+        try:
+            population = check_prepared(data, rows, plan, allow_list=allow_list)
+        except BaseException:
+            if job is not None:
+                job.cancel()
+            raise
+    try:
+        warnings = [*plan.warnings, *population.warnings]
+        states = _scope_and_exclusions(population, plan, history, warnings)
+        factors = _Factors(population.frame)
+        planned = [_plan_task(task, states[task.id], factors) for task in plan.tasks]
+        tickets = _Tickets(seed, plan, population, states=states, job=job, workers=total)
+    except BaseException:
+        if job is not None:
+            job.cancel()
+        raise
+    parts = [_draw_task(population, plan, tp, tickets, warnings) for tp in planned]
+    selection = _concat(
+        [p.selection for p in parts if p.selection is not None],
+        ["task_id", "uscc", "stratum", "ticket", "inclusion_probability", "name", "department"],
+    )
+    allocation = pd.DataFrame(
+        [row for p in parts for row in p.allocation_rows],
+        columns=["task_id", "stratum", "population", "sample", "threshold", "multiplier", "ratio", "take_all", "quota"],
+    )
+    excluded = _concat([p.excluded for p in parts if p.excluded is not None], ["task_id", "uscc", "reason", "detail"])
+    result = DrawResult(
+        plan=plan,
+        seed=seed,
+        population=population,
+        allocations=MappingProxyType({t.id: p.allocation for t, p in zip(plan.tasks, parts, strict=True)}),
+        selection=selection,
+        allocation=allocation,
+        excluded=excluded,
+        summary=pd.DataFrame([p.summary for p in parts]),
+        warnings=tuple(warnings),
+        _outcome=MappingProxyType({t.id: p.outcome for t, p in zip(plan.tasks, parts, strict=True)}),
+    )
+    _check_result(result)
+    return result
 
-    # Phase 1: scope and exclusions of every task.
+
+def _plan_scope_job(seed: str, plan: Plan, codes: pd.Series, workers: int) -> HashJob | None:
+    """Start hashing every code under the plan scope, if a coordinated task needs it."""
+    if not any(t.coordination == "plan" for t in plan.tasks):
+        return None
+    return HashJob(f"{seed}:{plan.id}:".encode(), byte_column(codes), workers=workers - 1)
+
+
+def _scope_and_exclusions(
+    population: Population, plan: Plan, history: History | None, warnings: list[str]
+) -> dict[str, _TaskState]:
     states: dict[str, _TaskState] = {}
     for task in plan.tasks:
         in_scope = _scope_mask(population, task)
@@ -371,164 +469,183 @@ def draw(
             )
         excl = task_exclusions(population, plan, task, in_scope, history)
         states[task.id] = _TaskState(in_scope, in_scope & (excl.code == 0), excl.code, excl.detail)
+    return states
 
-    # Phase 2: tickets, once per scope, for the rows some task of that scope may draw.
-    ticket_rows: dict[str, npt.NDArray[np.intp]] = {}
-    ticket_at: dict[str, npt.NDArray[np.intp]] = {}
-    digests: dict[str, npt.NDArray[np.uint8]] = {}
-    for scope in dict.fromkeys(t.scope(plan.id) for t in plan.tasks):
-        need = np.zeros(len(frame), dtype=bool)
-        for t in plan.tasks:
-            if t.scope(plan.id) == scope:
-                need |= states[t.id].eligible
-        rows = np.flatnonzero(need)
-        at = np.full(len(frame), -1, dtype=np.intp)
-        at[rows] = np.arange(rows.size)
-        ticket_rows[scope], ticket_at[scope] = rows, at
-        digests[scope] = ticket_digests(seed, scope, codes.iloc[rows])
 
-    # Phase 3: strata, allocation and selection per task.
-    has_name = "name" in frame.columns
-    allocations: dict[str, TaskAllocation] = {}
-    outcome: dict[str, npt.NDArray[np.int8]] = {}
-    sel_parts, alloc_rows, excl_parts, summary_rows = [], [], [], []
-    for task in plan.tasks:
-        st = states[task.id]
-        scope = task.scope(plan.id)
-        owner = f"task {task.id!r}"
-        rows = np.flatnonzero(st.eligible)
-        stratum_of, values = _strata(frame, rows, task.strata)
-        sizes = np.bincount(stratum_of, minlength=len(values))
-        specs = [
-            StratumSpec(
-                _label(task.strata, v),
-                int(sizes[h]),
-                stratum_multiplier(task.strata, v, task.multipliers, owner=owner),
-                _is_take_all(task, v),
+class _Tickets:
+    """Tickets per scope: row ``r`` of the population has ``digests[scope][at[scope][r]]``.
+
+    The plan scope covers every row (hashed in the background from the start);
+    an independent task's scope covers only that task's eligible rows.
+    """
+
+    def __init__(
+        self,
+        seed: str,
+        plan: Plan,
+        population: Population,
+        *,
+        states: Mapping[str, _TaskState],
+        job: HashJob | None,
+        workers: int,
+    ) -> None:
+        n = len(population)
+        codes = byte_column(population.frame["uscc"])
+        self.at: dict[str, npt.NDArray[np.intp]] = {}
+        self.digests: dict[str, npt.NDArray[np.uint8]] = {}
+        self.keys: dict[str, npt.NDArray[np.uint64]] = {}
+        for task in plan.tasks:
+            scope = task.scope(plan.id)
+            if task.coordination == "plan":
+                if scope not in self.digests and job is not None:
+                    self.at[scope] = np.arange(n, dtype=np.intp)
+                    self.digests[scope] = job.result()
+                    self.keys[scope] = job.keys
+                continue
+            rows = np.flatnonzero(states[task.id].eligible)
+            at = np.full(n, -1, dtype=np.intp)
+            at[rows] = np.arange(rows.size)
+            self.at[scope] = at
+            own = HashJob(f"{seed}:{scope}:".encode(), codes, rows, workers=workers - 1)
+            self.digests[scope] = own.result()
+            self.keys[scope] = own.keys
+
+
+@dataclass
+class _TaskPlan:
+    """What a task needs before tickets exist: strata, allocation, members by stratum."""
+
+    task: Task
+    state: _TaskState
+    allocation: TaskAllocation
+    members: npt.NDArray[np.intp]  # eligible rows grouped by stratum, strata in label order
+    bounds: npt.NDArray[np.intp]  # stratum h holds members[bounds[h]:bounds[h + 1]]
+
+
+def _plan_task(task: Task, st: _TaskState, factors: _Factors) -> _TaskPlan:
+    """Strata and allocation of one task (needs no ticket, so it runs while tickets are hashed)."""
+    owner = f"task {task.id!r}"
+    rows = np.flatnonzero(st.eligible)
+    stratum_of, values = _strata(factors, rows, task.strata)
+    sizes = np.bincount(stratum_of, minlength=len(values))
+    specs = [
+        StratumSpec(
+            _label(task.strata, v),
+            int(sizes[h]),
+            stratum_multiplier(task.strata, v, task.multipliers, owner=owner),
+            _is_take_all(task, v),
+        )
+        for h, v in enumerate(values)
+    ]
+    alloc = allocate(specs, ratio=task.ratio, floor=task.floor, owner=owner)
+    # Stable counting sort (numpy radix-sorts 16-bit keys).
+    sort_key = stratum_of.astype(np.int16) if len(values) < 2**15 else stratum_of
+    members = rows[np.argsort(sort_key, kind="stable")]
+    return _TaskPlan(task, st, alloc, members, np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp))
+
+
+@dataclass
+class _TaskDraw:
+    allocation: TaskAllocation
+    allocation_rows: list[tuple[object, ...]]
+    selection: pd.DataFrame | None
+    excluded: pd.DataFrame | None
+    summary: dict[str, object]
+    outcome: npt.NDArray[np.int8]
+
+
+def _draw_task(population: Population, plan: Plan, tp: _TaskPlan, tickets: _Tickets, warnings: list[str]) -> _TaskDraw:
+    """Selection of one planned task: the n_h smallest tickets of each stratum."""
+    task, st, alloc = tp.task, tp.state, tp.allocation
+    frame = population.frame
+    codes = frame["uscc"]
+    scope = task.scope(plan.id)
+    out = np.full(len(frame), _OUT, dtype=np.int8)
+    out[st.in_scope] = _NOT
+    out[st.excluded_code > 0] = _EXCL
+    at_scope, digests, keys = tickets.at[scope], tickets.digests[scope], tickets.keys[scope]
+    alloc_rows: list[tuple[object, ...]] = []
+    chosen_parts, label_parts, ticket_parts, prob_parts = [], [], [], []
+    for h, sa in enumerate(alloc.strata):
+        members = tp.members[tp.bounds[h] : tp.bounds[h + 1]]
+        at = at_scope[members]
+        pick = _select(keys[at], sa.sample, _full_order(digests, at, codes, members))
+        chosen = members[pick]
+        out[chosen] = _SEL
+        hexes = tickets_hex(digests[at[pick]])
+        alloc_rows.append(
+            (
+                task.id,
+                sa.label,
+                sa.population,
+                sa.sample,
+                hexes[-1] if hexes else "",
+                fraction_text(sa.multiplier),
+                fraction_text(alloc.ratio),
+                sa.take_all,
+                fraction_text(sa.quota),
             )
-            for h, v in enumerate(values)
-        ]
-        alloc = allocate(specs, ratio=task.ratio, floor=task.floor, owner=owner)
-        allocations[task.id] = alloc
-        out = np.full(len(frame), _OUT, dtype=np.int8)
-        out[st.in_scope] = _NOT
-        out[st.excluded_code > 0] = _EXCL
-        members_sorted = rows[np.argsort(stratum_of, kind="stable")]
-        bounds = np.concatenate([[0], np.cumsum(sizes)])
-        chosen_parts, label_parts, ticket_parts, prob_parts = [], [], [], []
-        for h, sa in enumerate(alloc.strata):
-            members = members_sorted[bounds[h] : bounds[h + 1]]
-            d = digests[scope][ticket_at[scope][members]]
-            pick = select_smallest(d, sa.sample, _code_at(codes, members))
-            chosen = members[pick]
-            out[chosen] = _SEL
-            hexes = tickets_hex(d[pick])
-            alloc_rows.append(
-                (
-                    task.id,
-                    sa.label,
-                    sa.population,
-                    sa.sample,
-                    hexes[-1] if hexes else "",
-                    fraction_text(sa.multiplier),
-                    fraction_text(alloc.ratio),
-                    sa.take_all,
-                    fraction_text(sa.quota),
-                )
-            )
-            chosen_parts.append(chosen)
-            label_parts.append(np.full(chosen.size, h, dtype=np.intp))
-            ticket_parts.extend(hexes)
-            prob_parts.append(np.full(chosen.size, float(sa.inclusion_probability)))
-        if ticket_parts:
-            chosen = np.concatenate(chosen_parts)
-            labels = np.array([s.label for s in alloc.strata], dtype=object)
-            sel_parts.append(
-                pd.DataFrame(
-                    {
-                        "task_id": task.id,
-                        "uscc": codes.iloc[chosen].to_numpy(),
-                        "stratum": labels[np.concatenate(label_parts)],
-                        "ticket": ticket_parts,
-                        "inclusion_probability": np.concatenate(prob_parts),
-                        "name": frame["name"].iloc[chosen].to_numpy() if has_name else "",
-                        "department": task.department,
-                    }
-                )
-            )
-        outcome[task.id] = out
-        ex_rows = np.flatnonzero(st.excluded_code > 0)
-        if ex_rows.size:
-            excl_parts.append(
-                pd.DataFrame(
-                    {
-                        "task_id": task.id,
-                        "uscc": codes.iloc[ex_rows].to_numpy(),
-                        "reason": [REASONS[c - 1] for c in st.excluded_code[ex_rows].tolist()],
-                        "detail": st.detail.reindex(ex_rows).to_numpy(),
-                    }
-                )
-            )
-        counts = np.bincount(out, minlength=4)
-        if alloc.eligible == 0:
-            warnings.append(f"Task {task.id!r} has no eligible entity; nothing was drawn for it.")
-        summary_rows.append(
+        )
+        chosen_parts.append(chosen)
+        label_parts.append(np.full(chosen.size, h, dtype=np.intp))
+        ticket_parts.extend(hexes)
+        prob_parts.append(np.full(chosen.size, float(sa.inclusion_probability)))
+    selection = None
+    if ticket_parts:
+        # Strata come in label order and each stratum's picks in ticket order: already sorted.
+        chosen = np.concatenate(chosen_parts)
+        labels = np.array([s.label for s in alloc.strata], dtype=object)
+        selection = pd.DataFrame(
             {
                 "task_id": task.id,
+                "uscc": codes.iloc[chosen].to_numpy(),
+                "stratum": labels[np.concatenate(label_parts)],
+                "ticket": ticket_parts,
+                "inclusion_probability": np.concatenate(prob_parts),
+                "name": frame["name"].iloc[chosen].to_numpy() if "name" in frame.columns else "",
                 "department": task.department,
-                "category": task.category,
-                "coordination": task.coordination,
-                "population": len(frame),
-                "out_of_scope": int(counts[_OUT]),
-                "excluded": int(counts[_EXCL]),
-                "eligible": alloc.eligible,
-                "strata": len(alloc.strata),
-                "base_ratio": fraction_text(alloc.base_ratio),
-                "ratio": fraction_text(alloc.ratio),
-                "floor": fraction_text(alloc.floor),
-                "floor_target": fraction_text(alloc.floor_target),
-                "floor_binding": alloc.floor_binding,
-                "sample": alloc.sample,
-                "not_selected": int(counts[_NOT]),
             }
         )
+    excluded = None
+    ex_rows = np.flatnonzero(st.excluded_code > 0)
+    if ex_rows.size:
+        excluded = pd.DataFrame(
+            {
+                "task_id": task.id,
+                "uscc": codes.iloc[ex_rows].to_numpy(),
+                "reason": [REASONS[c - 1] for c in st.excluded_code[ex_rows].tolist()],
+                "detail": st.detail.reindex(ex_rows).to_numpy(),
+            }
+        ).sort_values("uscc", kind="stable")
+    counts = np.bincount(out, minlength=4)
+    if alloc.eligible == 0:
+        warnings.append(f"Task {task.id!r} has no eligible entity; nothing was drawn for it.")
+    summary = {
+        "task_id": task.id,
+        "department": task.department,
+        "category": task.category,
+        "coordination": task.coordination,
+        "population": len(frame),
+        "out_of_scope": int(counts[_OUT]),
+        "excluded": int(counts[_EXCL]),
+        "eligible": alloc.eligible,
+        "strata": len(alloc.strata),
+        "base_ratio": fraction_text(alloc.base_ratio),
+        "ratio": fraction_text(alloc.ratio),
+        "floor": fraction_text(alloc.floor),
+        "floor_target": fraction_text(alloc.floor_target),
+        "floor_binding": alloc.floor_binding,
+        "sample": alloc.sample,
+        "not_selected": int(counts[_NOT]),
+    }
+    return _TaskDraw(alloc, alloc_rows, selection, excluded, summary, out)
 
-    task_order = {t.id: i for i, t in enumerate(plan.tasks)}
-    selection = _sorted(
-        sel_parts,
-        ["task_id", "uscc", "stratum", "ticket", "inclusion_probability", "name", "department"],
-        ["task_id", "stratum", "ticket"],
-        task_order,
-    )
-    allocation = pd.DataFrame(
-        alloc_rows,
-        columns=["task_id", "stratum", "population", "sample", "threshold", "multiplier", "ratio", "take_all", "quota"],
-    )
-    excluded = _sorted(excl_parts, ["task_id", "uscc", "reason", "detail"], ["task_id", "uscc"], task_order)
-    result = DrawResult(
-        plan=plan,
-        seed=seed,
-        population=population,
-        allocations=MappingProxyType(allocations),
-        selection=selection,
-        allocation=allocation,
-        excluded=excluded,
-        summary=pd.DataFrame(summary_rows),
-        warnings=tuple(warnings),
-        _outcome=MappingProxyType(outcome),
-    )
-    _check_result(result)
-    return result
 
-
-def _sorted(
-    parts: list[pd.DataFrame], columns: list[str], by: list[str], task_order: Mapping[str, int]
-) -> pd.DataFrame:
+def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Concatenate per-task frames (each already in order; tasks in plan order)."""
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "inclusion_probability" else "str") for c in columns})
-    frame = pd.concat(parts, ignore_index=True)[columns]
-    frame = frame.sort_values(by, key=lambda s: s.map(task_order) if s.name == "task_id" else s, kind="stable")
-    return frame.reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def _check_result(result: DrawResult) -> None:

@@ -52,14 +52,15 @@ _VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 #: GB 11714 weights of the 8 body characters of an organisation code.
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
-# Byte -> symbol value; -1 for bytes outside the alphabet, -2 for a lower-case
+# Byte -> symbol value; _BAD for bytes outside the alphabet, _LOWER for a lower-case
 # letter whose upper case is in the alphabet (a typing slip we can name).
-_LUT = np.full(256, -1, dtype=np.int16)
+_BAD, _LOWER = 255, 254
+_BLOCK = 1 << 18
+_LUT = np.full(256, _BAD, dtype=np.uint8)
 for _c, _v in _VALUE.items():
     _LUT[ord(_c)] = _v
     if _c.isalpha():
-        _LUT[ord(_c.lower())] = -2
-_W = np.array(USCC_WEIGHTS, dtype=np.int64)
+        _LUT[ord(_c.lower())] = _LOWER
 
 
 class UsccStatus:
@@ -179,22 +180,29 @@ def uscc_status(codes: pd.Series | Iterable[str]) -> npt.NDArray[np.int8]:
     status = np.zeros(n, dtype=np.int8)
     lengths = col.lengths
     rows18 = np.flatnonzero(lengths == 18)
-    other = np.flatnonzero(lengths != 18)
-    if rows18.size:
-        mat = col.matrix() if rows18.size == n else col.data[col.offsets[rows18][:, None] + np.arange(18)]
-        ascii_rows = ~(mat >= 0x80).any(axis=1)
-        other = np.concatenate([other, rows18[~ascii_rows]])
-        rows18, mat = rows18[ascii_rows], mat[ascii_rows]
+    others = [np.flatnonzero(lengths != 18)]
+    uniform = rows18.size == n
+    for a in range(0, rows18.size, _BLOCK):  # blocks keep the temporaries in cache
+        rows = rows18[a : a + _BLOCK]
+        mat = col.matrix(a, a + rows.size) if uniform else col.data[col.offsets[rows][:, None] + np.arange(18)]
         vals = _LUT[mat]
-        bad_char = (vals == -1).any(axis=1)
-        lower = ~bad_char & (vals == -2).any(axis=1)
-        total = (vals[:, :17].astype(np.int64) @ _W) % 31
-        check_ok = ((31 - total) % 31) == vals[:, 17]
-        status[rows18] = np.select(
-            [bad_char, lower, ~check_ok],
+        worst = vals.max(axis=1)
+        # Bytes >= 0x80 (all _BAD) start multi-byte characters: leave those rows to the scalar check.
+        bad = np.flatnonzero(worst == _BAD)
+        if bad.size:
+            others.append(rows[bad[(mat[bad] >= 0x80).any(axis=1)]])
+        # Column by column in 16 bits: the sum is at most 17 * 30 * 30, so it is exact.
+        total = np.zeros(len(vals), dtype=np.uint16)
+        for i, w in enumerate(USCC_WEIGHTS):
+            total += vals[:, i].astype(np.uint16) * w
+        check_ok = ((31 - total % 31) % 31) == vals[:, 17]
+        block = np.select(
+            [worst == _BAD, worst == _LOWER, ~check_ok],
             [UsccStatus.CHARACTER, UsccStatus.LOWERCASE, UsccStatus.CHECK],
             default=UsccStatus.OK,
         )
+        status[rows] = block
+    other = np.concatenate(others)
     for i in other.tolist():
         status[i] = _diagnose(col.to_bytes(i, i + 1)[0].decode())[0]
     return status

@@ -28,7 +28,7 @@ def test_csv_encodings_and_aliases(tmp_path: Path, encoding: str, prefix: bytes)
     path.write_bytes(prefix + ROWS.encode(encoding))
     frame = read_table(path)
     assert frame.columns.tolist() == ["uscc", "name", "region", "risk_tier"]
-    assert frame["name"].tolist() == ["北京公司", "深圳"]  # blanks stripped
+    assert frame["name"].tolist() == [" 北京公司 ", "深圳"]  # as in the file; the checks strip
     # Values stay the text in the file: a leading zero and "1.0" survive.
     assert frame["region"].tolist() == ["410302", "0410303"]
     assert frame["risk_tier"].tolist() == ["1", "1.0"]

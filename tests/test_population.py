@@ -24,6 +24,22 @@ def test_clean_population_is_text_and_keeps_rows() -> None:
     assert pop.rows.tolist() == [5, 9] and len(pop) == 2
 
 
+def test_surrounding_white_space_is_stripped() -> None:
+    frame = pd.DataFrame(
+        {
+            "uscc": [" 91110000600037341L", "9144030071526726XG\u3000", "91110000710926094P"],
+            "name": ["\u00a0洛阳 ", "a", "b"],
+            "credit_class": ["A", "B ", "C"],
+        }
+    )
+    pop = check_population(frame)
+    assert pop.frame["uscc"].tolist() == GOOD
+    assert pop.frame["name"].tolist() == ["洛阳", "a", "b"]
+    assert pop.frame["credit_class"].tolist() == ["A", "B", "C"]
+    clean = check_population(pd.DataFrame({"uscc": GOOD}))
+    assert clean.frame["uscc"].tolist() == GOOD
+
+
 def test_every_problem_is_reported_at_once() -> None:
     frame = pd.DataFrame(
         {

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -19,12 +21,15 @@ from shuangsuiji import (
     AllocationError,
     PlanError,
     SeedError,
+    _hashing,
     check_population,
     draw,
     parse_plan,
     ticket,
     ticket_digests,
 )
+from shuangsuiji._strings import byte_column
+from shuangsuiji.exceptions import InternalError
 from shuangsuiji.sampling import select_smallest, tickets_hex
 from shuangsuiji.uscc import uscc_check_character
 
@@ -96,7 +101,7 @@ def test_select_smallest_breaks_64_bit_ties_by_whole_ticket_then_code() -> None:
     d[0, 31], d[1, 31], d[2, 31], d[3, 31] = 9, 3, 5, 3  # rows 1 and 3 equal in full
     codes = ["d", "z", "c", "a"]
     assert select_smallest(d, 3, codes).tolist() == [3, 1, 2]
-    assert select_smallest(d, 1, lambda i: codes[i]).tolist() == [3]
+    assert select_smallest(d, 1, codes).tolist() == [3]
     with pytest.raises(ValueError, match="cannot take 5 of 4"):
         select_smallest(d, 5)
 
@@ -110,14 +115,50 @@ def test_select_smallest_boundary_ties() -> None:
 
 def test_tickets_of_odd_length_codes() -> None:
     codes = ["310000400012345", "91110000600037341L", "A"]
-    got = tickets_hex(ticket_digests(SEED, "S", codes, chunk_size=2))
+    with mock.patch.object(_hashing, "CHUNK", 2):
+        got = tickets_hex(ticket_digests(SEED, "S", codes))
     assert got == [hashlib.sha256(f"{SEED}:S:{c}".encode()).hexdigest() for c in codes]
 
 
-@given(st.lists(usccs, min_size=1, max_size=40, unique=True), st.integers(1, 7))
-def test_chunked_digests_equal_one_by_one(codes: list[str], chunk: int) -> None:
-    got = tickets_hex(ticket_digests(SEED, "LY-2027-Q1", codes, chunk_size=chunk))
+@given(st.lists(usccs, min_size=1, max_size=40, unique=True), st.integers(1, 7), st.integers(1, 3))
+def test_digests_do_not_depend_on_chunks_or_workers(codes: list[str], chunk: int, workers: int) -> None:
+    # Tiny chunks and no parallel threshold: even 2 rows go through forked worker processes.
+    with mock.patch.object(_hashing, "CHUNK", chunk), mock.patch.object(_hashing, "PARALLEL_MIN", 0):
+        got = tickets_hex(ticket_digests(SEED, "LY-2027-Q1", codes, workers=workers))
     assert got == [ticket(SEED, "LY-2027-Q1", c) for c in codes]
+
+
+def test_digests_of_selected_rows() -> None:
+    codes = pd.Series(["91110000600037341L", "9144030071526726XG", "91110000710926094P"])
+    got = tickets_hex(ticket_digests(SEED, "S", codes, rows=np.array([2, 0])))
+    assert got == [ticket(SEED, "S", codes[2]), ticket(SEED, "S", codes[0])]
+
+
+def test_a_failing_worker_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+    real = _hashing.HashJob._hash_chunk
+
+    def flaky(self, i):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:  # only in the forked worker
+            raise MemoryError("simulated")
+        real(self, i)
+
+    monkeypatch.setattr(_hashing.HashJob, "_hash_chunk", flaky)
+    monkeypatch.setattr(_hashing, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(_hashing, "CHUNK", 1)
+    codes = ["91110000600037341L", "9144030071526726XG", "91110000710926094P"] * 20
+    with pytest.raises(InternalError, match="1 hashing worker process"):
+        ticket_digests(SEED, "S", codes, workers=2)
+
+
+def test_a_cancelled_job_leaves_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_hashing, "PARALLEL_MIN", 0)
+    job = _hashing.HashJob(b"p:", byte_column(["91110000600037341L"] * 1000), workers=2)
+    children = list(job._children)
+    job.cancel()
+    for pid in children:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
 
 
 # --- properties ----------------------------------------------------------------------------------
