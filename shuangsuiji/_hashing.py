@@ -47,7 +47,7 @@ def default_workers() -> int:
 
 def _messages(prefix: bytes, col: ByteColumn, rows: npt.NDArray[np.intp] | slice) -> list[bytes]:
     width = col.uniform_width()
-    if width is not None:
+    if width:
         body = col.matrix()[rows]
         if not (body[:, -1] == 0).any():
             msg = np.empty((len(body), len(prefix) + width), dtype=np.uint8)

@@ -28,10 +28,10 @@ class ByteColumn:
         The strings, without nulls.
     """
 
-    def __init__(self, array: pa.LargeStringArray) -> None:
+    def __init__(self, array: pa.LargeStringArray | pa.LargeBinaryArray) -> None:
         if array.null_count:
             raise ValueError("a ByteColumn cannot hold nulls")
-        self._array = array
+        self._n = len(array)
         buffers = array.buffers()
         offsets = np.frombuffer(buffers[1], dtype=np.int64)
         self.offsets: npt.NDArray[np.int64] = offsets[array.offset : array.offset + len(array) + 1]
@@ -40,8 +40,16 @@ class ByteColumn:
             np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
         )
 
+    @classmethod
+    def from_matrix(cls, matrix: npt.NDArray[np.uint8]) -> ByteColumn:
+        """Rows of an ``(n, width)`` byte matrix as values (no copy when contiguous)."""
+        n, width = matrix.shape
+        offsets = pa.py_buffer(np.arange(0, (n + 1) * width, width, dtype=np.int64))
+        data = pa.py_buffer(np.ascontiguousarray(matrix))
+        return cls(pa.Array.from_buffers(pa.large_binary(), n, [None, offsets, data]))
+
     def __len__(self) -> int:
-        return len(self._array)
+        return self._n
 
     @property
     def lengths(self) -> npt.NDArray[np.int64]:
@@ -81,18 +89,14 @@ class ByteColumn:
         offs = self.offsets
         return [bytes(buf[offs[i] : offs[i + 1]]) for i in rows.tolist()]
 
-    def to_pylist(self) -> list[str]:
-        """All values as Python strings."""
-        return self._array.to_pylist()  # type: ignore[no-any-return]
 
-
-def byte_column(values: pd.Series | pa.Array | Iterable[str]) -> ByteColumn:
+def byte_column(values: pd.Series | pa.Array | pa.ChunkedArray | Iterable[str] | Iterable[bytes]) -> ByteColumn:
     """Wrap a column of strings for byte-level access.
 
     Parameters
     ----------
-    values : pandas.Series, pyarrow.Array or iterable of str
-        Strings without missing values.
+    values : pandas.Series, pyarrow.Array or iterable of str or bytes
+        Strings (or binary values) without missing values.
 
     Returns
     -------
@@ -106,12 +110,13 @@ def byte_column(values: pd.Series | pa.Array | Iterable[str]) -> ByteColumn:
     """
     if isinstance(values, pd.Series):
         array = pa.array(values.astype(object) if values.dtype == object else values, type=pa.large_string())
-    elif isinstance(values, pa.ChunkedArray):
-        array = values.cast(pa.large_string()).combine_chunks()
-    elif isinstance(values, pa.Array):
-        array = values.cast(pa.large_string())
+    elif isinstance(values, (pa.Array, pa.ChunkedArray)):
+        binary = pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type)
+        array = values.cast(pa.large_binary() if binary else pa.large_string())
     else:
-        array = pa.array(list(values), type=pa.large_string())
+        items = list(values)
+        binary = bool(items) and isinstance(items[0], bytes)
+        array = pa.array(items, type=pa.large_binary() if binary else pa.large_string())
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return ByteColumn(array)

@@ -1,13 +1,16 @@
 """The ``shuangsuiji`` command line.
 
 Every command prints errors of the library (bad input) as one clear message
-without a traceback and exits with status 2; a bug (``InternalError``) exits
-with 3. Run ``shuangsuiji COMMAND --help`` for each command's options.
+without a traceback and exits with status 2; a failed verification exits with
+1; a bug (``InternalError``) exits with 3. ``shuangsuiji COMMAND --help``
+lists each command's options (docs/cli.md describes them all).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,24 +18,37 @@ from pathlib import Path
 import pandas as pd
 
 from ._version import __version__
+from .ceremony import (
+    CeremonyError,
+    check_beacon_value,
+    check_inputs_against,
+    check_secret,
+    derive_seed,
+    make_commitment,
+    new_secret,
+    population_root,
+    read_commitment,
+)
 from .exceptions import (
     MAX_LISTED_PROBLEMS,
     HistoryError,
+    InputError,
     InternalError,
     PopulationError,
     Problem,
     ShuangsuijiError,
     TableError,
 )
-from .exclusions import check_history
-from .io import atomic_write_text, read_allow_list, read_table, write_csv
-from .manifest import InputFile, write_draw
-from .plan import load_plan
-from .population import check_population
+from .exclusions import History, check_history
+from .io import atomic_write_bytes, atomic_write_text, read_allow_list, read_table, write_csv
+from .manifest import InputFile, canonical_json, write_draw
+from .plan import Plan, load_plan
+from .population import Population, check_population
 from .sampling import DrawResult, draw, ticket
 from .synthetic import example_plan_toml, make_history, make_population
 from .uscc import uscc_problem
 from .validation import check_seed
+from .verify import make_proof, verify_draw, verify_proof
 
 __all__ = ["main"]
 
@@ -57,9 +73,8 @@ def _print_summary(result: DrawResult) -> None:
     print(table.to_string(index=False))
 
 
-def _cmd_draw(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    seed = check_seed(args.seed)
+def _load_inputs(args: argparse.Namespace) -> tuple[Plan, Population, History | None, dict[str, Path]]:
+    """Read and check the plan, population, history and allow-list named on the command line."""
     plan = load_plan(args.plan)
     allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
     frame = read_table(args.population, error=PopulationError, encoding=args.encoding, sheet=args.sheet)
@@ -67,19 +82,133 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     history = None
     if args.history:
         history = check_history(read_table(args.history, error=HistoryError), source=args.history, allow_list=allow)
-    result = draw(population, plan, seed, history=history)
-    inputs = {"population": InputFile.of(args.population, out), "plan": InputFile.of(args.plan, out)}
+    files = {"population": Path(args.population), "plan": Path(args.plan)}
     if args.history:
-        inputs["history"] = InputFile.of(args.history, out)
+        files["history"] = Path(args.history)
     if args.allow_list:
-        inputs["allow_list"] = InputFile.of(args.allow_list, out)
-    digest = write_draw(result, out, inputs=inputs)
+        files["allow_list"] = Path(args.allow_list)
+    return plan, population, history, files
+
+
+def _input_records(args: argparse.Namespace, files: dict[str, Path], out: Path) -> dict[str, InputFile]:
+    records = {role: InputFile.of(path, out) for role, path in files.items()}
+    records["population"] = InputFile.of(files["population"], out, encoding=args.encoding, sheet=args.sheet)
+    return records
+
+
+def _cmd_commit(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    plan, population, _, files = _load_inputs(args)
+    secret = None if args.no_secret else new_secret()
+    inputs = {role: rec.to_dict() for role, rec in _input_records(args, files, out).items()}
+    content = make_commitment(plan, population, inputs, beacon=args.beacon, secret=secret)
+    data = canonical_json(content)
+    atomic_write_bytes(out / "commitment.json", data)
+    digest = hashlib.sha256(data).hexdigest()
+    atomic_write_bytes(out / "commitment.sha256", f"{digest}  commitment.json\n".encode())
+    print(f"Wrote {out}/commitment.json (SHA-256 {digest}).")
+    print(f"Population: {len(population):,} entities, Merkle root {content['population']['merkle_root']}.")
+    print(f"Beacon to wait for: {content['beacon']['name']}")
+    if secret is not None:
+        atomic_write_text(out / "secret.txt", secret.hex() + "\n", mode=0o600)
+        print(
+            f"warning: {out}/secret.txt holds the secret (readable by you only). Keep it private until the draw, "
+            "and do not lose it: the draw cannot be made without it.",
+            file=sys.stderr,
+        )
+    print("Publish commitment.json now, before the beacon value exists.")
+    return 0
+
+
+def _ceremony_seed(
+    args: argparse.Namespace, files: dict[str, Path], out: Path
+) -> tuple[str, dict[str, object], dict[str, object]]:
+    """Seed, seed record and population record of a draw made from a commitment."""
+    commitment = read_commitment(args.commitment)
+    check_inputs_against(commitment, files)
+    if not args.beacon_value:
+        raise CeremonyError(
+            f"Give the value of '{commitment.content['beacon']['name']}' as published, with --beacon-value."
+        )
+    secret = check_secret(Path(args.secret).read_text(encoding="utf-8")) if args.secret else None
+    if commitment.secret_sha256 is not None and secret is None:
+        raise CeremonyError("This commitment was made with a secret: give it with --secret FILE (secret.txt).")
+    if commitment.secret_sha256 is None and secret is not None:
+        raise CeremonyError("This commitment was made without a secret (beacon only); drop --secret.")
+    if secret is not None and hashlib.sha256(secret).hexdigest() != commitment.secret_sha256:
+        raise CeremonyError("The secret does not match the commitment's SHA-256(secret); is it the right file?")
+    beacon_value = check_beacon_value(args.beacon_value)
+    seed = derive_seed(commitment.sha256, beacon_value, secret=secret)
+    record: dict[str, object] = {
+        "mode": "commit-reveal" if secret is not None else "beacon",
+        "commitment": InputFile.of(args.commitment, out).to_dict(),
+        "beacon": {"name": commitment.content["beacon"]["name"], "value": beacon_value},
+    }
+    if secret is not None:
+        record["secret"] = secret.hex()  # revealed now, so that anyone can recompute the seed
+    return seed, record, dict(commitment.content["population"])
+
+
+def _cmd_draw(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if (args.seed is None) == (args.commitment is None):
+        raise InputError("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE).")
+    if args.commitment is None and (args.beacon_value or args.secret):
+        raise InputError("--beacon-value and --secret go with --commitment.")
+    plan, population, history, files = _load_inputs(args)
+    inputs = _input_records(args, files, out)
+    if args.commitment is None:
+        seed = check_seed(args.seed)
+        seed_record: dict[str, object] = {"mode": "seed"}
+        pop_record: dict[str, object] = population_root(population, plan)
+    else:
+        seed, seed_record, pop_record = _ceremony_seed(args, files, out)
+    result = draw(population, plan, seed, history=history)
+    digest = write_draw(result, out, inputs=inputs, seed_record=seed_record, population_record=pop_record)
     _print_summary(result)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(f"\nWrote {out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json")
+    print(f"\nSeed ({seed_record['mode']}): {seed}")
+    print(f"Wrote {out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json")
     print(f"manifest SHA-256: {digest}")
     return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    result = verify_draw(
+        args.dir,
+        population=args.population,
+        plan=args.plan,
+        history=args.history,
+        allow_list=args.allow_list,
+        commitment=args.commitment,
+    )
+    print(result)
+    failed = sum(not c.ok for c in result.checks)
+    verdict = "VERIFIED" if result.ok else "NOT VERIFIED"
+    print(f"\n{verdict}: {len(result.checks) - failed} checks passed, {failed} failed.")
+    return 0 if result.ok else 1
+
+
+def _cmd_prove(args: argparse.Namespace) -> int:
+    proof = make_proof(args.dir, args.uscc, population=args.population, allow_list=args.allow_list)
+    out = Path(args.out) if args.out else Path(args.dir) / f"proof-{args.uscc}.json"
+    atomic_write_bytes(out, json.dumps(proof, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
+    for task in proof["tasks"]:
+        print(f"{task['task_id']}: {task['outcome']}  ticket {task['ticket']}")
+    print(f"Wrote {out}")
+    return 0
+
+
+def _cmd_verify_proof(args: argparse.Namespace) -> int:
+    try:
+        proof = json.loads(Path(args.proof).read_bytes())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{args.proof}: not a JSON proof ({exc}).") from None
+    result = verify_proof(proof, Path(args.manifest).read_bytes())
+    print(result)
+    print(f"\n{'VERIFIED' if result.ok else 'NOT VERIFIED'}")
+    return 0 if result.ok else 1
 
 
 def _cmd_ticket(args: argparse.Namespace) -> int:
@@ -123,6 +252,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         plan=str(paths["plan"]),
         history=str(paths["history"]),
         seed=DEMO_SEED,
+        commitment=None,
+        beacon_value=None,
+        secret=None,
         out=str(out / "draw"),
         allow_list=None,
         encoding=None,
@@ -130,6 +262,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     print(f"Drawing with seed {DEMO_SEED} ...\n")
     return _cmd_draw(draw_args)
+
+
+def _input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--population", required=True, help="entities: CSV (UTF-8 or GB18030), XLSX or Parquet")
+    p.add_argument("--plan", required=True, help="plan TOML file (see docs/plan.md)")
+    p.add_argument("--history", help="inspection history: uscc, department, date[, kind]")
+    p.add_argument("--allow-list", help="legacy codes accepted although they fail the GB 32100 check")
+    p.add_argument("--encoding", help="force the CSV encoding (default: UTF-8, else GB18030)")
+    p.add_argument("--sheet", help="XLSX sheet to read (default: the first)")
+
+
+def _recorded_inputs(p: argparse.ArgumentParser, *names: str) -> None:
+    """Options for input files whose default is the path the draw's manifest records."""
+    for name in names:
+        p.add_argument(f"--{name}", help=f"the {name} file (default: as the manifest records)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,48 +289,66 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
-        "draw", help="draw the inspection targets of a plan", description="Draw the targets of every task of a plan."
+        "commit",
+        help="publish a commitment before the draw",
+        description="Commit to the plan, the inputs and a secret before the beacon value exists (docs/ceremony.md).",
     )
-    p.add_argument(
-        "--population", required=True, help="entities: CSV (UTF-8 or GB18030), XLSX or Parquet with a uscc column"
-    )
-    p.add_argument("--plan", required=True, help="plan TOML file (see docs/plan.md)")
-    p.add_argument("--seed", required=True, help="64 lowercase hex digits")
+    _input_options(p)
+    p.add_argument("--beacon", required=True, help="the future public random value, e.g. 'drand quicknet round 1234'")
+    p.add_argument("--out", required=True, help="folder for commitment.json and secret.txt")
+    p.add_argument("--no-secret", action="store_true", help="beacon-only ceremony: no secret")
+    p.set_defaults(func=_cmd_commit)
+
+    p = sub.add_parser("draw", help="draw the inspection targets of a plan", description="Draw every task of a plan.")
+    _input_options(p)
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--history", help="inspection history: uscc, department, date[, kind]")
-    p.add_argument("--allow-list", help="legacy codes accepted although they fail the GB 32100 check")
-    p.add_argument("--encoding", help="force the CSV encoding (default: UTF-8, else GB18030)")
-    p.add_argument("--sheet", help="XLSX sheet to read (default: the first)")
+    p.add_argument("--seed", help="64 lowercase hex digits (a notebook or a test; no ceremony)")
+    p.add_argument("--commitment", help="commitment.json published before the beacon (see 'commit')")
+    p.add_argument("--beacon-value", help="the public random value named in the commitment, as published")
+    p.add_argument("--secret", help="secret.txt written by 'commit' (omit for a beacon-only commitment)")
     p.set_defaults(func=_cmd_draw)
+
+    p = sub.add_parser("verify", help="check a published draw", description="Recompute and check a published draw.")
+    p.add_argument("dir", help="the draw's folder (with manifest.json)")
+    _recorded_inputs(p, "population", "plan", "history", "allow-list", "commitment")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("prove", help="write one entity's proof", description="Write the proof of one entity's fate.")
+    p.add_argument("dir", help="the draw's folder (with manifest.json)")
+    p.add_argument("--uscc", required=True, help="the entity's code")
+    p.add_argument("--out", help="proof file (default: DIR/proof-USCC.json)")
+    _recorded_inputs(p, "population", "allow-list")
+    p.set_defaults(func=_cmd_prove)
+
+    p = sub.add_parser(
+        "verify-proof", help="check one entity's proof", description="Check a proof against the public manifest alone."
+    )
+    p.add_argument("proof", help="proof JSON written by 'prove'")
+    p.add_argument("--manifest", required=True, help="the draw's public manifest.json")
+    p.set_defaults(func=_cmd_verify_proof)
 
     p = sub.add_parser(
         "demo",
         help="run the whole job on a synthetic example city",
-        description="Generate a synthetic city and draw its example plan.",
+        description="Draw a synthetic city's example plan.",
     )
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     p.add_argument("--entities", type=int, default=100_000, help="entities in the synthetic city (default: 100000)")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser(
-        "example", help="write example input files", description="Write a synthetic population, history and plan."
-    )
+    p = sub.add_parser("example", help="write example input files", description="Write a synthetic city's inputs.")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--entities", type=int, default=10_000, help="number of entities (default: 10000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generator (default: 0)")
     p.set_defaults(func=_cmd_example)
 
-    p = sub.add_parser(
-        "ticket", help="compute tickets by hand", description="Print the ticket SHA-256(seed:scope:uscc) of codes."
-    )
+    p = sub.add_parser("ticket", help="compute tickets by hand", description="Print SHA-256(seed:scope:uscc) of codes.")
     p.add_argument("--seed", required=True, help="64 lowercase hex digits")
     p.add_argument("--scope", required=True, help="plan id, or plan_id.task_id for an independent task")
     p.add_argument("uscc", nargs="+", help="codes")
     p.set_defaults(func=_cmd_ticket)
 
-    p = sub.add_parser(
-        "check-uscc", help="check unified social credit codes", description="Check codes against GB 32100-2015."
-    )
+    p = sub.add_parser("check-uscc", help="check unified social credit codes", description="Check codes (GB 32100).")
     p.add_argument("code", nargs="+", help="codes to check")
     p.set_defaults(func=_cmd_check_uscc)
     return parser

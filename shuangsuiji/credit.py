@@ -72,10 +72,6 @@ class CreditPolicy:
                 f"got {self.missing!r}."
             )
 
-    def to_dict(self) -> dict[str, object]:
-        """Plain form for the manifest."""
-        return {"column": self.column, "classes": list(self.classes), "missing": self.missing}
-
 
 def check_multiplier_tables(raw: object, owner: str) -> MultiplierTables:
     """Read ``[multipliers.<column>]`` tables into exact fractions.

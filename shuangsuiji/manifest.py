@@ -30,7 +30,15 @@ from .io import atomic_write_bytes, csv_bytes, sha256_file
 from .sampling import ALGORITHM, DrawResult
 from .validation import fraction_text
 
-__all__ = ["DRAW_FILES", "MANIFEST_FORMAT", "InputFile", "canonical_json", "draw_manifest", "write_draw"]
+__all__ = [
+    "DRAW_FILES",
+    "MANIFEST_FORMAT",
+    "InputFile",
+    "canonical_json",
+    "draw_manifest",
+    "draw_tables",
+    "write_draw",
+]
 
 #: Format name and version of ``manifest.json``.
 MANIFEST_FORMAT = "shuangsuiji-manifest/1"
@@ -48,20 +56,31 @@ class InputFile:
         Path relative to the output folder, with ``/`` separators.
     sha256 : str
         SHA-256 of its bytes.
+    encoding, sheet : str, optional
+        A forced CSV encoding or XLSX sheet, so that a verifier reads it the same way.
     """
 
     path: str
     sha256: str
+    encoding: str | None = None
+    sheet: str | None = None
 
     @classmethod
-    def of(cls, path: str | Path, out_dir: str | Path) -> InputFile:
-        """Record ``path`` relative to ``out_dir`` with its hash."""
+    def of(
+        cls, path: str | Path, out_dir: str | Path, *, encoding: str | None = None, sheet: str | None = None
+    ) -> InputFile:
+        """Record ``path`` relative to ``out_dir`` with its hash (and how it was read, if not by default)."""
         rel = os.path.relpath(Path(path).resolve(), Path(out_dir).resolve())
-        return cls(path=Path(rel).as_posix(), sha256=sha256_file(path))
+        return cls(path=Path(rel).as_posix(), sha256=sha256_file(path), encoding=encoding, sheet=sheet)
 
     def to_dict(self) -> dict[str, str]:
-        """Plain form."""
-        return {"path": self.path, "sha256": self.sha256}
+        """Plain form (the reading options only when set)."""
+        out = {"path": self.path, "sha256": self.sha256}
+        if self.encoding is not None:
+            out["encoding"] = self.encoding
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
+        return out
 
 
 def canonical_json(value: Any) -> bytes:
@@ -78,9 +97,10 @@ def canonical_json(value: Any) -> bytes:
 def draw_manifest(
     result: DrawResult,
     *,
-    inputs: Mapping[str, InputFile] | None = None,
+    inputs: Mapping[str, InputFile | Mapping[str, str]] | None = None,
     outputs: Mapping[str, str] | None = None,
     seed_record: Mapping[str, Any] | None = None,
+    population_record: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest of a draw as a plain dict.
 
@@ -94,6 +114,9 @@ def draw_manifest(
         Output file name -> SHA-256.
     seed_record : mapping, optional
         How the seed was made; default ``{"mode": "seed"}`` (given directly).
+    population_record : mapping, optional
+        The population's Merkle commitment (:func:`~shuangsuiji.ceremony.population_root`);
+        by default only its row count.
     """
     tasks = []
     summary = {str(r["task_id"]): r for r in result.summary.to_dict("records")}
@@ -133,12 +156,23 @@ def draw_manifest(
         "library": {"name": "shuangsuiji", "version": __version__},
         "seed": {"value": result.seed, **(seed_record or {"mode": "seed"})},
         "plan": result.plan.to_dict(),
-        "population": {"rows": len(result.population)},
-        "inputs": {k: v.to_dict() for k, v in sorted((inputs or {}).items())},
+        "population": dict(population_record or {"rows": len(result.population)}),
+        "inputs": {k: v.to_dict() if isinstance(v, InputFile) else dict(v) for k, v in sorted((inputs or {}).items())},
         "tasks": tasks,
         "outputs": dict(sorted((outputs or {}).items())),
         "warnings": list(result.warnings),
     }
+
+
+def draw_tables(result: DrawResult) -> dict[str, bytes]:
+    """The bytes of each table file of a draw, by file name (in :data:`DRAW_FILES` order)."""
+    frames = {
+        "selection.csv": result.selection,
+        "allocation.csv": result.allocation,
+        "excluded.csv": result.excluded,
+        "summary.csv": result.summary,
+    }
+    return {name: csv_bytes(frames[name]) for name in DRAW_FILES}
 
 
 def write_draw(
@@ -147,6 +181,7 @@ def write_draw(
     *,
     inputs: Mapping[str, InputFile] | None = None,
     seed_record: Mapping[str, Any] | None = None,
+    population_record: Mapping[str, Any] | None = None,
 ) -> str:
     """Write a draw's tables and manifest into ``out_dir`` (each file atomically).
 
@@ -157,18 +192,15 @@ def write_draw(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tables = {
-        "selection.csv": result.selection,
-        "allocation.csv": result.allocation,
-        "excluded.csv": result.excluded,
-        "summary.csv": result.summary,
-    }
     hashes = {}
-    for name in DRAW_FILES:
-        data = csv_bytes(tables[name])
+    for name, data in draw_tables(result).items():
         atomic_write_bytes(out / name, data)
         hashes[name] = hashlib.sha256(data).hexdigest()
-    manifest = canonical_json(draw_manifest(result, inputs=inputs, outputs=hashes, seed_record=seed_record))
+    manifest = canonical_json(
+        draw_manifest(
+            result, inputs=inputs, outputs=hashes, seed_record=seed_record, population_record=population_record
+        )
+    )
     digest = hashlib.sha256(manifest).hexdigest()
     atomic_write_bytes(out / "manifest.json", manifest)
     atomic_write_bytes(out / "manifest.sha256", f"{digest}  manifest.json\n".encode())

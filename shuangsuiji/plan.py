@@ -157,10 +157,9 @@ class Task:
         return tuple(seen)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form (fractions as exact decimal text)."""
-        return {
+        """The task in the plan-file schema, every default spelt out (:func:`parse_plan` reads it back)."""
+        out: dict[str, Any] = {
             "id": self.id,
-            "name": self.name,
             "department": self.department,
             "items": list(self.items),
             "category": self.category,
@@ -171,9 +170,11 @@ class Task:
             "take_all": {k: list(v) for k, v in self.take_all.items()},
             "where": {k: list(v) for k, v in self.where.items()},
             "multipliers": {c: {v: fraction_text(m) for v, m in t.items()} for c, t in self.multipliers.items()},
-            "exclude_inspected_within_days": self.exclude_inspected_within_days,
-            "annual_cap": self.annual_cap,
         }
+        for key in ("name", "exclude_inspected_within_days", "annual_cap"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
 
 
 @dataclass(frozen=True)
@@ -236,18 +237,28 @@ class Plan:
         return tuple(seen)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form, as recorded in the manifest."""
-        return {
+        """The plan in the plan-file schema with every default spelt out, as the manifest records it.
+
+        Task multipliers are the effective ones (plan tables merged in), so
+        :func:`parse_plan` reads the result back into an equal plan.
+        """
+        credit: dict[str, Any] = {"column": self.credit.column, "classes": list(self.credit.classes)}
+        if self.credit.missing is not None:
+            credit["missing"] = self.credit.missing
+        out: dict[str, Any] = {
             "id": self.id,
-            "title": self.title,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
             "floor": fraction_text(self.floor),
-            "credit": self.credit.to_dict(),
-            "status_column": self.status_column,
-            "inactive_statuses": list(self.inactive_statuses),
+            "credit": credit,
+            "exclusions": {"status_column": self.status_column, "statuses": list(self.inactive_statuses)},
             "tasks": [t.to_dict() for t in self.tasks],
         }
+        if self.title is not None:
+            out["title"] = self.title
+        if self.start is not None:
+            out["start"] = self.start.isoformat()
+        if self.end is not None:
+            out["end"] = self.end.isoformat()
+        return out
 
 
 def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], owner: str) -> None:

@@ -51,6 +51,7 @@ def test_issue_example_warns_that_unused_multipliers_do_not_apply() -> None:
     fixed = ISSUE_EXAMPLE.replace('strata = ["credit_class"]', 'strata = ["credit_class", "risk_tier"]')
     plan = parse_plan(tomllib.loads(fixed))
     assert plan.warnings == ()
+    assert parse_plan(plan.to_dict()) == plan
     task = plan.tasks[0]
     assert task.ratio == Fraction(3, 100) and task.floor == Fraction(1, 20)
     assert task.take_all == {"credit_class": ("D",)}
@@ -80,6 +81,7 @@ def test_example_plan_parses_and_round_trips_to_dict() -> None:
     assert plan.start == dt.date(2027, 3, 1)
     d = plan.to_dict()
     assert d["tasks"][0]["ratio"] == "0.03" and d["floor"] == "0.05"
+    assert parse_plan(d) == plan  # the manifest's copy of a plan is itself a plan
     assert plan.task("SW-FP").department == "税务局"
     with pytest.raises(KeyError):
         plan.task("nope")
