@@ -13,6 +13,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
@@ -42,13 +43,15 @@ from .exceptions import (
 from .exclusions import History, check_history
 from .io import atomic_write_bytes, atomic_write_text, read_allow_list, read_table, write_csv
 from .manifest import InputFile, canonical_json, write_draw
-from .plan import Plan, load_plan
+from .notices import ResultsError, check_results, plan_notice, result_notice, task_notice, write_notice
+from .plan import Plan, load_plan, parse_plan
 from .population import Population, check_population
 from .sampling import DrawResult, draw, ticket
 from .synthetic import example_plan_toml, make_history, make_population
 from .uscc import uscc_problem
 from .validation import check_seed
 from .verify import make_proof, verify_draw, verify_proof
+from .workdays import WorkCalendar, read_overrides
 
 __all__ = ["main"]
 
@@ -211,6 +214,36 @@ def _cmd_verify_proof(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _cmd_page(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    atomic_write_bytes(out, files("shuangsuiji").joinpath("data/verify.html").read_bytes())
+    print(f"Wrote {out}: open it in a browser (no server, no network), load manifest.json and enter a code.")
+    return 0
+
+
+def _cmd_notices(args: argparse.Namespace) -> int:
+    folder, out = Path(args.dir), Path(args.out)
+    manifest = json.loads((folder / "manifest.json").read_bytes())
+    plan = parse_plan(manifest["plan"], source=str(folder / "manifest.json"))
+    selection = pd.read_csv(folder / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    written = write_notice(plan_notice(plan), out, "抽查计划公告")
+    written += write_notice(task_notice(plan, selection), out, "抽查任务公告")
+    if args.results:
+        results = check_results(read_table(args.results, error=ResultsError), selection, source=args.results)
+        calendar = WorkCalendar(read_overrides(args.calendar_overrides) if args.calendar_overrides else None)
+        notice, pending = result_notice(plan, selection, results, calendar=calendar, working_days=args.working_days)
+        written += write_notice(notice, out, "抽查结果公告")
+        write_csv(pending, out / "pending.csv")
+        written.append(out / "pending.csv")
+        if len(pending):
+            print(
+                f"warning: {len(pending)} drawn entities have no result yet (listed in pending.csv).", file=sys.stderr
+            )
+    for path in written:
+        print(f"Wrote {path}")
+    return 0
+
+
 def _cmd_ticket(args: argparse.Namespace) -> int:
     for code in args.uscc:
         print(f"{ticket(check_seed(args.seed), args.scope, code)}  {code}")
@@ -341,6 +374,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--entities", type=int, default=10_000, help="number of entities (default: 10000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generator (default: 0)")
     p.set_defaults(func=_cmd_example)
+
+    p = sub.add_parser(
+        "notices",
+        help="write the public notices of a draw",
+        description="Write 抽查计划公告, 抽查任务公告 and (with --results) 抽查结果公告 as CSV, XLSX and HTML.",
+    )
+    p.add_argument("dir", help="the draw's folder (with manifest.json and selection.csv)")
+    p.add_argument("--out", required=True, help="folder for the notices")
+    p.add_argument("--results", help="results filled in by inspectors: task_id, uscc, result, completed")
+    p.add_argument("--working-days", type=int, default=20, help="publication deadline in working days (default: 20)")
+    p.add_argument("--calendar-overrides", help="holidays and 调休 working days for years chinese-calendar lacks")
+    p.set_defaults(func=_cmd_notices)
+
+    p = sub.add_parser(
+        "page",
+        help="write the offline verification page",
+        description="Write verify.html: a static page where anyone checks a code against a published manifest.",
+    )
+    p.add_argument("--out", default="verify.html", help="file to write (default: verify.html)")
+    p.set_defaults(func=_cmd_page)
 
     p = sub.add_parser("ticket", help="compute tickets by hand", description="Print SHA-256(seed:scope:uscc) of codes.")
     p.add_argument("--seed", required=True, help="64 lowercase hex digits")

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from shuangsuiji import Plan, example_plan_toml, load_plan, make_population, parse_plan, read_table
+from shuangsuiji.cli import main
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -28,6 +29,17 @@ VECTORS = Path(__file__).parent / "vectors"
 #: SHA-256 of the text "shuangsuiji test vector".
 GOLDEN_SEED = "33e944098cf4ef60379ce36c50cb01e7c39e5b77fb6601b6425657ba4b1d3e06"
 SEED = "ab" * 32
+
+
+def publish(tmp: Path, *, entities: int, seed: int, beacon_value: str = "9f") -> Path:
+    """The example city committed and drawn as a bureau would publish it; returns the draw's folder."""
+    assert main(["example", "--out", str(tmp / "in"), "--entities", str(entities), "--seed", str(seed)]) == 0
+    inputs = ["--population", str(tmp / "in/population.csv"), "--plan", str(tmp / "in/plan.toml"),
+              "--history", str(tmp / "in/history.csv")]  # fmt: skip
+    assert main(["commit", *inputs, "--beacon", "drand quicknet round 1", "--out", str(tmp / "pub")]) == 0
+    assert main(["draw", *inputs, "--commitment", str(tmp / "pub/commitment.json"), "--beacon-value", beacon_value,
+                 "--secret", str(tmp / "pub/secret.txt"), "--out", str(tmp / "pub/draw")]) == 0  # fmt: skip
+    return tmp / "pub/draw"
 
 
 @pytest.fixture

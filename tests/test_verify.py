@@ -15,17 +15,14 @@ from shuangsuiji.cli import main
 from shuangsuiji.manifest import canonical_json
 from shuangsuiji.verify import make_proof, verify_draw, verify_proof
 
+from .conftest import publish
+
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """commit -> draw on the example data, as a bureau would publish it."""
     tmp = tmp_path_factory.mktemp("pub")
-    assert main(["example", "--out", str(tmp / "in"), "--entities", "600", "--seed", "5"]) == 0
-    args = ["--population", str(tmp / "in/population.csv"), "--plan", str(tmp / "in/plan.toml"),
-            "--history", str(tmp / "in/history.csv")]  # fmt: skip
-    assert main(["commit", *args, "--beacon", "drand quicknet round 1", "--out", str(tmp / "pub")]) == 0
-    assert main(["draw", *args, "--commitment", str(tmp / "pub/commitment.json"), "--beacon-value", "9f",
-                 "--secret", str(tmp / "pub/secret.txt"), "--out", str(tmp / "pub/draw")]) == 0  # fmt: skip
+    publish(tmp, entities=600, seed=5)
     return tmp
 
 
