@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._files import load_assignment_inputs
 from ._version import __version__
+from .assignment import assign
 from .ceremony import (
     CeremonyError,
     check_beacon_value,
@@ -42,9 +44,9 @@ from .exceptions import (
 )
 from .exclusions import History, check_history
 from .io import atomic_write_bytes, atomic_write_text, read_allow_list, read_table, write_csv
-from .manifest import InputFile, canonical_json, write_draw
+from .manifest import InputFile, canonical_json, write_assignment, write_draw
 from .notices import ResultsError, check_results, plan_notice, result_notice, task_notice, write_notice
-from .plan import Plan, load_plan, parse_plan
+from .plan import Plan, load_plan, parse_plan, parse_window
 from .population import Population, check_population
 from .sampling import DrawResult, draw, ticket
 from .synthetic import example_plan_toml, make_history, make_population
@@ -174,6 +176,45 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     print(f"\nSeed ({seed_record['mode']}): {seed}")
     print(f"Wrote {out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json")
     print(f"manifest SHA-256: {digest}")
+    return 0
+
+
+def _cmd_assign(args: argparse.Namespace) -> int:
+    draw_dir, out = Path(args.draw), Path(args.out)
+    files = {"population": Path(args.population), "roster": Path(args.roster)}
+    for role in ("conflicts", "requests", "relations", "pairs", "history", "calendar"):
+        value = getattr(args, role if role != "calendar" else "calendar_overrides")
+        if value:
+            files[role] = Path(value)
+    window = parse_window(args.window, "--window") if args.window else None
+    inputs = load_assignment_inputs(draw_dir, files, seed=check_seed(args.seed) if args.seed else None, window=window)
+    result = assign(
+        inputs.visits,
+        inputs.roster,
+        inputs.policy,
+        inputs.seed,
+        conflicts=inputs.conflicts,
+        calendar=inputs.calendar,
+        allow_partial=args.allow_partial,
+    )
+    digest = write_assignment(
+        result,
+        out,
+        draw_manifest=InputFile.of(draw_dir / "manifest.json", out).to_dict(),
+        seed=inputs.seed,
+        policy=inputs.policy,
+        allow_partial=args.allow_partial,
+        inputs={role: InputFile.of(path, out) for role, path in files.items()},
+    )
+    staffed = int((result.visits["status"] == "staffed").sum())
+    print(f"{staffed} of {len(result.visits)} visits staffed; {len(result.teams)} places filled.")
+    if len(result.unstaffed):
+        print(f"warning: {result.unstaffed['visit_id'].nunique()} visits wait (unstaffed.csv).", file=sys.stderr)
+    loads = result.workload[result.workload["kind"] == "officer"]["visits"]
+    if len(loads):
+        print(f"Officers' loads: min {loads.min()}, median {int(loads.median())}, max {loads.max()}.")
+    print(f"Wrote {out}/: visits.csv, teams.csv, workload.csv, unstaffed.csv, certificate.csv, assignment.json")
+    print(f"assignment SHA-256: {digest}")
     return 0
 
 
@@ -340,6 +381,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beacon-value", help="the public random value named in the commitment, as published")
     p.add_argument("--secret", help="secret.txt written by 'commit' (omit for a beacon-only commitment)")
     p.set_defaults(func=_cmd_draw)
+
+    p = sub.add_parser(
+        "assign",
+        help="staff the visits of a draw with inspectors",
+        description="Merge a draw into visits and staff them from the roster (docs/assignment.md).",
+    )
+    p.add_argument("--draw", required=True, help="the draw's folder (manifest.json, selection.csv)")
+    p.add_argument("--population", required=True, help="the population the draw used (regions, stations, names)")
+    p.add_argument("--roster", required=True, help="inspectors and experts (执法检查人员名录库, 专家库)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", help="64 hex digits (default: the draw's seed)")
+    p.add_argument("--conflicts", help="declared conflicts: inspector_id, uscc, reason")
+    p.add_argument("--requests", help="entities' recusal requests: uscc, inspector_id[, reason]")
+    p.add_argument("--relations", help="relation graph: a, b, relation")
+    p.add_argument("--pairs", help="officers who must not share a team: a, b")
+    p.add_argument("--history", help="inspection history with an inspectors column (rotation)")
+    p.add_argument("--window", help="inspection window, e.g. 2027-03-01:2027-03-31 (dates are scheduled)")
+    p.add_argument("--calendar-overrides", help="holidays and 调休 working days for years chinese-calendar lacks")
+    p.add_argument("--allow-partial", action="store_true", help="staff what can be staffed and list the rest")
+    p.set_defaults(func=_cmd_assign)
 
     p = sub.add_parser("verify", help="check a published draw", description="Recompute and check a published draw.")
     p.add_argument("dir", help="the draw's folder (with manifest.json)")

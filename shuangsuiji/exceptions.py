@@ -11,7 +11,8 @@ catch either::
     │   ├── TableError                     problems in a table (population, history, ...)
     │   │   ├── PopulationError            ... in the population (检查对象名录库)
     │   │   └── HistoryError               ... in the inspection history
-    │   └── AllocationError                a plan that cannot be allocated (floor out of reach)
+    │   ├── AllocationError                a plan that cannot be allocated (floor out of reach)
+    │   └── AssignmentError                visits that cannot be staffed (the reasons in numbers)
     └── InternalError (AssertionError)     a result broke a rule the library guarantees: a bug
 
 :class:`TableError` carries every :class:`Problem` found in a file, not only the
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AllocationError",
+    "AssignmentError",
     "HistoryError",
     "InputError",
     "InternalError",
@@ -58,6 +60,14 @@ class PlanError(InputError):
 
 class AllocationError(InputError):
     """A task whose sample cannot be allocated, such as a floor that no ratio reaches."""
+
+
+class AssignmentError(InputError):
+    """Visits that cannot be staffed or scheduled; ``unstaffed`` lists them with the reasons."""
+
+    def __init__(self, message: str, unstaffed: object = None) -> None:
+        super().__init__(message)
+        self.unstaffed = unstaffed
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,11 @@ _REQUIRED = ("uscc", "department", "date")
 
 @dataclass(frozen=True, eq=False)
 class History:
-    """A checked inspection history: ``uscc, department, date, kind``.
+    """A checked inspection history: ``uscc, department, date, kind[, inspectors]``.
 
     ``date`` is ``datetime64[s]``; ``kind`` (random, complaint, referral...)
-    is kept for the record and is empty when the file has no such column.
+    is kept for the record and is empty when the file has no such column;
+    ``inspectors`` (``;``-separated officer ids), when present, drives rotation.
     """
 
     frame: pd.DataFrame
@@ -96,7 +97,11 @@ def check_history(frame: pd.DataFrame, *, source: str = "<frame>", allow_list: C
     rows = np.asarray(frame.index, dtype=np.int64) if pd.api.types.is_integer_dtype(frame.index.dtype) else None
     rows = rows if rows is not None else np.arange(2, 2 + len(frame), dtype=np.int64)
     data = pd.DataFrame(
-        {c: frame[c].astype("str").fillna("").str.strip() for c in (*_REQUIRED, "kind") if c in frame.columns}
+        {
+            c: frame[c].astype("str").fillna("").str.strip()
+            for c in (*_REQUIRED, "kind", "inspectors")
+            if c in frame.columns
+        }
     )
     data.index = pd.RangeIndex(len(data))
     if "kind" not in data.columns:

@@ -41,10 +41,12 @@ from .validation import (
 __all__ = [
     "DEFAULT_FLOOR",
     "DEFAULT_INACTIVE_STATUSES",
+    "AssignmentPolicy",
     "Plan",
     "Task",
     "load_plan",
     "parse_plan",
+    "parse_window",
 ]
 
 #: The binding floor of ordinary items in the 14th five-year plan (2025): 5%.
@@ -65,7 +67,17 @@ Category = Literal["general", "key"]
 Coordination = Literal["plan", "independent"]
 ValueLists = Mapping[str, tuple[str, ...]]
 
-_PLAN_KEYS = ("id", "title", "start", "end", "floor", "multipliers", "credit", "exclusions", "tasks")
+_PLAN_KEYS = ("id", "title", "start", "end", "floor", "multipliers", "credit", "exclusions", "assignment", "tasks")
+_ASSIGNMENT_KEYS = (
+    "team_size",
+    "jurisdiction",
+    "cross_station",
+    "rotation",
+    "relation_hops",
+    "relations",
+    "daily_cap",
+    "window",
+)
 _TASK_KEYS = (
     "id",
     "name",
@@ -81,9 +93,79 @@ _TASK_KEYS = (
     "multipliers",
     "exclude_inspected_within_days",
     "annual_cap",
+    "team_size",
+    "certificates",
+    "expert",
 )
 _CREDIT_KEYS = ("column", "classes", "missing")
 _EXCLUSION_KEYS = ("status_column", "statuses")
+
+
+@dataclass(frozen=True)
+class AssignmentPolicy:
+    """How visits are staffed (the plan's ``[assignment]`` table).
+
+    Attributes
+    ----------
+    team_size : int
+        Officers per department per visit (at least 2, 行政处罚法 art. 42).
+    jurisdiction : {'region', 'any'}
+        ``region``: an officer serves entities of the officer's own ``region`` only.
+    cross_station : bool
+        所所交叉: never an entity of the officer's own station.
+    rotation : int
+        An officer may not inspect an entity they inspected in its last ``rotation`` inspections.
+    relation_hops : int
+        Officers conflict with entities within this many hops in the relation graph.
+    relations : tuple of str
+        Relations followed in the graph (empty: all).
+    daily_cap : int
+        Visits per officer per day when visits are scheduled.
+    window : tuple of date or None
+        First and last day of the inspection window (dates are scheduled only with a window).
+    """
+
+    team_size: int = 2
+    jurisdiction: Literal["region", "any"] = "region"
+    cross_station: bool = False
+    rotation: int = 0
+    relation_hops: int = 2
+    relations: tuple[str, ...] = ()
+    daily_cap: int = 4
+    window: tuple[dt.date, dt.date] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``[assignment]`` table, every default spelt out."""
+        out: dict[str, Any] = {
+            "team_size": self.team_size,
+            "jurisdiction": self.jurisdiction,
+            "cross_station": self.cross_station,
+            "rotation": self.rotation,
+            "relation_hops": self.relation_hops,
+            "relations": list(self.relations),
+            "daily_cap": self.daily_cap,
+        }
+        if self.window is not None:
+            out["window"] = f"{self.window[0].isoformat()}:{self.window[1].isoformat()}"
+        return out
+
+
+def parse_window(text: object, what: str = "The 'window'") -> tuple[dt.date, dt.date]:
+    """Read a window written ``2027-03-01:2027-03-31``.
+
+    Examples
+    --------
+    >>> parse_window("2027-03-01:2027-03-31")
+    (datetime.date(2027, 3, 1), datetime.date(2027, 3, 31))
+    """
+    parts = text.split(":") if isinstance(text, str) else []
+    try:
+        first, last = (dt.date.fromisoformat(p.strip()) for p in parts)
+    except ValueError:
+        raise PlanError(f"{what} must be two dates as 2027-03-01:2027-03-31; got {text!r}.") from None
+    if last < first:
+        raise PlanError(f"{what} ends ({last}) before it starts ({first}).")
+    return first, last
 
 
 @dataclass(frozen=True)
@@ -120,6 +202,12 @@ class Task:
         Skip entities already inspected this many times by this department in the plan's year.
     name : str or None
         Human title of the task.
+    team_size : int or None
+        Officers of this department per visit, if not the plan's ``assignment.team_size``.
+    certificates : tuple of str
+        Certificates the team's lead (主检) must hold for this task's items (特种设备, 食品...).
+    expert : str or None
+        Field of an outside expert (专家库) who joins each visit of this task.
     """
 
     id: str
@@ -136,6 +224,9 @@ class Task:
     exclude_inspected_within_days: int | None = None
     annual_cap: int | None = None
     name: str | None = None
+    team_size: int | None = None
+    certificates: tuple[str, ...] = ()
+    expert: str | None = None
 
     def scope(self, plan_id: str) -> str:
         """The ticket scope: the plan id, or ``plan_id.task_id`` when independent.
@@ -171,9 +262,11 @@ class Task:
             "where": {k: list(v) for k, v in self.where.items()},
             "multipliers": {c: {v: fraction_text(m) for v, m in t.items()} for c, t in self.multipliers.items()},
         }
-        for key in ("name", "exclude_inspected_within_days", "annual_cap"):
+        for key in ("name", "exclude_inspected_within_days", "annual_cap", "team_size", "expert"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.certificates:
+            out["certificates"] = list(self.certificates)
         return out
 
 
@@ -201,6 +294,8 @@ class Plan:
         Where the plan was read from (for messages).
     warnings : tuple of str
         Parts of the plan that have no effect (reported with every draw).
+    assignment : AssignmentPolicy
+        How visits are staffed (``[assignment]``).
     """
 
     id: str
@@ -214,6 +309,7 @@ class Plan:
     end: dt.date | None = None
     source: str = "<plan>"
     warnings: tuple[str, ...] = ()
+    assignment: AssignmentPolicy = field(default_factory=AssignmentPolicy)
 
     def task(self, task_id: str) -> Task:
         """The task with this id.
@@ -250,6 +346,7 @@ class Plan:
             "floor": fraction_text(self.floor),
             "credit": credit,
             "exclusions": {"status_column": self.status_column, "statuses": list(self.inactive_statuses)},
+            "assignment": self.assignment.to_dict(),
             "tasks": [t.to_dict() for t in self.tasks],
         }
         if self.title is not None:
@@ -340,6 +437,7 @@ def _parse_task(
     }
     cooldown = table.get("exclude_inspected_within_days")
     cap = table.get("annual_cap")
+    team_size = table.get("team_size")
     return Task(
         id=task_id,
         name=check_text(table["name"], f"The 'name' of {owner}") if "name" in table else None,
@@ -357,6 +455,34 @@ def _parse_task(
             None if cooldown is None else check_int(cooldown, f"The 'exclude_inspected_within_days' of {owner}")
         ),
         annual_cap=None if cap is None else check_int(cap, f"The 'annual_cap' of {owner}", minimum=1),
+        team_size=None if team_size is None else check_int(team_size, f"The 'team_size' of {owner}", minimum=2),
+        certificates=check_text_list(table["certificates"], f"The 'certificates' of {owner}")
+        if "certificates" in table
+        else (),
+        expert=check_text(table["expert"], f"The 'expert' of {owner}") if "expert" in table else None,
+    )
+
+
+def _parse_assignment(raw: object) -> AssignmentPolicy:
+    table = check_mapping(raw, "The plan 'assignment'")
+    _check_keys(table, _ASSIGNMENT_KEYS, "The plan's [assignment] table")
+    jurisdiction = table.get("jurisdiction", "region")
+    if jurisdiction not in ("region", "any"):
+        raise PlanError(f"The 'assignment.jurisdiction' of the plan must be 'region' or 'any'; got {jurisdiction!r}.")
+    cross = table.get("cross_station", False)
+    if not isinstance(cross, bool):
+        raise PlanError(f"The 'assignment.cross_station' of the plan must be true or false; got {cross!r}.")
+    return AssignmentPolicy(
+        team_size=check_int(table.get("team_size", 2), "The 'assignment.team_size' of the plan", minimum=2),
+        jurisdiction=jurisdiction,
+        cross_station=cross,
+        rotation=check_int(table.get("rotation", 0), "The 'assignment.rotation' of the plan"),
+        relation_hops=check_int(table.get("relation_hops", 2), "The 'assignment.relation_hops' of the plan", minimum=1),
+        relations=check_text_list(table["relations"], "The 'assignment.relations' of the plan")
+        if table.get("relations")
+        else (),
+        daily_cap=check_int(table.get("daily_cap", 4), "The 'assignment.daily_cap' of the plan", minimum=1),
+        window=parse_window(table["window"], "The 'assignment.window' of the plan") if "window" in table else None,
     )
 
 
@@ -427,8 +553,10 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
                 f"Task {t.id!r} sets a cool-down or an annual cap, which count from the plan's start; "
                 f"add start = 2027-03-01 (the batch's first day) to the plan."
             )
+    assignment = _parse_assignment(doc.get("assignment", {}))
     return Plan(
         id=plan_id,
+        assignment=assignment,
         tasks=tasks,
         floor=floor,
         credit=credit,

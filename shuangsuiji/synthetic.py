@@ -25,11 +25,13 @@ import pandas as pd
 from .uscc import USCC_ALPHABET, USCC_WEIGHTS
 
 __all__ = [
+    "DEPARTMENTS",
     "INDUSTRIES",
     "LUOYANG_REGIONS",
     "example_plan_toml",
     "make_history",
     "make_population",
+    "make_roster",
     "make_usccs",
 ]
 
@@ -189,6 +191,94 @@ def make_population(n: int, *, seed: int = 0, regions: Mapping[str, str] = LUOYA
         }
     )
     return frame.sort_values("uscc", ignore_index=True).astype("str")
+
+
+#: Departments of the example roster (发起部门 and 配合部门).
+DEPARTMENTS: tuple[str, ...] = ("市场监管局", "税务局", "生态环境局", "卫生健康委", "应急管理局")
+_SURNAMES = tuple("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗")
+_GIVEN = tuple("伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华")
+
+
+def make_roster(
+    population: pd.DataFrame,
+    *,
+    seed: int = 0,
+    per_region: Mapping[str, int] | None = None,
+    experts: int = 12,
+    capacity: tuple[int, int] = (20, 40),
+    year: int = 2027,
+) -> pd.DataFrame:
+    """A synthetic inspector roster (执法检查人员名录库) with an expert pool (专家库).
+
+    Parameters
+    ----------
+    population : pandas.DataFrame
+        Its ``region`` and ``station`` columns give the officers' regions and stations.
+    per_region : mapping, optional
+        Department -> officers per region (default: 12 market regulation, 4 tax,
+        3 ecology, 3 health, 2 emergency management).
+    experts : int
+        Outside experts (fields 特种设备, 食品, 环境监测).
+    capacity : (int, int)
+        Range of officers' capacities (visits this batch).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``inspector_id, name, department, station, region, cert_no, certificates,
+        lead, capacity, unavailable, active, kind``, all text.
+    """
+    rng = np.random.default_rng([seed, 7])
+    per_region = dict(per_region or {"市场监管局": 12, "税务局": 4, "生态环境局": 3, "卫生健康委": 3, "应急管理局": 2})
+    stations = population.groupby("region")["station"].unique()
+    fields = {"市场监管局": ("食品", "特种设备"), "卫生健康委": ("食品",), "应急管理局": ("特种设备",)}
+    rows = []
+    n = 0
+    for region in sorted(stations.index):
+        for d_index, (department, count) in enumerate(per_region.items()):
+            for _ in range(count):
+                n += 1
+                own = fields.get(department, ())
+                certs = [f for f in own if rng.random() < 0.5]
+                leave = ""
+                if rng.random() < 0.3:
+                    start = dt.date(year, 3, 1) + dt.timedelta(days=int(rng.integers(0, 28)))
+                    leave = f"{start.isoformat()}~{(start + dt.timedelta(days=int(rng.integers(0, 4)))).isoformat()}"
+                rows.append(
+                    {
+                        "inspector_id": f"{region}-{d_index + 1}{n:04d}",
+                        "name": str(rng.choice(_SURNAMES)) + "".join(rng.choice(_GIVEN, size=int(rng.integers(1, 3)))),
+                        "department": department,
+                        "station": str(rng.choice(stations[region])),
+                        "region": region,
+                        "cert_no": f"豫{region}{n:05d}",
+                        "certificates": ";".join(certs),
+                        "lead": "是" if rng.random() < 0.6 else "否",
+                        "capacity": str(int(rng.integers(capacity[0], capacity[1] + 1))),
+                        "unavailable": leave,
+                        "active": "否" if rng.random() < 0.03 else "是",
+                        "kind": "officer",
+                    }
+                )
+    for e in range(experts):
+        field = ("特种设备", "食品", "环境监测")[e % 3]
+        rows.append(
+            {
+                "inspector_id": f"EXP-{e + 1:03d}",
+                "name": str(rng.choice(_SURNAMES)) + "".join(rng.choice(_GIVEN, size=2)),
+                "department": "专家库",
+                "station": "",
+                "region": "",
+                "cert_no": "",
+                "certificates": field,
+                "lead": "否",
+                "capacity": "40",
+                "unavailable": "",
+                "active": "是",
+                "kind": "expert",
+            }
+        )
+    return pd.DataFrame(rows).astype("str")
 
 
 def make_history(

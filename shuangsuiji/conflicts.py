@@ -1,0 +1,212 @@
+"""Recusal (回避): which officer may not inspect which entity, and why.
+
+Sources of conflict (行政处罚法 art. 43 and provincial rules):
+
+``declared``
+    Pairs an officer declared (``inspector_id, uscc, reason``).
+``request``
+    Entities' recusal requests (``uscc, inspector_id[, reason]``), in the same file form.
+``relation``
+    A relation graph (``a, b, relation`` among people and entities: relative,
+    employer, shareholder, legal representative...): an officer conflicts with
+    every entity within ``relation_hops`` hops over the listed relations.
+``rotation``
+    The officer inspected the entity in one of its last ``rotation`` inspections
+    (the history's ``inspectors`` column).
+
+Pairs of officers who must not share a team are read here too. Cross-station
+mode (所所交叉) and jurisdiction are rules of eligibility applied by the
+assignment. Conflict declarations are never published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import networkx as nx
+import pandas as pd
+
+from .exceptions import Problem, TableError
+from .exclusions import History
+from .population import _text_column
+from .uscc import is_valid_uscc
+
+__all__ = [
+    "ConflictError",
+    "Conflicts",
+    "check_conflicts",
+    "check_exclusive_pairs",
+    "check_relations",
+    "relation_conflicts",
+    "rotation_conflicts",
+]
+
+
+class ConflictError(TableError):
+    """Problems in a conflicts, relations or pairs file."""
+
+    kind = "conflicts file"
+
+
+@dataclass(frozen=True)
+class Conflicts:
+    """Every (officer, entity) pair that may not meet, with its reason, and forbidden team pairs.
+
+    Attributes
+    ----------
+    pairs : Mapping[tuple[str, str], str]
+        ``(inspector_id, uscc)`` -> reason (the first found, in source order).
+    kinds : Mapping[tuple[str, str], str]
+        ``(inspector_id, uscc)`` -> ``declared``, ``request``, ``relation`` or ``rotation``.
+    exclusive : frozenset of frozenset
+        Pairs of officers who must not share a team.
+    """
+
+    pairs: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    kinds: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    exclusive: frozenset[frozenset[str]] = frozenset()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.pairs
+
+    @staticmethod
+    def combine(
+        parts: Iterable[tuple[str, Mapping[tuple[str, str], str]]], exclusive: Iterable[frozenset[str]] = ()
+    ) -> Conflicts:
+        """Merge conflict sources, keeping the first reason of each pair."""
+        pairs: dict[tuple[str, str], str] = {}
+        kinds: dict[tuple[str, str], str] = {}
+        for kind, found in parts:
+            for key, reason in found.items():
+                if key not in pairs:
+                    pairs[key] = reason
+                    kinds[key] = kind
+        return Conflicts(pairs, kinds, frozenset(exclusive))
+
+
+def _rows(frame: pd.DataFrame) -> list[int]:
+    return list(frame.index) if pd.api.types.is_integer_dtype(frame.index.dtype) else list(range(2, 2 + len(frame)))
+
+
+def _need(frame: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ConflictError(
+            [
+                Problem(source, 1, c, None, f"the file needs columns {list(columns)}; this one is missing")
+                for c in missing
+            ]
+        )
+
+
+def check_conflicts(
+    frame: pd.DataFrame, *, inspectors: Collection[str], source: str = "<frame>", kind: str = "declared"
+) -> dict[tuple[str, str], str]:
+    """Read declared conflicts or recusal requests: ``inspector_id, uscc[, reason]``.
+
+    Unknown inspector ids and malformed codes are errors (a typo must not let a
+    conflicted officer through).
+
+    Raises
+    ------
+    ConflictError
+        Listing every problem.
+    """
+    _need(frame, ("inspector_id", "uscc"), source)
+    ids = _text_column(frame["inspector_id"]).tolist()
+    codes = _text_column(frame["uscc"]).tolist()
+    reasons = _text_column(frame["reason"]).tolist() if "reason" in frame.columns else [""] * len(frame)
+    problems = []
+    out: dict[tuple[str, str], str] = {}
+    default = {"declared": "declared conflict of interest", "request": "the entity asked for recusal"}[kind]
+    for row, i, u, why in zip(_rows(frame), ids, codes, reasons, strict=True):
+        if i not in inspectors:
+            problems.append(Problem(source, int(row), "inspector_id", i, "no such inspector in the roster"))
+        if not is_valid_uscc(u):
+            problems.append(Problem(source, int(row), "uscc", u, "not a valid unified social credit code"))
+        out.setdefault((i, u), why or default)
+    if problems:
+        raise ConflictError(problems)
+    return out
+
+
+def check_relations(frame: pd.DataFrame, *, source: str = "<frame>") -> nx.Graph:
+    """Read a relation graph: ``a, b, relation`` (undirected edges between people and entities)."""
+    _need(frame, ("a", "b", "relation"), source)
+    a, b, rel = (_text_column(frame[c]).tolist() for c in ("a", "b", "relation"))
+    problems = []
+    graph = nx.Graph()
+    for row, x, y, r in zip(_rows(frame), a, b, rel, strict=True):
+        if not x or not y or not r:
+            problems.append(Problem(source, int(row), None, f"{x},{y},{r}", "every relation needs a, b and relation"))
+            continue
+        if x == y:
+            problems.append(Problem(source, int(row), "b", y, "a relation joins two different parties"))
+            continue
+        graph.add_edge(x, y, relation=r)
+    if problems:
+        raise ConflictError(problems)
+    return graph
+
+
+def relation_conflicts(
+    graph: nx.Graph,
+    inspectors: Iterable[str],
+    entities: Collection[str],
+    *,
+    hops: int,
+    relations: Collection[str] = (),
+) -> dict[tuple[str, str], str]:
+    """Officers related to entities within ``hops`` hops, over ``relations`` (all when empty).
+
+    The reason names the path, e.g. ``relation: A1 -[relative]- P7 -[legal_representative]- 9141...``.
+    """
+    if relations:
+        graph = graph.edge_subgraph([(u, v) for u, v, r in graph.edges(data="relation") if r in relations])
+    wanted = set(entities)
+    out: dict[tuple[str, str], str] = {}
+    for officer in sorted(set(inspectors) & set(graph.nodes)):
+        paths = nx.single_source_shortest_path(graph, officer, cutoff=hops)
+        for node in sorted(set(paths) & wanted):
+            path = paths[node]
+            steps = "".join(f" -[{graph.edges[p, q]['relation']}]- {q}" for p, q in pairwise(path))
+            out[(officer, node)] = f"relation within {len(path) - 1} hop(s): {path[0]}{steps}"
+    return out
+
+
+def rotation_conflicts(history: History, entities: Collection[str], *, last: int) -> dict[tuple[str, str], str]:
+    """Officers who took part in an entity's last ``last`` inspections (history column ``inspectors``)."""
+    frame = history.frame
+    if last == 0 or "inspectors" not in frame.columns:
+        return {}
+    h = frame[frame["uscc"].isin(list(entities))].sort_values(["uscc", "date"], ascending=[True, False])
+    out: dict[tuple[str, str], str] = {}
+    for uscc, group in h.groupby("uscc", sort=True):
+        for when, names in zip(group["date"].head(last), group["inspectors"].head(last), strict=True):
+            for officer in (n for n in str(names).replace("；", ";").split(";") if n.strip()):
+                out.setdefault(
+                    (officer.strip(), str(uscc)),
+                    f"rotation: inspected this entity on {pd.Timestamp(when).date()} (one of its last {last})",
+                )
+    return out
+
+
+def check_exclusive_pairs(
+    frame: pd.DataFrame, *, inspectors: Collection[str], source: str = "<frame>"
+) -> frozenset[frozenset[str]]:
+    """Read pairs of officers who must not share a team: ``a, b[, reason]``."""
+    _need(frame, ("a", "b"), source)
+    problems = []
+    out = set()
+    for row, a, b in zip(_rows(frame), _text_column(frame["a"]), _text_column(frame["b"]), strict=True):
+        for column, value in (("a", a), ("b", b)):
+            if value not in inspectors:
+                problems.append(Problem(source, int(row), column, value, "no such inspector in the roster"))
+        if a == b:
+            problems.append(Problem(source, int(row), "b", b, "a pair needs two different officers"))
+        out.add(frozenset((a, b)))
+    if problems:
+        raise ConflictError(problems)
+    return frozenset(out)

@@ -1,0 +1,201 @@
+"""The inspector roster (执法检查人员名录库) and the expert pool (专家库).
+
+One row per person: ``inspector_id, name, department, station, region,
+cert_no`` (执法证号), ``certificates`` (fields such as 特种设备;食品), ``lead``
+(may act as 主检), ``capacity`` (visits in this batch), ``unavailable``
+(dates, ``;``-separated, ``2027-03-01~2027-03-05`` for a range), ``active``,
+and ``kind`` (``officer``, the default, or ``expert``). :func:`check_roster`
+reports every problem of the file at once, with row and column.
+
+Examples
+--------
+>>> r = check_roster(pd.DataFrame({"inspector_id": ["A1"], "name": ["张三"], "department": ["市场监管局"],
+...     "station": ["S1"], "region": ["410302"], "cert_no": ["豫41030001"], "certificates": ["食品;特种设备"],
+...     "lead": ["是"], "capacity": ["20"]}))
+>>> r.frame.loc[0, "certificates"], bool(r.frame.loc[0, "lead"])
+(('特种设备', '食品'), True)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import Problem, TableError
+from .population import _text_column
+
+__all__ = ["Roster", "RosterError", "check_roster", "parse_flag"]
+
+_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_REQUIRED = ("inspector_id", "name", "department", "capacity")
+_TRUE = {"1", "true", "t", "yes", "y", "是", "√", "x"}
+_FALSE = {"0", "false", "f", "no", "n", "否", ""}
+_SPLIT = re.compile(r"[;；,，、\s]+")
+
+
+class RosterError(TableError):
+    """Problems in an inspector roster."""
+
+    kind = "roster"
+
+
+@dataclass(frozen=True, eq=False)
+class Roster:
+    """A checked roster.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per person, sorted by ``inspector_id``: text columns, ``certificates`` as
+        sorted tuples, ``lead``/``active`` as bool, ``capacity`` as int, ``unavailable``
+        as a frozenset of dates, ``kind`` ``officer`` or ``expert``.
+    source : str
+        File name or ``<frame>``.
+    """
+
+    frame: pd.DataFrame
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def officers(self) -> pd.DataFrame:
+        """Active officers."""
+        f = self.frame
+        return f[f["active"] & (f["kind"] == "officer")]
+
+    @property
+    def experts(self) -> pd.DataFrame:
+        """Active experts."""
+        f = self.frame
+        return f[f["active"] & (f["kind"] == "expert")]
+
+
+def parse_flag(text: str) -> bool | None:
+    """A yes/no cell (是/否, true/false, 1/0, y/n); ``None`` if it is neither.
+
+    Examples
+    --------
+    >>> parse_flag("是"), parse_flag("FALSE"), parse_flag("maybe")
+    (True, False, None)
+    """
+    t = text.strip().lower()
+    return True if t in _TRUE else False if t in _FALSE else None
+
+
+def _dates(text: str) -> frozenset[dt.date]:
+    out: set[dt.date] = set()
+    for part in re.split(r"[;；,，\s]+", text.strip()):
+        if not part:
+            continue
+        if "~" in part:
+            a, b = (dt.date.fromisoformat(x) for x in part.split("~", 1))
+            if b < a:
+                raise ValueError(f"{part}: the range ends before it starts")
+            out.update(a + dt.timedelta(days=i) for i in range((b - a).days + 1))
+        else:
+            out.add(dt.date.fromisoformat(part))
+    return frozenset(out)
+
+
+def check_roster(frame: pd.DataFrame, *, source: str = "<frame>") -> Roster:
+    """Check a roster (officers and experts) and return it as a :class:`Roster`.
+
+    Raises
+    ------
+    RosterError
+        Listing every problem: missing columns, bad or repeated ids, an active
+        officer without an enforcement certificate number, bad flags,
+        capacities and dates.
+    """
+    missing = [c for c in _REQUIRED if c not in frame.columns]
+    if missing:
+        raise RosterError(
+            [
+                Problem(source, 1, c, None, f"the roster needs columns {list(_REQUIRED)}; this one is missing")
+                for c in missing
+            ]
+        )
+    if len(frame) == 0:
+        raise RosterError([Problem(source, None, None, None, "the roster has no rows")])
+    rows = (
+        np.asarray(frame.index, dtype=np.int64)
+        if pd.api.types.is_integer_dtype(frame.index.dtype)
+        else np.arange(2, 2 + len(frame))
+    )
+    cols = ["inspector_id", "name", "department", "station", "region", "cert_no", "certificates", "lead",
+            "capacity", "unavailable", "active", "kind"]  # fmt: skip
+    data = pd.DataFrame(
+        {
+            c: (_text_column(frame[c]) if c in frame.columns else pd.Series([""] * len(frame), index=frame.index))
+            for c in cols
+        }
+    ).reset_index(drop=True)
+    problems: list[Problem] = []
+
+    def add(i: int, column: str, message: str) -> None:
+        problems.append(Problem(source, int(rows[i]), column, str(data.at[i, column]), message))
+
+    seen: dict[str, int] = {}
+    certs_seen: dict[str, int] = {}
+    lead, active, capacity, kinds, certificates, unavailable = [], [], [], [], [], []
+    for i, rec in enumerate(data.to_dict("records")):
+        if not _ID.fullmatch(rec["inspector_id"]):
+            add(i, "inspector_id", "an id is 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
+        elif rec["inspector_id"] in seen:
+            add(i, "inspector_id", f"this id already appears in row {seen[rec['inspector_id']]}; ids must be unique")
+        seen.setdefault(rec["inspector_id"], int(rows[i]))
+        for column in ("name", "department"):
+            if not rec[column]:
+                add(i, column, f"the {column} is empty; fill it in")
+        kind = {"": "officer", "officer": "officer", "执法人员": "officer", "expert": "expert", "专家": "expert"}.get(
+            rec["kind"].lower()
+        )
+        if kind is None:
+            add(i, "kind", "write 'officer' (执法人员) or 'expert' (专家)")
+            kind = "officer"
+        flags = []
+        for column, default in (("lead", False), ("active", True)):
+            value = parse_flag(rec[column]) if rec[column] else default
+            if value is None:
+                add(i, column, "write yes or no (是/否, true/false, 1/0)")
+                value = default
+            flags.append(value)
+        try:
+            cap = int(rec["capacity"])
+            if cap < 0:
+                raise ValueError
+        except ValueError:
+            add(i, "capacity", "the capacity is the number of visits this batch, a whole number of at least 0")
+            cap = 0
+        try:
+            days = _dates(rec["unavailable"])
+        except ValueError:
+            add(i, "unavailable", "write dates as 2027-03-01, separated by ';', or a range 2027-03-01~2027-03-05")
+            days = frozenset()
+        if kind == "officer" and flags[1]:
+            if not rec["cert_no"]:
+                add(i, "cert_no", "an active officer needs an enforcement certificate number (执法证号) to inspect")
+            elif rec["cert_no"] in certs_seen:
+                add(i, "cert_no", f"this certificate number is also in row {certs_seen[rec['cert_no']]}")
+            certs_seen.setdefault(rec["cert_no"], int(rows[i]))
+        lead.append(flags[0])
+        active.append(flags[1])
+        capacity.append(cap)
+        kinds.append(kind)
+        certificates.append(tuple(sorted({c for c in _SPLIT.split(rec["certificates"]) if c})))
+        unavailable.append(days)
+    if problems:
+        raise RosterError(sorted(problems, key=lambda p: p.row or 0))
+    data["lead"] = lead
+    data["active"] = active
+    data["capacity"] = capacity
+    data["kind"] = kinds
+    data["certificates"] = pd.Series(certificates, dtype=object)
+    data["unavailable"] = pd.Series(unavailable, dtype=object)
+    return Roster(frame=data.sort_values("inspector_id", ignore_index=True), source=source)
