@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .assignment import AssignmentResult, assign
 from .conflicts import (
     ConflictError,
     Conflicts,
@@ -50,6 +51,18 @@ class AssignmentInputs:
     roster: Roster
     conflicts: Conflicts
     calendar: WorkCalendar
+
+    def solve(self, *, allow_partial: bool) -> AssignmentResult:
+        """Run the assignment on these inputs."""
+        return assign(
+            self.visits,
+            self.roster,
+            self.policy,
+            self.seed,
+            conflicts=self.conflicts,
+            calendar=self.calendar,
+            allow_partial=allow_partial,
+        )
 
 
 def load_assignment_inputs(

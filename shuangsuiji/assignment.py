@@ -53,7 +53,16 @@ from .validation import check_seed
 from .visits import Visits
 from .workdays import WorkCalendar
 
-__all__ = ["LOAD_STEP", "AssignmentResult", "GroupReport", "Staffing", "assign", "assign_cost_bytes", "staff"]
+__all__ = [
+    "LOAD_STEP",
+    "AssignmentResult",
+    "GroupReport",
+    "Staffing",
+    "assign",
+    "assign_cost_bytes",
+    "staff",
+    "verify_certificate",
+]
 
 #: Cost of each further visit of one officer (the k-th visit costs LOAD_STEP * k); above any random cost.
 LOAD_STEP = 1 << 26
@@ -361,6 +370,102 @@ def _drop_ticket(seed: str, key: tuple[str, str]) -> str:
 def reduced_costs(net: _Network, p: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """``c + p(tail) - p(head)`` of every arc."""
     return net.costs + p[net.tails] - p[net.heads]
+
+
+def _flow_of(net: _Network, g: _Group, chosen: Mapping[tuple[str, str, str], str]) -> npt.NDArray[np.int64]:
+    """The flow a published assignment stands for: (visit, department, officer) -> role."""
+    flow = np.zeros(len(net.tails), dtype=np.int64)
+    for a in np.flatnonzero(np.isin(net.kind, (1, 2, 3, 4))):
+        i = net.pair_of[a]
+        visit, dept = g.team_keys[g.pair_t[i]]
+        role = chosen.get((visit, dept, g.officer_ids[g.pair_o[i]]))
+        if role is not None and (net.kind[a] in (1, 2) or (net.kind[a] == 3) == (role == "lead")):
+            flow[a] = 1
+    load: dict[int, int] = {}
+    for a in np.flatnonzero(np.isin(net.kind, (1, 2)) & (flow > 0)):
+        load[int(net.tails[a])] = load.get(int(net.tails[a]), 0) + 1
+    for node, count in load.items():
+        flow[np.flatnonzero((net.kind == 0) & (net.heads == node))[:count]] = 1
+    inflow = np.bincount(net.heads, weights=flow, minlength=len(net.node_keys)).astype(np.int64)
+    into_sink = net.heads == 1
+    flow[into_sink] = inflow[net.tails[into_sink]]
+    return flow
+
+
+def verify_certificate(
+    teams: pd.DataFrame,
+    people: pd.DataFrame,
+    assigned: pd.DataFrame,
+    certificate: pd.DataFrame,
+    *,
+    seed: str,
+    conflicts: Conflicts,
+    policy: AssignmentPolicy,
+) -> list[str]:
+    """Check, without a solver, that a published assignment is the optimum of its flow problem.
+
+    Each group's network is rebuilt from the inputs, its flow read off the
+    published assignment, and every reduced cost ``c + p(tail) - p(head)`` is
+    checked with the published potentials: >= 0 on arcs without flow, <= 0 on
+    full arcs. The unpublished potential of each pair node is any value its
+    (at most three) arcs allow; there must be one. Groups solved by CP-SAT
+    have no certificate and are skipped. Returns the problems found.
+    """
+    problems: list[str] = []
+    chosen = {
+        (str(r["visit_id"]), str(r["department"]), str(r["inspector_id"])): str(r["role"])
+        for r in assigned.to_dict("records")
+    }
+    published = {
+        (str(r["group"]), str(r["department"]), str(r["node"]), str(r["visit_id"]), str(r["inspector_id"])): int(
+            r["potential"]
+        )
+        for r in certificate.to_dict("records")
+    }
+    groups = {(g, d) for g, d, *_ in published}
+    by_region = policy.jurisdiction == "region"
+    for raw_key, group_teams in teams.groupby(["region", "department"] if by_region else ["department"], sort=True):
+        key = raw_key if isinstance(raw_key, tuple) else (raw_key,)
+        department = str(key[-1])
+        name = f"region {key[0]}" if by_region else "all regions"
+        if (name, department) not in groups:
+            continue
+        mask = people["department"] == department
+        if by_region:
+            mask &= people["region"] == key[0]
+        gt = group_teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
+        g, _ = _build_group(name, department, people[mask].sort_values("inspector_id"), gt, seed=seed,
+                            conflicts=conflicts, policy=policy, lead_required=True)  # fmt: skip
+        staffed = {(v, d) for v, d, _ in chosen}
+        active = np.array([k in staffed for k in g.team_keys])
+        net = _network(g, active)
+        flow = _flow_of(net, g, chosen)
+        p = np.zeros(len(net.node_keys), dtype=np.int64)
+        free = []
+        for n, (kind, visit, _dept, oid) in enumerate(net.node_keys):
+            value = published.get((name, department, kind, visit, oid))
+            if value is None:
+                if kind != "pair":
+                    problems.append(f"{name}, {department}: no potential for node {kind} {visit} {oid}")
+                free.append(n)
+            else:
+                p[n] = value
+        for n in free:
+            lo, hi = -(1 << 62), 1 << 62
+            for a in np.flatnonzero(net.heads == n):
+                bound = int(net.costs[a] + p[net.tails[a]])
+                lo, hi = (max(lo, bound), hi) if flow[a] else (lo, min(hi, bound))
+            for a in np.flatnonzero(net.tails == n):
+                bound = int(p[net.heads[a]] - net.costs[a])
+                lo, hi = (lo, min(hi, bound)) if flow[a] else (max(lo, bound), hi)
+            if lo > hi:
+                problems.append(f"{name}, {department}: no potential fits pair node {net.node_keys[n][1:]}")
+            p[n] = lo
+        rc = reduced_costs(net, p)
+        bad = int(((flow == 0) & (rc < 0)).sum() + ((flow == net.caps) & (rc > 0)).sum())
+        if bad:
+            problems.append(f"{name}, {department}: {bad} arcs break the optimality conditions")
+    return problems
 
 
 def _solve_cpsat(g: _Group, active: npt.NDArray[np.bool_]) -> tuple[dict[int, bool], int, str]:
@@ -681,36 +786,67 @@ def assign(
     """
     seed = check_seed(seed)
     conflicts = conflicts or Conflicts()
-    officers = staff(visits.teams, roster.officers, seed=seed, conflicts=conflicts, policy=policy)
-    experts = _experts(visits.experts, roster, seed=seed, conflicts=conflicts, policy=policy)
-    teams = pd.concat([officers.teams, experts.teams], ignore_index=True)
-    unstaffed = pd.concat([officers.unstaffed, experts.unstaffed], ignore_index=True)
-    waiting = set(unstaffed["visit_id"])
-    days: list[dt.date] | None = None
-    dates: dict[str, dt.date] = {}
-    if policy.window is not None:
-        days = working_days(policy.window, calendar or WorkCalendar())
-        ready = teams[~teams["visit_id"].isin(waiting)]
-        place = visits.visits.set_index("visit_id")
-        roster_frame = roster.frame.set_index("inspector_id")
-        people = people_of(ready)
-        plan = schedule_visits(
-            people,
-            {v: str(place.at[v, "station"]) for v in people},
-            officers=set(roster.officers["inspector_id"]),
-            unavailable={str(i): u for i, u in roster_frame["unavailable"].items()},
-            days=days,
-            daily_cap=policy.daily_cap,
+    days = working_days(policy.window, calendar or WorkCalendar()) if policy.window is not None else None
+    place = visits.visits.set_index("visit_id")
+    unavailable = {str(i): u for i, u in zip(roster.frame["inspector_id"], roster.frame["unavailable"], strict=True)}
+    # A visit goes ahead whole or waits whole. Solve, set aside the visits that must wait (a team or an
+    # expert place that cannot be filled, or no date), and solve again without them, so their officers'
+    # capacity returns to the others and the published teams are exactly the certified optimum.
+    waiting: dict[str, list[tuple[str, str]]] = {}
+    first_reports: list[GroupReport] | None = None
+    for _ in range(len(visits.visits) + 1):
+        officers = staff(
+            visits.teams[~visits.teams["visit_id"].isin(waiting)],
+            roster.officers,
             seed=seed,
+            conflicts=conflicts,
+            policy=policy,
         )
-        dates = dict(plan.dates)
-        late = pd.DataFrame(
-            [(v, "(all)", why) for v, why in sorted(plan.unscheduled.items())],
-            columns=["visit_id", "department", "reason"],
+        experts = _experts(
+            visits.experts[~visits.experts["visit_id"].isin(waiting)],
+            roster,
+            seed=seed,
+            conflicts=conflicts,
+            policy=policy,
         )
-        unstaffed = pd.concat([unstaffed, late], ignore_index=True)
-        waiting |= set(plan.unscheduled)
-    teams = teams[~teams["visit_id"].isin(waiting)].reset_index(drop=True)
+        if first_reports is None:
+            first_reports = [*officers.reports, *experts.reports]
+        new: dict[str, list[tuple[str, str]]] = {}
+        for rec in pd.concat([officers.unstaffed, experts.unstaffed]).to_dict("records"):
+            new.setdefault(str(rec["visit_id"]), []).append((str(rec["department"]), str(rec["reason"])))
+        teams = pd.concat([officers.teams, experts.teams], ignore_index=True)
+        teams = teams[~teams["visit_id"].isin(new)]
+        dates: dict[str, dt.date] = {}
+        if days is not None:
+            people = people_of(teams)
+            plan = schedule_visits(
+                people,
+                {v: str(place.at[v, "station"]) for v in people},
+                officers=set(roster.officers["inspector_id"]),
+                unavailable=unavailable,
+                days=days,
+                daily_cap=policy.daily_cap,
+                seed=seed,
+            )
+            dates = dict(plan.dates)
+            for v, why in plan.unscheduled.items():
+                new.setdefault(v, []).append(("(all)", why))
+        if not new:
+            break
+        waiting.update(new)
+    else:  # pragma: no cover - each round sets aside at least one more visit
+        raise InternalError("the assignment did not settle")
+    rows = []
+    for v, reasons in sorted(waiting.items()):
+        rows += [(v, dept, why) for dept, why in reasons]
+        blocked = {d for d, _ in reasons}
+        rows += [
+            (v, d, "the visit waits: another of its teams cannot be staffed or dated")
+            for d in visits.teams.loc[visits.teams["visit_id"] == v, "department"]
+            if d not in blocked and "(all)" not in blocked
+        ]
+    unstaffed = pd.DataFrame(rows, columns=["visit_id", "department", "reason"])
+    teams = teams.reset_index(drop=True)
     table = visits.visits.copy()
     table["date"] = [dates.get(v, "") if v not in waiting else "" for v in table["visit_id"]]
     table["status"] = ["unstaffed" if v in waiting else "staffed" for v in table["visit_id"]]
@@ -719,7 +855,7 @@ def assign(
     ].sort_values(["visit_id", "department"], ignore_index=True)
     reports = (*officers.reports, *experts.reports)
     if len(unstaffed) and not allow_partial:
-        groups = [r.explain() for r in reports if r.staffed_teams < r.teams]
+        groups = [r.explain() for r in first_reports or [] if r.staffed_teams < r.teams]
         raise AssignmentError(
             f"{unstaffed['visit_id'].nunique()} of {len(table)} visits cannot be staffed"
             + (" or dated" if policy.window else "")

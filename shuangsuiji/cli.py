@@ -20,7 +20,6 @@ import pandas as pd
 
 from ._files import load_assignment_inputs
 from ._version import __version__
-from .assignment import assign
 from .ceremony import (
     CeremonyError,
     check_beacon_value,
@@ -48,6 +47,7 @@ from .manifest import InputFile, canonical_json, write_assignment, write_draw
 from .notices import ResultsError, check_results, plan_notice, result_notice, task_notice, write_notice
 from .plan import Plan, load_plan, parse_plan, parse_window
 from .population import Population, check_population
+from .roster import RosterError
 from .sampling import DrawResult, draw, ticket
 from .synthetic import example_plan_toml, make_history, make_population
 from .uscc import uscc_problem
@@ -188,15 +188,7 @@ def _cmd_assign(args: argparse.Namespace) -> int:
             files[role] = Path(value)
     window = parse_window(args.window, "--window") if args.window else None
     inputs = load_assignment_inputs(draw_dir, files, seed=check_seed(args.seed) if args.seed else None, window=window)
-    result = assign(
-        inputs.visits,
-        inputs.roster,
-        inputs.policy,
-        inputs.seed,
-        conflicts=inputs.conflicts,
-        calendar=inputs.calendar,
-        allow_partial=args.allow_partial,
-    )
+    result = inputs.solve(allow_partial=args.allow_partial)
     digest = write_assignment(
         result,
         out,
@@ -267,12 +259,15 @@ def _cmd_notices(args: argparse.Namespace) -> int:
     manifest = json.loads((folder / "manifest.json").read_bytes())
     plan = parse_plan(manifest["plan"], source=str(folder / "manifest.json"))
     selection = pd.read_csv(folder / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    names = _inspector_names(folder) if args.publish_inspector_names else None
     written = write_notice(plan_notice(plan), out, "抽查计划公告")
-    written += write_notice(task_notice(plan, selection), out, "抽查任务公告")
+    written += write_notice(task_notice(plan, selection, names), out, "抽查任务公告")
     if args.results:
         results = check_results(read_table(args.results, error=ResultsError), selection, source=args.results)
         calendar = WorkCalendar(read_overrides(args.calendar_overrides) if args.calendar_overrides else None)
-        notice, pending = result_notice(plan, selection, results, calendar=calendar, working_days=args.working_days)
+        notice, pending = result_notice(
+            plan, selection, results, calendar=calendar, working_days=args.working_days, teams=names
+        )
         written += write_notice(notice, out, "抽查结果公告")
         write_csv(pending, out / "pending.csv")
         written.append(out / "pending.csv")
@@ -283,6 +278,21 @@ def _cmd_notices(args: argparse.Namespace) -> int:
     for path in written:
         print(f"Wrote {path}")
     return 0
+
+
+def _inspector_names(folder: Path) -> pd.DataFrame:
+    """``uscc, department, names`` of the officers on each visit (only when a bureau publishes names)."""
+    if not (folder / "assignment.json").exists():
+        raise InputError(f"{folder} holds no assignment (assignment.json); run 'shuangsuiji assign' first.")
+    manifest = json.loads((folder / "assignment.json").read_bytes())
+    roster = read_table(folder / manifest["inputs"]["roster"]["path"], error=RosterError)
+    name = dict(zip(roster["inspector_id"], roster["name"], strict=True))
+    teams = pd.read_csv(folder / "teams.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    teams = teams[teams["role"] != "expert"]
+    grouped = teams.groupby(["visit_id", "department"])["inspector_id"].apply(lambda s: "、".join(name[i] for i in s))
+    out = grouped.reset_index().rename(columns={"inspector_id": "names"})
+    out["uscc"] = out["visit_id"].str[1:]
+    return out[["uscc", "department", "names"]]
 
 
 def _cmd_ticket(args: argparse.Namespace) -> int:
@@ -446,6 +456,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", help="results filled in by inspectors: task_id, uscc, result, completed")
     p.add_argument("--working-days", type=int, default=20, help="publication deadline in working days (default: 20)")
     p.add_argument("--calendar-overrides", help="holidays and 调休 working days for years chinese-calendar lacks")
+    p.add_argument(
+        "--publish-inspector-names",
+        action="store_true",
+        help="add the inspectors' names (needs the assignment in DIR); conflict declarations are never published",
+    )
     p.set_defaults(func=_cmd_notices)
 
     p = sub.add_parser(

@@ -16,6 +16,7 @@ public manifest alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -27,16 +28,20 @@ from typing import Any
 
 import pandas as pd
 
+from ._files import load_assignment_inputs
 from ._version import __version__
+from .assignment import verify_certificate
 from .ceremony import check_secret, derive_seed, population_root, read_commitment
 from .exceptions import HistoryError, InputError, PopulationError
 from .exclusions import check_history
 from .io import read_allow_list, read_table, sha256_file
-from .manifest import DRAW_FILES, canonical_json, draw_manifest, draw_tables
+from .manifest import DRAW_FILES, assignment_tables, canonical_json, draw_manifest, draw_tables
 from .merkle import AuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
-from .plan import load_plan, parse_plan
+from .plan import load_plan, parse_plan, parse_window
 from .population import Population, check_population, match_values
+from .rules import check_assignment
 from .sampling import ALGORITHM, DrawResult, draw, ticket
+from .schedule import working_days
 
 __all__ = ["PROOF_FORMAT", "Check", "Verification", "make_proof", "verify_draw", "verify_proof"]
 
@@ -189,6 +194,73 @@ def _verify_draw(
     )
     rec.check("recomputed manifest", again == data, "identical" if again == data else "differs")
     rec.attempt("tickets and thresholds", partial(_independent_checks, rec, out, manifest, seed))
+    if (out / "assignment.json").exists():
+        rec.attempt("assignment", partial(_verify_assignment, rec, out))
+
+
+def _verify_assignment(rec: _Recorder, out: Path) -> None:
+    """Check an assignment published beside its draw: files, recomputation, rules and certificate."""
+    data = (out / "assignment.json").read_bytes()
+    manifest = json.loads(data)
+    digest = hashlib.sha256(data).hexdigest()
+    seal = (out / "assignment.sha256").read_text(encoding="utf-8") if (out / "assignment.sha256").exists() else ""
+    rec.check("assignment seal", seal == f"{digest}  assignment.json\n", f"assignment.json SHA-256 {digest}")
+    rec.check("assignment canonical (RFC 8785)", canonical_json(manifest) == data)
+    draw = manifest["draw"]
+    got = sha256_file(out / draw["path"])
+    rec.check("assignment staffs this draw", got == draw["sha256"], f"draw manifest SHA-256 {got}")
+    for name, expected in sorted(manifest["outputs"].items()):
+        got = sha256_file(out / name) if (out / name).exists() else "missing"
+        rec.check(f"assignment output {name}", got == expected, f"SHA-256 {got}")
+    files: dict[str, Path] = {}
+    for role, entry in sorted(manifest["inputs"].items()):
+        path = out / entry["path"]
+        got = sha256_file(path) if path.exists() else "missing"
+        if rec.check(f"assignment input {role}", got == entry["sha256"], f"{path} SHA-256 {got}"):
+            files[role] = path
+    window = manifest["policy"].get("window")
+    inputs = load_assignment_inputs(
+        (out / draw["path"]).parent, files, seed=manifest["seed"], window=parse_window(window) if window else None
+    )
+    rec.check("assignment policy", inputs.policy.to_dict() == manifest["policy"], "as the plan and the window say")
+    result = inputs.solve(allow_partial=bool(manifest["allow_partial"]))
+    tables = assignment_tables(result)
+    for name, blob in tables.items():
+        same = (out / name).exists() and (out / name).read_bytes() == blob
+        rec.check(f"recomputed {name}", same, "identical" if same else "differs from the recomputed assignment")
+    # Independently of the solver: every rule on the published tables, and the optimality certificate.
+    visits = pd.read_csv(out / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    teams = pd.read_csv(out / "teams.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    certificate = pd.read_csv(out / "certificate.csv", dtype={"potential": "int64"}, keep_default_na=False,
+                              encoding="utf-8-sig").astype({c: str for c in ("group", "department", "node", "visit_id",
+                                                                              "inspector_id")})  # fmt: skip
+    staffed = visits[visits["status"] == "staffed"].assign(
+        date=lambda f: [dt.date.fromisoformat(d) if d else "" for d in f["date"]]
+    )
+    days = working_days(inputs.policy.window, inputs.calendar) if inputs.policy.window else None
+    broken = check_assignment(
+        staffed, teams, inputs.visits.teams, inputs.visits.experts,
+        roster=inputs.roster, conflicts=inputs.conflicts, policy=inputs.policy, days=days,
+    )  # fmt: skip
+    rec.check(
+        "assignment rules",
+        not broken,
+        f"{len(staffed)} visits, {len(teams)} places: team sizes, leads, certificates, recusal, jurisdiction, "
+        "capacity, pairs, dates"
+        if not broken
+        else f"{len(broken)} broken, first: {broken[0]}",
+    )
+    officer_teams = teams[teams["role"] != "expert"]
+    problems = verify_certificate(
+        inputs.visits.teams, inputs.roster.officers, officer_teams, certificate[certificate["node"] != "expert"],
+        seed=inputs.seed, conflicts=inputs.conflicts, policy=inputs.policy,
+    )  # fmt: skip
+    groups = certificate[["group", "department"]].drop_duplicates()
+    rec.check(
+        "assignment optimality certificate",
+        not problems,
+        f"{len(groups)} flow groups: every reduced cost on the right side" if not problems else problems[0],
+    )
 
 
 def _check_seed(
