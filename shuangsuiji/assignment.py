@@ -24,9 +24,11 @@ certificate let a verifier confirm optimality without a solver (reduced costs
 OR-Tools' ``solve_max_flow_with_min_cost`` staffs as many places as possible;
 teams it can only partly staff are dropped and the group solved again, so
 every team is whole or reported unstaffed with the reason in numbers. A group
-whose flow puts two officers who must not work together into one team is
-solved again with CP-SAT (one worker, fixed seed, deterministic time limit),
-with the same objective.
+whose flow puts two officers who must not work together into one team keeps
+the flow's other teams and re-staffs only those few, one team at a time, each
+by a small CP-SAT model (one worker, fixed seed, deterministic time limit) on
+the capacity that remains, with the load costs continuing from the officers'
+loads.
 """
 
 from __future__ import annotations
@@ -434,8 +436,16 @@ def verify_certificate(
         if by_region:
             mask &= people["region"] == key[0]
         gt = group_teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
-        g, _ = _build_group(name, department, people[mask].sort_values("inspector_id"), gt, seed=seed,
-                            conflicts=conflicts, policy=policy, lead_required=True)  # fmt: skip
+        g, _ = _build_group(
+            name,
+            department,
+            people[mask].sort_values("inspector_id"),
+            gt,
+            seed=seed,
+            conflicts=conflicts,
+            policy=policy,
+            lead_required=True,
+        )
         staffed = {(v, d) for v, d, _ in chosen}
         active = np.array([k in staffed for k in g.team_keys])
         net = _network(g, active)
@@ -468,8 +478,14 @@ def verify_certificate(
     return problems
 
 
-def _solve_cpsat(g: _Group, active: npt.NDArray[np.bool_]) -> tuple[dict[int, bool], int, str]:
-    """The same objective with team-pair exclusions, by CP-SAT; returns chosen pairs -> is_lead."""
+def _solve_cpsat(
+    g: _Group, active: npt.NDArray[np.bool_], base_load: npt.NDArray[np.int64]
+) -> tuple[dict[int, bool], int, str]:
+    """Staff the ``active`` teams by CP-SAT, team-pair exclusions included; returns chosen pairs -> is_lead.
+
+    Officers already carry ``base_load`` visits (of teams kept from the flow): their capacity is
+    what remains, and the convex load costs continue from there.
+    """
     model = cp_model.CpModel()
     use = np.flatnonzero(active[g.pair_t])
     x = {int(i): model.new_bool_var(f"x{i}") for i in use}
@@ -493,12 +509,13 @@ def _solve_cpsat(g: _Group, active: npt.NDArray[np.bool_]) -> tuple[dict[int, bo
     objective = []
     for o, mine in by_officer.items():
         load = sum(x[i] for i in mine)
-        k_max = int(min(g.capacity[o], len(mine)))
+        base = int(base_load[o])
+        k_max = int(max(0, min(g.capacity[o] - base, len(mine))))
         units = [model.new_bool_var(f"u{o}_{k}") for k in range(k_max)]
         model.add(load == sum(units))
         for k in range(1, k_max):
             model.add_implication(units[k], units[k - 1])
-        objective += [LOAD_STEP * (k + 1) * u for k, u in enumerate(units)]
+        objective += [LOAD_STEP * (base + k + 1) * u for k, u in enumerate(units)]
     objective += [int(g.cost[i]) * v for i, v in x.items()]
     objective += [int(g.lead_cost[i]) * v for i, v in y.items()]
     model.minimize(sum(objective))
@@ -562,13 +579,28 @@ def _staff_group(
         chosen[int(net.pair_of[a])] = True
     method, status, unique = "min-cost flow", "optimal", None
     certificate: list[dict[str, object]] = []
-    if _breaks_exclusions(g, chosen):
-        chosen, cost, status = _solve_cpsat(g, active)
-        method = "cp-sat"
-        if status == "infeasible":
-            for t in np.flatnonzero(active).tolist():
-                unstaffed[t] = f"no team without a pair of officers who must not work together in {g.name}"
-            active[:] = False
+    broken = _breaks_exclusions(g, chosen)
+    if broken:
+        # Keep the flow's teams that keep every rule; re-staff only the few that put two officers who
+        # must not work together side by side, by CP-SAT on what capacity remains (a small subproblem).
+        # One team at a time (in team order), each a CP-SAT model of a dozen variables given every other
+        # team's officers: small enough to solve to optimality at once, and deterministic.
+        method = "min-cost flow + CP-SAT repair"
+        for t in sorted(broken):
+            chosen = {i: lead for i, lead in chosen.items() if int(g.pair_t[i]) != t}
+            base_load = np.bincount(g.pair_o[list(chosen)], minlength=len(g.officer_ids)).astype(np.int64)
+            only = np.zeros(n_t, dtype=bool)
+            only[t] = True
+            repaired, _, team_status = _solve_cpsat(g, only, base_load)
+            if team_status == "infeasible":
+                unstaffed[t] = (
+                    f"no team without a pair of officers who must not work together, within the capacity left "
+                    f"in {g.name} for {g.department}"
+                )
+                active[t] = False
+            else:
+                chosen.update(repaired)
+                status = "repaired" if team_status == "optimal" else "repaired, not proven optimal"
     else:
         p = potentials(net, flow)
         unique = _unique(net, flow, reduced_costs(net, p))
@@ -605,13 +637,53 @@ def _staff_group(
     return sorted(chosen.items()), unstaffed, report, certificate
 
 
-def _breaks_exclusions(g: _Group, chosen: Mapping[int, bool]) -> bool:
+def _breaks_exclusions(g: _Group, chosen: Mapping[int, bool]) -> set[int]:
+    """The teams of a solution that hold a pair of officers who must not work together."""
     if not g.exclusive:
-        return False
+        return set()
     teams: dict[int, set[str]] = {}
     for i in chosen:
         teams.setdefault(int(g.pair_t[i]), set()).add(g.officer_ids[g.pair_o[i]])
-    return any(pair <= members for members in teams.values() for pair in g.exclusive)
+    return {t for t, members in teams.items() if any(pair <= members for pair in g.exclusive)}
+
+
+@dataclass(frozen=True)
+class _GroupResult:
+    rows: list[tuple[str, str, str, str]]
+    unstaffed: list[tuple[str, str, str]]
+    report: GroupReport
+    certificate: list[dict[str, object]]
+
+
+def _solve_group(
+    key: tuple[object, ...],
+    gt: pd.DataFrame,
+    people: pd.DataFrame,
+    *,
+    seed: str,
+    conflicts: Conflicts,
+    policy: AssignmentPolicy,
+    department_of: str,
+    lead_required: bool,
+    by_region: bool,
+) -> _GroupResult:
+    department = str(key[-1])
+    region = str(key[0]) if by_region else "*"
+    mask = people[department_of] == department
+    if by_region:
+        mask &= people["region"] == region
+    officers = people[mask].sort_values("inspector_id")
+    name = f"region {region}" if by_region else "all regions"
+    g, impossible = _build_group(
+        name, department, officers, gt, seed=seed, conflicts=conflicts, policy=policy, lead_required=lead_required
+    )
+    chosen, unstaffed, report, certificate = _staff_group(g, impossible)
+    rows = [
+        (*g.team_keys[g.pair_t[i]], g.officer_ids[g.pair_o[i]], "lead" if is_lead else "member")
+        for i, is_lead in chosen
+    ]
+    missing = [(*g.team_keys[t], why) for t, why in sorted(unstaffed.items())]
+    return _GroupResult(rows, missing, report, certificate)
 
 
 def staff(
@@ -624,6 +696,7 @@ def staff(
     department_of: str = "department",
     lead_required: bool = True,
     by_region: bool | None = None,
+    cache: dict[tuple[object, ...], _GroupResult] | None = None,
 ) -> Staffing:
     """Staff teams from people (officers by department, or experts by field).
 
@@ -640,33 +713,40 @@ def staff(
         Whether each team needs a lead (officers: yes; experts: no).
     by_region : bool, optional
         Decompose by region (default: as the policy's jurisdiction says).
+    cache : dict, optional
+        Results of groups solved before, by group and exact set of teams: groups are
+        independent, so one whose teams did not change is not solved again.
     """
     seed = check_seed(seed)
     by_region = policy.jurisdiction == "region" if by_region is None else by_region
-    rows, unstaffed_rows, reports, cert_rows = [], [], [], []
+    rows: list[tuple[str, str, str, str]] = []
+    unstaffed_rows: list[tuple[str, str, str]] = []
+    reports: list[GroupReport] = []
+    cert_rows: list[dict[str, object]] = []
     group_keys = ["region", "department"] if by_region else ["department"]
     for raw_key, group_teams in teams.groupby(group_keys, sort=True):
         key = raw_key if isinstance(raw_key, tuple) else (raw_key,)
-        department = str(key[-1])
-        region = str(key[0]) if by_region else "*"
-        mask = people[department_of] == department
-        if by_region:
-            mask &= people["region"] == region
-        officers = people[mask].sort_values("inspector_id")
-        name = f"region {region}" if by_region else "all regions"
         gt = group_teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
-        g, impossible = _build_group(
-            name, department, officers, gt, seed=seed, conflicts=conflicts, policy=policy, lead_required=lead_required
-        )
-        chosen, unstaffed, report, certificate = _staff_group(g, impossible)
-        reports.append(report)
-        cert_rows += certificate
-        for i, is_lead in chosen:
-            visit, dept = g.team_keys[g.pair_t[i]]
-            rows.append((visit, dept, g.officer_ids[g.pair_o[i]], "lead" if is_lead else "member"))
-        for t, why in sorted(unstaffed.items()):
-            visit, dept = g.team_keys[t]
-            unstaffed_rows.append((visit, dept, why))
+        memo = (department_of, lead_required, by_region, *key, tuple(gt["visit_id"]))
+        done = cache.get(memo) if cache is not None else None
+        if done is None:
+            done = _solve_group(
+                key,
+                gt,
+                people,
+                seed=seed,
+                conflicts=conflicts,
+                policy=policy,
+                department_of=department_of,
+                lead_required=lead_required,
+                by_region=by_region,
+            )
+            if cache is not None:
+                cache[memo] = done
+        rows += done.rows
+        unstaffed_rows += done.unstaffed
+        reports.append(done.report)
+        cert_rows += done.certificate
     frame = pd.DataFrame(rows, columns=["visit_id", "department", "inspector_id", "role"])
     frame["_lead_first"] = frame["role"] != "lead"
     frame = frame.sort_values(["visit_id", "department", "_lead_first", "inspector_id"]).drop(columns="_lead_first")
@@ -725,8 +805,16 @@ def _experts(
         teams = places[places["field"] == fld].assign(
             department=fld, size=1, lead_certificates=[()] * int((places["field"] == fld).sum())
         )
-        done = staff(teams, people, seed=seed, conflicts=conflicts, policy=policy, department_of="field",
-                     lead_required=False, by_region=False)  # fmt: skip
+        done = staff(
+            teams,
+            people,
+            seed=seed,
+            conflicts=conflicts,
+            policy=policy,
+            department_of="field",
+            lead_required=False,
+            by_region=False,
+        )
         for oid, n in done.teams["inspector_id"].value_counts().items():
             left[str(oid)] -= int(n)
         parts.append(done)
@@ -794,6 +882,7 @@ def assign(
     # capacity returns to the others and the published teams are exactly the certified optimum.
     waiting: dict[str, list[tuple[str, str]]] = {}
     first_reports: list[GroupReport] | None = None
+    solved: dict[tuple[object, ...], _GroupResult] = {}
     for _ in range(len(visits.visits) + 1):
         officers = staff(
             visits.teams[~visits.teams["visit_id"].isin(waiting)],
@@ -801,6 +890,7 @@ def assign(
             seed=seed,
             conflicts=conflicts,
             policy=policy,
+            cache=solved,
         )
         experts = _experts(
             visits.experts[~visits.experts["visit_id"].isin(waiting)],

@@ -128,8 +128,20 @@ def check_roster(frame: pd.DataFrame, *, source: str = "<frame>") -> Roster:
         if pd.api.types.is_integer_dtype(frame.index.dtype)
         else np.arange(2, 2 + len(frame))
     )
-    cols = ["inspector_id", "name", "department", "station", "region", "cert_no", "certificates", "lead",
-            "capacity", "unavailable", "active", "kind"]  # fmt: skip
+    cols = [
+        "inspector_id",
+        "name",
+        "department",
+        "station",
+        "region",
+        "cert_no",
+        "certificates",
+        "lead",
+        "capacity",
+        "unavailable",
+        "active",
+        "kind",
+    ]
     data = pd.DataFrame(
         {
             c: (_text_column(frame[c]) if c in frame.columns else pd.Series([""] * len(frame), index=frame.index))

@@ -9,9 +9,8 @@ again on published files.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from collections import Counter
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -52,122 +51,127 @@ def check_assignment(
         The window's working days, when visits were scheduled.
     """
     errors: list[str] = []
-    people = {str(r["inspector_id"]): r for r in roster.frame.to_dict("records")}
-    place = {str(r["visit_id"]): r for r in visits.to_dict("records")}
-    staffed = set(place)
+    people = roster.frame.set_index("inspector_id")
+    place = visits.set_index("visit_id")
+    staffed = set(place.index)
     for visit in sorted(set(teams["visit_id"]) - staffed):
         errors.append(f"visit {visit} has people but is not a staffed visit")
-    got = teams.groupby(["visit_id", "department"])
-    need = requirements[requirements["visit_id"].isin(staffed)]
-    for rec in need.to_dict("records"):
-        key = (rec["visit_id"], rec["department"])
-        if key not in got.groups:
-            errors.append(f"visit {key[0]}: no {key[1]} team")
-            continue
-        team = got.get_group(key)
-        ids = team["inspector_id"].tolist()
-        where = f"visit {key[0]}, {key[1]}"
-        if len(ids) != rec["size"]:
-            errors.append(f"{where}: {len(ids)} officers, {rec['size']} required")
-        if len(set(ids)) != len(ids):
-            errors.append(f"{where}: one person holds two places")
-        leads = team.loc[team["role"] == "lead", "inspector_id"].tolist()
-        if len(leads) != 1:
-            errors.append(f"{where}: {len(leads)} leads, exactly one required")
-        for oid in ids:
-            if oid not in people:
-                errors.append(f"{where}: {oid} is not in the roster")
-                continue
-            person = people[oid]
-            if person["kind"] != "officer" or not person["active"] or not person["cert_no"]:
-                errors.append(f"{where}: {oid} is not an active officer with an enforcement certificate")
-            if person["department"] != key[1]:
-                errors.append(f"{where}: {oid} belongs to {person['department']}")
-        for oid in leads:
-            if oid in people:
-                person = people[oid]
-                if not person["lead"] or not set(rec["lead_certificates"]) <= set(person["certificates"]):
-                    errors.append(f"{where}: lead {oid} may not lead this team (lead flag or certificates)")
-        for pair in conflicts.exclusive:
-            if pair <= set(ids):
-                errors.append(f"{where}: {' and '.join(sorted(pair))} must not share a team")
     officer_rows = teams[teams["role"] != "expert"]
     expert_rows = teams[teams["role"] == "expert"]
-    extra = set(map(tuple, officer_rows[["visit_id", "department"]].drop_duplicates().to_numpy().tolist())) - set(
-        zip(need["visit_id"], need["department"], strict=True)
+    need = requirements[requirements["visit_id"].isin(staffed)]
+    key = ["visit_id", "department"]
+    # Team sizes, one lead, no one twice: per team, on whole columns.
+    per_team = (
+        officer_rows.assign(is_lead=officer_rows["role"] == "lead")
+        .groupby(key)
+        .agg(n=("inspector_id", "size"), distinct=("inspector_id", "nunique"), leads=("is_lead", "sum"))
     )
-    for key in sorted(extra):
-        errors.append(f"visit {key[0]}: a {key[1]} team that no task asked for")
+    joined = need.set_index(key).join(per_team, how="outer")
+    for (visit, dept), team in zip(joined.index.tolist(), joined.to_dict("records"), strict=True):
+        where = f"visit {visit}, {dept}"
+        if pd.isna(team["size"]):
+            errors.append(f"{where}: a team that no task asked for")
+        elif pd.isna(team["n"]):
+            errors.append(f"{where}: no team")
+        else:
+            if team["n"] != team["size"]:
+                errors.append(f"{where}: {int(team['n'])} officers, {int(team['size'])} required")
+            if team["distinct"] != team["n"]:
+                errors.append(f"{where}: one person holds two places")
+            if team["leads"] != 1:
+                errors.append(f"{where}: {int(team['leads'])} leads, exactly one required")
+    # Each officer's place: who they are, whom they may inspect.
+    rows = officer_rows.merge(people, left_on="inspector_id", right_index=True, how="left", suffixes=("", "_p"))
+    rows = rows.merge(
+        place[["uscc", "region", "station"]], left_on="visit_id", right_index=True, how="left", suffixes=("", "_v")
+    )
+    unknown = rows["name"].isna()
+    for rec in rows[unknown].to_dict("records"):
+        errors.append(f"visit {rec['visit_id']}, {rec['department']}: {rec['inspector_id']} is not in the roster")
+    rows = rows[~unknown]
+    bad = rows[(rows["kind"] != "officer") | ~rows["active"].astype(bool) | (rows["cert_no"] == "")]
+    for rec in bad.to_dict("records"):
+        errors.append(
+            f"visit {rec['visit_id']}: {rec['inspector_id']} is not an active officer with an enforcement certificate"
+        )
+    for rec in rows[rows["department"] != rows["department_p"]].to_dict("records"):
+        errors.append(
+            f"visit {rec['visit_id']}, {rec['department']}: {rec['inspector_id']} belongs to {rec['department_p']}"
+        )
+    leads = rows[rows["role"] == "lead"].join(need.set_index(key)["lead_certificates"], on=key)
+    for rec in leads.to_dict("records"):
+        certs = rec["lead_certificates"] if isinstance(rec["lead_certificates"], tuple) else ()
+        if not rec["lead"] or not set(certs) <= set(rec["certificates"]):
+            errors.append(
+                f"visit {rec['visit_id']}, {rec['department']}: lead {rec['inspector_id']} may not lead this team"
+            )
+    if policy.jurisdiction == "region":
+        for rec in rows[rows["region"] != rows["region_v"]].to_dict("records"):
+            errors.append(
+                f"visit {rec['visit_id']}: {rec['inspector_id']} serves region {rec['region']}, not {rec['region_v']}"
+            )
+    if policy.cross_station:
+        same = rows[(rows["station_v"] != "") & (rows["station"] == rows["station_v"])]
+        for rec in same.to_dict("records"):
+            errors.append(
+                f"visit {rec['visit_id']}: {rec['inspector_id']} inspects an entity of their own station (所所交叉)"
+            )
+    members = officer_rows.groupby(key)["inspector_id"].apply(frozenset)
+    for pair in conflicts.exclusive:
+        for visit, dept in members[members.map(lambda m, pair=pair: pair <= m)].index:
+            errors.append(f"visit {visit}, {dept}: {' and '.join(sorted(pair))} must not share a team")
+    # Experts.
     wanted = Counter(
         map(tuple, expert_places[expert_places["visit_id"].isin(staffed)][["visit_id", "field"]].to_numpy().tolist())
     )
     have = Counter(map(tuple, expert_rows[["visit_id", "department"]].to_numpy().tolist()))
     if wanted != have:
         errors.append(f"expert places: {sum(wanted.values())} needed, {sum(have.values())} filled, not one for one")
-    for rec in expert_rows.to_dict("records"):
-        oid = rec["inspector_id"]
-        if oid not in people or people[oid]["kind"] != "expert" or not people[oid]["active"]:
-            errors.append(f"visit {rec['visit_id']}: {oid} is not an active expert")
-        elif rec["department"] not in people[oid]["certificates"]:
-            errors.append(f"visit {rec['visit_id']}: expert {oid} is not in the field {rec['department']}")
-    # Recusal, jurisdiction, cross-station and people per visit.
-    for rec in teams.to_dict("records"):
-        oid, visit = rec["inspector_id"], rec["visit_id"]
-        if visit not in staffed or oid not in people:
-            continue
-        uscc, person, site = place[visit]["uscc"], people[oid], place[visit]
+    experts = expert_rows.merge(people, left_on="inspector_id", right_index=True, how="left", suffixes=("", "_p"))
+    for rec in experts.to_dict("records"):
+        if rec.get("kind") != "expert" or not rec.get("active"):
+            errors.append(f"visit {rec['visit_id']}: {rec['inspector_id']} is not an active expert")
+        elif rec["department"] not in rec["certificates"]:
+            errors.append(
+                f"visit {rec['visit_id']}: expert {rec['inspector_id']} is not in the field {rec['department']}"
+            )
+    # Recusal (officers and experts alike), one person once per visit, capacity.
+    everyone = teams[teams["visit_id"].isin(staffed)].join(place["uscc"], on="visit_id")
+    for oid, visit, uscc in zip(everyone["inspector_id"], everyone["visit_id"], everyone["uscc"], strict=True):
         if (oid, uscc) in conflicts:
             errors.append(f"visit {visit}: {oid} has a conflict with {uscc} ({conflicts.kinds[(oid, uscc)]})")
-        if rec["role"] == "expert":
-            continue
-        if policy.jurisdiction == "region" and person["region"] != site["region"]:
-            errors.append(f"visit {visit}: {oid} serves region {person['region']}, not {site['region']}")
-        if policy.cross_station and site["station"] and person["station"] == site["station"]:
-            errors.append(f"visit {visit}: {oid} inspects an entity of their own station (所所交叉)")
-    per_visit = teams.groupby("visit_id")["inspector_id"].apply(list)
-    for visit, ids in per_visit.items():
-        if len(set(ids)) != len(ids):
-            errors.append(f"visit {visit}: one person holds two places")
-    # Capacity.
+    for visit in sorted(set(teams.loc[teams.duplicated(["visit_id", "inspector_id"]), "visit_id"])):
+        errors.append(f"visit {visit}: one person holds two places")
     load = teams.drop_duplicates(["visit_id", "inspector_id"]).groupby("inspector_id").size()
-    for oid, n in load.items():
-        if oid in people and n > people[str(oid)]["capacity"]:
-            errors.append(f"{oid}: {n} visits, capacity {people[str(oid)]['capacity']}")
+    over = load[load > people["capacity"].reindex(load.index).fillna(0)]
+    capacity = people["capacity"].to_dict()
+    for oid, n in zip(over.index.tolist(), over.tolist(), strict=True):
+        errors.append(f"{oid}: {n} visits, capacity {capacity.get(oid, 0)}")
     if days is not None:
         errors += _check_dates(visits, teams, people, policy.daily_cap, days)
     return errors
 
 
 def _check_dates(
-    visits: pd.DataFrame,
-    teams: pd.DataFrame,
-    people: Mapping[str, Mapping[Hashable, Any]],
-    cap: int,
-    days: Sequence[dt.date],
+    visits: pd.DataFrame, teams: pd.DataFrame, people: pd.DataFrame, cap: int, days: Sequence[dt.date]
 ) -> list[str]:
     errors: list[str] = []
     allowed = set(days)
-    date_of: Mapping[str, object] = dict(zip(visits["visit_id"], visits["date"], strict=True))
-    station = dict(zip(visits["visit_id"], visits["station"], strict=True))
-    for visit, when in date_of.items():
+    for visit, when in zip(visits["visit_id"], visits["date"], strict=True):
         if not isinstance(when, dt.date) or when not in allowed:
             errors.append(f"visit {visit}: date {when} is not a working day of the window")
-    per_day: dict[tuple[str, dt.date], int] = defaultdict(int)
-    areas: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
-    for rec in teams.drop_duplicates(["visit_id", "inspector_id"]).to_dict("records"):
-        when = date_of.get(rec["visit_id"])
-        if not isinstance(when, dt.date):
-            continue
-        oid = rec["inspector_id"]
-        per_day[oid, when] += 1
-        if oid in people and when in people[oid]["unavailable"]:
-            errors.append(f"visit {rec['visit_id']}: {oid} is unavailable on {when}")
-        if rec["role"] != "expert":
-            areas[oid, when].add(station[rec["visit_id"]])
-    for (oid, when), n in per_day.items():
-        if n > cap:
-            errors.append(f"{oid}: {n} visits on {when}, the daily cap is {cap}")
-    for (oid, when), found in areas.items():
-        if len(found) > 1:
-            errors.append(f"{oid}: visits in {len(found)} station areas on {when}")
+    rows = teams.drop_duplicates(["visit_id", "inspector_id"]).join(
+        visits.set_index("visit_id")[["date", "station"]], on="visit_id"
+    )
+    rows = rows[rows["date"].map(lambda d: isinstance(d, dt.date))]
+    per_day = rows.groupby(["inspector_id", "date"]).size()
+    for (oid, when), n in zip(per_day[per_day > cap].index.tolist(), per_day[per_day > cap].tolist(), strict=True):
+        errors.append(f"{oid}: {n} visits on {when}, the daily cap is {cap}")
+    off = people["unavailable"].reindex(rows["inspector_id"]).to_numpy()
+    for rec, days_off in zip(rows.to_dict("records"), off, strict=True):
+        if isinstance(days_off, frozenset) and rec["date"] in days_off:
+            errors.append(f"visit {rec['visit_id']}: {rec['inspector_id']} is unavailable on {rec['date']}")
+    areas = rows[rows["role"] != "expert"].groupby(["inspector_id", "date"])["station"].nunique()
+    for (oid, when), n in zip(areas[areas > 1].index.tolist(), areas[areas > 1].tolist(), strict=True):
+        errors.append(f"{oid}: visits in {n} station areas on {when}")
     return errors

@@ -6,12 +6,16 @@ unavailable; at most ``daily_cap`` visits per person per day; an officer's
 visits of one day all lie in one station area (所). Dates are working days of
 the Chinese calendar (:mod:`shuangsuiji.workdays`) within the window.
 
-A greedy pass takes visits in ticket order (``SHA-256(seed ":schedule:" visit_id)``)
-and gives each the feasible day where its people are least loaded (ties by a
-ticket of the visit and day). Where it gets stuck, the connected group of
-visits sharing people is solved again as a CP-SAT feasibility model (greedy
-dates as hints; one worker, fixed seed, deterministic time limit, so the
-answer is reproducible); what CP-SAT cannot place is reported unscheduled.
+A greedy pass takes visits with the most people first (joint visits), then in
+ticket order (``SHA-256(seed ":schedule:" visit_id)``), and gives each a
+feasible day, preferring days where its officers already work in the same
+station area (days stay packed by area), then the least loaded day, ties
+broken by a rotation of the days drawn from the same ticket. Where
+it gets stuck, a small neighbourhood (the stuck visit, and its people's visits
+on the few days easiest to free for it; everything else stays put) is solved again as a CP-SAT
+feasibility model (greedy dates as hints; one worker, fixed seed,
+deterministic time limit, so the answer is reproducible); what CP-SAT cannot
+place is reported unscheduled.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import networkx as nx
+import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
@@ -30,7 +34,11 @@ from .workdays import WorkCalendar
 
 __all__ = ["Schedule", "schedule_visits", "working_days"]
 
-_CPSAT_TIME = 20.0
+_CPSAT_TIME = 10.0
+#: A stuck visit's neighbourhood (its people's other visits) larger than this is not repaired.
+_REPAIR_MAX = 400
+#: How many days a repair tries to free for a stuck visit.
+_REPAIR_DAYS = 3
 
 
 def working_days(window: tuple[dt.date, dt.date], calendar: WorkCalendar) -> list[dt.date]:
@@ -82,68 +90,123 @@ def schedule_visits(
     seed : str
         The seed (visit order and ties).
     """
-    count: dict[tuple[str, dt.date], int] = defaultdict(int)
-    area: dict[tuple[str, dt.date], str] = {}
+    # Everyone's days as (person x day) arrays: free, visits so far, and today's station area (-1: none).
+    everyone = sorted({p for ps in people.values() for p in ps})
+    at = {p: i for i, p in enumerate(everyone)}
+    n_days = len(days)
+    free = np.array([[d not in unavailable.get(p, frozenset()) for d in days] for p in everyone], dtype=bool)
+    free = free.reshape(len(everyone), n_days)
+    count = np.zeros((len(everyone), n_days), dtype=np.int64)
+    area = np.full((len(everyone), n_days), -1, dtype=np.int64)
+    station_code = {s: i for i, s in enumerate(sorted(set(station.values())))}
     dates: dict[str, dt.date] = {}
     stuck: list[str] = []
-
-    def fits(v: str, d: dt.date) -> bool:
-        return all(
-            d not in unavailable.get(p, frozenset())
-            and count[p, d] < daily_cap
-            and (p not in officers or area.get((p, d), station[v]) == station[v])
-            for p in people[v]
-        )
-
-    for v in sorted(people, key=lambda v: _ticket(seed, v)):
-        options = [d for d in days if fits(v, d)]
-        if not options:
+    # Visits with more people (joint visits) first, as they are the hardest to fit; then by ticket.
+    for v in sorted(people, key=lambda v: (-len(people[v]), _ticket(seed, v))):
+        who = np.array([at[p] for p in people[v]], dtype=np.int64)
+        bound = np.array([at[p] for p in people[v] if p in officers], dtype=np.int64)
+        here = station_code[station[v]]
+        ok = free[who].all(axis=0) & (count[who] < daily_cap).all(axis=0)
+        if bound.size:
+            ok &= ((area[bound] == -1) | (area[bound] == here)).all(axis=0)
+        if not ok.any():
             stuck.append(v)
             continue
-        best = min(
-            options,
-            key=lambda d: (max((count[p, d] for p in people[v]), default=0), _ticket(seed, f"{v}|{d.isoformat()}")),
+        # Days where its officers already work in this station area first (days stay packed by area, so
+        # other areas keep days of their own), then the least loaded; ties by a rotation of the days
+        # drawn from the visit's ticket.
+        rotation = (np.arange(n_days) - int.from_bytes(_ticket(seed, v)[:4], "big") % n_days) % n_days
+        affinity = (area[bound] == here).sum(axis=0) if bound.size else np.zeros(n_days, dtype=np.int64)
+        load = count[who].max(axis=0)
+        score = np.where(
+            ok, ((bound.size - affinity) * (daily_cap + 1) + load) * n_days + rotation, np.iinfo(np.int64).max
         )
-        dates[v] = best
-        for p in people[v]:
-            count[p, best] += 1
-            if p in officers:
-                area[p, best] = station[v]
+        best = int(np.argmin(score))
+        dates[v] = days[best]
+        count[who, best] += 1
+        area[bound, best] = here
     method = dict.fromkeys(dates, "greedy")
     unscheduled: dict[str, str] = {}
-    if stuck:
-        graph = nx.Graph()
-        for v, ps in people.items():
-            graph.add_edges_from((("v", v), ("p", p)) for p in ps)
-        done: set[str] = set()
-        for v in stuck:
-            if v in done:
+    by_person: dict[str, list[str]] = defaultdict(list)
+    for v, ps in people.items():
+        for p in ps:
+            by_person[p].append(v)
+    index = {d: i for i, d in enumerate(days)}
+    for v in stuck:
+        # Repair by CP-SAT on a small neighbourhood: the stuck visit, and its people's visits on the few
+        # days that are easiest to free for it; those may move to any day, everyone else's days stay as
+        # they are (their load is the baseline).
+        site = station_code[station[v]]
+        blocking = np.zeros(n_days, dtype=np.int64)
+        mine: dict[int, set[str]] = defaultdict(set)
+        for p in people[v]:
+            for w in by_person[p]:
+                if w in dates:
+                    mine[index[dates[w]]].add(w)
+        for i in range(n_days):
+            if any(not free[at[p], i] for p in people[v]):
+                blocking[i] = np.iinfo(np.int64).max // 2
                 continue
-            component = sorted(n[1] for n in nx.node_connected_component(graph, ("v", v)) if n[0] == "v")
-            done.update(component)
-            solved = _cpsat(
-                component,
-                people=people,
-                station=station,
-                officers=officers,
-                unavailable=unavailable,
-                days=days,
-                cap=daily_cap,
-                hints=dates,
-            )
-            if solved is None:
-                for w in component:
-                    if w not in dates:
-                        unscheduled[w] = _why(w, people, unavailable, days, daily_cap)
+            for p in people[v]:
+                full = count[at[p], i] >= daily_cap
+                elsewhere = p in officers and area[at[p], i] not in (-1, site)
+                if full or elsewhere:
+                    blocking[i] += sum(1 for w in mine[i] if p in people[w])
+        rotation = (np.arange(n_days) - int.from_bytes(_ticket(seed, v)[:4], "big") % n_days) % n_days
+        candidates = np.argsort(blocking * n_days + rotation, kind="stable")[:_REPAIR_DAYS]
+        near = sorted(set().union(*(mine[int(i)] for i in candidates)) | {v})
+        if len(near) > _REPAIR_MAX:
+            unscheduled[v] = _why(v, people, unavailable, days, daily_cap)
+            continue
+        moving = set(near)
+        base: dict[tuple[str, int], int] = defaultdict(int)
+        fixed_area: dict[tuple[str, int], str] = {}
+        for w in {x for p in {q for u in near for q in people[u]} for x in by_person[p]} - moving:
+            if w in dates:
+                for p in people[w]:
+                    base[p, index[dates[w]]] += 1
+                    if p in officers:
+                        fixed_area[p, index[dates[w]]] = station[w]
+        solved = _cpsat(
+            near,
+            people=people,
+            station=station,
+            officers=officers,
+            unavailable=unavailable,
+            days=days,
+            cap=daily_cap,
+            hints=dates,
+            base=base,
+            fixed_area=fixed_area,
+        )
+        if solved is None:
+            unscheduled[v] = _why(v, people, unavailable, days, daily_cap)
+            continue
+        for w in near:
+            old = dates.get(w)
+            if old == solved[w]:
                 continue
-            for w in component:
-                dates[w] = solved[w]
-                method[w] = "cp-sat"
+            who = np.array([at[p] for p in people[w]], dtype=np.int64)
+            if old is not None:
+                count[who, index[old]] -= 1
+            count[who, index[solved[w]]] += 1
+            dates[w] = solved[w]
+            method[w] = "cp-sat"
+        # The officers' areas follow the visits that now stand on each day.
+        for p in {q for w in near for q in people[w] if q in officers}:
+            for i in range(n_days):
+                here_now = {station[w] for w in by_person[p] if w in dates and index[dates[w]] == i}
+                area[at[p], i] = station_code[next(iter(here_now))] if here_now else -1
     return Schedule(dates=dates, unscheduled=unscheduled, method=method)
 
 
-def _why(v: str, people: Mapping[str, Sequence[str]], unavailable: Mapping[str, frozenset[dt.date]],
-         days: Sequence[dt.date], cap: int) -> str:  # fmt: skip
+def _why(
+    v: str,
+    people: Mapping[str, Sequence[str]],
+    unavailable: Mapping[str, frozenset[dt.date]],
+    days: Sequence[dt.date],
+    cap: int,
+) -> str:
     free = [d for d in days if all(d not in unavailable.get(p, frozenset()) for p in people[v])]
     return (
         f"no working day in the window fits: {len(people[v])} people must be there together, "
@@ -162,6 +225,8 @@ def _cpsat(
     days: Sequence[dt.date],
     cap: int,
     hints: Mapping[str, dt.date],
+    base: Mapping[tuple[str, int], int],
+    fixed_area: Mapping[tuple[str, int], str],
 ) -> dict[str, dt.date] | None:
     model = cp_model.CpModel()
     x: dict[tuple[str, int], cp_model.IntVar] = {}
@@ -176,12 +241,14 @@ def _cpsat(
     for (v, i), var in x.items():
         for p in people[v]:
             on[p, i].append(var)
-    for vars_ in on.values():
-        model.add(sum(vars_) <= cap)
+    for (p, i), vars_ in on.items():
+        model.add(sum(vars_) <= cap - base.get((p, i), 0))
     areas: dict[tuple[str, int, str], cp_model.IntVar] = {}
     for (v, i), var in x.items():
         for p in people[v]:
-            if p in officers:
+            if p in officers and fixed_area.get((p, i), station[v]) != station[v]:
+                model.add(var == 0)  # the officer is in another station area that day already
+            elif p in officers:
                 key = (p, i, station[v])
                 if key not in areas:
                     areas[key] = model.new_bool_var(f"a_{p}_{i}_{station[v]}")

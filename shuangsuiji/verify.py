@@ -231,17 +231,23 @@ def _verify_assignment(rec: _Recorder, out: Path) -> None:
     # Independently of the solver: every rule on the published tables, and the optimality certificate.
     visits = pd.read_csv(out / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     teams = pd.read_csv(out / "teams.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    certificate = pd.read_csv(out / "certificate.csv", dtype={"potential": "int64"}, keep_default_na=False,
-                              encoding="utf-8-sig").astype({c: str for c in ("group", "department", "node", "visit_id",
-                                                                              "inspector_id")})  # fmt: skip
+    certificate = pd.read_csv(
+        out / "certificate.csv", dtype={"potential": "int64"}, keep_default_na=False, encoding="utf-8-sig"
+    ).astype({c: str for c in ("group", "department", "node", "visit_id", "inspector_id")})
     staffed = visits[visits["status"] == "staffed"].assign(
         date=lambda f: [dt.date.fromisoformat(d) if d else "" for d in f["date"]]
     )
     days = working_days(inputs.policy.window, inputs.calendar) if inputs.policy.window else None
     broken = check_assignment(
-        staffed, teams, inputs.visits.teams, inputs.visits.experts,
-        roster=inputs.roster, conflicts=inputs.conflicts, policy=inputs.policy, days=days,
-    )  # fmt: skip
+        staffed,
+        teams,
+        inputs.visits.teams,
+        inputs.visits.experts,
+        roster=inputs.roster,
+        conflicts=inputs.conflicts,
+        policy=inputs.policy,
+        days=days,
+    )
     rec.check(
         "assignment rules",
         not broken,
@@ -252,9 +258,14 @@ def _verify_assignment(rec: _Recorder, out: Path) -> None:
     )
     officer_teams = teams[teams["role"] != "expert"]
     problems = verify_certificate(
-        inputs.visits.teams, inputs.roster.officers, officer_teams, certificate[certificate["node"] != "expert"],
-        seed=inputs.seed, conflicts=inputs.conflicts, policy=inputs.policy,
-    )  # fmt: skip
+        inputs.visits.teams,
+        inputs.roster.officers,
+        officer_teams,
+        certificate[certificate["node"] != "expert"],
+        seed=inputs.seed,
+        conflicts=inputs.conflicts,
+        policy=inputs.policy,
+    )
     groups = certificate[["group", "department"]].drop_duplicates()
     rec.check(
         "assignment optimality certificate",
