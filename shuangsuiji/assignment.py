@@ -35,16 +35,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
+from scipy import sparse
+from scipy.sparse import csgraph
 
+from ._hashing import default_workers
 from .conflicts import Conflicts
 from .exceptions import AssignmentError, InternalError
 from .plan import AssignmentPolicy
@@ -357,12 +361,17 @@ def _unique(net: _Network, flow: npt.NDArray[np.int64], rc: npt.NDArray[np.int64
     Another optimal flow would differ by a circulation of cost 0 in the residual graph, and with
     reduced costs >= 0 on residual arcs such a cycle uses only arcs of reduced cost 0.
     """
-    tight = nx.DiGraph()
     fwd = (flow < net.caps) & (rc == 0)
     bwd = (flow > 0) & (rc == 0)
-    tight.add_edges_from(zip(net.tails[fwd].tolist(), net.heads[fwd].tolist(), strict=True))
-    tight.add_edges_from(zip(net.heads[bwd].tolist(), net.tails[bwd].tolist(), strict=True))
-    return bool(nx.is_directed_acyclic_graph(tight))
+    tails = np.concatenate([net.tails[fwd], net.heads[bwd]])
+    heads = np.concatenate([net.heads[fwd], net.tails[bwd]])
+    n = len(net.node_keys)
+    if (tails == heads).any():
+        return False
+    graph = sparse.csr_matrix((np.ones(tails.size, dtype=np.int8), (tails, heads)), shape=(n, n))
+    # A cycle lies within one strongly connected component of two or more nodes.
+    count, _ = csgraph.connected_components(graph, directed=True, connection="strong")
+    return bool(count == n)
 
 
 def _drop_ticket(seed: str, key: tuple[str, str]) -> str:
@@ -686,6 +695,47 @@ def _solve_group(
     return _GroupResult(rows, missing, report, certificate)
 
 
+_SHARED: tuple[object, ...] = ()
+
+
+def _solve_shared(item: tuple[tuple[object, ...], pd.DataFrame]) -> _GroupResult:
+    people, seed, conflicts, policy, department_of, lead_required, by_region = _SHARED
+    return _solve_group(
+        item[0],
+        item[1],
+        people,  # type: ignore[arg-type]
+        seed=seed,  # type: ignore[arg-type]
+        conflicts=conflicts,  # type: ignore[arg-type]
+        policy=policy,  # type: ignore[arg-type]
+        department_of=department_of,  # type: ignore[arg-type]
+        lead_required=lead_required,  # type: ignore[arg-type]
+        by_region=by_region,  # type: ignore[arg-type]
+    )
+
+
+def _solve_groups(
+    todo: list[tuple[tuple[object, ...], pd.DataFrame]], shared: tuple[object, ...], *, workers: int
+) -> list[_GroupResult]:
+    """Solve independent groups, in forked worker processes when there are several; results in order.
+
+    The shared inputs (roster, conflicts, policy) sit in a module global while the pool lives, so
+    forked workers inherit them instead of receiving a pickled copy with every group.
+    """
+    global _SHARED  # noqa: PLW0603 - handed to forked workers by inheritance
+    _SHARED = shared
+    try:
+        if workers <= 1 or len(todo) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return [_solve_shared(item) for item in todo]
+        # Largest groups first keeps the workers busy to the end; the results go back in group order.
+        order = sorted(range(len(todo)), key=lambda i: -len(todo[i][1]))
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            solved = dict(zip(order, pool.map(_solve_shared, [todo[i] for i in order]), strict=True))
+        return [solved[i] for i in range(len(todo))]
+    finally:
+        _SHARED = ()
+
+
 def staff(
     teams: pd.DataFrame,
     people: pd.DataFrame,
@@ -697,6 +747,7 @@ def staff(
     lead_required: bool = True,
     by_region: bool | None = None,
     cache: dict[tuple[object, ...], _GroupResult] | None = None,
+    workers: int = 1,
 ) -> Staffing:
     """Staff teams from people (officers by department, or experts by field).
 
@@ -716,6 +767,9 @@ def staff(
     cache : dict, optional
         Results of groups solved before, by group and exact set of teams: groups are
         independent, so one whose teams did not change is not solved again.
+    workers : int
+        Processes to solve groups on (forked; results are taken in group order, so the
+        outcome never depends on the count).
     """
     seed = check_seed(seed)
     by_region = policy.jurisdiction == "region" if by_region is None else by_region
@@ -724,25 +778,20 @@ def staff(
     reports: list[GroupReport] = []
     cert_rows: list[dict[str, object]] = []
     group_keys = ["region", "department"] if by_region else ["department"]
+    cache = {} if cache is None else cache
+    groups: list[tuple[tuple[object, ...], tuple[object, ...], pd.DataFrame]] = []
     for raw_key, group_teams in teams.groupby(group_keys, sort=True):
         key = raw_key if isinstance(raw_key, tuple) else (raw_key,)
         gt = group_teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
-        memo = (department_of, lead_required, by_region, *key, tuple(gt["visit_id"]))
-        done = cache.get(memo) if cache is not None else None
-        if done is None:
-            done = _solve_group(
-                key,
-                gt,
-                people,
-                seed=seed,
-                conflicts=conflicts,
-                policy=policy,
-                department_of=department_of,
-                lead_required=lead_required,
-                by_region=by_region,
-            )
-            if cache is not None:
-                cache[memo] = done
+        groups.append(((department_of, lead_required, by_region, *key, tuple(gt["visit_id"])), key, gt))
+    todo = [(key, gt) for memo, key, gt in groups if memo not in cache]
+    shared = (people, seed, conflicts, policy, department_of, lead_required, by_region)
+    for (memo, _, _), done in zip(
+        [g for g in groups if g[0] not in cache], _solve_groups(todo, shared, workers=workers), strict=True
+    ):
+        cache[memo] = done
+    for memo, _, _ in groups:
+        done = cache[memo]
         rows += done.rows
         unstaffed_rows += done.unstaffed
         reports.append(done.report)
@@ -769,7 +818,8 @@ class AssignmentResult:
     ----------
     visits : pandas.DataFrame
         ``visit_id, uscc, name, region, station, departments, tasks, items, date, status``
-        (``staffed`` or ``unstaffed``); every visit of the draw, so nothing is lost.
+        (``staffed``; ``undated``: staffed, but no day of the window fits; ``unstaffed``);
+        every visit of the draw, so nothing is lost.
     teams : pandas.DataFrame
         ``visit_id, department, inspector_id, role`` (``lead``/``member``; experts have role
         ``expert`` and their field as department).
@@ -844,6 +894,7 @@ def assign(
     conflicts: Conflicts | None = None,
     calendar: WorkCalendar | None = None,
     allow_partial: bool = False,
+    workers: int | None = None,
 ) -> AssignmentResult:
     """Staff every visit from the roster, and date them when the policy has a window.
 
@@ -863,6 +914,9 @@ def assign(
         Working days (default: chinese-calendar without overrides).
     allow_partial : bool
         Return the staffable visits and list the rest; by default an unstaffable visit is an error.
+    workers : int, optional
+        Processes for independent groups (default: the available CPUs, at most 8); the result
+        never depends on it.
 
     Raises
     ------
@@ -874,6 +928,7 @@ def assign(
     """
     seed = check_seed(seed)
     conflicts = conflicts or Conflicts()
+    workers = default_workers() if workers is None else max(1, workers)
     days = working_days(policy.window, calendar or WorkCalendar()) if policy.window is not None else None
     place = visits.visits.set_index("visit_id")
     unavailable = {str(i): u for i, u in zip(roster.frame["inspector_id"], roster.frame["unavailable"], strict=True)}
@@ -883,6 +938,7 @@ def assign(
     waiting: dict[str, list[tuple[str, str]]] = {}
     first_reports: list[GroupReport] | None = None
     solved: dict[tuple[object, ...], _GroupResult] = {}
+    dates: dict[str, dt.date] = {}
     for _ in range(len(visits.visits) + 1):
         officers = staff(
             visits.teams[~visits.teams["visit_id"].isin(waiting)],
@@ -891,6 +947,7 @@ def assign(
             conflicts=conflicts,
             policy=policy,
             cache=solved,
+            workers=workers,
         )
         experts = _experts(
             visits.experts[~visits.experts["visit_id"].isin(waiting)],
@@ -905,27 +962,27 @@ def assign(
         for rec in pd.concat([officers.unstaffed, experts.unstaffed]).to_dict("records"):
             new.setdefault(str(rec["visit_id"]), []).append((str(rec["department"]), str(rec["reason"])))
         teams = pd.concat([officers.teams, experts.teams], ignore_index=True)
-        teams = teams[~teams["visit_id"].isin(new)]
-        dates: dict[str, dt.date] = {}
-        if days is not None:
-            people = people_of(teams)
-            plan = schedule_visits(
-                people,
-                {v: str(place.at[v, "station"]) for v in people},
-                officers=set(roster.officers["inspector_id"]),
-                unavailable=unavailable,
-                days=days,
-                daily_cap=policy.daily_cap,
-                seed=seed,
-            )
-            dates = dict(plan.dates)
-            for v, why in plan.unscheduled.items():
-                new.setdefault(v, []).append(("(all)", why))
         if not new:
             break
         waiting.update(new)
     else:  # pragma: no cover - each round sets aside at least one more visit
         raise InternalError("the assignment did not settle")
+    # A settled staffing is dated once. A staffed visit that finds no day keeps its team (so the
+    # published teams stay the certified optimum) and is reported undated, with the reason.
+    undated: dict[str, str] = {}
+    if days is not None:
+        people = people_of(teams)
+        plan = schedule_visits(
+            people,
+            {v: str(place.at[v, "station"]) for v in people},
+            officers=set(roster.officers["inspector_id"]),
+            unavailable=unavailable,
+            days=days,
+            daily_cap=policy.daily_cap,
+            seed=seed,
+        )
+        dates = dict(plan.dates)
+        undated = dict(plan.unscheduled)
     rows = []
     for v, reasons in sorted(waiting.items()):
         rows += [(v, dept, why) for dept, why in reasons]
@@ -935,11 +992,14 @@ def assign(
             for d in visits.teams.loc[visits.teams["visit_id"] == v, "department"]
             if d not in blocked and "(all)" not in blocked
         ]
+    rows += [(v, "(all)", f"undated: {why}") for v, why in sorted(undated.items())]
     unstaffed = pd.DataFrame(rows, columns=["visit_id", "department", "reason"])
     teams = teams.reset_index(drop=True)
     table = visits.visits.copy()
-    table["date"] = [dates.get(v, "") if v not in waiting else "" for v in table["visit_id"]]
-    table["status"] = ["unstaffed" if v in waiting else "staffed" for v in table["visit_id"]]
+    table["date"] = [dates.get(v, "") for v in table["visit_id"]]
+    table["status"] = [
+        "unstaffed" if v in waiting else "undated" if v in undated else "staffed" for v in table["visit_id"]
+    ]
     unstaffed = unstaffed.merge(table[["visit_id", "uscc"]], on="visit_id", how="left")[
         ["visit_id", "uscc", "department", "reason"]
     ].sort_values(["visit_id", "department"], ignore_index=True)
@@ -955,7 +1015,7 @@ def assign(
             "staffed and list the rest (unstaffed.csv).",
             unstaffed,
         )
-    staffed = table[table["status"] == "staffed"]
+    staffed = table[table["status"] != "unstaffed"]
     errors = check_assignment(
         staffed, teams, visits.teams, visits.experts, roster=roster, conflicts=conflicts, policy=policy, days=days
     )

@@ -198,8 +198,13 @@ def _cmd_assign(args: argparse.Namespace) -> int:
         allow_partial=args.allow_partial,
         inputs={role: InputFile.of(path, out) for role, path in files.items()},
     )
-    staffed = int((result.visits["status"] == "staffed").sum())
-    print(f"{staffed} of {len(result.visits)} visits staffed; {len(result.teams)} places filled.")
+    status = result.visits["status"].value_counts()
+    staffed, undated = int(status.get("staffed", 0)), int(status.get("undated", 0))
+    print(
+        f"{staffed} of {len(result.visits)} visits staffed"
+        + (f" and dated, {undated} staffed but undated" if undated else "")
+        + f"; {len(result.teams)} places filled."
+    )
     if len(result.unstaffed):
         print(f"warning: {result.unstaffed['visit_id'].nunique()} visits wait (unstaffed.csv).", file=sys.stderr)
     loads = result.workload[result.workload["kind"] == "officer"]["visits"]

@@ -201,7 +201,7 @@ def assignment_manifest(
     outputs: Mapping[str, str],
 ) -> dict[str, Any]:
     """The content of ``assignment.json``: it names the draw it staffs by its manifest's SHA-256."""
-    staffed = int((result.visits["status"] == "staffed").sum())
+    status = result.visits["status"].value_counts()
     return {
         "format": ASSIGNMENT_FORMAT,
         "library": {"name": "shuangsuiji", "version": __version__},
@@ -210,7 +210,10 @@ def assignment_manifest(
         "policy": policy.to_dict(),
         "allow_partial": allow_partial,
         "inputs": {k: v.to_dict() if isinstance(v, InputFile) else dict(v) for k, v in sorted(inputs.items())},
-        "counts": {"visits": len(result.visits), "staffed": staffed, "unstaffed": len(result.visits) - staffed},
+        "counts": {
+            "visits": len(result.visits),
+            **{k: int(status.get(k, 0)) for k in ("staffed", "undated", "unstaffed")},
+        },
         "groups": [
             {
                 "group": r.group,

@@ -67,6 +67,14 @@ def check_assignment(
         .agg(n=("inspector_id", "size"), distinct=("inspector_id", "nunique"), leads=("is_lead", "sum"))
     )
     joined = need.set_index(key).join(per_team, how="outer")
+    suspect = (
+        joined["size"].isna()
+        | joined["n"].isna()
+        | (joined["n"] != joined["size"])
+        | (joined["distinct"] != joined["n"])
+        | (joined["leads"] != 1)
+    )
+    joined = joined[suspect]
     for (visit, dept), team in zip(joined.index.tolist(), joined.to_dict("records"), strict=True):
         where = f"visit {visit}, {dept}"
         if pd.isna(team["size"]):
@@ -99,6 +107,8 @@ def check_assignment(
             f"visit {rec['visit_id']}, {rec['department']}: {rec['inspector_id']} belongs to {rec['department_p']}"
         )
     leads = rows[rows["role"] == "lead"].join(need.set_index(key)["lead_certificates"], on=key)
+    needs_certs = leads["lead_certificates"].map(lambda c: bool(c) if isinstance(c, tuple) else False)
+    leads = leads[~leads["lead"].astype(bool) | needs_certs]
     for rec in leads.to_dict("records"):
         certs = rec["lead_certificates"] if isinstance(rec["lead_certificates"], tuple) else ()
         if not rec["lead"] or not set(certs) <= set(rec["certificates"]):
@@ -116,10 +126,14 @@ def check_assignment(
             errors.append(
                 f"visit {rec['visit_id']}: {rec['inspector_id']} inspects an entity of their own station (所所交叉)"
             )
-    members = officer_rows.groupby(key)["inspector_id"].apply(frozenset)
     for pair in conflicts.exclusive:
-        for visit, dept in members[members.map(lambda m, pair=pair: pair <= m)].index:
-            errors.append(f"visit {visit}, {dept}: {' and '.join(sorted(pair))} must not share a team")
+        a, b = sorted(pair)
+        teams_of = {
+            person: set(zip(*(officer_rows.loc[officer_rows["inspector_id"] == person, k] for k in key), strict=True))
+            for person in (a, b)
+        }
+        for visit, dept in sorted(teams_of[a] & teams_of[b]):
+            errors.append(f"visit {visit}, {dept}: {a} and {b} must not share a team")
     # Experts.
     wanted = Counter(
         map(tuple, expert_places[expert_places["visit_id"].isin(staffed)][["visit_id", "field"]].to_numpy().tolist())
@@ -157,8 +171,12 @@ def _check_dates(
 ) -> list[str]:
     errors: list[str] = []
     allowed = set(days)
-    for visit, when in zip(visits["visit_id"], visits["date"], strict=True):
-        if not isinstance(when, dt.date) or when not in allowed:
+    undated = visits["status"] == "undated" if "status" in visits.columns else pd.Series(False, index=visits.index)
+    for visit, when, skip in zip(visits["visit_id"], visits["date"], undated, strict=True):
+        if skip:
+            if when not in ("", None):
+                errors.append(f"visit {visit}: undated, yet dated {when}")
+        elif not isinstance(when, dt.date) or when not in allowed:
             errors.append(f"visit {visit}: date {when} is not a working day of the window")
     rows = teams.drop_duplicates(["visit_id", "inspector_id"]).join(
         visits.set_index("visit_id")[["date", "station"]], on="visit_id"
@@ -167,10 +185,11 @@ def _check_dates(
     per_day = rows.groupby(["inspector_id", "date"]).size()
     for (oid, when), n in zip(per_day[per_day > cap].index.tolist(), per_day[per_day > cap].tolist(), strict=True):
         errors.append(f"{oid}: {n} visits on {when}, the daily cap is {cap}")
-    off = people["unavailable"].reindex(rows["inspector_id"]).to_numpy()
-    for rec, days_off in zip(rows.to_dict("records"), off, strict=True):
-        if isinstance(days_off, frozenset) and rec["date"] in days_off:
-            errors.append(f"visit {rec['visit_id']}: {rec['inspector_id']} is unavailable on {rec['date']}")
+    away = {str(i): d for i, d in people["unavailable"].items() if isinstance(d, frozenset) and d}
+    leave = rows[rows["inspector_id"].isin(list(away))]
+    for visit, oid, when in zip(leave["visit_id"], leave["inspector_id"], leave["date"], strict=True):
+        if when in away[oid]:
+            errors.append(f"visit {visit}: {oid} is unavailable on {when}")
     areas = rows[rows["role"] != "expert"].groupby(["inspector_id", "date"])["station"].nunique()
     for (oid, when), n in zip(areas[areas > 1].index.tolist(), areas[areas > 1].tolist(), strict=True):
         errors.append(f"{oid}: visits in {n} station areas on {when}")

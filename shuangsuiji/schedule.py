@@ -273,5 +273,9 @@ def _cpsat(
 
 
 def people_of(teams: pd.DataFrame) -> dict[str, list[str]]:
-    """Visit id -> everyone on it, from a ``visit_id, inspector_id`` frame."""
-    return {str(v): sorted(set(g)) for v, g in teams.groupby("visit_id")["inspector_id"]}
+    """Visit id -> everyone on it (sorted, once each), from a ``visit_id, inspector_id`` frame."""
+    pairs = teams[["visit_id", "inspector_id"]].drop_duplicates().sort_values(["visit_id", "inspector_id"])
+    out: dict[str, list[str]] = {}
+    for visit, person in zip(pairs["visit_id"].tolist(), pairs["inspector_id"].tolist(), strict=True):
+        out.setdefault(str(visit), []).append(str(person))
+    return out

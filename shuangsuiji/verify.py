@@ -234,7 +234,7 @@ def _verify_assignment(rec: _Recorder, out: Path) -> None:
     certificate = pd.read_csv(
         out / "certificate.csv", dtype={"potential": "int64"}, keep_default_na=False, encoding="utf-8-sig"
     ).astype({c: str for c in ("group", "department", "node", "visit_id", "inspector_id")})
-    staffed = visits[visits["status"] == "staffed"].assign(
+    staffed = visits[visits["status"] != "unstaffed"].assign(
         date=lambda f: [dt.date.fromisoformat(d) if d else "" for d in f["date"]]
     )
     days = working_days(inputs.policy.window, inputs.calendar) if inputs.policy.window else None

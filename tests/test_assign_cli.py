@@ -42,7 +42,8 @@ def test_assign_writes_the_files_and_verifies(staffed: Path) -> None:
     for name in ("visits.csv", "teams.csv", "workload.csv", "unstaffed.csv", "certificate.csv", "assignment.json"):
         assert (draw / name).exists(), name
     manifest = json.loads((draw / "assignment.json").read_bytes())
-    assert manifest["counts"]["visits"] == manifest["counts"]["staffed"] + manifest["counts"]["unstaffed"]
+    counts = manifest["counts"]
+    assert counts["visits"] == counts["staffed"] + counts["undated"] + counts["unstaffed"]
     assert set(manifest["inputs"]) == {"population", "roster", "conflicts"}
     result = verify_draw(draw)
     assert result.ok, str(result)
