@@ -34,11 +34,32 @@ SEED = "ab" * 32
 def publish(tmp: Path, *, entities: int, seed: int, beacon_value: str = "9f") -> Path:
     """The example city committed and drawn as a bureau would publish it; returns the draw's folder."""
     assert main(["example", "--out", str(tmp / "in"), "--entities", str(entities), "--seed", str(seed)]) == 0
-    inputs = ["--population", str(tmp / "in/population.csv"), "--plan", str(tmp / "in/plan.toml"),
-              "--history", str(tmp / "in/history.csv")]  # fmt: skip
+    inputs = [
+        "--population",
+        str(tmp / "in/population.csv"),
+        "--plan",
+        str(tmp / "in/plan.toml"),
+        "--history",
+        str(tmp / "in/history.csv"),
+    ]
     assert main(["commit", *inputs, "--beacon", "drand quicknet round 1", "--out", str(tmp / "pub")]) == 0
-    assert main(["draw", *inputs, "--commitment", str(tmp / "pub/commitment.json"), "--beacon-value", beacon_value,
-                 "--secret", str(tmp / "pub/secret.txt"), "--out", str(tmp / "pub/draw")]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "draw",
+                *inputs,
+                "--commitment",
+                str(tmp / "pub/commitment.json"),
+                "--beacon-value",
+                beacon_value,
+                "--secret",
+                str(tmp / "pub/secret.txt"),
+                "--out",
+                str(tmp / "pub/draw"),
+            ]
+        )
+        == 0
+    )
     return tmp / "pub/draw"
 
 

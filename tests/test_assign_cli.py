@@ -30,9 +30,22 @@ def staffed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (tmp / "in/conflicts.csv").write_text(
         f"inspector_id,uscc,reason\n{officer},{sel['uscc'].iloc[0]},亲属任法定代表人\n", encoding="utf-8"
     )
-    args = ["assign", "--draw", str(draw), "--population", str(tmp / "in/population.csv"), "--roster",
-            str(tmp / "in/roster.csv"), "--conflicts", str(tmp / "in/conflicts.csv"), "--out", str(draw),
-            "--window", "2026-03-02:2026-03-31", "--allow-partial"]  # fmt: skip
+    args = [
+        "assign",
+        "--draw",
+        str(draw),
+        "--population",
+        str(tmp / "in/population.csv"),
+        "--roster",
+        str(tmp / "in/roster.csv"),
+        "--conflicts",
+        str(tmp / "in/conflicts.csv"),
+        "--out",
+        str(draw),
+        "--window",
+        "2026-03-02:2026-03-31",
+        "--allow-partial",
+    ]
     assert main(args) == 0
     return tmp
 
@@ -107,8 +120,17 @@ def test_assign_errors_print_cleanly(staffed: Path, capsys: pytest.CaptureFixtur
     draw = staffed / "pub/draw"
     bad = staffed / "bad-roster.csv"
     bad.write_text("inspector_id,name,department,capacity\nA 1,甲,市场监管局,x\n", encoding="utf-8")
-    args = ["assign", "--draw", str(draw), "--population", str(staffed / "in/population.csv"), "--roster", str(bad),
-            "--out", str(staffed / "x")]  # fmt: skip
+    args = [
+        "assign",
+        "--draw",
+        str(draw),
+        "--population",
+        str(staffed / "in/population.csv"),
+        "--roster",
+        str(bad),
+        "--out",
+        str(staffed / "x"),
+    ]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "roster" in err and "row 2" in err and "Traceback" not in err

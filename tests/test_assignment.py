@@ -90,10 +90,17 @@ def test_every_rule_holds_and_reruns_are_identical(case: Any, seed: str) -> None
     again = assign(visits, r, plan.assignment, seed, conflicts=conflicts, allow_partial=True)
     pd.testing.assert_frame_equal(result.teams, again.teams)
     # Reordered roster rows and teams give the same assignment.
-    shuffled = check_roster(r.frame.iloc[::-1].assign(
-        certificates=[";".join(c) for c in r.frame["certificates"].iloc[::-1]],
-        unavailable=[""] * len(r.frame), lead=r.frame["lead"].iloc[::-1].map({True: "是", False: "否"}),
-        active="是", capacity=r.frame["capacity"].iloc[::-1].astype(str)).astype(str))  # fmt: skip
+    shuffled = check_roster(
+        r.frame.iloc[::-1]
+        .assign(
+            certificates=[";".join(c) for c in r.frame["certificates"].iloc[::-1]],
+            unavailable=[""] * len(r.frame),
+            lead=r.frame["lead"].iloc[::-1].map({True: "是", False: "否"}),
+            active="是",
+            capacity=r.frame["capacity"].iloc[::-1].astype(str),
+        )
+        .astype(str)
+    )
     flipped = dataclasses.replace(visits, teams=visits.teams.iloc[::-1], visits=visits.visits.iloc[::-1])
     third = assign(flipped, shuffled, plan.assignment, seed, conflicts=conflicts, allow_partial=True)
     pd.testing.assert_frame_equal(result.teams, third.teams)
@@ -207,8 +214,12 @@ def test_pair_exclusions_are_solved_by_cp_sat() -> None:
 
 def test_certificates_and_experts() -> None:
     plan, visits = instance(3, certificates=("特种设备",), expert="食品")
-    rows = [{"certificates": "特种设备"}, {"lead": "否"}, {}, {"kind": "expert", "department": "专家库", "cert_no": "",
-            "certificates": "食品", "capacity": 3}]  # fmt: skip
+    rows = [
+        {"certificates": "特种设备"},
+        {"lead": "否"},
+        {},
+        {"kind": "expert", "department": "专家库", "cert_no": "", "certificates": "食品", "capacity": 3},
+    ]
     result = assign(visits, roster(rows), plan.assignment, SEED)
     leads = result.teams[result.teams["role"] == "lead"]["inspector_id"]
     assert set(leads) == {"O00"}
@@ -216,10 +227,17 @@ def test_certificates_and_experts() -> None:
 
 
 def test_cross_station_and_jurisdiction() -> None:
-    plan, visits = instance(4, regions=("410302", "410303"), stations=("S1", "S2"),
-                            assignment={"cross_station": True})  # fmt: skip
-    r = roster([{"station": "S1"}, {"station": "S2"}, {"station": "S3"}, {"region": "410303", "station": "S1"},
-                {"region": "410303", "station": "S9"}, {"region": "410303", "station": "S3"}])  # fmt: skip
+    plan, visits = instance(4, regions=("410302", "410303"), stations=("S1", "S2"), assignment={"cross_station": True})
+    r = roster(
+        [
+            {"station": "S1"},
+            {"station": "S2"},
+            {"station": "S3"},
+            {"region": "410303", "station": "S1"},
+            {"region": "410303", "station": "S9"},
+            {"region": "410303", "station": "S3"},
+        ]
+    )
     result = assign(visits, r, plan.assignment, SEED)
     place = result.visits.set_index("visit_id")
     people = r.frame.set_index("inspector_id")
@@ -229,8 +247,9 @@ def test_cross_station_and_jurisdiction() -> None:
 
 
 def test_scheduling_keeps_joint_visits_together_and_every_day_rule() -> None:
-    plan, visits = instance(10, joint=5, stations=("S1", "S2"),
-                            assignment={"window": "2026-03-02:2026-03-13", "daily_cap": 2})  # fmt: skip
+    plan, visits = instance(
+        10, joint=5, stations=("S1", "S2"), assignment={"window": "2026-03-02:2026-03-13", "daily_cap": 2}
+    )
     rows = [{"capacity": 10, "unavailable": "2026-03-02~2026-03-04" if i == 0 else ""} for i in range(4)]
     rows += [{"department": "税务局", "capacity": 10} for _ in range(2)]
     result = assign(visits, roster(rows), plan.assignment, SEED)

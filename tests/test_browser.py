@@ -52,12 +52,27 @@ def run_page(folder: Path, uscc: str, proof: str | None = None) -> _Rows:
     query = f"manifest=manifest.json&uscc={quote(uscc)}" + (f"&proof={quote(proof)}" if proof else "")
     with tempfile.TemporaryDirectory() as profile:
         out = subprocess.run(
-            [CHROMIUM or "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--allow-file-access-from-files", "--virtual-time-budget=15000",
-             "--dump-dom", (folder / "verify.html").as_uri() + "?" + query],
-            capture_output=True, text=True, timeout=120, check=True,
-        ).stdout  # fmt: skip
+            [
+                CHROMIUM or "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--allow-file-access-from-files",
+                "--virtual-time-budget=15000",
+                "--dump-dom",
+                (folder / "verify.html").as_uri() + "?" + query,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
     rows = _Rows()
     rows.feed(out)
     assert rows.attrs.get("data-done") == "true", out[-2000:]

@@ -56,15 +56,27 @@ def test_secret_and_beacon_checks() -> None:
 @pytest.fixture
 def ceremony(tmp_path: Path) -> Path:
     assert main(["example", "--out", str(tmp_path / "in"), "--entities", "400", "--seed", "3"]) == 0
-    args = ["--population", str(tmp_path / "in/population.csv"), "--plan", str(tmp_path / "in/plan.toml"),
-            "--history", str(tmp_path / "in/history.csv")]  # fmt: skip
+    args = [
+        "--population",
+        str(tmp_path / "in/population.csv"),
+        "--plan",
+        str(tmp_path / "in/plan.toml"),
+        "--history",
+        str(tmp_path / "in/history.csv"),
+    ]
     assert main(["commit", *args, "--beacon", "drand quicknet round 12345678", "--out", str(tmp_path / "pub")]) == 0
     return tmp_path
 
 
 def inputs(tmp: Path) -> list[str]:
-    return ["--population", str(tmp / "in/population.csv"), "--plan", str(tmp / "in/plan.toml"),
-            "--history", str(tmp / "in/history.csv")]  # fmt: skip
+    return [
+        "--population",
+        str(tmp / "in/population.csv"),
+        "--plan",
+        str(tmp / "in/plan.toml"),
+        "--history",
+        str(tmp / "in/history.csv"),
+    ]
 
 
 def test_commitment_contents(ceremony: Path) -> None:

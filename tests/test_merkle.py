@@ -27,8 +27,10 @@ from shuangsuiji.merkle import (
 # Test data of the certificate-transparency project (its Python merkle tests and Trillian's
 # logProofTestVector): leaves d0..d7 as hex, the root of the first n for n = 1..8, and two
 # inclusion proofs in the 8-leaf tree.
-LEAVES = [bytes.fromhex(h) for h in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-                                     "606162636465666768696a6b6c6d6e6f"]]  # fmt: skip
+LEAVES = [
+    bytes.fromhex(h)
+    for h in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]
+]
 ROOTS = [
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -142,9 +144,20 @@ def test_large_tree_uses_parallel_hashing_and_agrees() -> None:
 
 def test_leaves_are_rfc8785_json_of_the_fields_the_draw_reads() -> None:
     plan = parse_plan(
-        {"id": "P", "tasks": [{"id": "T", "department": "d", "items": ["i"], "ratio": "0.1",
-                               "strata": ["credit_class", "region"], "where": {"industry": ["C*"]}}]}
-    )  # fmt: skip
+        {
+            "id": "P",
+            "tasks": [
+                {
+                    "id": "T",
+                    "department": "d",
+                    "items": ["i"],
+                    "ratio": "0.1",
+                    "strata": ["credit_class", "region"],
+                    "where": {"industry": ["C*"]},
+                }
+            ],
+        }
+    )
     frame = pd.DataFrame(
         {"uscc": ["A1"], "name": ["甲"], "credit_class": ["B"], "region": ['41"\\'], "industry": ["C1"], "x": ["?"]}
     )

@@ -124,8 +124,17 @@ def test_results_problems_are_all_reported(golden) -> None:  # type: ignore[no-u
 
 
 def test_notices_command(golden, vectors: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    args = ["draw", "--population", str(vectors / "golden_population.csv"), "--plan",
-            str(vectors / "golden_plan.toml"), "--seed", GOLDEN_SEED, "--out", str(tmp_path / "d")]  # fmt: skip
+    args = [
+        "draw",
+        "--population",
+        str(vectors / "golden_population.csv"),
+        "--plan",
+        str(vectors / "golden_plan.toml"),
+        "--seed",
+        GOLDEN_SEED,
+        "--out",
+        str(tmp_path / "d"),
+    ]
     assert main(args) == 0
     _, selection = golden
     results = tmp_path / "results.csv"

@@ -23,8 +23,17 @@ from .assign_helpers import codes, roster
 
 
 def test_roster_values_are_parsed() -> None:
-    r = roster([{"certificates": "食品；特种设备", "lead": "否", "unavailable": "2027-03-01~2027-03-03;2027-03-09",
-                 "capacity": 7}, {"kind": "专家", "cert_no": "", "department": "专家库", "active": "0"}])  # fmt: skip
+    r = roster(
+        [
+            {
+                "certificates": "食品；特种设备",
+                "lead": "否",
+                "unavailable": "2027-03-01~2027-03-03;2027-03-09",
+                "capacity": 7,
+            },
+            {"kind": "专家", "cert_no": "", "department": "专家库", "active": "0"},
+        ]
+    )
     first = r.frame.iloc[0]
     assert first["certificates"] == ("特种设备", "食品") and not first["lead"]
     assert first["capacity"] == 7
@@ -51,11 +60,18 @@ def test_roster_problems_are_all_reported() -> None:
         check_roster(frame, source="roster.csv")
     got = {(p.row, p.column) for p in info.value.problems}
     assert got == {
-        (3, "inspector_id"), (3, "lead"), (3, "unavailable"),
-        (4, "inspector_id"), (4, "capacity"),
-        (5, "name"), (5, "capacity"), (5, "cert_no"), (5, "kind"),
-        (6, "cert_no"), (6, "unavailable"),
-    }  # fmt: skip
+        (3, "inspector_id"),
+        (3, "lead"),
+        (3, "unavailable"),
+        (4, "inspector_id"),
+        (4, "capacity"),
+        (5, "name"),
+        (5, "capacity"),
+        (5, "cert_no"),
+        (5, "kind"),
+        (6, "cert_no"),
+        (6, "unavailable"),
+    }
     with pytest.raises(RosterError, match="needs columns"):
         check_roster(frame.drop(columns="capacity"))
     with pytest.raises(RosterError, match="no rows"):
@@ -64,8 +80,9 @@ def test_roster_problems_are_all_reported() -> None:
 
 def test_declared_conflicts_and_requests() -> None:
     u = codes(2)
-    found = check_conflicts(pd.DataFrame({"inspector_id": ["O00"], "uscc": [u[0]], "reason": ["配偶任股东"]}),
-                            inspectors={"O00"})  # fmt: skip
+    found = check_conflicts(
+        pd.DataFrame({"inspector_id": ["O00"], "uscc": [u[0]], "reason": ["配偶任股东"]}), inspectors={"O00"}
+    )
     assert found == {("O00", u[0]): "配偶任股东"}
     requested = check_conflicts(
         pd.DataFrame({"uscc": [u[1]], "inspector_id": ["O00"]}), inspectors={"O00"}, kind="request"
