@@ -64,7 +64,7 @@ def main(argv: list[str]) -> int:
     if what == "shell":
         return _run([str(BIN / rest[0]), *rest[1:]]) if rest else 2
     for step in (
-        [str(PYTHON), "-m", "ruff", "check", "shuangsuiji", "tests", "benchmarks", "run.py"],
+        [str(PYTHON), "-m", "ruff", "check", "shuangsuiji", "tests", "benchmarks", "examples", "run.py"],
         [str(PYTHON), "-m", "mypy"],
         [str(PYTHON), "-m", "pytest", *rest],
     ):

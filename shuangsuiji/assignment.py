@@ -166,43 +166,60 @@ def _build_group(
 ) -> tuple[_Group, list[tuple[int, str]]]:
     """Encode a group to indices; also the teams that no officer set could staff, with reasons."""
     officer_ids: list[str] = officers["inspector_id"].astype(str).tolist()
-    o_station = officers["station"].to_numpy()
-    o_lead = officers["lead"].to_numpy(dtype=bool) & (officers["cert_no"].to_numpy() != "")
-    o_certs = [set(c) for c in officers["certificates"]]
-    rows_o, rows_t, rows_lead, recusals = [], [], [], 0
-    impossible: list[tuple[int, str]] = []
+    n_o, n_t = len(officer_ids), len(teams)
     team_uscc: list[str] = teams["uscc"].astype(str).tolist()
-    team_station: list[str] = teams["station"].astype(str).tolist()
-    team_size: list[int] = [int(s) for s in teams["size"]]
-    team_certs: list[tuple[str, ...]] = list(teams["lead_certificates"])
-    for t in range(len(teams)):
-        eligible, leads, recused, same_station = 0, 0, 0, 0
-        needs = set(team_certs[t])
-        for o, oid in enumerate(officer_ids):
-            if (oid, team_uscc[t]) in conflicts:
-                recused += 1
-                continue
-            if policy.cross_station and team_station[t] and o_station[o] == team_station[t]:
-                same_station += 1
-                continue
-            can_lead = bool(lead_required and o_lead[o] and needs <= o_certs[o])
-            rows_o.append(o)
-            rows_t.append(t)
-            rows_lead.append(can_lead)
-            eligible += 1
-            leads += can_lead
-        recusals += recused
+    team_station = teams["station"].astype(str).to_numpy()
+    team_size = teams["size"].to_numpy(dtype=np.int64)
+    # Who may inspect whom, on an (officer x team) matrix: recusals first, then cross-station mode.
+    officer_at = {oid: o for o, oid in enumerate(officer_ids)}
+    team_at: dict[str, list[int]] = {}
+    for t, u in enumerate(team_uscc):
+        team_at.setdefault(u, []).append(t)
+    recused = np.zeros((n_o, n_t), dtype=bool)
+    for oid, uscc in conflicts.pairs:
+        if oid in officer_at and uscc in team_at:
+            recused[officer_at[oid], team_at[uscc]] = True
+    same_station = np.zeros((n_o, n_t), dtype=bool)
+    if policy.cross_station:
+        same_station = (officers["station"].astype(str).to_numpy()[:, None] == team_station[None, :]) & (
+            team_station[None, :] != ""
+        )
+        same_station &= ~recused
+    eligible = ~recused & ~same_station
+    # Who may lead: flagged, certified, and holding every certificate the team's tasks need.
+    can_lead = np.zeros((n_o, n_t), dtype=bool)
+    if lead_required:
+        flagged = officers["lead"].to_numpy(dtype=bool) & (officers["cert_no"].to_numpy() != "")
+        held = [set(c) for c in officers["certificates"]]
+        needs = list(teams["lead_certificates"])
+        for need in set(needs):
+            columns = np.array([n == need for n in needs])
+            qualified = flagged & np.array([set(need) <= h for h in held], dtype=bool)
+            can_lead[:, columns] = qualified[:, None]
+        can_lead &= eligible
+    impossible: list[tuple[int, str]] = []
+    counts, leads = eligible.sum(axis=0), can_lead.sum(axis=0)
+    recused_count, station_count = recused.sum(axis=0), same_station.sum(axis=0)
+    for t in np.flatnonzero((counts < team_size) | (lead_required & (leads == 0))).tolist():
         why = []
-        if eligible < team_size[t]:
-            why.append(f"{eligible} eligible of {team_size[t]} needed")
-        if lead_required and leads == 0:
-            certs = f" holding {'、'.join(sorted(needs))}" if needs else ""
-            why.append(f"no eligible lead (主检) with an enforcement certificate{certs}")
-        if why:
-            detail = f" ({recused} recused" + (f", {same_station} of the same station" if same_station else "") + ")"
-            impossible.append(
-                (t, "; ".join(why) + f" among {len(officer_ids)} officers of {department} in {name}{detail}")
+        if counts[t] < team_size[t]:
+            why.append(f"{counts[t]} eligible of {team_size[t]} needed")
+        if lead_required and leads[t] == 0:
+            certs = (
+                f" holding {'、'.join(sorted(teams['lead_certificates'].iloc[t]))}"
+                if teams["lead_certificates"].iloc[t]
+                else ""
             )
+            why.append(f"no eligible lead (主检) with an enforcement certificate{certs}")
+        detail = (
+            f" ({recused_count[t]} recused"
+            + (f", {station_count[t]} of the same station" if station_count[t] else "")
+            + ")"
+        )
+        impossible.append((t, "; ".join(why) + f" among {n_o} officers of {department} in {name}{detail}"))
+    recusals = int(recused.sum())
+    rows_t, rows_o = np.nonzero(eligible.T)  # team-major order, as the pairs were always listed
+    rows_lead = can_lead.T[rows_t, rows_o]
     pair_o = np.asarray(rows_o, dtype=np.int64)
     pair_t = np.asarray(rows_t, dtype=np.int64)
     keys = [(str(v), str(d)) for v, d in zip(teams["visit_id"], teams["department"], strict=True)]
@@ -386,17 +403,27 @@ def reduced_costs(net: _Network, p: npt.NDArray[np.int64]) -> npt.NDArray[np.int
 def _flow_of(net: _Network, g: _Group, chosen: Mapping[tuple[str, str, str], str]) -> npt.NDArray[np.int64]:
     """The flow a published assignment stands for: (visit, department, officer) -> role."""
     flow = np.zeros(len(net.tails), dtype=np.int64)
-    for a in np.flatnonzero(np.isin(net.kind, (1, 2, 3, 4))):
-        i = net.pair_of[a]
-        visit, dept = g.team_keys[g.pair_t[i]]
-        role = chosen.get((visit, dept, g.officer_ids[g.pair_o[i]]))
-        if role is not None and (net.kind[a] in (1, 2) or (net.kind[a] == 3) == (role == "lead")):
-            flow[a] = 1
-    load: dict[int, int] = {}
-    for a in np.flatnonzero(np.isin(net.kind, (1, 2)) & (flow > 0)):
-        load[int(net.tails[a])] = load.get(int(net.tails[a]), 0) + 1
-    for node, count in load.items():
-        flow[np.flatnonzero((net.kind == 0) & (net.heads == node))[:count]] = 1
+    pair_arcs = np.flatnonzero(np.isin(net.kind, (1, 2, 3, 4)))
+    i = net.pair_of[pair_arcs]
+    roles = [
+        chosen.get((g.team_keys[t][0], g.team_keys[t][1], g.officer_ids[o]))
+        for t, o in zip(g.pair_t[i].tolist(), g.pair_o[i].tolist(), strict=True)
+    ]
+    kind = net.kind[pair_arcs]
+    on = np.array([r is not None for r in roles], dtype=bool)
+    lead = np.array([r == "lead" for r in roles], dtype=bool)
+    flow[pair_arcs] = on & (np.isin(kind, (1, 2)) | ((kind == 3) == lead))
+    # Load arcs: an officer with k visits fills the k cheapest of its unit arcs (listed cheapest first).
+    officer_visits = np.bincount(
+        net.tails[pair_arcs], weights=flow[pair_arcs] * np.isin(kind, (1, 2)), minlength=len(net.node_keys)
+    ).astype(np.int64)
+    load_arcs = np.flatnonzero(net.kind == 0)
+    rank = np.zeros(load_arcs.size, dtype=np.int64)
+    heads = net.heads[load_arcs]
+    order = np.argsort(heads, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(heads[order])) + 1]
+    rank[order] = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+    flow[load_arcs] = rank < officer_visits[heads]
     inflow = np.bincount(net.heads, weights=flow, minlength=len(net.node_keys)).astype(np.int64)
     into_sink = net.heads == 1
     flow[into_sink] = inflow[net.tails[into_sink]]
@@ -469,17 +496,27 @@ def verify_certificate(
                 free.append(n)
             else:
                 p[n] = value
-        for n in free:
-            lo, hi = -(1 << 62), 1 << 62
-            for a in np.flatnonzero(net.heads == n):
-                bound = int(net.costs[a] + p[net.tails[a]])
-                lo, hi = (max(lo, bound), hi) if flow[a] else (lo, min(hi, bound))
-            for a in np.flatnonzero(net.tails == n):
-                bound = int(p[net.heads[a]] - net.costs[a])
-                lo, hi = (lo, min(hi, bound)) if flow[a] else (max(lo, bound), hi)
-            if lo > hi:
-                problems.append(f"{name}, {department}: no potential fits pair node {net.node_keys[n][1:]}")
-            p[n] = lo
+        if free:
+            # Each free (pair) node's potential must lie within bounds its arcs set, all at once:
+            # an arc into it bounds it below when full, above when empty; an arc out of it the reverse.
+            free_mask = np.zeros(len(net.node_keys), dtype=bool)
+            free_mask[free] = True
+            lo = np.full(len(net.node_keys), -(1 << 62), dtype=np.int64)
+            hi = np.full(len(net.node_keys), 1 << 62, dtype=np.int64)
+            into = free_mask[net.heads]
+            bound_in = net.costs[into] + p[net.tails[into]]
+            full_in = flow[into] > 0
+            np.maximum.at(lo, net.heads[into][full_in], bound_in[full_in])
+            np.minimum.at(hi, net.heads[into][~full_in], bound_in[~full_in])
+            out = free_mask[net.tails]
+            bound_out = p[net.heads[out]] - net.costs[out]
+            full_out = flow[out] > 0
+            np.minimum.at(hi, net.tails[out][full_out], bound_out[full_out])
+            np.maximum.at(lo, net.tails[out][~full_out], bound_out[~full_out])
+            stuck = [n for n in free if lo[n] > hi[n]]
+            if stuck:
+                problems.append(f"{name}, {department}: no potential fits {len(stuck)} pair nodes")
+            p[free] = lo[free]
         rc = reduced_costs(net, p)
         bad = int(((flow == 0) & (rc < 0)).sum() + ((flow == net.caps) & (rc > 0)).sum())
         if bad:

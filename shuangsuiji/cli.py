@@ -49,7 +49,6 @@ from .plan import Plan, load_plan, parse_plan, parse_window
 from .population import Population, check_population
 from .roster import RosterError
 from .sampling import DrawResult, draw, ticket
-from .synthetic import example_plan_toml, make_history, make_population
 from .uscc import uscc_problem
 from .validation import check_seed
 from .verify import make_proof, verify_draw, verify_proof
@@ -315,42 +314,48 @@ def _cmd_check_uscc(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def _write_example(out: Path, entities: int, seed: int) -> dict[str, Path]:
-    population = make_population(entities, seed=seed)
-    paths = {"population": out / "population.csv", "plan": out / "plan.toml", "history": out / "history.csv"}
-    write_csv(population, paths["population"])
-    write_csv(make_history(population, seed=seed), paths["history"])
-    atomic_write_text(paths["plan"], example_plan_toml())
-    return paths
-
-
 def _cmd_example(args: argparse.Namespace) -> int:
-    paths = _write_example(Path(args.out), args.entities, args.seed)
+    from .demo import write_example_city
+
+    paths = write_example_city(args.out, entities=args.entities, seed=args.seed)
     for role, path in paths.items():
         print(f"{role}: {path}")
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .demo import run_demo
+
+    console = Console()
+    console.print(f"A batch on a synthetic city of {args.entities:,} entities, written to {args.out}/ ...")
+    with console.status("starting") as status:
+        result = run_demo(args.out, entities=args.entities, progress=status.update)
+    table = Table(title=f"shuangsuiji demo ({result.seconds:.0f} s)")
+    table.add_column("figure")
+    table.add_column("value")
+    for figure, value in result.summary.itertuples(index=False):
+        table.add_row(str(figure), str(value))
+    table.add_row("verify", "VERIFIED: every check passed" if result.verified else "NOT VERIFIED")
+    console.print(table)
     out = Path(args.out)
-    inputs = out / "inputs"
-    print(f"Writing a synthetic city of {args.entities:,} entities to {inputs}/ ...")
-    paths = _write_example(inputs, args.entities, seed=2027)
-    draw_args = argparse.Namespace(
-        population=str(paths["population"]),
-        plan=str(paths["plan"]),
-        history=str(paths["history"]),
-        seed=DEMO_SEED,
-        commitment=None,
-        beacon_value=None,
-        secret=None,
-        out=str(out / "draw"),
-        allow_list=None,
-        encoding=None,
-        sheet=None,
+    console.print(
+        f"Inputs: {out / 'inputs'}/   Published: {out / 'publish'}/ (commitment, draw, assignment, notices, "
+        f"verify.html)   Report: {out / 'report' / 'report.html'}"
     )
-    print(f"Drawing with seed {DEMO_SEED} ...\n")
-    return _cmd_draw(draw_args)
+    return 0 if result.verified else 1
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import cjk_font, write_report
+
+    path = write_report(args.dir, args.out or Path(args.dir) / "report")
+    if cjk_font() is None:
+        print("warning: no CJK font found; figures are labelled in English (install fonts-noto-cjk)", file=sys.stderr)
+    print(f"Wrote {path}")
+    return 0
 
 
 def _input_options(p: argparse.ArgumentParser) -> None:
@@ -439,11 +444,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo",
         help="run the whole job on a synthetic example city",
-        description="Draw a synthetic city's example plan.",
+        description="Run a whole batch on a synthetic city: commit, draw, assign, notices, verify, report.",
     )
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
-    p.add_argument("--entities", type=int, default=100_000, help="entities in the synthetic city (default: 100000)")
+    p.add_argument("--entities", type=int, default=200_000, help="entities in the synthetic city (default: 200000)")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "report", help="write an HTML report of a draw", description="Write report.html and PNG figures."
+    )
+    p.add_argument("dir", help="the draw's folder")
+    p.add_argument("--out", help="folder for the report (default: DIR/report)")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("example", help="write example input files", description="Write a synthetic city's inputs.")
     p.add_argument("--out", required=True, help="output folder")

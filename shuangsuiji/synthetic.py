@@ -28,7 +28,9 @@ __all__ = [
     "DEPARTMENTS",
     "INDUSTRIES",
     "LUOYANG_REGIONS",
+    "OFFICERS_PER_100K",
     "example_plan_toml",
+    "make_conflicts",
     "make_history",
     "make_population",
     "make_roster",
@@ -199,13 +201,23 @@ _SURNAMES = tuple("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 _GIVEN = tuple("伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华")
 
 
+#: Officers per 100,000 entities by department: enough for the example plan with about 20% to spare.
+OFFICERS_PER_100K: Mapping[str, float] = {
+    "市场监管局": 380,
+    "税务局": 100,
+    "生态环境局": 45,
+    "卫生健康委": 8,
+    "应急管理局": 6,
+}
+
+
 def make_roster(
     population: pd.DataFrame,
     *,
     seed: int = 0,
-    per_region: Mapping[str, int] | None = None,
+    per_100k: Mapping[str, float] | None = None,
     experts: int = 12,
-    capacity: tuple[int, int] = (20, 40),
+    capacity: tuple[int, int] = (30, 60),
     year: int = 2027,
 ) -> pd.DataFrame:
     """A synthetic inspector roster (执法检查人员名录库) with an expert pool (专家库).
@@ -213,10 +225,10 @@ def make_roster(
     Parameters
     ----------
     population : pandas.DataFrame
-        Its ``region`` and ``station`` columns give the officers' regions and stations.
-    per_region : mapping, optional
-        Department -> officers per region (default: 12 market regulation, 4 tax,
-        3 ecology, 3 health, 2 emergency management).
+        Its ``region`` and ``station`` columns give the officers' regions and stations; each
+        region gets officers in proportion to its entities (at least 2 per department).
+    per_100k : mapping, optional
+        Department -> officers per 100,000 entities (default :data:`OFFICERS_PER_100K`).
     experts : int
         Outside experts (fields 特种设备, 食品, 环境监测).
     capacity : (int, int)
@@ -229,14 +241,15 @@ def make_roster(
         lead, capacity, unavailable, active, kind``, all text.
     """
     rng = np.random.default_rng([seed, 7])
-    per_region = dict(per_region or {"市场监管局": 12, "税务局": 4, "生态环境局": 3, "卫生健康委": 3, "应急管理局": 2})
+    rates = dict(per_100k or OFFICERS_PER_100K)
     stations = population.groupby("region")["station"].unique()
+    entities = population["region"].value_counts()
     fields = {"市场监管局": ("食品", "特种设备"), "卫生健康委": ("食品",), "应急管理局": ("特种设备",)}
     rows = []
     n = 0
     for region in sorted(stations.index):
-        for d_index, (department, count) in enumerate(per_region.items()):
-            for _ in range(count):
+        for d_index, (department, rate) in enumerate(rates.items()):
+            for _ in range(max(2, round(rate * int(entities[region]) / 100_000))):
                 n += 1
                 own = fields.get(department, ())
                 certs = [f for f in own if rng.random() < 0.5]
@@ -281,6 +294,44 @@ def make_roster(
     return pd.DataFrame(rows).astype("str")
 
 
+def make_conflicts(
+    population: pd.DataFrame, roster: pd.DataFrame, *, seed: int = 0, share: float = 0.002
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Synthetic recusal inputs: declared conflicts, recusal requests and a relation graph.
+
+    Returns
+    -------
+    (declared, requests, relations)
+        ``inspector_id, uscc, reason``; ``uscc, inspector_id, reason``; and ``a, b, relation``
+        where some officers' relatives are shareholders or legal representatives of entities
+        of the officer's region (two hops).
+    """
+    rng = np.random.default_rng([seed, 11])
+    officers = roster[roster["kind"] == "officer"]
+    by_region = population.groupby("region")["uscc"].apply(list)
+    declared, requests, relations = [], [], []
+    for officer in officers.itertuples(index=False):
+        pool = by_region.get(officer.region, [])
+        if not pool:
+            continue
+        for uscc in rng.choice(pool, size=int(rng.binomial(len(pool), share / 10)), replace=False):
+            declared.append(
+                (officer.inspector_id, str(uscc), str(rng.choice(["曾在该企业任职", "配偶持股", "近亲属任职"])))
+            )
+        if rng.random() < 0.1:
+            requests.append((str(rng.choice(pool)), officer.inspector_id, "当事人申请回避"))
+        if rng.random() < 0.15:
+            person = f"P-{officer.inspector_id}"
+            relations.append((officer.inspector_id, person, str(rng.choice(["spouse", "sibling", "parent"]))))
+            for uscc in rng.choice(pool, size=min(len(pool), int(rng.integers(1, 4))), replace=False):
+                relations.append((person, str(uscc), str(rng.choice(["shareholder", "legal_representative"]))))
+    return (
+        pd.DataFrame(declared, columns=["inspector_id", "uscc", "reason"]).astype("str"),
+        pd.DataFrame(requests, columns=["uscc", "inspector_id", "reason"]).astype("str"),
+        pd.DataFrame(relations, columns=["a", "b", "relation"]).astype("str"),
+    )
+
+
 def make_history(
     population: pd.DataFrame,
     *,
@@ -288,11 +339,13 @@ def make_history(
     year: int = 2026,
     share: float = 0.08,
     departments: tuple[str, ...] = ("市场监管局", "税务局", "生态环境局"),
+    roster: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """A synthetic inspection history over ``year - 1`` and ``year``.
 
     About ``share`` of the entities were inspected once or more, by one of
-    ``departments``, on random dates.
+    ``departments``, on random dates; with a ``roster``, each inspection names
+    two officers of its department and region (column ``inspectors``, for rotation).
     """
     rng = np.random.default_rng(seed)
     n = len(population)
@@ -309,6 +362,15 @@ def make_history(
             "kind": rng.choice(np.array(["random", "complaint", "licensing"]), size=k, p=(0.7, 0.2, 0.1)),
         }
     )
+    if roster is not None:
+        officers = roster[roster["kind"] == "officer"].groupby(["region", "department"])["inspector_id"].apply(list)
+        region = population["region"].to_numpy()[who]
+        names = []
+        for r, d in zip(region, frame["department"], strict=True):
+            pool = officers.get((r, d), [])
+            picks: list[str] = rng.choice(pool, size=min(2, len(pool)), replace=False).tolist() if pool else []
+            names.append(";".join(sorted(map(str, picks))))
+        frame["inspectors"] = names
     return frame.sort_values(["date", "uscc"], ignore_index=True).astype("str")
 
 
@@ -324,6 +386,15 @@ floor = "0.05"                    # ordinary items reach at least 5% of eligible
 [credit]
 classes = ["A", "B", "C", "D"]    # 国市监信发〔2022〕6号 credit-risk classes
 
+[assignment]                      # how visits are staffed (docs/assignment.md)
+team_size = 2                     # officers per department per visit (行政处罚法 art. 42: at least two)
+jurisdiction = "region"           # officers serve their own district or county
+cross_station = true              # 所所交叉: never an entity of the officer's own station
+rotation = 1                      # not the officer of the entity's last inspection
+relation_hops = 2                 # recuse officers within two hops of the entity in the relation graph
+daily_cap = 4                     # visits per officer per day
+window = "{year}-03-01:{year}-03-31"
+
 [multipliers.credit_class]        # A lighter ("无事不扰"), C and D heavier
 A = "0.5"
 B = "1"
@@ -336,8 +407,7 @@ name = "企业公示信息抽查"
 department = "市场监管局"
 items = ["企业公示信息", "登记事项"]
 category = "general"
-ratio = "0.03"
-take_all = {{ credit_class = ["D"] }}
+ratio = "0.02"                    # below the floor: the 5% floor decides the sample
 exclude_inspected_within_days = 180
 annual_cap = 2
 
@@ -347,8 +417,10 @@ name = "食品经营安全检查"
 department = "市场监管局"
 items = ["食品经营许可", "食品安全管理制度"]
 category = "key"
-ratio = "0.10"
+ratio = "0.03"
 strata = ["credit_class", "risk_tier"]
+take_all = {{ credit_class = ["D"] }}   # key items: class D fully covered
+certificates = ["食品"]           # the lead (主检) holds a food-safety qualification
 [tasks.where]
 industry = ["F52*", "H62*"]
 [tasks.multipliers.risk_tier]
@@ -373,7 +445,7 @@ name = "排污许可执行情况检查"
 department = "生态环境局"
 items = ["排污许可"]
 category = "key"
-ratio = "0.20"
+ratio = "0.10"
 coordination = "independent"
 strata = ["credit_class", "region"]
 [tasks.where]

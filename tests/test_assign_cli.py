@@ -111,7 +111,11 @@ def test_notices_publish_names_only_when_asked(staffed: Path) -> None:
     assert "检查人员" not in plain.columns
     assert main(["notices", str(draw), "--out", str(staffed / "n2"), "--publish-inspector-names"]) == 0
     named = pd.read_csv(staffed / "n2/抽查任务公告.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    assert "检查人员" in named.columns and (named["检查人员"] != "").mean() > 0.9
+    visits = pd.read_csv(draw / "visits.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    on_visit = named["统一社会信用代码"].map(dict(zip(visits["uscc"], visits["status"], strict=True)))
+    assert "检查人员" in named.columns and (on_visit == "staffed").any()
+    # Every drawn entity whose visit is staffed shows its officers; the others show none.
+    assert ((named["检查人员"] != "") == (on_visit != "unstaffed")).all()
     text = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in (staffed / "n2").glob("*.html"))
     assert "亲属任法定代表人" not in text  # conflict declarations never appear
 

@@ -134,10 +134,9 @@ def test_ticket_and_check_uscc_commands(capsys: pytest.CaptureFixture[str]) -> N
 def test_demo_runs_small(tmp_path: Path) -> None:
     proc = run("demo", "--out", str(tmp_path / "demo"), "--entities", "2000")
     assert proc.returncode == 0, proc.stderr
-    assert "SC-GS" in proc.stdout and (tmp_path / "demo" / "draw" / "manifest.json").exists()
-    check = subprocess.run(
-        ["sha256sum", "-c", "manifest.sha256"], cwd=tmp_path / "demo" / "draw", capture_output=True, check=False
-    )
+    assert "VERIFIED" in proc.stdout and "entities drawn by credit class" in proc.stdout
+    draw = tmp_path / "demo" / "publish" / "draw"
+    check = subprocess.run(["sha256sum", "-c", "manifest.sha256"], cwd=draw, capture_output=True, check=False)
     assert check.returncode == 0
 
 

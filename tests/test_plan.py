@@ -80,7 +80,7 @@ def test_example_plan_parses_and_round_trips_to_dict() -> None:
     assert [t.id for t in plan.tasks] == ["SC-GS", "SC-SP", "SW-FP", "HB-PW"]
     assert plan.start == dt.date(2027, 3, 1)
     d = plan.to_dict()
-    assert d["tasks"][0]["ratio"] == "0.03" and d["floor"] == "0.05"
+    assert d["tasks"][0]["ratio"] == "0.02" and d["floor"] == "0.05"
     assert parse_plan(d) == plan  # the manifest's copy of a plan is itself a plan
     assert plan.task("SW-FP").department == "税务局"
     with pytest.raises(KeyError):

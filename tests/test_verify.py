@@ -37,9 +37,11 @@ def test_round_trip_verifies(published: Path, capsys: pytest.CaptureFixture[str]
 
 
 def _files(published: Path) -> list[Path]:
+    """Every file the publication stands on: the inputs its manifest records, the commitment, the outputs."""
     draw = published / "pub/draw"
+    manifest = json.loads((draw / "manifest.json").read_bytes())
     return [
-        *(published / "in").iterdir(),
+        *(draw / entry["path"] for entry in manifest["inputs"].values()),
         published / "pub/commitment.json",
         *(p for p in draw.iterdir() if not p.name.startswith("proof")),
     ]

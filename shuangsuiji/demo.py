@@ -1,0 +1,232 @@
+"""A whole batch on the example city, end to end: the ``shuangsuiji demo`` command.
+
+Writes everything under one folder:
+
+``inputs/``
+    The synthetic city (population, plan, history, roster, declared conflicts, recusal requests,
+    relation graph, an illustrative calendar override for 2027) and the inspectors' results.
+``publish/``
+    What a bureau publishes: ``commitment.json`` (before the beacon), the draw and the assignment
+    in ``draw/`` with their manifests, the notices in ``notices/`` and the offline page ``verify.html``.
+    ``secret.txt`` stays beside the commitment (private until the draw; the manifest reveals it).
+``report/``
+    ``report.html`` with its figures.
+
+Each step runs the real command line (its output captured), so the demo does what a bureau does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import InternalError
+from .io import atomic_write_text, write_csv
+from .notices import RESULT_CATEGORIES
+from .synthetic import example_plan_toml, make_conflicts, make_history, make_population, make_roster
+
+__all__ = ["DemoResult", "run_demo", "write_example_city"]
+
+#: The demo's beacon value, a stand-in: SHA-256 of "shuangsuiji demo beacon". A real draw waits for a
+#: public value such as a drand round.
+DEMO_BEACON = hashlib.sha256(b"shuangsuiji demo beacon").hexdigest()
+DEMO_BEACON_NAME = "drand quicknet round 20270228 (simulated in the demo)"
+
+#: An illustrative override for 2027, which chinese-calendar does not know yet. It lists only New Year's
+#: Day, which is certain; a bureau replaces it with the State Council's 2027 notice (holidays and 调休
+#: working weekends). The demo's March window has no statutory holiday either way.
+_CALENDAR_2027 = (
+    "date,kind,note\n"
+    "2027-01-01,holiday,illustrative: replace with the State Council's 2027 holiday notice before real use\n"
+)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Where the demo wrote its files and what it found."""
+
+    out: Path
+    summary: pd.DataFrame
+    verified: bool
+    seconds: float
+
+
+def _run(argv: Sequence[str]) -> str:
+    """Run one CLI command with its output captured; a failure stops the demo."""
+    from .cli import main
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        code = main(list(argv))
+    if code != 0:
+        raise InternalError(f"demo step {argv[0]} failed ({code}):\n{buffer.getvalue()}")
+    return buffer.getvalue()
+
+
+def write_example_city(folder: str | Path, *, entities: int, seed: int = 2027) -> dict[str, Path]:
+    """Write every input of the example city into ``folder``; returns role -> path.
+
+    Roles: ``population``, ``plan``, ``history`` (with the inspectors of each inspection),
+    ``roster`` (officers and experts), ``conflicts``, ``requests``, ``relations`` and ``calendar``
+    (an illustrative override for 2027).
+    """
+    folder = Path(folder)
+    population = make_population(entities, seed=seed)
+    roster = make_roster(population, seed=seed)
+    declared, requests, relations = make_conflicts(population, roster, seed=seed)
+    files = {
+        "population": folder / "population.csv",
+        "plan": folder / "plan.toml",
+        "history": folder / "history.csv",
+        "roster": folder / "roster.csv",
+        "conflicts": folder / "conflicts.csv",
+        "requests": folder / "requests.csv",
+        "relations": folder / "relations.csv",
+        "calendar": folder / "calendar-2027.csv",
+    }
+    write_csv(population, files["population"])
+    write_csv(make_history(population, seed=seed, roster=roster), files["history"])
+    write_csv(roster, files["roster"])
+    write_csv(declared, files["conflicts"])
+    write_csv(requests, files["requests"])
+    write_csv(relations, files["relations"])
+    atomic_write_text(files["plan"], example_plan_toml())
+    atomic_write_text(files["calendar"], _CALENDAR_2027)
+    return files
+
+
+def _options(**values: object) -> list[str]:
+    """``--name value`` pairs for the CLI, underscores in names written as dashes."""
+    return [text for name, value in values.items() for text in ("--" + name.replace("_", "-"), str(value))]
+
+
+def _results(out: Path, seed: int) -> Path:
+    """Results filled in by inspectors for most visits (the rest are still pending)."""
+    draw = out / "publish" / "draw"
+    visits = pd.read_csv(draw / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    selection = pd.read_csv(draw / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    rng = np.random.default_rng([seed, 3])
+    dated = visits[(visits["status"] == "staffed") & (visits["date"] != "")]
+    done = dated[rng.random(len(dated)) < 0.8]
+    when = dict(zip(done["uscc"], done["date"], strict=True))
+    rows = selection[selection["uscc"].isin(list(when))][["task_id", "uscc"]].copy()
+    weights = np.array([80, 6, 2, 4, 1, 6, 1], dtype=float)
+    rows["result"] = rng.choice(np.array(RESULT_CATEGORIES), size=len(rows), p=weights / weights.sum())
+    rows["completed"] = rows["uscc"].map(when)
+    path = out / "inputs" / "results.csv"
+    write_csv(rows, path)
+    return path
+
+
+def run_demo(
+    out: str | Path,
+    *,
+    entities: int = 200_000,
+    seed: int = 2027,
+    progress: Callable[[str], object] | None = None,
+) -> DemoResult:
+    """Run a whole batch on the example city and write everything under ``out``.
+
+    Parameters
+    ----------
+    out : str or Path
+        Output folder.
+    entities : int
+        Size of the synthetic city.
+    seed : int
+        Seed of the synthetic data (the draw's own seed comes from the ceremony).
+    progress : callable, optional
+        Called with the name of each step as it starts.
+    """
+    start = time.perf_counter()
+    out = Path(out)
+    inputs, publish = out / "inputs", out / "publish"
+    say = progress or (lambda _: None)
+
+    say("generating the example city")
+    files = write_example_city(inputs, entities=entities, seed=seed)
+    common = _options(population=files["population"], plan=files["plan"], history=files["history"])
+
+    say("committing (before the beacon)")
+    _run(["commit", *common, *_options(beacon=DEMO_BEACON_NAME, out=publish)])
+    say("drawing the targets")
+    draw = publish / "draw"
+    secrets = _options(commitment=publish / "commitment.json", beacon_value=DEMO_BEACON, secret=publish / "secret.txt")
+    _run(["draw", *common, *secrets, *_options(out=draw)])
+    say("staffing and dating the visits")
+    people = ("roster", "conflicts", "requests", "relations", "history")
+    staffing = _options(draw=draw, population=files["population"], **{k: files[k] for k in people})
+    _run(["assign", *staffing, *_options(calendar_overrides=files["calendar"], out=draw), "--allow-partial"])
+    say("writing the notices")
+    results = _results(out, seed)
+    notices = _options(out=publish / "notices", results=results, calendar_overrides=files["calendar"])
+    _run(["notices", str(draw), *notices])
+    _run(["page", "--out", str(publish / "verify.html")])
+    say("verifying everything")
+    verified = "VERIFIED:" in _run_verify(draw)
+    say("writing the report")
+    from .report import write_report
+
+    write_report(draw, out / "report")
+    return DemoResult(out=out, summary=demo_summary(draw), verified=verified, seconds=time.perf_counter() - start)
+
+
+def _run_verify(draw: Path) -> str:
+    from .verify import verify_draw
+
+    result = verify_draw(draw)
+    failed = sum(not c.ok for c in result.checks)
+    if failed:
+        raise InternalError("the demo's own publication does not verify:\n" + str(result))
+    return f"VERIFIED: {len(result.checks)} checks passed"
+
+
+def demo_summary(draw: Path) -> pd.DataFrame:
+    """The demo's closing table: one row per figure a bureau would ask about."""
+    manifest = json.loads((draw / "manifest.json").read_bytes())
+    assignment = json.loads((draw / "assignment.json").read_bytes())
+    selection = pd.read_csv(draw / "selection.csv", dtype=str, encoding="utf-8-sig")
+    visits = pd.read_csv(draw / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    workload = pd.read_csv(draw / "workload.csv", encoding="utf-8-sig")
+    loads = workload.loc[workload["kind"] == "officer", "visits"]
+    by_class = selection.assign(cls=selection["stratum"].str.extract(r"credit_class=([A-D])")[0])
+    drawn = ", ".join(
+        f"{k} {v:,}" for k, v in by_class.drop_duplicates("uscc")["cls"].value_counts().sort_index().items()
+    )
+    floors = [t for t in manifest["tasks"] if t["floor"] != "0"]
+    rows = [
+        ("tasks", f"{len(manifest['tasks'])} ({sum(t['sample'] for t in manifest['tasks']):,} entities drawn in all)"),
+        ("entities drawn by credit class", drawn),
+        (
+            "floor met",
+            f"{len(floors)} of {len(floors)} general tasks (floor binding in "
+            f"{sum(t['floor_binding'] for t in floors)})",
+        ),
+        (
+            "joint visits (一次多查)",
+            f"{len(selection):,} task selections merged into {len(visits):,} visits, "
+            f"{len(selection) - len(visits):,} visits saved",
+        ),
+        (
+            "visits staffed and dated",
+            f"{assignment['counts']['staffed']:,} of {assignment['counts']['visits']:,} "
+            f"({assignment['counts']['undated']} undated, {assignment['counts']['unstaffed']} unstaffed)",
+        ),
+        ("officers' loads", f"min {loads.min()}, median {int(loads.median())}, max {loads.max()} visits"),
+        (
+            "groups solved",
+            f"{len(assignment['groups'])} ({sum(g['unique'] is True for g in assignment['groups'])} "
+            "with a certified unique optimum)",
+        ),
+        ("seed", f"{manifest['seed']['mode']}: {manifest['seed']['value'][:16]}..."),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value"])

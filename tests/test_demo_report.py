@@ -1,0 +1,109 @@
+"""The demo end to end (small), the report, and every command's help."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shuangsuiji import report as report_module
+from shuangsuiji.cli import build_parser
+from shuangsuiji.demo import run_demo
+from shuangsuiji.report import write_report
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result = run_demo(tmp_path_factory.mktemp("demo") / "out", entities=4000)
+    assert result.verified
+    return result.out
+
+
+@pytest.mark.slow
+def test_demo_publishes_everything_and_verifies(demo: Path) -> None:
+    publish = demo / "publish"
+    for path in (
+        "commitment.json",
+        "secret.txt",
+        "verify.html",
+        "draw/manifest.json",
+        "draw/assignment.json",
+        "draw/teams.csv",
+        "notices/抽查结果公告.xlsx",
+        "notices/抽查任务公告.html",
+        "notices/pending.csv",
+    ):
+        assert (publish / path).exists(), path
+    proc = subprocess.run(
+        [sys.executable, "-m", "shuangsuiji", "verify", str(publish / "draw")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0 and "VERIFIED:" in proc.stdout
+
+
+@pytest.mark.slow
+def test_report_renders_with_figures_and_alt_text(demo: Path) -> None:
+    page = (demo / "report" / "report.html").read_text(encoding="utf-8")
+    for name in ("allocation", "inclusion", "overlap", "loads", "days", "exclusions"):
+        assert (demo / "report" / f"{name}.png").stat().st_size > 5000
+        assert f'<figure id="{name}">' in page
+    assert page.count('alt="') == 6 and "http://" not in page and "https://" not in page
+    assert "data:image/png;base64," in page
+
+
+def test_report_without_a_cjk_font_labels_in_english(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report_module, "cjk_font", lambda: None)
+    page = write_report(demo / "publish" / "draw", tmp_path).read_text(encoding="utf-8")
+    assert "No CJK font was found" in page
+
+
+def _commands() -> list[str]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args([command, "--help"])
+    assert info.value.code == 0 and f"usage: shuangsuiji {command}" in capsys.readouterr().out
+
+
+def test_all_commands_are_covered() -> None:
+    assert set(_commands()) == {
+        "assign",
+        "check-uscc",
+        "commit",
+        "demo",
+        "draw",
+        "example",
+        "notices",
+        "page",
+        "prove",
+        "report",
+        "ticket",
+        "verify",
+        "verify-proof",
+    }
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["verify", "/nonexistent"],
+        ["report", "/nonexistent"],
+        ["notices", "/nonexistent", "--out", "/tmp/x"],
+        ["verify-proof", "/nonexistent", "--manifest", "/nonexistent"],
+        ["prove", "/nonexistent", "--uscc", "X"],
+    ],
+)
+def test_errors_have_no_traceback(argv: list[str]) -> None:
+    proc = subprocess.run([sys.executable, "-m", "shuangsuiji", *argv], capture_output=True, text=True, check=False)
+    assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr
