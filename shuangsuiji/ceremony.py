@@ -26,17 +26,20 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from ._version import __version__
-from .exceptions import InputError
-from .io import sha256_file
-from .merkle import leaf_fields, leaf_hashes, merkle_root, population_leaves
+from .exceptions import InputError, PopulationError, Problem
+from .io import iter_parquet, sha256_file
+from .merkle import StreamingRoot, leaf_fields, leaf_hashes, merkle_root, population_leaves
 from .plan import Plan
-from .population import Population
+from .population import Population, _plan_problems, code_problems, repeat_message
 
 __all__ = [
     "COMMITMENT_FORMAT",
@@ -50,6 +53,7 @@ __all__ = [
     "make_commitment",
     "new_secret",
     "population_root",
+    "population_root_parquet",
     "read_commitment",
 ]
 
@@ -133,6 +137,108 @@ def population_root(population: Population, plan: Plan, *, workers: int | None =
     }
 
 
+def population_root_parquet(
+    path: str | Path,
+    plan: Plan,
+    *,
+    allow_list: Collection[str] = (),
+    batch_rows: int = 1 << 20,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """:func:`population_root` of a Parquet population sorted by ``uscc``, in bounded memory.
+
+    Streams the file in batches of ``batch_rows`` rows, reading only the leaf
+    fields, and checks it on the way as :func:`~shuangsuiji.population.check_population`
+    would (codes, plan columns, credit classes; a repeated code sits next to
+    its first row in a sorted file). Memory is that of one batch, whatever the
+    file's size; the record (and the root) equals :func:`population_root`'s.
+
+    Parameters
+    ----------
+    path : str or Path
+        Parquet file whose rows are in ascending code order (code-point order,
+        as ``sort_values("uscc")`` or ``ORDER BY uscc`` with a binary collation gives).
+    plan : Plan
+        The plan (its columns are the leaf fields).
+    allow_list : collection of str
+        Legacy codes to accept.
+    batch_rows : int
+        Rows per batch.
+    workers : int, optional
+        Processes hashing leaves.
+
+    Raises
+    ------
+    PopulationError
+        Listing every problem found, or at the first row out of code order.
+    """
+    source = str(path)
+    fields: tuple[str, ...] | None = None
+    root = StreamingRoot()
+    problems: list[Problem] = []
+    last: tuple[str, int] | None = None  # the previous row's code, and the row where that code first came
+    wanted = {"uscc", *plan.columns(), plan.credit.column, plan.status_column}
+    for batch in iter_parquet(path, columns=wanted, batch_rows=batch_rows, error=PopulationError):
+        if fields is None:
+            if "uscc" not in batch.columns:
+                raise PopulationError(
+                    [Problem(source, 1, "uscc", None, "there is no 'uscc' (统一社会信用代码) column")]
+                )
+            fields = leaf_fields(plan, batch.columns)
+        if len(batch) == 0:
+            continue
+        rows = batch.index.to_numpy(dtype=np.int64)
+        data = batch.reset_index(drop=True)
+        for c in data.columns:
+            data[c] = data[c].str.strip()
+        codes = data["uscc"]
+        problems += code_problems(codes, rows, source=source, allow_list=allow_list)
+        previous = pd.concat([pd.Series([last[0] if last else ""], dtype="str"), codes.iloc[:-1]], ignore_index=True)
+        before = np.array(codes < previous, dtype=bool)
+        same = np.array(codes == previous, dtype=bool) & np.array(codes != "", dtype=bool)
+        if last is None:
+            before[0] = same[0] = False
+        if before.any():
+            i = int(np.flatnonzero(before)[0])
+            raise PopulationError(
+                [
+                    Problem(
+                        source,
+                        int(rows[i]),
+                        "uscc",
+                        str(codes.iat[i]),
+                        "the file is not sorted by uscc (this code comes before the previous row's); "
+                        "--engine dask streams the Merkle root in code order: sort the file by uscc "
+                        "(code-point order), or use --engine memory",
+                    )
+                ]
+            )
+        # Row where each row's run of equal codes began (a run may begin in an earlier batch).
+        start = np.maximum.accumulate(np.where(same, 0, np.arange(len(codes))))
+        firsts = rows[start]
+        if last is not None and same[0]:
+            firsts[start == 0] = last[1]
+        for i in np.flatnonzero(same).tolist():
+            problems.append(Problem(source, int(rows[i]), "uscc", str(codes.iat[i]), repeat_message(int(firsts[i]))))
+        more, _ = _plan_problems(data, rows, plan, source)  # also gives missing credit classes the plan's class
+        problems += more
+        last = (str(codes.iat[-1]), int(firsts[-1]))
+        if not problems:
+            root.add(leaf_hashes(population_leaves(data, fields), workers=workers))
+    if problems:
+        unique = list(dict.fromkeys(problems))  # a missing column is reported once, not per batch
+        raise PopulationError(sorted(unique, key=lambda p: -1 if p.row is None else p.row))
+    if fields is None or root.count == 0:
+        raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
+    record: dict[str, Any] = {
+        "rows": root.count,
+        "leaf_fields": list(fields),
+        "leaf_format": "rfc8785-json",
+        "merkle_root": root.root().hex(),
+    }
+    return record
+
+
 @dataclass(frozen=True)
 class Commitment:
     """A read commitment: its parsed content and the SHA-256 of its bytes."""
@@ -150,34 +256,42 @@ class Commitment:
 
 def make_commitment(
     plan: Plan,
-    population: Population,
+    population: Population | None,
     inputs: Mapping[str, Mapping[str, str]],
     *,
     beacon: str,
     secret: bytes | None,
     workers: int | None = None,
+    population_record: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The content of ``commitment.json``.
 
     Parameters
     ----------
     plan, population
-        The plan and its checked population.
+        The plan and its checked population (``None`` when ``population_record`` is given).
     inputs : mapping
         Role -> ``{"path": ..., "sha256": ...}`` of every input file.
     beacon : str
         The name of the future public random value ("drand quicknet round 12345678").
     secret : bytes or None
         The fresh secret (only its hash is committed), or ``None`` for beacon only.
+    population_record : mapping, optional
+        The population's Merkle record, when computed already (streamed by
+        :func:`population_root_parquet`).
     """
     if not beacon.strip():
         raise CeremonyError("Name the future public random value (--beacon), e.g. 'drand quicknet round 12345678'.")
+    if population_record is None:
+        if population is None:
+            raise ValueError("make_commitment needs the population or its Merkle record")
+        population_record = population_root(population, plan, workers=workers)
     return {
         "format": COMMITMENT_FORMAT,
         "library": {"name": "shuangsuiji", "version": __version__},
         "plan": plan.to_dict(),
         "inputs": {k: dict(v) for k, v in sorted(inputs.items())},
-        "population": population_root(population, plan, workers=workers),
+        "population": dict(population_record),
         "secret_sha256": None if secret is None else hashlib.sha256(secret).hexdigest(),
         "beacon": {"name": beacon.strip()},
     }

@@ -9,16 +9,19 @@ lists each command's options (docs/cli.md describes them all).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ._files import load_assignment_inputs
+from ._hashing import default_workers
 from ._version import __version__
 from .ceremony import (
     CeremonyError,
@@ -29,6 +32,7 @@ from .ceremony import (
     make_commitment,
     new_secret,
     population_root,
+    population_root_parquet,
     read_commitment,
 )
 from .exceptions import (
@@ -77,12 +81,45 @@ def _print_summary(result: DrawResult) -> None:
     print(table.to_string(index=False))
 
 
-def _load_inputs(args: argparse.Namespace) -> tuple[Plan, Population, History | None, dict[str, Path]]:
-    """Read and check the plan, population, history and allow-list named on the command line."""
+def _needed_columns(plan: Plan) -> set[str]:
+    """The population columns a draw reads or writes out."""
+    return {"uscc", "name", *plan.columns(), plan.credit.column, plan.status_column}
+
+
+def _is_parquet(path: str) -> bool:
+    return Path(path).suffix.lower() in {".parquet", ".pq"}
+
+
+def _load_inputs(args: argparse.Namespace) -> tuple[Plan, Population | Any, History | None, dict[str, Path]]:
+    """Read and check the plan, population, history and allow-list named on the command line.
+
+    With ``--engine dask`` the population comes back as a Dask DataFrame (a
+    Parquet file is read by partitions on the workers; other files in memory),
+    checked by the draw itself.
+    """
     plan = load_plan(args.plan)
     allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
-    frame = read_table(args.population, error=PopulationError, encoding=args.encoding, sheet=args.sheet)
-    population = check_population(frame, plan, source=args.population, allow_list=allow)
+    population: Population | Any
+    if getattr(args, "engine", "memory") == "dask" and _is_parquet(args.population):
+        from .distributed import read_parquet_dask
+
+        population = read_parquet_dask(
+            args.population, columns=_needed_columns(plan), partition_rows=args.partition_rows
+        )
+    else:
+        frame = read_table(
+            args.population,
+            error=PopulationError,
+            encoding=args.encoding,
+            sheet=args.sheet,
+            columns=_needed_columns(plan),
+        )
+        if getattr(args, "engine", "memory") == "dask":
+            import dask.dataframe as dd
+
+            population = dd.from_pandas(frame, chunksize=args.partition_rows, sort=False)
+        else:
+            population = check_population(frame, plan, source=args.population, allow_list=allow)
     history = None
     if args.history:
         history = check_history(read_table(args.history, error=HistoryError), source=args.history, allow_list=allow)
@@ -100,18 +137,30 @@ def _input_records(args: argparse.Namespace, files: dict[str, Path], out: Path) 
     return records
 
 
+def _population_record(args: argparse.Namespace, plan: Plan, population: Population | Any) -> dict[str, Any]:
+    """The population's Merkle record: streamed from a sorted Parquet file with ``--engine dask``."""
+    if isinstance(population, Population):
+        return population_root(population, plan)
+    allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
+    if _is_parquet(args.population):
+        return population_root_parquet(args.population, plan, allow_list=allow, batch_rows=args.partition_rows)
+    frame = read_table(args.population, error=PopulationError, encoding=args.encoding, sheet=args.sheet)
+    return population_root(check_population(frame, plan, source=args.population, allow_list=allow), plan)
+
+
 def _cmd_commit(args: argparse.Namespace) -> int:
     out = Path(args.out)
     plan, population, _, files = _load_inputs(args)
     secret = None if args.no_secret else new_secret()
     inputs = {role: rec.to_dict() for role, rec in _input_records(args, files, out).items()}
-    content = make_commitment(plan, population, inputs, beacon=args.beacon, secret=secret)
+    record = _population_record(args, plan, population)
+    content = make_commitment(plan, None, inputs, beacon=args.beacon, secret=secret, population_record=record)
     data = canonical_json(content)
     atomic_write_bytes(out / "commitment.json", data)
     digest = hashlib.sha256(data).hexdigest()
     atomic_write_bytes(out / "commitment.sha256", f"{digest}  commitment.json\n".encode())
     print(f"Wrote {out}/commitment.json (SHA-256 {digest}).")
-    print(f"Population: {len(population):,} entities, Merkle root {content['population']['merkle_root']}.")
+    print(f"Population: {record['rows']:,} entities, Merkle root {record['merkle_root']}.")
     print(f"Beacon to wait for: {content['beacon']['name']}")
     if secret is not None:
         atomic_write_text(out / "secret.txt", secret.hex() + "\n", mode=0o600)
@@ -164,10 +213,15 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     if args.commitment is None:
         seed = check_seed(args.seed)
         seed_record: dict[str, object] = {"mode": "seed"}
-        pop_record: dict[str, object] = population_root(population, plan)
+        pop_record: dict[str, object] = _population_record(args, plan, population)
     else:
         seed, seed_record, pop_record = _ceremony_seed(args, files, out)
-    result = draw(population, plan, seed, history=history)
+    if isinstance(population, Population):
+        result = draw(population, plan, seed, history=history)
+    else:
+        allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
+        with _dask_client(args):
+            result = draw(population, plan, seed, history=history, allow_list=allow)
     digest = write_draw(result, out, inputs=inputs, seed_record=seed_record, population_record=pop_record)
     _print_summary(result)
     for w in result.warnings:
@@ -358,6 +412,42 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _dask_client(args: argparse.Namespace) -> Iterator[object]:
+    """A Dask client: of ``--scheduler`` if given, else of a local cluster of worker processes."""
+    from distributed import Client, LocalCluster
+
+    if args.scheduler:
+        try:
+            client = Client(args.scheduler)  # times out after distributed.comm.timeouts.connect (30 s)
+        except (OSError, TimeoutError) as exc:
+            raise InputError(
+                f"Cannot reach the Dask scheduler at {args.scheduler!r} ({exc}); check the address "
+                "(tcp://host:8786), or leave out --scheduler to use this machine."
+            ) from None
+        with client:
+            yield client
+        return
+    workers = args.workers or default_workers()
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=("memory", "dask"),
+        default="memory",
+        help="memory (default): one machine; dask: partitions on a Dask cluster, same result (docs/scale.md)",
+    )
+    p.add_argument("--scheduler", help="address of a Dask scheduler (default: a local cluster of this machine)")
+    p.add_argument("--workers", type=int, help="worker processes of the local cluster (default: the CPUs)")
+    p.add_argument("--partition-rows", type=int, default=1 << 20, help="rows per partition or batch (default 1048576)")
+
+
 def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--population", required=True, help="entities: CSV (UTF-8 or GB18030), XLSX or Parquet")
     p.add_argument("--plan", required=True, help="plan TOML file (see docs/plan.md)")
@@ -391,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beacon", required=True, help="the future public random value, e.g. 'drand quicknet round 1234'")
     p.add_argument("--out", required=True, help="folder for commitment.json and secret.txt")
     p.add_argument("--no-secret", action="store_true", help="beacon-only ceremony: no secret")
+    _engine_options(p)
     p.set_defaults(func=_cmd_commit)
 
     p = sub.add_parser("draw", help="draw the inspection targets of a plan", description="Draw every task of a plan.")
@@ -400,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--commitment", help="commitment.json published before the beacon (see 'commit')")
     p.add_argument("--beacon-value", help="the public random value named in the commitment, as published")
     p.add_argument("--secret", help="secret.txt written by 'commit' (omit for a beacon-only commitment)")
+    _engine_options(p)
     p.set_defaults(func=_cmd_draw)
 
     p = sub.add_parser(

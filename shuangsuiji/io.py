@@ -20,7 +20,7 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import openpyxl
@@ -38,7 +38,10 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "csv_bytes",
+    "iter_parquet",
+    "parquet_partitions",
     "read_allow_list",
+    "read_parquet_groups",
     "read_table",
     "sha256_file",
     "write_csv",
@@ -214,16 +217,109 @@ def _arrow_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.fill_null(out, "")
 
 
-def _read_parquet(path: Path, source: str, error: type[TableError]) -> pd.DataFrame:
+def _parquet_file(path: Path, source: str, error: type[TableError]) -> pq.ParquetFile:
     try:
-        table = pq.read_table(path)
+        return pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise error([Problem(source, None, None, None, f"cannot read the Parquet file: {exc}")]) from None
+
+
+def _projection(names: list[str], columns: Collection[str] | None) -> list[str] | None:
+    """The file's column names whose canonical name (aliases resolved) is wanted; ``None`` for all."""
+    if columns is None:
+        return None
+    return [n for n in names if COLUMN_ALIASES.get(n.strip(), n.strip()) in columns]
+
+
+def _text_table(table: pa.Table, source: str, error: type[TableError], first_row: int = 2) -> pd.DataFrame:
     try:
         cols = [_arrow_text(c) for c in table.columns]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise error([Problem(source, None, None, None, f"a column cannot be read as text: {exc}")]) from None
-    return _frame(table.column_names, cols, source, error)
+    frame = _frame(table.column_names, cols, source, error)
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    return frame
+
+
+def _read_parquet(
+    path: Path, source: str, error: type[TableError], columns: Collection[str] | None = None
+) -> pd.DataFrame:
+    file = _parquet_file(path, source, error)
+    try:
+        table = file.read(columns=_projection(file.schema_arrow.names, columns))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise error([Problem(source, None, None, None, f"cannot read the Parquet file: {exc}")]) from None
+    return _text_table(table, source, error)
+
+
+def iter_parquet(
+    path: str | Path,
+    *,
+    columns: Collection[str] | None = None,
+    batch_rows: int = 1 << 20,
+    error: type[TableError] = TableError,
+) -> Iterator[pd.DataFrame]:
+    """Read a Parquet table in batches of text frames, in bounded memory.
+
+    Each batch is converted exactly as :func:`read_table` converts a whole
+    file, and indexed by spreadsheet row (header = row 1), counting on from
+    the batches before it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The Parquet file.
+    columns : collection of str, optional
+        Canonical names of the columns to read (aliases in the file are
+        recognised); default: all.
+    batch_rows : int
+        Rows per batch (at most).
+    error : type of TableError
+        The error raised for problems.
+    """
+    path = Path(path)
+    file = _parquet_file(path, str(path), error)
+    first = 2
+    try:
+        batches = file.iter_batches(batch_size=batch_rows, columns=_projection(file.schema_arrow.names, columns))
+        for batch in batches:
+            yield _text_table(pa.Table.from_batches([batch]), str(path), error, first)
+            first += batch.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise error([Problem(str(path), None, None, None, f"cannot read the Parquet file: {exc}")]) from None
+
+
+def parquet_partitions(path: str | Path, rows: int, *, error: type[TableError] = TableError) -> list[list[int]]:
+    """Consecutive row groups of a Parquet file, gathered into partitions of about ``rows`` rows."""
+    path = Path(path)
+    meta = _parquet_file(path, str(path), error).metadata
+    parts: list[list[int]] = [[]]
+    filled = 0
+    for g in range(meta.num_row_groups):
+        if filled >= rows:
+            parts.append([])
+            filled = 0
+        parts[-1].append(g)
+        filled += meta.row_group(g).num_rows
+    return parts if parts[0] else []
+
+
+def read_parquet_groups(
+    path: str | Path,
+    groups: list[int],
+    first_row: int,
+    *,
+    columns: Collection[str] | None = None,
+    error: type[TableError] = TableError,
+) -> pd.DataFrame:
+    """Row groups of a Parquet file as a text frame whose index starts at spreadsheet row ``first_row``."""
+    path = Path(path)
+    file = _parquet_file(path, str(path), error)
+    try:
+        table = file.read_row_groups(groups, columns=_projection(file.schema_arrow.names, columns))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise error([Problem(str(path), None, None, None, f"cannot read the Parquet file: {exc}")]) from None
+    return _text_table(table, str(path), error, first_row)
 
 
 def read_table(
@@ -232,6 +328,7 @@ def read_table(
     error: type[TableError] = TableError,
     encoding: str | None = None,
     sheet: str | None = None,
+    columns: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV, XLSX or Parquet table with every column as text.
 
@@ -245,6 +342,9 @@ def read_table(
         Force a CSV encoding; by default UTF-8 (BOM or not), then GB18030.
     sheet : str, optional
         XLSX sheet name; by default the first sheet.
+    columns : collection of str, optional
+        Canonical names of the columns needed. A Parquet file (a column store)
+        reads only those; CSV and XLSX files are read whole.
 
     Returns
     -------
@@ -269,7 +369,7 @@ def read_table(
     elif suffix in _XLSX_SUFFIXES:
         frame = _read_xlsx(path, source, sheet, error)
     elif suffix in _PARQUET_SUFFIXES:
-        frame = _read_parquet(path, source, error)
+        frame = _read_parquet(path, source, error, columns)
     else:
         raise error([Problem(source, None, None, suffix, "unknown file type; use .csv, .xlsx or .parquet")])
     return frame

@@ -163,7 +163,7 @@ def draw_manifest(
         "library": {"name": "shuangsuiji", "version": __version__},
         "seed": {"value": result.seed, **(seed_record or {"mode": "seed"})},
         "plan": result.plan.to_dict(),
-        "population": dict(population_record or {"rows": len(result.population)}),
+        "population": dict(population_record or {"rows": result.population_size}),
         "inputs": {k: v.to_dict() if isinstance(v, InputFile) else dict(v) for k, v in sorted((inputs or {}).items())},
         "tasks": tasks,
         "outputs": dict(sorted((outputs or {}).items())),

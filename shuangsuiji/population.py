@@ -68,8 +68,8 @@ class Population:
 
 def _text_column(series: pd.Series) -> pd.Series:
     """A column as stripped text (see :func:`~shuangsuiji.validation.cell_text`)."""
-    if series.dtype == "str":
-        series = series.fillna("")
+    if isinstance(series.dtype, pd.StringDtype):  # pandas' text, or Dask's string[pyarrow]
+        series = (series if str(series.dtype) == "str" else series.astype("str")).fillna("")
         return series.str.strip() if _may_need_strip(series) else series
     values = [cell_text(None if v is pd.NA or v is pd.NaT else v) for v in series.tolist()]
     return pd.Series(values, index=series.index, dtype="str").str.strip()
@@ -203,10 +203,7 @@ def _plan_problems(
         if empty.any():
             if credit.missing is not None:
                 data.loc[empty, credit.column] = credit.missing
-                warnings.append(
-                    f"{int(empty.sum())} entities have no credit class and were given class {credit.missing!r} "
-                    f"as the plan's 'credit.missing' says (first: row {int(rows[np.flatnonzero(empty)[0]])})."
-                )
+                warnings.append(imputed_warning(int(empty.sum()), int(rows[np.flatnonzero(empty)[0]]), credit.missing))
             elif needed:
                 for i in np.flatnonzero(empty).tolist():
                     add(
@@ -216,6 +213,14 @@ def _plan_problems(
                         "to give unclassified entities a class",
                     )
     return problems, warnings
+
+
+def imputed_warning(count: int, first_row: int, missing: str) -> str:
+    """The warning for entities given the plan's ``credit.missing`` class."""
+    return (
+        f"{count} entities have no credit class and were given class {missing!r} "
+        f"as the plan's 'credit.missing' says (first: row {first_row})."
+    )
 
 
 def _raise_if(problems: list[Problem]) -> None:
@@ -270,12 +275,34 @@ def check_prepared(
 ) -> Population:
     """Second stage of :func:`check_population`, on the output of :func:`prepare_population`."""
     uscc = data[_ID]
+    problems = code_problems(uscc, rows, source=source, allow_list=allow_list)
+    # Duplicates: each repeat names the row it repeats.
+    dup = _repeats(uscc)
+    if dup.any():
+        first_row = dict(zip(uscc[~dup].tolist(), rows[~dup].tolist(), strict=True))
+        for i in np.flatnonzero(dup).tolist():
+            problems.append(
+                Problem(source, int(rows[i]), _ID, str(uscc.iat[i]), repeat_message(first_row[uscc.iat[i]]))
+            )
+    more, warnings = _plan_problems(data, rows, plan, source)
+    _raise_if(problems + more)
+    return Population(frame=data, rows=rows, source=source, warnings=tuple(warnings))
+
+
+def repeat_message(first_row: int) -> str:
+    """The message for a code that repeats the code of ``first_row``."""
+    return f"this code already appears in row {first_row}; keep one row per entity"
+
+
+def code_problems(
+    uscc: pd.Series, rows: npt.NDArray[np.int64], *, source: str, allow_list: Collection[str] = ()
+) -> list[Problem]:
+    """Codes failing the alphabet, length or check character (GB 32100-2015), allow-list aside."""
     problems: list[Problem] = []
 
     def add(i: int, message: str) -> None:
         problems.append(Problem(source, int(rows[i]), _ID, str(uscc.iat[i]), message))
 
-    # Codes: alphabet, length and check character (GB 32100-2015).
     status = uscc_status(uscc)
     for i in np.flatnonzero(status != UsccStatus.OK).tolist():
         code = str(uscc.iat[i])
@@ -289,15 +316,7 @@ def check_prepared(
             else "correct the code, or add it to the allow-list if it is a legal legacy code"
         )
         add(i, f"{uscc_problem(code)}; {fix}")
-    # Duplicates: each repeat names the row it repeats.
-    dup = _repeats(uscc)
-    if dup.any():
-        first_row = dict(zip(uscc[~dup].tolist(), rows[~dup].tolist(), strict=True))
-        for i in np.flatnonzero(dup).tolist():
-            add(i, f"this code already appears in row {first_row[uscc.iat[i]]}; keep one row per entity")
-    more, warnings = _plan_problems(data, rows, plan, source)
-    _raise_if(problems + more)
-    return Population(frame=data, rows=rows, source=source, warnings=tuple(warnings))
+    return problems
 
 
 def check_population(

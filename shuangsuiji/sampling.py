@@ -35,6 +35,7 @@ import hashlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +45,7 @@ from ._hashing import HashJob, default_workers, digest_rows
 from ._strings import byte_column
 from .allocation import StratumSpec, TaskAllocation, allocate
 from .credit import stratum_multiplier
-from .exceptions import InternalError
+from .exceptions import InputError, InternalError
 from .exclusions import REASONS, History, task_exclusions
 from .plan import Plan, Task
 from .population import Population, check_prepared, fit_plan, match_values, prepare_population
@@ -208,8 +209,9 @@ class DrawResult:
         The plan drawn.
     seed : str
         The seed.
-    population : Population
-        The checked population.
+    population : Population or None
+        The checked population; ``None`` for a draw on Dask, whose population
+        stays on the cluster (:mod:`shuangsuiji.distributed`).
     allocations : Mapping[str, TaskAllocation]
         Exact allocation per task id.
     selection : pandas.DataFrame
@@ -226,7 +228,7 @@ class DrawResult:
 
     plan: Plan
     seed: str
-    population: Population
+    population: Population | None
     allocations: Mapping[str, TaskAllocation]
     selection: pd.DataFrame
     allocation: pd.DataFrame
@@ -234,6 +236,11 @@ class DrawResult:
     summary: pd.DataFrame
     warnings: tuple[str, ...] = ()
     _outcome: Mapping[str, npt.NDArray[np.int8]] = field(default_factory=dict, repr=False)
+
+    @property
+    def population_size(self) -> int:
+        """Rows of the population drawn from."""
+        return int(self.summary["population"].iloc[0]) if len(self.summary) else 0
 
     def outcomes(self, task_id: str) -> pd.DataFrame:
         """Every population row's fate in one task: nothing is lost.
@@ -245,6 +252,11 @@ class DrawResult:
             :data:`OUTCOMES`.
         """
         self.plan.task(task_id)
+        if self.population is None:
+            raise InputError(
+                "This draw ran on Dask and its population stayed on the cluster; "
+                "use shuangsuiji.distributed.outcomes(population, result, task_id) for every row's fate."
+            )
         codes = self._outcome[task_id]
         return pd.DataFrame(
             {
@@ -347,7 +359,7 @@ class _TaskState:
 
 
 def draw(
-    population: pd.DataFrame | Population,
+    population: pd.DataFrame | Population | Any,
     plan: Plan,
     seed: str,
     *,
@@ -359,9 +371,11 @@ def draw(
 
     Parameters
     ----------
-    population : pandas.DataFrame or Population
+    population : pandas.DataFrame, Population or dask.dataframe.DataFrame
         The entities (``uscc`` plus the columns the plan reads). A frame is
         checked with :func:`~shuangsuiji.population.check_population` first.
+        A Dask DataFrame is drawn on Dask's current scheduler by
+        :func:`shuangsuiji.distributed.draw_dask`, with the same result.
     plan : Plan
         The plan (:func:`~shuangsuiji.plan.load_plan`).
     seed : str
@@ -395,6 +409,15 @@ def draw(
     [{'task_id': 'T1', 'eligible': 3, 'sample': 2}]
     """
     seed = check_seed(seed)
+    if not isinstance(population, (pd.DataFrame, Population)):
+        from .distributed import draw_dask, is_dask_frame  # noqa: PLC0415 - Dask loads only when used
+
+        if is_dask_frame(population):
+            return draw_dask(population, plan, seed, history=history, allow_list=allow_list)
+        raise InputError(
+            "draw() takes a pandas or Dask DataFrame or a Population as the population; "
+            f"got {type(population).__name__}."
+        )
     total = default_workers() if workers is None else max(1, workers)
     if isinstance(population, Population):
         population = fit_plan(population, plan)
@@ -460,16 +483,22 @@ def _scope_and_exclusions(
     population: Population, plan: Plan, history: History | None, warnings: list[str]
 ) -> dict[str, _TaskState]:
     states: dict[str, _TaskState] = {}
+    warnings.extend(history_warnings(plan, history))
     for task in plan.tasks:
         in_scope = _scope_mask(population, task)
-        if history is None and (task.exclude_inspected_within_days is not None or task.annual_cap is not None):
-            warnings.append(
-                f"Task {task.id!r} sets a cool-down or an annual cap but no inspection history was given; "
-                "no entity was excluded for past inspections."
-            )
         excl = task_exclusions(population, plan, task, in_scope, history)
         states[task.id] = _TaskState(in_scope, in_scope & (excl.code == 0), excl.code, excl.detail)
     return states
+
+
+def history_warnings(plan: Plan, history: History | None) -> list[str]:
+    """Warnings for tasks that need an inspection history when none was given."""
+    return [
+        f"Task {task.id!r} sets a cool-down or an annual cap but no inspection history was given; "
+        "no entity was excluded for past inspections."
+        for task in plan.tasks
+        if history is None and (task.exclude_inspected_within_days is not None or task.annual_cap is not None)
+    ]
 
 
 class _Tickets:
@@ -524,24 +553,73 @@ class _TaskPlan:
 
 def _plan_task(task: Task, st: _TaskState, factors: _Factors) -> _TaskPlan:
     """Strata and allocation of one task (needs no ticket, so it runs while tickets are hashed)."""
-    owner = f"task {task.id!r}"
     rows = np.flatnonzero(st.eligible)
     stratum_of, values = _strata(factors, rows, task.strata)
     sizes = np.bincount(stratum_of, minlength=len(values))
-    specs = [
-        StratumSpec(
-            _label(task.strata, v),
-            int(sizes[h]),
-            stratum_multiplier(task.strata, v, task.multipliers, owner=owner),
-            _is_take_all(task, v),
-        )
-        for h, v in enumerate(values)
-    ]
-    alloc = allocate(specs, ratio=task.ratio, floor=task.floor, owner=owner)
+    alloc = task_allocation(task, values, sizes.tolist())
     # Stable counting sort (numpy radix-sorts 16-bit keys).
     sort_key = stratum_of.astype(np.int16) if len(values) < 2**15 else stratum_of
     members = rows[np.argsort(sort_key, kind="stable")]
     return _TaskPlan(task, st, alloc, members, np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp))
+
+
+def task_allocation(task: Task, values: Sequence[tuple[str, ...]], sizes: Sequence[int]) -> TaskAllocation:
+    """Exact allocation of a task from its strata (value tuples in label order) and their sizes."""
+    owner = f"task {task.id!r}"
+    specs = [
+        StratumSpec(
+            _label(task.strata, v),
+            int(n),
+            stratum_multiplier(task.strata, v, task.multipliers, owner=owner),
+            _is_take_all(task, v),
+        )
+        for v, n in zip(values, sizes, strict=True)
+    ]
+    return allocate(specs, ratio=task.ratio, floor=task.floor, owner=owner)
+
+
+def allocation_row(task: Task, alloc: TaskAllocation, h: int, threshold: str) -> tuple[object, ...]:
+    """Row of ``allocation.csv`` for stratum ``h`` of a task."""
+    sa = alloc.strata[h]
+    return (
+        task.id,
+        sa.label,
+        sa.population,
+        sa.sample,
+        threshold,
+        fraction_text(sa.multiplier),
+        fraction_text(alloc.ratio),
+        sa.take_all,
+        fraction_text(sa.quota),
+    )
+
+
+def summary_row(
+    task: Task, alloc: TaskAllocation, *, population: int, out_of_scope: int, excluded: int
+) -> dict[str, object]:
+    """Row of ``summary.csv`` for a task; the counts add up to the population."""
+    return {
+        "task_id": task.id,
+        "department": task.department,
+        "category": task.category,
+        "coordination": task.coordination,
+        "population": population,
+        "out_of_scope": out_of_scope,
+        "excluded": excluded,
+        "eligible": alloc.eligible,
+        "strata": len(alloc.strata),
+        "base_ratio": fraction_text(alloc.base_ratio),
+        "ratio": fraction_text(alloc.ratio),
+        "floor": fraction_text(alloc.floor),
+        "floor_target": fraction_text(alloc.floor_target),
+        "floor_binding": alloc.floor_binding,
+        "sample": alloc.sample,
+        "not_selected": population - out_of_scope - excluded - alloc.sample,
+    }
+
+
+def empty_task_warning(task: Task) -> str:
+    return f"Task {task.id!r} has no eligible entity; nothing was drawn for it."
 
 
 @dataclass
@@ -573,19 +651,7 @@ def _draw_task(population: Population, plan: Plan, tp: _TaskPlan, tickets: _Tick
         chosen = members[pick]
         out[chosen] = _SEL
         hexes = tickets_hex(digests[at[pick]])
-        alloc_rows.append(
-            (
-                task.id,
-                sa.label,
-                sa.population,
-                sa.sample,
-                hexes[-1] if hexes else "",
-                fraction_text(sa.multiplier),
-                fraction_text(alloc.ratio),
-                sa.take_all,
-                fraction_text(sa.quota),
-            )
-        )
+        alloc_rows.append(allocation_row(task, alloc, h, hexes[-1] if hexes else ""))
         chosen_parts.append(chosen)
         label_parts.append(np.full(chosen.size, h, dtype=np.intp))
         ticket_parts.extend(hexes)
@@ -619,25 +685,12 @@ def _draw_task(population: Population, plan: Plan, tp: _TaskPlan, tickets: _Tick
         ).sort_values("uscc", kind="stable")
     counts = np.bincount(out, minlength=4)
     if alloc.eligible == 0:
-        warnings.append(f"Task {task.id!r} has no eligible entity; nothing was drawn for it.")
-    summary = {
-        "task_id": task.id,
-        "department": task.department,
-        "category": task.category,
-        "coordination": task.coordination,
-        "population": len(frame),
-        "out_of_scope": int(counts[_OUT]),
-        "excluded": int(counts[_EXCL]),
-        "eligible": alloc.eligible,
-        "strata": len(alloc.strata),
-        "base_ratio": fraction_text(alloc.base_ratio),
-        "ratio": fraction_text(alloc.ratio),
-        "floor": fraction_text(alloc.floor),
-        "floor_target": fraction_text(alloc.floor_target),
-        "floor_binding": alloc.floor_binding,
-        "sample": alloc.sample,
-        "not_selected": int(counts[_NOT]),
-    }
+        warnings.append(empty_task_warning(task))
+    summary = summary_row(
+        task, alloc, population=len(frame), out_of_scope=int(counts[_OUT]), excluded=int(counts[_EXCL])
+    )
+    if summary["not_selected"] != int(counts[_NOT]):
+        raise InternalError(f"task {task.id!r}: outcome counts do not add up")
     return _TaskDraw(alloc, alloc_rows, selection, excluded, summary, out)
 
 
@@ -663,6 +716,8 @@ def _check_result(result: DrawResult) -> None:
         thresholds = dict(zip(rows["stratum"], rows["threshold"], strict=True))
         if not (sel["ticket"] <= sel["stratum"].map(thresholds)).all():
             raise InternalError(f"task {task.id!r}: a selected ticket lies above its stratum's threshold")
+        if result.population is None:
+            continue
         counts = np.bincount(result._outcome[task.id], minlength=4)
         if int(counts.sum()) != len(result.population) or int(counts[_SEL]) != alloc.sample:
             raise InternalError(f"task {task.id!r}: outcomes do not add up to the population")

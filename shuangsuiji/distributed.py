@@ -1,0 +1,575 @@
+"""The draw on Dask: the same result, file for file, for populations of any size.
+
+:func:`draw_dask` (also reached by :func:`shuangsuiji.draw` when it is given a
+Dask DataFrame) draws exactly what the in-memory engine draws, from the same
+specification (``docs/algorithm.md``), without ever gathering the population
+in one place and without a shuffle. It makes two passes over the partitions:
+
+1. **Census**, per partition: every column as text, the checks of each row
+   (codes, plan columns, credit classes), scope and exclusions of each task,
+   strata, and one SHA-256 ticket per entity and scope. Back to the client go
+   only the counts per stratum, a histogram of the tickets' leading
+   :data:`BUCKET_BITS` bits per stratum, the row problems and the excluded
+   rows. The tickets' leading 64 bits (8 bytes per entity and scope) and a
+   64-bit fingerprint of each code stay on the workers.
+2. **Duplicates across partitions**: the fingerprints are split by their
+   leading bits into buckets, each bucket's repeats found by one task; only
+   rows whose fingerprint repeats are read again, to compare codes.
+3. **Allocation** at the client, exactly as in memory, from the merged counts.
+   For each stratum with sample ``n_h``, the histogram tells the bucket that
+   holds the ``n_h``-th smallest ticket.
+4. **Candidates**, per partition: of each stratum, the entities whose ticket
+   lies in that bucket or below, at most the partition's ``n_h`` smallest. The
+   client merges them and keeps the ``n_h`` smallest ``(ticket, uscc)``: the
+   global ``n_h`` smallest are all among them, so the result is exact. About
+   ``n_h + N_h / 2**BUCKET_BITS`` candidates come back per stratum.
+
+Rows are numbered as :func:`shuangsuiji.io.read_table` numbers them: row 2 is
+the first entity (the header is row 1), counting across partitions in order.
+
+Examples
+--------
+>>> import dask.dataframe as dd
+>>> import pandas as pd
+>>> from shuangsuiji import draw, parse_plan
+>>> pop = pd.DataFrame({"uscc": ["91110000600037341L", "9144030071526726XG", "91110000710926094P"],
+...                     "credit_class": ["A", "B", "B"]})
+>>> plan = parse_plan({"id": "P1", "tasks": [{"id": "T1", "department": "市场监管局",
+...                    "items": ["企业公示信息"], "ratio": "0.5"}]})
+>>> on_dask = draw(dd.from_pandas(pop, npartitions=2), plan, "0" * 64)
+>>> on_dask.selection.equals(draw(pop, plan, "0" * 64).selection)
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow.parquet as pq
+
+from .exceptions import InputError, PopulationError, Problem
+from .exclusions import REASONS, History
+from .io import parquet_partitions, read_parquet_groups
+from .plan import Plan, Task
+from .population import (
+    Population,
+    _plan_problems,
+    code_problems,
+    imputed_warning,
+    match_values,
+    prepare_population,
+    repeat_message,
+)
+from .sampling import (
+    OUTCOMES,
+    DrawResult,
+    _check_result,
+    _concat,
+    _Factors,
+    _keys,
+    _scope_and_exclusions,
+    _strata,
+    allocation_row,
+    empty_task_warning,
+    history_warnings,
+    summary_row,
+    task_allocation,
+    ticket_digests,
+    tickets_hex,
+)
+from .validation import check_seed
+
+__all__ = ["BUCKET_BITS", "draw_dask", "is_dask_frame", "outcomes", "read_parquet_dask"]
+
+#: Leading ticket bits of the per-stratum histograms of the census.
+BUCKET_BITS = 10
+_SHIFT = np.uint64(64 - BUCKET_BITS)
+_DUP_BITS = 6  # the fingerprints are checked for repeats in 2**6 buckets
+_SELECTION = ["task_id", "uscc", "stratum", "ticket", "inclusion_probability", "name", "department"]
+
+
+def is_dask_frame(value: object) -> bool:
+    """Whether ``value`` is a Dask DataFrame (checked without importing Dask)."""
+    module = type(value).__module__
+    return module.startswith(("dask.", "dask_expr")) and hasattr(value, "to_delayed")
+
+
+# ---------------------------------------------------------------- per partition
+
+
+@dataclass
+class _TaskCensus:
+    values: list[tuple[str, ...]]  # the partition's strata, in label order
+    sizes: npt.NDArray[np.int64]
+    hist: npt.NDArray[np.int64]  # (strata, 2**BUCKET_BITS)
+    out_of_scope: int
+    excluded: pd.DataFrame | None
+
+
+@dataclass
+class _Census:
+    """What pass 1 learns of one partition. ``keys`` and ``prints`` stay on the worker."""
+
+    rows: int
+    problems: list[Problem]
+    imputed: tuple[int, int]  # entities given the plan's credit class, first such position
+    tasks: list[_TaskCensus]
+    keys: dict[str, npt.NDArray[np.uint64]] = field(default_factory=dict)
+    prints: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+
+
+@dataclass
+class _Prepared:
+    population: Population
+    states: dict[str, Any]  # task id -> scope and exclusions (sampling._TaskState)
+    members: list[npt.NDArray[np.intp]]  # per task: eligible positions
+    strata: list[tuple[npt.NDArray[np.intp], list[tuple[str, ...]]]]  # per task: stratum of each member, values
+    imputed: tuple[int, int]  # entities given the plan's credit class, first such position
+
+
+def _prepare(part: pd.DataFrame, plan: Plan, history: History | None, source: str) -> tuple[_Prepared, list[Problem]]:
+    """Text, plan checks (credit classes filled in), scope, exclusions and strata of one partition.
+
+    Positions within the partition stand in for row numbers; the client adds the offsets.
+    """
+    part = part.set_axis(pd.RangeIndex(len(part)))
+    data, rows = prepare_population(part, source=source)
+    imputed = (0, 0)
+    if plan.credit.missing is not None and plan.credit.column in data.columns:
+        empty = np.flatnonzero((data[plan.credit.column] == "").to_numpy())
+        imputed = (int(empty.size), int(empty[0]) if empty.size else 0)
+    problems, _ = _plan_problems(data, rows, plan, source)
+    population = Population(frame=data, rows=rows, source=source)
+    states = _scope_and_exclusions(population, plan, history, [])
+    factors = _Factors(data)
+    members, strata = [], []
+    for task in plan.tasks:
+        eligible = np.flatnonzero(states[task.id].eligible)
+        members.append(eligible)
+        strata.append(_strata(factors, eligible, task.strata))
+    return _Prepared(population, states, members, strata, imputed), problems
+
+
+def _scope_keys(seed: str, plan: Plan, prepared: _Prepared) -> dict[str, npt.NDArray[np.uint64]]:
+    """Leading 64 bits of the tickets: every row for the plan scope, eligible rows for an independent task."""
+    codes = prepared.population.frame["uscc"]
+    keys: dict[str, npt.NDArray[np.uint64]] = {}
+    for task, members in zip(plan.tasks, prepared.members, strict=True):
+        scope = task.scope(plan.id)
+        if scope in keys:
+            continue
+        rows = None if task.coordination == "plan" else members
+        keys[scope] = _keys(ticket_digests(seed, scope, codes, rows=rows, workers=1))
+    return keys
+
+
+def _task_keys(task: Task, plan: Plan, keys: dict[str, npt.NDArray[np.uint64]], members: npt.NDArray[np.intp]) -> Any:
+    scope_keys = keys[task.scope(plan.id)]
+    return scope_keys[members] if task.coordination == "plan" else scope_keys
+
+
+def _census(
+    part: pd.DataFrame, *, plan: Plan, seed: str, history: History | None, allow_list: Collection[str], source: str
+) -> _Census:
+    """Pass 1 on one partition."""
+    if len(part) == 0:
+        return _Census(0, [], (0, 0), [])
+    prepared, problems = _prepare(part, plan, history, source)
+    frame = prepared.population.frame
+    imputed = prepared.imputed
+    problems = code_problems(frame["uscc"], prepared.population.rows, source=source, allow_list=allow_list) + problems
+    if problems:
+        return _Census(len(frame), problems, imputed, [], prints=_fingerprints(seed, plan, frame["uscc"], {}))
+    keys = _scope_keys(seed, plan, prepared)
+    prints = _fingerprints(seed, plan, frame["uscc"], keys)
+    states = prepared.states
+    tasks = []
+    for t, task in enumerate(plan.tasks):
+        members = prepared.members[t]
+        stratum_of, values = prepared.strata[t]
+        k = _task_keys(task, plan, keys, members)
+        bins = 1 << BUCKET_BITS
+        hist = np.bincount(stratum_of * bins + (k >> _SHIFT).astype(np.intp), minlength=len(values) * bins)
+        st = states[task.id]
+        ex_rows = np.flatnonzero(st.excluded_code > 0)
+        excluded = None
+        if ex_rows.size:
+            excluded = pd.DataFrame(
+                {
+                    "task_id": task.id,
+                    "uscc": frame["uscc"].iloc[ex_rows].to_numpy(),
+                    "reason": [REASONS[c - 1] for c in st.excluded_code[ex_rows].tolist()],
+                    "detail": st.detail.reindex(ex_rows).to_numpy(),
+                }
+            )
+        tasks.append(
+            _TaskCensus(
+                values=values,
+                sizes=np.bincount(stratum_of, minlength=len(values)).astype(np.int64),
+                hist=hist.reshape(len(values), bins).astype(np.int64),
+                out_of_scope=int((~st.in_scope).sum()),
+                excluded=excluded,
+            )
+        )
+    return _Census(len(frame), problems, imputed, tasks, keys=keys, prints=prints)
+
+
+def _fingerprints(
+    seed: str, plan: Plan, codes: pd.Series, keys: dict[str, npt.NDArray[np.uint64]]
+) -> npt.NDArray[np.uint64]:
+    """64 bits per code, equal for equal codes, the same function in every partition.
+
+    The plan scope's ticket keys when every row has one (free: already hashed),
+    else pandas' hash of the text. Equal fingerprints are only suspects: the
+    codes themselves are compared before a repeat is reported.
+    """
+    if any(t.coordination == "plan" for t in plan.tasks):
+        if plan.id in keys:
+            return keys[plan.id]
+        return _keys(ticket_digests(seed, plan.id, codes, workers=1))
+    return np.asarray(pd.util.hash_array(codes.to_numpy(dtype=object)), dtype=np.uint64)
+
+
+def _summary(census: _Census) -> _Census:
+    """The part of a census that goes back to the client."""
+    return dataclasses.replace(census, keys={}, prints=np.zeros(0, dtype=np.uint64))
+
+
+def _bucket_repeats(bucket: int, *census: _Census) -> npt.NDArray[np.uint64]:
+    """Fingerprints of one bucket seen more than once, across all partitions."""
+    shift = np.uint64(64 - _DUP_BITS)
+    parts = [c.prints[(c.prints >> shift) == np.uint64(bucket)] for c in census]
+    values = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    return np.unique(values[1:][values[1:] == values[:-1]])
+
+
+def _suspects(part: pd.DataFrame, census: _Census, repeated: npt.NDArray[np.uint64]) -> pd.DataFrame:
+    """Position and code of the rows whose fingerprint repeats."""
+    at = np.flatnonzero(np.isin(census.prints, repeated))
+    codes = part["uscc"].iloc[at].astype("str").fillna("").str.strip()
+    return pd.DataFrame({"position": at, "uscc": codes.to_numpy()})
+
+
+def _candidates(
+    part: pd.DataFrame,
+    census: _Census,
+    *,
+    plan: Plan,
+    seed: str,
+    history: History | None,
+    source: str,
+    targets: list[dict[tuple[str, ...], tuple[int, int]]],
+) -> pd.DataFrame:
+    """Pass 2 on one partition: per stratum, the entities that may be among its ``n_h`` smallest tickets."""
+    columns = ["task", "stratum", "uscc", "ticket", "name"]
+    if len(part) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "task" else "str") for c in columns})
+    prepared, _ = _prepare(part, plan, history, source)
+    frame = prepared.population.frame
+    codes = frame["uscc"]
+    out = []
+    for t, task in enumerate(plan.tasks):
+        members = prepared.members[t]
+        stratum_of, values = prepared.strata[t]
+        k = _task_keys(task, plan, census.keys, members)
+        for h, value in enumerate(values):
+            sample, bucket = targets[t].get(value, (0, -1))
+            if sample == 0:
+                continue
+            inside = np.flatnonzero(stratum_of == h)
+            inside = inside[(k[inside] >> _SHIFT).astype(np.int64) <= bucket]
+            if inside.size > sample:
+                kth = np.partition(k[inside], sample - 1)[sample - 1]
+                inside = inside[k[inside] <= kth]
+            rows = members[inside]
+            digests = ticket_digests(seed, task.scope(plan.id), codes, rows=rows, workers=1)
+            out.append(
+                pd.DataFrame(
+                    {
+                        "task": t,
+                        "stratum": "|".join(f"{c}={v}" for c, v in zip(task.strata, value, strict=True)),
+                        "uscc": codes.iloc[rows].to_numpy(),
+                        "ticket": tickets_hex(digests),
+                        "name": frame["name"].iloc[rows].to_numpy() if "name" in frame.columns else "",
+                    }
+                )
+            )
+    if not out:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "task" else "str") for c in columns})
+    return pd.concat(out, ignore_index=True)
+
+
+# ---------------------------------------------------------------- at the client
+
+
+def _bucket_of(hist: npt.NDArray[np.int64], sample: int) -> int:
+    """The histogram bucket holding the ``sample``-th smallest ticket."""
+    return int(np.searchsorted(np.cumsum(hist), sample))
+
+
+def draw_dask(
+    population: dd.DataFrame,
+    plan: Plan,
+    seed: str,
+    *,
+    history: History | None = None,
+    allow_list: Collection[str] = (),
+    source: str = "<dask>",
+) -> DrawResult:
+    """Draw a plan on a population held in a Dask DataFrame; equal to the in-memory draw.
+
+    Runs on Dask's current scheduler (a ``distributed.Client`` if one is
+    active). Hashing holds Python's GIL, so use a scheduler of processes (a
+    ``distributed.LocalCluster``, as the CLI's ``--engine dask`` does) to use
+    several cores.
+
+    Parameters
+    ----------
+    population : dask.dataframe.DataFrame
+        The entities, one row per entity, as :func:`shuangsuiji.draw` takes them.
+    plan, seed, history, allow_list
+        As for :func:`shuangsuiji.draw`.
+    source : str
+        Name of the population in messages.
+
+    Returns
+    -------
+    DrawResult
+        With ``population=None``: the rows stay on the cluster (see :func:`outcomes`).
+
+    Raises
+    ------
+    SeedError, PopulationError, PlanError, AllocationError
+        As the in-memory draw; a population's problems are all reported at
+        once, with rows numbered across partitions.
+    """
+    seed = check_seed(seed)
+    columns = [str(c) for c in population.columns]
+    header: list[Problem] = []
+    if "uscc" not in columns:
+        header.append(
+            Problem(source, 1, "uscc", None, f"there is no 'uscc' (统一社会信用代码) column; the columns are {columns}")
+        )
+    empty = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+    header += _plan_problems(empty, np.zeros(0, dtype=np.int64), plan, source)[0]
+    if header:
+        raise PopulationError(header)
+    parts = population.to_delayed()
+    hist_d = dask.delayed(history, pure=False) if history is not None else None
+    plan_d = dask.delayed(plan, pure=False)
+    allow = frozenset(allow_list)
+    census = dask.persist(
+        *[
+            dask.delayed(_census)(p, plan=plan_d, seed=seed, history=hist_d, allow_list=allow, source=source)
+            for p in parts
+        ]
+    )
+    summaries: list[_Census] = list(dask.compute(*[dask.delayed(_summary)(c) for c in census]))
+    offsets = np.concatenate([[0], np.cumsum([s.rows for s in summaries])]).astype(np.int64)
+    total = int(offsets[-1])
+    if total == 0:
+        raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
+
+    def row(p: int, position: int) -> int:
+        return 2 + int(offsets[p]) + position
+
+    problems = [
+        dataclasses.replace(x, row=None if x.row is None else row(p, x.row))
+        for p, s in enumerate(summaries)
+        for x in s.problems
+    ]
+    repeated = np.unique(
+        np.concatenate(dask.compute(*[dask.delayed(_bucket_repeats)(b, *census) for b in range(1 << _DUP_BITS)]))
+    )
+    if repeated.size:
+        found = dask.compute(*[dask.delayed(_suspects)(p, c, repeated) for p, c in zip(parts, census, strict=True)])
+        rows = pd.concat(
+            [f.assign(row=[row(p, i) for i in f["position"].tolist()]) for p, f in enumerate(found)], ignore_index=True
+        ).sort_values("row")
+        rows = rows[rows["uscc"] != ""]
+        firsts = rows.drop_duplicates("uscc").set_index("uscc")["row"]
+        for code, r in rows[rows["uscc"].duplicated()][["uscc", "row"]].itertuples(index=False):
+            problems.append(Problem(source, int(r), "uscc", str(code), repeat_message(int(firsts[code]))))
+    if problems:
+        raise PopulationError(sorted(problems, key=lambda x: -1 if x.row is None else x.row))
+
+    warnings = list(plan.warnings)
+    imputed = [(p, s.imputed) for p, s in enumerate(summaries) if s.imputed[0]]
+    if imputed and plan.credit.missing is not None:
+        count = sum(i[0] for _, i in imputed)
+        warnings.append(imputed_warning(count, row(imputed[0][0], imputed[0][1][1]), plan.credit.missing))
+    warnings += history_warnings(plan, history)
+
+    allocations, targets = {}, []
+    for t, task in enumerate(plan.tasks):
+        sizes: dict[tuple[str, ...], int] = {}
+        hists: dict[tuple[str, ...], npt.NDArray[np.int64]] = {}
+        for s in summaries:
+            if not s.rows:
+                continue
+            tc = s.tasks[t]
+            for h, value in enumerate(tc.values):
+                sizes[value] = sizes.get(value, 0) + int(tc.sizes[h])
+                hists[value] = hists[value] + tc.hist[h] if value in hists else tc.hist[h].copy()
+        labels = {v: "|".join(f"{c}={x}" for c, x in zip(task.strata, v, strict=True)) for v in sizes}
+        values = sorted(sizes, key=lambda v: labels[v])
+        alloc = task_allocation(task, values, [sizes[v] for v in values])
+        allocations[task.id] = alloc
+        targets.append(
+            {v: (sa.sample, _bucket_of(hists[v], sa.sample)) for v, sa in zip(values, alloc.strata, strict=True)}
+        )
+
+    found_c = dask.compute(
+        *[
+            dask.delayed(_candidates)(p, c, plan=plan_d, seed=seed, history=hist_d, source=source, targets=targets)
+            for p, c in zip(parts, census, strict=True)
+        ]
+    )
+    candidates = pd.concat(found_c, ignore_index=True)
+    selection_parts, allocation_rows, excluded_parts, summary_rows = [], [], [], []
+    for t, task in enumerate(plan.tasks):
+        alloc = allocations[task.id]
+        mine = candidates[candidates["task"] == t].sort_values(["stratum", "ticket", "uscc"], kind="stable")
+        for h, sa in enumerate(alloc.strata):
+            chosen = mine[mine["stratum"] == sa.label].iloc[: sa.sample]
+            if len(chosen) != sa.sample:
+                raise InputError(f"task {task.id!r}, stratum {sa.label}: the partitions changed between passes")
+            allocation_rows.append(allocation_row(task, alloc, h, str(chosen["ticket"].iat[-1]) if sa.sample else ""))
+            if sa.sample:
+                selection_parts.append(
+                    pd.DataFrame(
+                        {
+                            "task_id": task.id,
+                            "uscc": chosen["uscc"].to_numpy(),
+                            "stratum": sa.label,
+                            "ticket": chosen["ticket"].to_numpy(),
+                            "inclusion_probability": float(sa.inclusion_probability),
+                            "name": chosen["name"].to_numpy(),
+                            "department": task.department,
+                        }
+                    )
+                )
+        ex = [s.tasks[t].excluded for s in summaries if s.rows and s.tasks[t].excluded is not None]
+        if ex:
+            excluded_parts.append(pd.concat(ex, ignore_index=True).sort_values("uscc", kind="stable"))
+        if alloc.eligible == 0:
+            warnings.append(empty_task_warning(task))
+        out_of_scope = sum(s.tasks[t].out_of_scope for s in summaries if s.rows)
+        n_excluded = sum(len(e) for e in ex if e is not None)
+        summary_rows.append(summary_row(task, alloc, population=total, out_of_scope=out_of_scope, excluded=n_excluded))
+    result = DrawResult(
+        plan=plan,
+        seed=seed,
+        population=None,
+        allocations=MappingProxyType(allocations),
+        selection=_concat(selection_parts, _SELECTION),
+        allocation=pd.DataFrame(
+            allocation_rows,
+            columns=[
+                "task_id",
+                "stratum",
+                "population",
+                "sample",
+                "threshold",
+                "multiplier",
+                "ratio",
+                "take_all",
+                "quota",
+            ],
+        ),
+        excluded=_concat(excluded_parts, ["task_id", "uscc", "reason", "detail"]),
+        summary=pd.DataFrame(summary_rows),
+        warnings=tuple(warnings),
+    )
+    _check_result(result)
+    return result
+
+
+def _outcome_part(
+    part: pd.DataFrame, first_row: int, *, task: Task, selected: frozenset[str], excluded: frozenset[str]
+) -> pd.DataFrame:
+    data, _ = prepare_population(part.set_axis(pd.RangeIndex(len(part))))
+    in_scope = np.ones(len(data), dtype=bool)
+    for col, patterns in task.where.items():
+        in_scope &= match_values(data[col], patterns)
+    codes = data["uscc"]
+    code = np.where(in_scope, 2, 0).astype(np.int8)
+    code[np.asarray(codes.isin(excluded), dtype=bool)] = 1
+    code[np.asarray(codes.isin(selected), dtype=bool)] = 3
+    return pd.DataFrame(
+        {
+            "uscc": codes.to_numpy(),
+            "row": np.arange(first_row, first_row + len(data), dtype=np.int64),
+            "outcome": pd.Categorical.from_codes(code, categories=pd.Index(OUTCOMES)),
+        }
+    )
+
+
+def outcomes(population: dd.DataFrame, result: DrawResult, task_id: str) -> dd.DataFrame:
+    """Every row's fate in one task of a draw on Dask, as a lazy Dask DataFrame.
+
+    The counterpart of :meth:`DrawResult.outcomes`: ``uscc, row, outcome``,
+    with ``outcome`` one of :data:`~shuangsuiji.sampling.OUTCOMES`.
+    """
+    task = result.plan.task(task_id)
+    lengths = population.map_partitions(len).compute().tolist()
+    firsts = np.concatenate([[2], 2 + np.cumsum(lengths)]).astype(np.int64).tolist()
+    selected = frozenset(result.selection.loc[result.selection["task_id"] == task_id, "uscc"])
+    excluded = frozenset(result.excluded.loc[result.excluded["task_id"] == task_id, "uscc"])
+    meta = pd.DataFrame(
+        {
+            "uscc": pd.Series(dtype="str"),
+            "row": pd.Series(dtype="int64"),
+            "outcome": pd.Categorical.from_codes(np.zeros(0, dtype=np.int8), categories=pd.Index(OUTCOMES)),
+        }
+    )
+    parts = [
+        dask.delayed(_outcome_part)(p, firsts[i], task=task, selected=selected, excluded=excluded)
+        for i, p in enumerate(population.to_delayed())
+    ]
+    return dd.from_delayed(parts, meta=meta, verify_meta=False)
+
+
+def read_parquet_dask(
+    path: str | Path, *, columns: Collection[str] | None = None, partition_rows: int = 1 << 20
+) -> dd.DataFrame:
+    """A Parquet population as a Dask DataFrame of text, read as :func:`shuangsuiji.io.read_table` reads it.
+
+    Partitions are runs of consecutive row groups of about ``partition_rows``
+    rows; only ``columns`` (canonical names; aliases in the file are
+    recognised) are read.
+    """
+    groups = parquet_partitions(path, partition_rows, error=PopulationError)
+    meta_file = pq.ParquetFile(path).metadata
+    firsts, row = [], 2
+    for g in groups:
+        firsts.append(row)
+        row += sum(meta_file.row_group(i).num_rows for i in g)
+    if not groups:
+        raise PopulationError([Problem(str(path), None, None, None, "the table has no rows; a draw needs entities")])
+    wanted = None if columns is None else frozenset(columns)
+    head = read_parquet_groups(path, groups[0][:1], 2, columns=wanted, error=PopulationError).iloc[:0]
+    return dd.from_map(
+        _read_groups,
+        list(zip(groups, firsts, strict=True)),
+        path=str(path),
+        wanted=wanted,
+        meta=head,
+        divisions=None,
+        enforce_metadata=False,
+    )
+
+
+def _read_groups(chunk: tuple[Sequence[int], int], path: str, wanted: frozenset[str] | None) -> pd.DataFrame:
+    groups, first = chunk
+    return read_parquet_groups(path, list(groups), first, columns=wanted, error=PopulationError)
