@@ -94,7 +94,7 @@ __all__ = ["BUCKET_BITS", "draw_dask", "is_dask_frame", "outcomes", "read_parque
 #: Leading ticket bits of the per-stratum histograms of the census.
 BUCKET_BITS = 10
 _SHIFT = np.uint64(64 - BUCKET_BITS)
-_DUP_BITS = 6  # the fingerprints are checked for repeats in 2**6 buckets
+_DUP_BUCKET_ROWS = 8_000_000  # fingerprints per bucket of the repeat check (64 MB)
 _SELECTION = ["task_id", "uscc", "stratum", "ticket", "inclusion_probability", "name", "department"]
 
 
@@ -245,11 +245,16 @@ def _summary(census: _Census) -> _Census:
     return dataclasses.replace(census, keys={}, prints=np.zeros(0, dtype=np.uint64))
 
 
-def _bucket_repeats(bucket: int, *census: _Census) -> npt.NDArray[np.uint64]:
-    """Fingerprints of one bucket seen more than once, across all partitions."""
-    shift = np.uint64(64 - _DUP_BITS)
-    parts = [c.prints[(c.prints >> shift) == np.uint64(bucket)] for c in census]
-    values = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+def _split_prints(census: _Census, buckets: int) -> list[npt.NDArray[np.uint64]]:
+    """A partition's fingerprints, sorted and cut into ``buckets`` ranges of equal width."""
+    prints = np.sort(census.prints)
+    edges = (np.arange(1, buckets, dtype=np.float64) * (2.0**64 / buckets)).astype(np.uint64)
+    return np.split(prints, np.searchsorted(prints, edges))
+
+
+def _bucket_repeats(*slices: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Fingerprints seen more than once in one bucket, across all partitions."""
+    values = np.sort(np.concatenate(slices)) if slices else np.zeros(0, dtype=np.uint64)
     return np.unique(values[1:][values[1:] == values[:-1]])
 
 
@@ -268,12 +273,14 @@ def _candidates(
     seed: str,
     history: History | None,
     source: str,
-    targets: list[dict[tuple[str, ...], tuple[int, int]]],
+    targets: list[dict[tuple[str, ...], tuple[int, int, int]]],
 ) -> pd.DataFrame:
-    """Pass 2 on one partition: per stratum, the entities that may be among its ``n_h`` smallest tickets."""
-    columns = ["task", "stratum", "uscc", "ticket", "name"]
+    """Pass 2 on one partition: per stratum, the entities that may be among its ``n_h`` smallest tickets.
+
+    ``targets[t]`` maps a stratum's values to its number in the task, ``n_h`` and boundary bucket.
+    """
     if len(part) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "task" else "str") for c in columns})
+        return _no_candidates()
     prepared, _ = _prepare(part, plan, history, source)
     frame = prepared.population.frame
     codes = frame["uscc"]
@@ -283,7 +290,7 @@ def _candidates(
         stratum_of, values = prepared.strata[t]
         k = _task_keys(task, plan, census.keys, members)
         for h, value in enumerate(values):
-            sample, bucket = targets[t].get(value, (0, -1))
+            number, sample, bucket = targets[t].get(value, (-1, 0, -1))
             if sample == 0:
                 continue
             inside = np.flatnonzero(stratum_of == h)
@@ -296,17 +303,44 @@ def _candidates(
             out.append(
                 pd.DataFrame(
                     {
-                        "task": t,
-                        "stratum": "|".join(f"{c}={v}" for c, v in zip(task.strata, value, strict=True)),
+                        "task": np.full(rows.size, t, dtype=np.int32),
+                        "stratum": np.full(rows.size, number, dtype=np.int32),
+                        "key": _keys(digests),
                         "uscc": codes.iloc[rows].to_numpy(),
                         "ticket": tickets_hex(digests),
                         "name": frame["name"].iloc[rows].to_numpy() if "name" in frame.columns else "",
                     }
                 )
             )
-    if not out:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "task" else "str") for c in columns})
-    return pd.concat(out, ignore_index=True)
+    return pd.concat(out, ignore_index=True) if out else _no_candidates()
+
+
+def _no_candidates() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "task": pd.Series(dtype="int32"),
+            "stratum": pd.Series(dtype="int32"),
+            "key": pd.Series(dtype="uint64"),
+            **{c: pd.Series(dtype="str") for c in ("uscc", "ticket", "name")},
+        }
+    )
+
+
+def _merge_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Candidates in draw order: by task, stratum, then ``(ticket, uscc)``.
+
+    Sorted on the tickets' leading 64 bits; whole tickets and codes decide
+    only where those tie within a stratum (about once in 10^9 draws of ten
+    million), as in the memory engine.
+    """
+    keys = (candidates["task"].to_numpy(), candidates["stratum"].to_numpy(), candidates["key"].to_numpy())
+    order = np.lexsort(keys[::-1])
+    ranked = candidates.iloc[order].reset_index(drop=True)
+    t, h, k = (a[order] for a in keys)
+    tie = (t[1:] == t[:-1]) & (h[1:] == h[:-1]) & (k[1:] == k[:-1])
+    if tie.any():
+        ranked = ranked.sort_values(["task", "stratum", "ticket", "uscc"], kind="stable", ignore_index=True)
+    return ranked
 
 
 # ---------------------------------------------------------------- at the client
@@ -388,8 +422,12 @@ def draw_dask(
         for p, s in enumerate(summaries)
         for x in s.problems
     ]
+    buckets = min(256, -(-total // _DUP_BUCKET_ROWS))
+    splits = [dask.delayed(_split_prints, nout=buckets)(c, buckets) for c in census]
     repeated = np.unique(
-        np.concatenate(dask.compute(*[dask.delayed(_bucket_repeats)(b, *census) for b in range(1 << _DUP_BITS)]))
+        np.concatenate(
+            dask.compute(*[dask.delayed(_bucket_repeats)(*[sp[b] for sp in splits]) for b in range(buckets)])
+        )
     )
     if repeated.size:
         found = dask.compute(*[dask.delayed(_suspects)(p, c, repeated) for p, c in zip(parts, census, strict=True)])
@@ -426,7 +464,10 @@ def draw_dask(
         alloc = task_allocation(task, values, [sizes[v] for v in values])
         allocations[task.id] = alloc
         targets.append(
-            {v: (sa.sample, _bucket_of(hists[v], sa.sample)) for v, sa in zip(values, alloc.strata, strict=True)}
+            {
+                v: (h, sa.sample, _bucket_of(hists[v], sa.sample))
+                for h, (v, sa) in enumerate(zip(values, alloc.strata, strict=True))
+            }
         )
 
     found_c = dask.compute(
@@ -435,30 +476,38 @@ def draw_dask(
             for p, c in zip(parts, census, strict=True)
         ]
     )
-    candidates = pd.concat(found_c, ignore_index=True)
+    candidates = _merge_candidates(pd.concat(found_c, ignore_index=True))
+    group = candidates["task"].to_numpy().astype(np.int64) << 32 | candidates["stratum"].to_numpy().astype(np.int64)
     selection_parts, allocation_rows, excluded_parts, summary_rows = [], [], [], []
     for t, task in enumerate(plan.tasks):
         alloc = allocations[task.id]
-        mine = candidates[candidates["task"] == t].sort_values(["stratum", "ticket", "uscc"], kind="stable")
+        starts = np.searchsorted(group, (t << 32) + np.arange(len(alloc.strata) + 1, dtype=np.int64))
+        picks, numbers, probabilities = [], [], []
         for h, sa in enumerate(alloc.strata):
-            chosen = mine[mine["stratum"] == sa.label].iloc[: sa.sample]
-            if len(chosen) != sa.sample:
+            taken = np.arange(starts[h], starts[h] + sa.sample)
+            if starts[h] + sa.sample > starts[h + 1]:
                 raise InputError(f"task {task.id!r}, stratum {sa.label}: the partitions changed between passes")
-            allocation_rows.append(allocation_row(task, alloc, h, str(chosen["ticket"].iat[-1]) if sa.sample else ""))
-            if sa.sample:
-                selection_parts.append(
-                    pd.DataFrame(
-                        {
-                            "task_id": task.id,
-                            "uscc": chosen["uscc"].to_numpy(),
-                            "stratum": sa.label,
-                            "ticket": chosen["ticket"].to_numpy(),
-                            "inclusion_probability": float(sa.inclusion_probability),
-                            "name": chosen["name"].to_numpy(),
-                            "department": task.department,
-                        }
-                    )
+            threshold = str(candidates["ticket"].iat[int(taken[-1])]) if sa.sample else ""
+            allocation_rows.append(allocation_row(task, alloc, h, threshold))
+            picks.append(taken)
+            numbers.append(np.full(sa.sample, h, dtype=np.intp))
+            probabilities.append(np.full(sa.sample, float(sa.inclusion_probability)))
+        if alloc.sample:
+            rows = np.concatenate(picks)
+            chosen = candidates.iloc[rows]
+            selection_parts.append(
+                pd.DataFrame(
+                    {
+                        "task_id": task.id,
+                        "uscc": chosen["uscc"].to_numpy(),
+                        "stratum": np.array([sa.label for sa in alloc.strata], dtype=object)[np.concatenate(numbers)],
+                        "ticket": chosen["ticket"].to_numpy(),
+                        "inclusion_probability": np.concatenate(probabilities),
+                        "name": chosen["name"].to_numpy(),
+                        "department": task.department,
+                    }
                 )
+            )
         ex = [s.tasks[t].excluded for s in summaries if s.rows and s.tasks[t].excluded is not None]
         if ex:
             excluded_parts.append(pd.concat(ex, ignore_index=True).sort_values("uscc", kind="stable"))

@@ -279,3 +279,21 @@ def test_cli_dask_errors_print_without_traceback(
         assert main(["draw", *args, "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "Cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in err and "Traceback" not in err
+
+
+def test_candidates_with_equal_leading_bits_are_ordered_by_whole_ticket_then_code() -> None:
+    tickets = ["00" * 8 + "ff" * 24, "00" * 8 + "aa" * 24, "00" * 8 + "aa" * 24, "01" + "00" * 31]
+    frame = pd.DataFrame(
+        {
+            "task": np.zeros(4, dtype=np.int32),
+            "stratum": np.zeros(4, dtype=np.int32),
+            "key": np.array([0, 0, 0, 1 << 56], dtype=np.uint64),
+            "uscc": ["C", "B", "A", "D"],
+            "ticket": tickets,
+            "name": "",
+        }
+    )
+    merged = engine._merge_candidates(frame.iloc[::-1].reset_index(drop=True))
+    assert merged["uscc"].tolist() == ["A", "B", "C", "D"]
+    untied = frame.assign(key=np.array([3, 2, 1, 0], dtype=np.uint64), stratum=np.array([1, 0, 1, 0], dtype=np.int32))
+    assert engine._merge_candidates(untied)["uscc"].tolist() == ["D", "B", "A", "C"]
