@@ -48,7 +48,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 import dask
 import dask.dataframe as dd
@@ -79,6 +78,7 @@ from .sampling import (
     _keys,
     _scope_and_exclusions,
     _strata,
+    _TaskState,
     allocation_row,
     empty_task_warning,
     history_warnings,
@@ -131,7 +131,7 @@ class _Census:
 @dataclass
 class _Prepared:
     population: Population
-    states: dict[str, Any]  # task id -> scope and exclusions (sampling._TaskState)
+    states: dict[str, _TaskState]  # task id -> scope and exclusions
     members: list[npt.NDArray[np.intp]]  # per task: eligible positions
     strata: list[tuple[npt.NDArray[np.intp], list[tuple[str, ...]]]]  # per task: stratum of each member, values
     imputed: tuple[int, int]  # entities given the plan's credit class, first such position
@@ -173,7 +173,10 @@ def _scope_keys(seed: str, plan: Plan, prepared: _Prepared) -> dict[str, npt.NDA
     return keys
 
 
-def _task_keys(task: Task, plan: Plan, keys: dict[str, npt.NDArray[np.uint64]], members: npt.NDArray[np.intp]) -> Any:
+def _task_keys(
+    task: Task, plan: Plan, keys: dict[str, npt.NDArray[np.uint64]], members: npt.NDArray[np.intp]
+) -> npt.NDArray[np.uint64]:
+    """The keys of a task's members, in member order."""
     scope_keys = keys[task.scope(plan.id)]
     return scope_keys[members] if task.coordination == "plan" else scope_keys
 
