@@ -50,7 +50,7 @@ from .io import atomic_write_bytes, atomic_write_text, read_allow_list, read_tab
 from .manifest import InputFile, canonical_json, write_assignment, write_draw
 from .notices import ResultsError, check_results, plan_notice, result_notice, task_notice, write_notice
 from .plan import Plan, load_plan, parse_plan, parse_window
-from .population import Population, check_population
+from .population import Population, check_population, draw_columns
 from .roster import RosterError
 from .sampling import DrawResult, draw, ticket
 from .uscc import uscc_problem
@@ -81,11 +81,6 @@ def _print_summary(result: DrawResult) -> None:
     print(table.to_string(index=False))
 
 
-def _needed_columns(plan: Plan) -> set[str]:
-    """The population columns a draw reads or writes out."""
-    return {"uscc", "name", *plan.columns(), plan.credit.column, plan.status_column}
-
-
 def _is_parquet(path: str) -> bool:
     return Path(path).suffix.lower() in {".parquet", ".pq"}
 
@@ -103,16 +98,14 @@ def _load_inputs(args: argparse.Namespace) -> tuple[Plan, Population | Any, Hist
     if getattr(args, "engine", "memory") == "dask" and _is_parquet(args.population):
         from .distributed import read_parquet_dask
 
-        population = read_parquet_dask(
-            args.population, columns=_needed_columns(plan), partition_rows=args.partition_rows
-        )
+        population = read_parquet_dask(args.population, columns=draw_columns(plan), partition_rows=args.partition_rows)
     else:
         frame = read_table(
             args.population,
             error=PopulationError,
             encoding=args.encoding,
             sheet=args.sheet,
-            columns=_needed_columns(plan),
+            columns=draw_columns(plan),
         )
         if getattr(args, "engine", "memory") == "dask":
             import dask.dataframe as dd
@@ -269,14 +262,19 @@ def _cmd_assign(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    result = verify_draw(
-        args.dir,
-        population=args.population,
-        plan=args.plan,
-        history=args.history,
-        allow_list=args.allow_list,
-        commitment=args.commitment,
-    )
+    with contextlib.ExitStack() as stack:
+        if args.engine == "dask":
+            stack.enter_context(_dask_client(args))
+        result = verify_draw(
+            args.dir,
+            population=args.population,
+            plan=args.plan,
+            history=args.history,
+            allow_list=args.allow_list,
+            commitment=args.commitment,
+            engine=args.engine,
+            partition_rows=args.partition_rows,
+        )
     print(result)
     failed = sum(not c.ok for c in result.checks)
     verdict = "VERIFIED" if result.ok else "NOT VERIFIED"
@@ -517,6 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="check a published draw", description="Recompute and check a published draw.")
     p.add_argument("dir", help="the draw's folder (with manifest.json)")
     _recorded_inputs(p, "population", "plan", "history", "allow-list", "commitment")
+    _engine_options(p)
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("prove", help="write one entity's proof", description="Write the proof of one entity's fate.")

@@ -30,7 +30,15 @@ from .plan import Plan
 from .uscc import UsccStatus, uscc_problem, uscc_status
 from .validation import cell_text
 
-__all__ = ["Population", "check_population", "check_prepared", "fit_plan", "match_values", "prepare_population"]
+__all__ = [
+    "Population",
+    "check_population",
+    "check_prepared",
+    "draw_columns",
+    "fit_plan",
+    "match_values",
+    "prepare_population",
+]
 
 _ID = "uscc"
 _ALLOWED_LEGACY = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -96,6 +104,19 @@ def _row_numbers(index: pd.Index) -> npt.NDArray[np.int64]:
     if pd.api.types.is_integer_dtype(index.dtype):
         return np.asarray(index, dtype=np.int64)
     return np.arange(2, 2 + len(index), dtype=np.int64)
+
+
+def draw_columns(plan: Plan) -> set[str]:
+    """The population columns a plan's draw reads or writes out (a column store reads only these).
+
+    Examples
+    --------
+    >>> from shuangsuiji.plan import parse_plan
+    >>> sorted(draw_columns(parse_plan({"id": "P", "tasks": [{"id": "T", "department": "d", "items": ["x"],
+    ...                                 "ratio": "0.1", "strata": ["region"]}]})))
+    ['credit_class', 'name', 'region', 'status', 'uscc']
+    """
+    return {_ID, "name", *plan.columns(), plan.credit.column, plan.status_column}
 
 
 def match_values(column: pd.Series, patterns: Sequence[str]) -> npt.NDArray[np.bool_]:

@@ -31,14 +31,14 @@ import pandas as pd
 from ._files import load_assignment_inputs
 from ._version import __version__
 from .assignment import verify_certificate
-from .ceremony import check_secret, derive_seed, population_root, read_commitment
+from .ceremony import check_secret, derive_seed, population_root, population_root_parquet, read_commitment
 from .exceptions import HistoryError, InputError, PopulationError
 from .exclusions import check_history
 from .io import read_allow_list, read_table, sha256_file
 from .manifest import DRAW_FILES, assignment_tables, canonical_json, draw_manifest, draw_tables
 from .merkle import AuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
 from .plan import load_plan, parse_plan, parse_window
-from .population import Population, check_population, match_values
+from .population import Population, check_population, draw_columns, match_values
 from .rules import check_assignment
 from .sampling import ALGORITHM, DrawResult, draw, ticket
 from .schedule import working_days
@@ -116,8 +116,15 @@ def verify_draw(
     history: str | Path | None = None,
     allow_list: str | Path | None = None,
     commitment: str | Path | None = None,
+    engine: str = "memory",
+    partition_rows: int = 1 << 20,
 ) -> Verification:
     """Verify a published draw; paths not given default to those its manifest records.
+
+    ``engine="dask"`` recomputes the draw on Dask's current scheduler
+    (:mod:`shuangsuiji.distributed`) and streams the Merkle root from a
+    Parquet population sorted by code, in partitions of ``partition_rows``:
+    for a population too large for one machine. The checks are the same.
 
     Returns
     -------
@@ -127,12 +134,19 @@ def verify_draw(
     """
     rec = _Recorder()
     overrides = {"population": population, "plan": plan, "history": history, "allow_list": allow_list}
-    rec.attempt("verification completed", partial(_verify_draw, rec, Path(out_dir), overrides, commitment))
+    if engine not in {"memory", "dask"}:
+        raise InputError(f"The engine must be 'memory' or 'dask'; got {engine!r}.")
+    recompute = partial(_recompute, engine=engine, partition_rows=partition_rows)
+    rec.attempt("verification completed", partial(_verify_draw, rec, Path(out_dir), overrides, commitment, recompute))
     return rec.done()
 
 
 def _verify_draw(
-    rec: _Recorder, out: Path, overrides: Mapping[str, str | Path | None], commitment: str | Path | None
+    rec: _Recorder,
+    out: Path,
+    overrides: Mapping[str, str | Path | None],
+    commitment: str | Path | None,
+    recompute: Callable[[Mapping[str, Any], Mapping[str, Path], str], tuple[DrawResult, dict[str, Any]]],
 ) -> None:
     loaded = rec.attempt("manifest readable", lambda: _read_manifest(out))
     if loaded is None:
@@ -168,7 +182,7 @@ def _verify_draw(
         rec.check("draw recomputed", False, "the population and the plan are needed to recompute the draw")
         return
     # Recompute everything from the inputs.
-    recomputed = rec.attempt("draw recomputed", lambda: _recompute(manifest, paths, seed))
+    recomputed = rec.attempt("draw recomputed", lambda: recompute(manifest, paths, seed))
     if recomputed is None:
         return
     result, pop_record = recomputed
@@ -343,10 +357,32 @@ def _load_population(manifest: Mapping[str, Any], paths: Mapping[str, Path]) -> 
     return plan, population, history
 
 
-def _recompute(manifest: Mapping[str, Any], paths: Mapping[str, Path], seed: str) -> tuple[DrawResult, dict[str, Any]]:
-    plan, population, history = _load_population(manifest, paths)
-    result = draw(population, plan, seed, history=history)
-    return result, population_root(population, plan)
+def _recompute(
+    manifest: Mapping[str, Any], paths: Mapping[str, Path], seed: str, *, engine: str, partition_rows: int
+) -> tuple[DrawResult, dict[str, Any]]:
+    if engine == "memory":
+        plan, population, history = _load_population(manifest, paths)
+        return draw(population, plan, seed, history=history), population_root(population, plan)
+    from .distributed import read_parquet_dask  # noqa: PLC0415 - Dask loads only when used
+
+    plan = load_plan(paths["plan"])
+    allow = read_allow_list(paths["allow_list"]) if "allow_list" in paths else frozenset()
+    history = None
+    if "history" in paths:
+        history = check_history(
+            read_table(paths["history"], error=HistoryError), source=str(paths["history"]), allow_list=allow
+        )
+    path = paths["population"]
+    if path.suffix.lower() not in {".parquet", ".pq"}:
+        raise InputError(
+            f"{path}: verifying on Dask reads the population as Parquet sorted by uscc; "
+            "convert it, or verify with the memory engine."
+        )
+    frame = read_parquet_dask(path, columns=draw_columns(plan), partition_rows=partition_rows)
+    result = draw(frame, plan, seed, history=history, allow_list=allow)
+    if manifest.get("population", {}).get("merkle_root") is None:
+        return result, {"rows": result.population_size}
+    return result, population_root_parquet(path, plan, allow_list=allow, batch_rows=partition_rows)
 
 
 def _independent_checks(rec: _Recorder, out: Path, manifest: Mapping[str, Any], seed: str) -> None:

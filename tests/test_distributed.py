@@ -25,8 +25,9 @@ from shuangsuiji.exclusions import check_history
 from shuangsuiji.io import iter_parquet, parquet_partitions
 from shuangsuiji.manifest import draw_tables
 from shuangsuiji.plan import Plan, load_plan
+from shuangsuiji.verify import verify_draw
 
-from .conftest import SEED
+from .conftest import SEED, publish
 from .strategies import plans, populations, seeds
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "data"
@@ -260,6 +261,30 @@ def test_cli_ceremony_on_dask_verifies(tmp_path: Path, example: Any, capsys: pyt
     capsys.readouterr()
     assert main(["verify", str(pub / "draw")]) == 0
     assert "VERIFIED" in capsys.readouterr().out
+    assert main(["verify", str(pub / "draw"), *dask_opts]) == 0
+    out = capsys.readouterr().out
+    assert "population Merkle root" in out and "VERIFIED" in out
+    # A changed byte is caught on Dask too.
+    selection = pub / "draw/selection.csv"
+    original = selection.read_bytes()
+    selection.write_bytes(original[:-2] + bytes([original[-2] ^ 1]) + original[-1:])
+    try:
+        with dask.config.set(scheduler="sync"):
+            assert not verify_draw(pub / "draw", engine="dask").ok
+    finally:
+        selection.write_bytes(original)
+    with dask.config.set(scheduler="sync"):
+        assert verify_draw(pub / "draw", engine="dask", partition_rows=300).ok
+
+
+def test_verify_on_dask_needs_parquet_and_a_known_engine(tmp_path: Path) -> None:
+    draw_dir = publish(tmp_path, entities=300, seed=5)
+    with pytest.raises(InputError, match="'memory' or 'dask'"):
+        verify_draw(draw_dir, engine="spark")
+    with dask.config.set(scheduler="sync"):
+        result = verify_draw(draw_dir, engine="dask")
+    assert not result.ok
+    assert any(c.name == "draw recomputed" and "as Parquet" in c.detail for c in result.checks)
 
 
 def test_cli_dask_errors_print_without_traceback(
