@@ -16,7 +16,7 @@ from distributed import Client, LocalCluster
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shuangsuiji import InputError, PopulationError, check_population, draw, parse_plan, read_table
+from shuangsuiji import InputError, PopulationError, check_population, cli, draw, parse_plan, read_table
 from shuangsuiji import distributed as engine
 from shuangsuiji.ceremony import population_root, population_root_parquet
 from shuangsuiji.cli import main
@@ -322,3 +322,18 @@ def test_candidates_with_equal_leading_bits_are_ordered_by_whole_ticket_then_cod
     assert merged["uscc"].tolist() == ["A", "B", "C", "D"]
     untied = frame.assign(key=np.array([3, 2, 1, 0], dtype=np.uint64), stratum=np.array([1, 0, 1, 0], dtype=np.int32))
     assert engine._merge_candidates(untied)["uscc"].tolist() == ["D", "B", "A", "C"]
+
+
+def test_memory_engine_stops_before_a_population_too_large_for_memory(
+    tmp_path: Path, example: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame, _, _ = example
+    path = tmp_path / "pop.parquet"
+    frame.to_parquet(path, index=False)
+    monkeypatch.setattr(cli, "_available_memory", lambda: 100_000)
+    args = [*_cli_inputs(path), "--seed", SEED, "--out", str(tmp_path / "o")]
+    assert main(["draw", *args]) == 2
+    err = capsys.readouterr().err
+    assert "2,000 entities need about" in err and "--engine dask" in err and "Traceback" not in err
+    monkeypatch.setattr(cli, "_available_memory", lambda: 2**40)
+    assert main(["draw", *args]) == 0
