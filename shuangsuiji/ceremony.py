@@ -26,26 +26,29 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from ._version import __version__
 from .exceptions import InputError, PopulationError, Problem
 from .io import iter_parquet, sha256_file
 from .merkle import StreamingRoot, leaf_fields, leaf_hashes, merkle_root, population_leaves
 from .plan import Plan
-from .population import Population, _plan_problems, code_problems, repeat_message
+from .population import Population, _plan_problems, code_problems, draw_columns, repeat_message
 
 __all__ = [
     "COMMITMENT_FORMAT",
     "SEED_TAG",
     "CeremonyError",
     "Commitment",
+    "LeafBatch",
     "check_beacon_value",
     "check_inputs_against",
     "check_secret",
@@ -55,6 +58,7 @@ __all__ = [
     "population_root",
     "population_root_parquet",
     "read_commitment",
+    "sorted_leaf_batches",
 ]
 
 COMMITMENT_FORMAT = "shuangsuiji-commitment/1"
@@ -172,13 +176,52 @@ def population_root_parquet(
     PopulationError
         Listing every problem found, or at the first row out of code order.
     """
+    root = StreamingRoot()
+    fields: tuple[str, ...] = ()
+    for batch in sorted_leaf_batches(path, plan, allow_list=allow_list, batch_rows=batch_rows, workers=workers):
+        fields = batch.fields
+        root.add(batch.hashes)
+    return {
+        "rows": root.count,
+        "leaf_fields": list(fields),
+        "leaf_format": "rfc8785-json",
+        "merkle_root": root.root().hex(),
+    }
+
+
+@dataclass(frozen=True)
+class LeafBatch:
+    """Consecutive leaves of a population in code order: the rows as text, their leaves and leaf hashes."""
+
+    first: int  # position of the first row in code order
+    data: pd.DataFrame
+    fields: tuple[str, ...]
+    leaves: pa.Array
+    hashes: npt.NDArray[np.uint8]
+
+
+def sorted_leaf_batches(
+    path: str | Path,
+    plan: Plan,
+    *,
+    allow_list: Collection[str] = (),
+    batch_rows: int = 1 << 20,
+    workers: int | None = None,
+) -> Iterator[LeafBatch]:
+    """Stream the Merkle leaves of a Parquet population sorted by ``uscc``, checking it on the way.
+
+    Yields batches while the file has no problem; after the last batch raises
+    :class:`PopulationError` listing every problem found (codes, repeats, plan
+    columns, credit classes), or at once at a row out of code order.
+    """
     source = str(path)
     fields: tuple[str, ...] | None = None
-    root = StreamingRoot()
     problems: list[Problem] = []
     last: tuple[str, int] | None = None  # the previous row's code, and the row where that code first came
-    wanted = {"uscc", *plan.columns(), plan.credit.column, plan.status_column}
-    for batch in iter_parquet(path, columns=wanted, batch_rows=batch_rows, error=PopulationError):
+    position = 0
+    for batch in iter_parquet(
+        path, columns=draw_columns(plan) - {"name"}, batch_rows=batch_rows, error=PopulationError
+    ):
         if fields is None:
             if "uscc" not in batch.columns:
                 raise PopulationError(
@@ -208,7 +251,7 @@ def population_root_parquet(
                         "uscc",
                         str(codes.iat[i]),
                         "the file is not sorted by uscc (this code comes before the previous row's); "
-                        "--engine dask streams the Merkle root in code order: sort the file by uscc "
+                        "--engine dask streams the Merkle tree in code order: sort the file by uscc "
                         "(code-point order), or use --engine memory",
                     )
                 ]
@@ -224,19 +267,14 @@ def population_root_parquet(
         problems += more
         last = (str(codes.iat[-1]), int(firsts[-1]))
         if not problems:
-            root.add(leaf_hashes(population_leaves(data, fields), workers=workers))
+            leaves = population_leaves(data, fields)
+            yield LeafBatch(position, data, fields, leaves, leaf_hashes(leaves, workers=workers))
+        position += len(data)
     if problems:
         unique = list(dict.fromkeys(problems))  # a missing column is reported once, not per batch
         raise PopulationError(sorted(unique, key=lambda p: -1 if p.row is None else p.row))
-    if fields is None or root.count == 0:
+    if position == 0:
         raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
-    record: dict[str, Any] = {
-        "rows": root.count,
-        "leaf_fields": list(fields),
-        "leaf_format": "rfc8785-json",
-        "merkle_root": root.root().hex(),
-    }
-    return record
 
 
 @dataclass(frozen=True)

@@ -314,7 +314,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_prove(args: argparse.Namespace) -> int:
-    proof = make_proof(args.dir, args.uscc, population=args.population, allow_list=args.allow_list)
+    proof = make_proof(
+        args.dir,
+        args.uscc,
+        population=args.population,
+        allow_list=args.allow_list,
+        stream=args.engine == "dask",
+        batch_rows=args.partition_rows,
+    )
     out = Path(args.out) if args.out else Path(args.dir) / f"proof-{args.uscc}.json"
     atomic_write_bytes(out, json.dumps(proof, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
     for task in proof["tasks"]:
@@ -554,6 +561,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--uscc", required=True, help="the entity's code")
     p.add_argument("--out", help="proof file (default: DIR/proof-USCC.json)")
     _recorded_inputs(p, "population", "allow-list")
+    p.add_argument(
+        "--engine",
+        choices=("memory", "dask"),
+        default="memory",
+        help="dask: stream a population too large for memory (Parquet sorted by uscc) in batches",
+    )
+    p.add_argument("--partition-rows", type=int, default=1 << 20, help="rows per batch (default 1048576)")
     p.set_defaults(func=_cmd_prove)
 
     p = sub.add_parser(

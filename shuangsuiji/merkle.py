@@ -40,8 +40,10 @@ from .plan import Plan
 
 __all__ = [
     "AuditPath",
+    "StreamingAuditPath",
     "StreamingRoot",
     "audit_path",
+    "audit_ranges",
     "leaf_fields",
     "leaf_hashes",
     "merkle_root",
@@ -171,6 +173,74 @@ def audit_path(hashes: npt.NDArray[np.uint8], index: int) -> AuditPath:
         level = np.concatenate([up, level[even:]]) if len(level) % 2 else up
         i //= 2
     return AuditPath(index, n, tuple(path))
+
+
+def audit_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose subtree roots make up the audit path of leaf ``index``, bottom-up.
+
+    RFC 6962's recursive definition: with ``k`` the largest power of two below
+    the size, the path of a leaf left of ``k`` is its path in the left subtree
+    followed by the root of ``[k, n)``, and of a leaf right of it, its path in
+    the right subtree followed by the root of ``[0, k)``.
+
+    Examples
+    --------
+    >>> audit_ranges(2, 5)
+    [(3, 4), (0, 2), (4, 5)]
+    """
+    if not 0 <= index < size:
+        raise IndexError(f"leaf {index} is not in a tree of {size} leaves")
+    ranges: list[tuple[int, int]] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = 1 << ((hi - lo - 1).bit_length() - 1)
+        if index < lo + k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo += k
+    return ranges[::-1]
+
+
+class StreamingAuditPath:
+    """The audit path of one leaf, from leaf hashes fed in order, in memory bounded by the batch.
+
+    Each sibling subtree of the path is a range of leaves (:func:`audit_ranges`)
+    whose root a :class:`StreamingRoot` computes as the leaves stream past.
+
+    Examples
+    --------
+    >>> h = leaf_hashes([bytes([i]) for i in range(11)])
+    >>> s = StreamingAuditPath(6, 11)
+    >>> for i in range(0, 11, 4):
+    ...     s.add(i, h[i : i + 4])
+    >>> s.path() == audit_path(h, 6)
+    True
+    """
+
+    def __init__(self, index: int, size: int) -> None:
+        self.index, self.size = index, size
+        self._ranges = audit_ranges(index, size)
+        self._roots = [StreamingRoot() for _ in self._ranges]
+        self.count = 0
+
+    def add(self, first: int, hashes: npt.NDArray[np.uint8]) -> None:
+        """Feed the hashes of leaves ``first, first + 1, ...`` (batches in order, without gaps)."""
+        if first != self.count:
+            raise ValueError(f"leaves must come in order: expected leaf {self.count}, got {first}")
+        end = first + len(hashes)
+        for (lo, hi), root in zip(self._ranges, self._roots, strict=True):
+            a, b = max(lo, first), min(hi, end)
+            if a < b:
+                root.add(hashes[a - first : b - first])
+        self.count = end
+
+    def path(self) -> AuditPath:
+        """The audit path, once every leaf has been fed."""
+        if self.count != self.size:
+            raise ValueError(f"{self.count} of {self.size} leaves were fed")
+        return AuditPath(self.index, self.size, tuple(r.root() for r in self._roots))
 
 
 def verify_audit_path(leaf_hash: bytes, proof: AuditPath, root: bytes) -> bool:

@@ -26,18 +26,26 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._files import load_assignment_inputs
 from ._version import __version__
 from .assignment import verify_certificate
-from .ceremony import check_secret, derive_seed, population_root, population_root_parquet, read_commitment
+from .ceremony import (
+    check_secret,
+    derive_seed,
+    population_root,
+    population_root_parquet,
+    read_commitment,
+    sorted_leaf_batches,
+)
 from .exceptions import HistoryError, InputError, PopulationError
 from .exclusions import check_history
-from .io import read_allow_list, read_table, sha256_file
+from .io import iter_parquet, read_allow_list, read_table, sha256_file
 from .manifest import DRAW_FILES, assignment_tables, canonical_json, draw_manifest, draw_tables
-from .merkle import AuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
-from .plan import load_plan, parse_plan, parse_window
+from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
+from .plan import Plan, load_plan, parse_plan, parse_window
 from .population import Population, check_population, draw_columns, match_values
 from .rules import check_assignment
 from .sampling import ALGORITHM, DrawResult, draw, ticket
@@ -426,9 +434,21 @@ def _independent_checks(rec: _Recorder, out: Path, manifest: Mapping[str, Any], 
 
 
 def make_proof(
-    out_dir: str | Path, uscc: str, *, population: str | Path | None = None, allow_list: str | Path | None = None
+    out_dir: str | Path,
+    uscc: str,
+    *,
+    population: str | Path | None = None,
+    allow_list: str | Path | None = None,
+    stream: bool = False,
+    batch_rows: int = 1 << 20,
 ) -> dict[str, Any]:
     """A proof of one entity's fate in a published draw (see the module docstring).
+
+    With ``stream=True`` the population (Parquet, sorted by ``uscc``) is read
+    in batches of ``batch_rows``: once for the entity's position, once for
+    the sibling subtrees of its audit path (:class:`~shuangsuiji.merkle.StreamingAuditPath`),
+    in memory bounded by a batch whatever the population's size. The proof is
+    the same.
 
     Raises
     ------
@@ -443,19 +463,22 @@ def make_proof(
         path = _input_path(out, manifest, role, overrides.get(role))
         if path is not None:
             paths[role] = path
-    plan, pop, _ = _load_population(manifest, paths)
-    fields = manifest["population"]["leaf_fields"]
-    ordered = pop.frame.sort_values("uscc", kind="stable").reset_index(drop=True)
-    where = ordered.index[ordered["uscc"] == uscc]
-    if len(where) == 0:
-        raise InputError(f"{uscc!r} is not in the population {paths['population']}; check the code.")
-    index = int(where[0])
-    leaves = population_leaves(ordered, fields)
-    hashes = leaf_hashes(leaves)
-    proof_path = audit_path(hashes, index)
+    if stream:
+        plan = load_plan(paths["plan"])
+        leaf, proof_path = _streamed_leaf_and_path(manifest, paths, plan, uscc, batch_rows)
+    else:
+        plan, pop, _ = _load_population(manifest, paths)
+        fields = manifest["population"]["leaf_fields"]
+        ordered = pop.frame.sort_values("uscc", kind="stable").reset_index(drop=True)
+        where = ordered.index[ordered["uscc"] == uscc]
+        if len(where) == 0:
+            raise InputError(f"{uscc!r} is not in the population {paths['population']}; check the code.")
+        index = int(where[0])
+        leaves = population_leaves(ordered, fields)
+        proof_path = audit_path(leaf_hashes(leaves), index)
+        leaf = leaves[index].as_py()
     selection = pd.read_csv(out / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     excluded = pd.read_csv(out / "excluded.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    leaf = leaves[index].as_py()
     values = json.loads(leaf)
     seed = manifest["seed"]["value"]
     tasks = []
@@ -490,6 +513,41 @@ def make_proof(
         "audit_path": [p.hex() for p in proof_path.path],
         "tasks": tasks,
     }
+
+
+def _streamed_leaf_and_path(
+    manifest: Mapping[str, Any], paths: Mapping[str, Path], plan: Plan, uscc: str, batch_rows: int
+) -> tuple[str, AuditPath]:
+    """The entity's leaf and audit path, streamed from a Parquet population sorted by code."""
+    path = paths["population"]
+    if path.suffix.lower() not in {".parquet", ".pq"}:
+        raise InputError(f"{path}: a streamed proof reads the population as Parquet sorted by uscc.")
+    allow = read_allow_list(paths["allow_list"]) if "allow_list" in paths else frozenset()
+    index, seen = None, 0
+    for batch in iter_parquet(path, columns={"uscc"}, batch_rows=batch_rows, error=PopulationError):
+        hit = np.flatnonzero((batch["uscc"].str.strip() == uscc).to_numpy())
+        if hit.size:
+            index = seen + int(hit[0])
+            break
+        seen += len(batch)
+    if index is None:
+        raise InputError(f"{uscc!r} is not in the population {path}; check the code.")
+    size = int(manifest["population"]["rows"])
+    if index >= size:
+        raise InputError(f"{path} has more rows than the {size} the manifest records; is it the published file?")
+    stream = StreamingAuditPath(index, size)
+    leaf = None
+    for chunk in sorted_leaf_batches(path, plan, allow_list=allow, batch_rows=batch_rows):
+        if list(chunk.fields) != list(manifest["population"]["leaf_fields"]):
+            raise InputError(f"{path}: its leaf fields {list(chunk.fields)} differ from the manifest's.")
+        if chunk.first + len(chunk.hashes) > size:
+            raise InputError(f"{path} has more rows than the {size} the manifest records; is it the published file?")
+        stream.add(chunk.first, chunk.hashes)
+        if chunk.first <= index < chunk.first + len(chunk.hashes):
+            leaf = str(chunk.leaves[index - chunk.first].as_py())
+    if leaf is None or stream.count != size:
+        raise InputError(f"{path} has {stream.count} rows, not the {size} the manifest records.")
+    return leaf, stream.path()
 
 
 def verify_proof(proof: Mapping[str, Any], manifest_bytes: bytes) -> Verification:

@@ -25,7 +25,8 @@ from shuangsuiji.exclusions import check_history
 from shuangsuiji.io import iter_parquet, parquet_partitions
 from shuangsuiji.manifest import draw_tables
 from shuangsuiji.plan import Plan, load_plan
-from shuangsuiji.verify import verify_draw
+from shuangsuiji.uscc import uscc_check_character
+from shuangsuiji.verify import make_proof, verify_draw, verify_proof
 
 from .conftest import SEED, publish
 from .strategies import plans, populations, seeds
@@ -337,3 +338,33 @@ def test_memory_engine_stops_before_a_population_too_large_for_memory(
     assert "2,000 entities need about" in err and "--engine dask" in err and "Traceback" not in err
     monkeypatch.setattr(cli, "_available_memory", lambda: 2**40)
     assert main(["draw", *args]) == 0
+
+
+def test_streamed_proofs_equal_in_memory_proofs(tmp_path: Path, example: Any) -> None:
+    frame, _, _ = example
+    path = tmp_path / "pop.parquet"
+    frame.sort_values("uscc").to_parquet(path, index=False, row_group_size=300)
+    pub = tmp_path / "pub"
+    dask_opts = ["--engine", "dask", "--workers", "1", "--partition-rows", "700"]
+    assert main(["commit", *_cli_inputs(path), "--beacon", "drand round 9", "--out", str(pub), "--no-secret"]) == 0
+    beacon = ["--commitment", str(pub / "commitment.json"), "--beacon-value", "77"]
+    assert main(["draw", *_cli_inputs(path), *beacon, *dask_opts, "--out", str(pub / "draw")]) == 0
+    manifest = (pub / "draw/manifest.json").read_bytes()
+    codes = frame["uscc"].sort_values().tolist()
+    for code in (codes[0], codes[699], codes[700], codes[1234], codes[-1]):
+        memory = make_proof(pub / "draw", code)
+        streamed = make_proof(pub / "draw", code, stream=True, batch_rows=256)
+        assert streamed == memory
+        assert verify_proof(streamed, manifest).ok
+    assert (
+        main(["prove", str(pub / "draw"), "--uscc", codes[5], "--engine", "dask", "--out", str(tmp_path / "p.json")])
+        == 0
+    )
+    assert json.loads((tmp_path / "p.json").read_bytes()) == make_proof(pub / "draw", codes[5])
+    with pytest.raises(InputError, match="not in the population"):
+        make_proof(pub / "draw", "91410300MA0000000X", stream=True)
+    longer = tmp_path / "longer.parquet"
+    extra = "91410399MA4000000" + uscc_check_character("91410399MA4000000")
+    pd.concat([frame, frame.iloc[:1].assign(uscc=extra)]).sort_values("uscc").to_parquet(longer, index=False)
+    with pytest.raises(InputError, match="more rows than"):
+        make_proof(pub / "draw", codes[3], population=longer, stream=True)

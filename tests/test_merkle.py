@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from shuangsuiji import parse_plan
 from shuangsuiji.merkle import (
     AuditPath,
+    StreamingAuditPath,
     StreamingRoot,
     audit_path,
     leaf_fields,
@@ -101,6 +102,30 @@ def test_every_size_matches_the_rfc_definition_and_every_path_verifies(n: int) -
         proof = audit_path(hashes, m)
         assert list(proof.path) == naive_path(m, leaves)
         assert verify_audit_path(hashes[m].tobytes(), proof, root)
+
+
+@given(st.integers(1, 70), st.data())
+def test_streamed_audit_paths_equal_the_rfc_paths(n: int, data: st.DataObject) -> None:
+    leaves = [f"leaf-{i}".encode() for i in range(n)]
+    hashes = leaf_hashes(leaves)
+    m = data.draw(st.integers(0, n - 1))
+    stream = StreamingAuditPath(m, n)
+    cuts = sorted(set(data.draw(st.lists(st.integers(1, n - 1), max_size=6)) if n > 1 else []))
+    for a, b in zip([0, *cuts], [*cuts, n], strict=True):
+        stream.add(a, hashes[a:b])
+    assert list(stream.path().path) == naive_path(m, leaves)
+
+
+def test_streamed_audit_path_errors() -> None:
+    hashes = leaf_hashes([b"a", b"b", b"c"])
+    stream = StreamingAuditPath(1, 3)
+    with pytest.raises(ValueError, match="expected leaf 0"):
+        stream.add(1, hashes[1:])
+    stream.add(0, hashes[:2])
+    with pytest.raises(ValueError, match="2 of 3 leaves"):
+        stream.path()
+    with pytest.raises(IndexError):
+        StreamingAuditPath(3, 3)
 
 
 def test_tampered_proofs_fail() -> None:
