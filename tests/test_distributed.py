@@ -368,3 +368,28 @@ def test_streamed_proofs_equal_in_memory_proofs(tmp_path: Path, example: Any) ->
     pd.concat([frame, frame.iloc[:1].assign(uscc=extra)]).sort_values("uscc").to_parquet(longer, index=False)
     with pytest.raises(InputError, match="more rows than"):
         make_proof(pub / "draw", codes[3], population=longer, stream=True)
+
+
+def test_a_population_that_changes_between_the_passes_is_refused(example: Any) -> None:
+    """A source that gives other rows on the second read (a table rewritten meanwhile) must not be drawn from."""
+    frame, plan, _ = example
+    reads: list[int] = []
+
+    def part(i: int) -> pd.DataFrame:
+        reads.append(i)
+        chunk = frame.iloc[i * 500 : (i + 1) * 500]
+        return chunk if len(reads) <= 4 else chunk.iloc[: len(chunk) // 2]  # pass 2 sees half the rows
+
+    population = dd.from_map(part, range(4), meta=frame.iloc[:0])
+    with dask.config.set(scheduler="sync"), pytest.raises(InputError, match="changed between passes"):
+        draw(population, plan, SEED)
+
+
+def test_empty_parquet_and_streamed_proof_errors(tmp_path: Path, example: Any) -> None:
+    frame, plan, _ = example
+    frame.iloc[:0].to_parquet(tmp_path / "empty.parquet", index=False)
+    with dask.config.set(scheduler="sync"), pytest.raises(PopulationError, match="no rows"):
+        draw(engine.read_parquet_dask(tmp_path / "empty.parquet"), plan, SEED)
+    draw_dir = publish(tmp_path / "pub", entities=200, seed=3)
+    with pytest.raises(InputError, match="as Parquet sorted by uscc"):
+        make_proof(draw_dir, frame["uscc"].iat[0], stream=True)
