@@ -124,12 +124,12 @@ def _load_inputs(args: argparse.Namespace) -> tuple[Plan, Population | Any, Hist
     plan = load_plan(args.plan)
     allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
     population: Population | Any
-    if getattr(args, "engine", "memory") == "dask" and _is_parquet(args.population):
+    if args.engine == "dask" and _is_parquet(args.population):
         from .distributed import read_parquet_dask
 
         population = read_parquet_dask(args.population, columns=draw_columns(plan), partition_rows=args.partition_rows)
     else:
-        if _is_parquet(args.population) and getattr(args, "engine", "memory") == "memory":
+        if _is_parquet(args.population) and args.engine == "memory":
             _check_fits(args.population, plan)
         frame = read_table(
             args.population,
@@ -138,7 +138,7 @@ def _load_inputs(args: argparse.Namespace) -> tuple[Plan, Population | Any, Hist
             sheet=args.sheet,
             columns=draw_columns(plan),
         )
-        if getattr(args, "engine", "memory") == "dask":
+        if args.engine == "dask":
             import dask.dataframe as dd
 
             population = dd.from_pandas(frame, chunksize=args.partition_rows, sort=False)
@@ -168,7 +168,7 @@ def _population_record(args: argparse.Namespace, plan: Plan, population: Populat
     allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
     if _is_parquet(args.population):
         return population_root_parquet(args.population, plan, allow_list=allow, batch_rows=args.partition_rows)
-    frame = read_table(args.population, error=PopulationError, encoding=args.encoding, sheet=args.sheet)
+    frame = population.compute()  # a CSV or XLSX file, read whole and partitioned by _load_inputs
     return population_root(check_population(frame, plan, source=args.population, allow_list=allow), plan)
 
 

@@ -63,9 +63,9 @@ from .plan import Plan, Task
 from .population import (
     Population,
     _plan_problems,
+    _text_column,
     code_problems,
     imputed_warning,
-    match_values,
     prepare_population,
     repeat_message,
 )
@@ -77,6 +77,7 @@ from .sampling import (
     _Factors,
     _keys,
     _scope_and_exclusions,
+    _scope_mask,
     _strata,
     _TaskState,
     allocation_row,
@@ -264,7 +265,7 @@ def _bucket_repeats(*slices: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 def _suspects(part: pd.DataFrame, census: _Census, repeated: npt.NDArray[np.uint64]) -> pd.DataFrame:
     """Position and code of the rows whose fingerprint repeats."""
     at = np.flatnonzero(np.isin(census.prints, repeated))
-    codes = part["uscc"].iloc[at].astype("str").fillna("").str.strip()
+    codes = _text_column(part["uscc"].iloc[at])  # as pass 1 read them
     return pd.DataFrame({"position": at, "uscc": codes.to_numpy()})
 
 
@@ -550,10 +551,8 @@ def draw_dask(
 def _outcome_part(
     part: pd.DataFrame, first_row: int, *, task: Task, selected: frozenset[str], excluded: frozenset[str]
 ) -> pd.DataFrame:
-    data, _ = prepare_population(part.set_axis(pd.RangeIndex(len(part))))
-    in_scope = np.ones(len(data), dtype=bool)
-    for col, patterns in task.where.items():
-        in_scope &= match_values(data[col], patterns)
+    data, rows = prepare_population(part.set_axis(pd.RangeIndex(len(part))))
+    in_scope = _scope_mask(Population(frame=data, rows=rows, source=""), task)
     codes = data["uscc"]
     code = np.where(in_scope, 2, 0).astype(np.int8)
     code[np.asarray(codes.isin(excluded), dtype=bool)] = 1

@@ -41,7 +41,7 @@ from .ceremony import (
     sorted_leaf_batches,
 )
 from .exceptions import HistoryError, InputError, PopulationError
-from .exclusions import check_history
+from .exclusions import History, check_history
 from .io import iter_parquet, read_allow_list, read_table, sha256_file
 from .manifest import DRAW_FILES, assignment_tables, canonical_json, draw_manifest, draw_tables
 from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
@@ -348,20 +348,25 @@ def _check_seed(
         rec.check("seed", derived == seed, f"{mode}: {derived}")
 
 
-def _load_population(manifest: Mapping[str, Any], paths: Mapping[str, Path]) -> tuple[Any, Population, Any]:
-    entries = manifest.get("inputs", {})
+def _load_plan_and_history(paths: Mapping[str, Path]) -> tuple[Plan, frozenset[str], History | None]:
+    """The plan, the allow-list and the history (if any) a draw was made with."""
     plan = load_plan(paths["plan"])
     allow = read_allow_list(paths["allow_list"]) if "allow_list" in paths else frozenset()
-    pop_entry = entries.get("population", {})
-    frame = read_table(
-        paths["population"], error=PopulationError, encoding=pop_entry.get("encoding"), sheet=pop_entry.get("sheet")
-    )
-    population = check_population(frame, plan, source=str(paths["population"]), allow_list=allow)
     history = None
     if "history" in paths:
         history = check_history(
             read_table(paths["history"], error=HistoryError), source=str(paths["history"]), allow_list=allow
         )
+    return plan, allow, history
+
+
+def _load_population(manifest: Mapping[str, Any], paths: Mapping[str, Path]) -> tuple[Plan, Population, Any]:
+    plan, allow, history = _load_plan_and_history(paths)
+    pop_entry = manifest.get("inputs", {}).get("population", {})
+    frame = read_table(
+        paths["population"], error=PopulationError, encoding=pop_entry.get("encoding"), sheet=pop_entry.get("sheet")
+    )
+    population = check_population(frame, plan, source=str(paths["population"]), allow_list=allow)
     return plan, population, history
 
 
@@ -373,13 +378,7 @@ def _recompute(
         return draw(population, plan, seed, history=history), population_root(population, plan)
     from .distributed import read_parquet_dask  # noqa: PLC0415 - Dask loads only when used
 
-    plan = load_plan(paths["plan"])
-    allow = read_allow_list(paths["allow_list"]) if "allow_list" in paths else frozenset()
-    history = None
-    if "history" in paths:
-        history = check_history(
-            read_table(paths["history"], error=HistoryError), source=str(paths["history"]), allow_list=allow
-        )
+    plan, allow, history = _load_plan_and_history(paths)
     path = paths["population"]
     if path.suffix.lower() not in {".parquet", ".pq"}:
         raise InputError(

@@ -31,17 +31,25 @@ GOLDEN_SEED = "33e944098cf4ef60379ce36c50cb01e7c39e5b77fb6601b6425657ba4b1d3e06"
 SEED = "ab" * 32
 
 
+def example_inputs(tmp: Path) -> list[str]:
+    """The draw's input options for an example city written to ``tmp/in`` by ``shuangsuiji example``."""
+    folder = tmp / "in"
+    return [
+        f"--{role}={folder / name}"
+        for role, name in (("population", "population.csv"), ("plan", "plan.toml"), ("history", "history.csv"))
+    ]
+
+
+def golden_args(vectors: Path, out: Path) -> list[str]:
+    """A draw of the golden vectors into ``out``."""
+    population, plan = vectors / "golden_population.csv", vectors / "golden_plan.toml"
+    return ["draw", "--population", str(population), "--plan", str(plan), "--seed", GOLDEN_SEED, "--out", str(out)]
+
+
 def publish(tmp: Path, *, entities: int, seed: int, beacon_value: str = "9f") -> Path:
     """The example city committed and drawn as a bureau would publish it; returns the draw's folder."""
     assert main(["example", "--out", str(tmp / "in"), "--entities", str(entities), "--seed", str(seed)]) == 0
-    inputs = [
-        "--population",
-        str(tmp / "in/population.csv"),
-        "--plan",
-        str(tmp / "in/plan.toml"),
-        "--history",
-        str(tmp / "in/history.csv"),
-    ]
+    inputs = example_inputs(tmp)
     assert main(["commit", *inputs, "--beacon", "drand quicknet round 1", "--out", str(tmp / "pub")]) == 0
     assert (
         main(

@@ -13,6 +13,8 @@ import pytest
 from shuangsuiji.ceremony import CeremonyError, check_beacon_value, check_secret, derive_seed
 from shuangsuiji.cli import main
 
+from .conftest import example_inputs
+
 # Seed vectors: the bytes are spelt out, so these follow from the specification with sha256sum alone
 # (see test_seed_vectors_with_sha256sum).
 SECRET = bytes(range(32))
@@ -56,27 +58,9 @@ def test_secret_and_beacon_checks() -> None:
 @pytest.fixture
 def ceremony(tmp_path: Path) -> Path:
     assert main(["example", "--out", str(tmp_path / "in"), "--entities", "400", "--seed", "3"]) == 0
-    args = [
-        "--population",
-        str(tmp_path / "in/population.csv"),
-        "--plan",
-        str(tmp_path / "in/plan.toml"),
-        "--history",
-        str(tmp_path / "in/history.csv"),
-    ]
+    args = example_inputs(tmp_path)
     assert main(["commit", *args, "--beacon", "drand quicknet round 12345678", "--out", str(tmp_path / "pub")]) == 0
     return tmp_path
-
-
-def inputs(tmp: Path) -> list[str]:
-    return [
-        "--population",
-        str(tmp / "in/population.csv"),
-        "--plan",
-        str(tmp / "in/plan.toml"),
-        "--history",
-        str(tmp / "in/history.csv"),
-    ]
 
 
 def test_commitment_contents(ceremony: Path) -> None:
@@ -95,7 +79,7 @@ def test_commitment_contents(ceremony: Path) -> None:
 
 def test_draw_from_commitment_and_refusals(ceremony: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pub = ceremony / "pub"
-    base = [*inputs(ceremony), "--commitment", str(pub / "commitment.json"), "--out", str(ceremony / "d")]
+    base = [*example_inputs(ceremony), "--commitment", str(pub / "commitment.json"), "--out", str(ceremony / "d")]
     assert main(["draw", *base, "--beacon-value", "ab12", "--secret", str(pub / "secret.txt")]) == 0
     manifest = json.loads((ceremony / "d/manifest.json").read_bytes())
     commitment_sha = hashlib.sha256((pub / "commitment.json").read_bytes()).digest()
@@ -124,7 +108,7 @@ def test_draw_from_commitment_and_refusals(ceremony: Path, capsys: pytest.Captur
 
 def test_beacon_only_ceremony(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["example", "--out", str(tmp_path / "in"), "--entities", "200"]) == 0
-    args = inputs(tmp_path)
+    args = example_inputs(tmp_path)
     assert main(["commit", *args, "--beacon", "lottery 2027-03-01", "--no-secret", "--out", str(tmp_path / "pub")]) == 0
     assert not (tmp_path / "pub/secret.txt").exists()
     base = [*args, "--commitment", str(tmp_path / "pub/commitment.json"), "--out", str(tmp_path / "d")]

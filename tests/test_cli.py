@@ -13,25 +13,11 @@ import pytest
 
 from shuangsuiji.cli import DEMO_SEED, build_parser, main
 
-from .conftest import GOLDEN_SEED
+from .conftest import golden_args
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "shuangsuiji", *args], capture_output=True, text=True, check=False)
-
-
-def golden_args(vectors: Path, out: Path) -> list[str]:
-    return [
-        "draw",
-        "--population",
-        str(vectors / "golden_population.csv"),
-        "--plan",
-        str(vectors / "golden_plan.toml"),
-        "--seed",
-        GOLDEN_SEED,
-        "--out",
-        str(out),
-    ]
 
 
 def test_demo_seed_is_what_it_says() -> None:

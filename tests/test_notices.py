@@ -14,7 +14,7 @@ from shuangsuiji.cli import main
 from shuangsuiji.notices import ResultsError, check_results, plan_notice, result_notice, task_notice, write_notice
 from shuangsuiji.workdays import CalendarError, CalendarOverrideError, WorkCalendar, read_overrides
 
-from .conftest import GOLDEN_SEED
+from .conftest import GOLDEN_SEED, golden_args
 
 
 def test_working_days_follow_the_state_council_schedule() -> None:
@@ -124,18 +124,7 @@ def test_results_problems_are_all_reported(golden) -> None:  # type: ignore[no-u
 
 
 def test_notices_command(golden, vectors: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    args = [
-        "draw",
-        "--population",
-        str(vectors / "golden_population.csv"),
-        "--plan",
-        str(vectors / "golden_plan.toml"),
-        "--seed",
-        GOLDEN_SEED,
-        "--out",
-        str(tmp_path / "d"),
-    ]
-    assert main(args) == 0
+    assert main(golden_args(vectors, tmp_path / "d")) == 0
     _, selection = golden
     results = tmp_path / "results.csv"
     results.write_text(
