@@ -18,13 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.reference.runs import RUNS  # noqa: E402
+from tests.reference.runs import RUNS
 
 
 def main(out: str) -> None:
-    record: dict[str, object] = {
-        "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    }
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    record: dict[str, object] = {"commit": head.stdout.strip()}
     for name, run in RUNS.items():
         with tempfile.TemporaryDirectory() as tmp:
             record[name] = run(Path(tmp))

@@ -20,6 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shuangsuiji import cli
+from shuangsuiji.cli import main
+from shuangsuiji.demo import run_demo
+from shuangsuiji.verify import verify_draw
+
 GOLDEN_SEED = "33e944098cf4ef60379ce36c50cb01e7c39e5b77fb6601b6425657ba4b1d3e06"
 #: The secret of the reference demo run (32 bytes, not secret at all).
 DEMO_SECRET = bytes(range(32))
@@ -35,8 +40,6 @@ RESULTS = (
 
 
 def _cli(*argv: object) -> str:
-    from shuangsuiji.cli import main
-
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
         code = main([str(a) for a in argv])
@@ -128,8 +131,6 @@ def example_run(tmp: Path) -> dict[str, Any]:
     first = pd.read_csv(pub / "draw/selection.csv", dtype=str, encoding="utf-8-sig")["uscc"].iloc[0]
     _cli("prove", pub / "draw", "--uscc", first, "--out", pub / "proof.json")
     _cli("page", "--out", pub / "verify.html")
-    from shuangsuiji.verify import verify_draw
-
     checks = _checks(str(verify_draw(pub / "draw")), tmp)
     proof = _checks(_cli("verify-proof", pub / "proof.json", "--manifest", pub / "draw/manifest.json"), tmp)
     return {"files": _hashes(tmp), "verify": checks, "verify_proof": proof}
@@ -137,17 +138,12 @@ def example_run(tmp: Path) -> dict[str, Any]:
 
 def demo_run(tmp: Path) -> dict[str, Any]:
     """The demo on 20,000 entities with a fixed secret (the report's figures are left out)."""
-    from shuangsuiji import cli
-    from shuangsuiji.demo import run_demo
-
     original = cli.new_secret
     cli.new_secret = lambda: DEMO_SECRET  # type: ignore[assignment]
     try:
         result = run_demo(tmp / "out", entities=20_000)
     finally:
         cli.new_secret = original  # type: ignore[assignment]
-    from shuangsuiji.verify import verify_draw
-
     checks = _checks(str(verify_draw(tmp / "out/publish/draw")), tmp)
     return {
         "files": _hashes(tmp / "out", skip=("report/",)),
