@@ -16,6 +16,8 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from .exceptions import InternalError
+
 __all__ = ["ByteColumn", "byte_column"]
 
 
@@ -30,7 +32,7 @@ class ByteColumn:
 
     def __init__(self, array: pa.LargeStringArray | pa.LargeBinaryArray) -> None:
         if array.null_count:
-            raise ValueError("a ByteColumn cannot hold nulls")
+            raise InternalError("a ByteColumn cannot hold nulls")
         self._n = len(array)
         buffers = array.buffers()
         offsets = np.frombuffer(buffers[1], dtype=np.int64)
@@ -71,7 +73,7 @@ class ByteColumn:
         """
         width = self.uniform_width()
         if width is None:
-            raise ValueError("values differ in length; no byte matrix")
+            raise InternalError("values differ in length; no byte matrix")
         stop = len(self) if stop is None else stop
         first = int(self.offsets[start])
         return self.data[first : first + (stop - start) * width].reshape(stop - start, width)

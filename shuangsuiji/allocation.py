@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .exceptions import AllocationError
+from .exceptions import AllocationError, InputError, InternalError
 from .validation import fraction_text
 
 __all__ = ["StratumAllocation", "StratumSpec", "TaskAllocation", "allocate"]
@@ -149,7 +149,7 @@ def _raise_to_floor(specs: Sequence[StratumSpec], r: Fraction, target: Fraction,
             if hi is None or candidate <= hi:
                 return candidate
         lo = hi  # type: ignore[assignment]
-    raise AssertionError("unreachable: the target was checked to be reachable")  # pragma: no cover
+    raise InternalError("unreachable: the target was checked to be reachable")  # pragma: no cover
 
 
 def allocate(
@@ -185,9 +185,9 @@ def allocate(
     specs = sorted(strata, key=lambda s: s.label)
     labels = [s.label for s in specs]
     if len(set(labels)) != len(labels):
-        raise ValueError(f"stratum labels must be distinct; got {labels}")
+        raise InputError(f"Stratum labels must be distinct; got {labels}.")
     if any(s.multiplier < 0 or s.population < 0 for s in specs):
-        raise ValueError("multipliers and populations must be non-negative")
+        raise InputError("Stratum multipliers and populations must be non-negative.")
     eligible = sum(s.population for s in specs)
     target = floor * eligible
     quotas = _quotas(specs, ratio)

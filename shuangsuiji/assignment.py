@@ -55,7 +55,7 @@ from .plan import AssignmentPolicy
 from .roster import Roster
 from .rules import check_assignment
 from .schedule import people_of, schedule_visits, working_days
-from .validation import check_seed
+from .seed import check_seed
 from .visits import Visits
 from .workdays import WorkCalendar
 

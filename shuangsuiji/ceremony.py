@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +36,12 @@ import pandas as pd
 import pyarrow as pa
 
 from ._version import __version__
-from .exceptions import InputError, PopulationError, Problem
+from .exceptions import CeremonyError, PopulationError, Problem
 from .io import iter_parquet, sha256_file
 from .merkle import StreamingRoot, leaf_fields, leaf_hashes, merkle_root, population_leaves
 from .plan import Plan
-from .population import Population, _plan_problems, code_problems, draw_columns, repeat_message
+from .population import Population, check_rows, draw_columns, prepare_population, repeat_message
+from .seed import SEED_TAG, check_beacon_value, derive_seed, new_secret
 
 __all__ = [
     "COMMITMENT_FORMAT",
@@ -62,17 +62,6 @@ __all__ = [
 ]
 
 COMMITMENT_FORMAT = "shuangsuiji-commitment/1"
-#: Domain tag of the seed derivation; the mode follows after a colon.
-SEED_TAG = "shuangsuiji-seed/1"
-
-
-class CeremonyError(InputError):
-    """A commitment, secret or beacon value that does not fit the ceremony."""
-
-
-def new_secret() -> bytes:
-    """32 bytes from the operating system's cryptographic random source."""
-    return secrets.token_bytes(32)
 
 
 def check_secret(text: str) -> bytes:
@@ -85,43 +74,6 @@ def check_secret(text: str) -> bytes:
     if len(raw) != 32:
         raise CeremonyError(f"The secret must be 64 hexadecimal digits (32 bytes); got {len(text)} characters.")
     return raw
-
-
-def check_beacon_value(value: str) -> str:
-    """The beacon value as published: text, without surrounding blanks, not empty."""
-    value = value.strip()
-    if not value:
-        raise CeremonyError("The beacon value is empty; give the public random value exactly as published.")
-    return value
-
-
-def derive_seed(commitment_sha256: bytes, beacon_value: str, *, secret: bytes | None) -> str:
-    """The seed of a draw from its commitment, the beacon value and (if committed) the secret.
-
-    Parameters
-    ----------
-    commitment_sha256 : bytes
-        SHA-256 of the ``commitment.json`` bytes (32 bytes).
-    beacon_value : str
-        The public random value, as published.
-    secret : bytes or None
-        The 32 secret bytes (commit-reveal), or ``None`` for a beacon-only ceremony.
-
-    Returns
-    -------
-    str
-        64 lowercase hex digits.
-    """
-    if len(commitment_sha256) != 32:
-        raise ValueError("the commitment hash has 32 bytes")
-    beacon = check_beacon_value(beacon_value).encode("utf-8")
-    if secret is None:
-        data = f"{SEED_TAG}:beacon".encode() + b"\x00" + commitment_sha256 + beacon
-    else:
-        if len(secret) != 32:
-            raise ValueError("the secret has 32 bytes")
-        data = f"{SEED_TAG}:commit-reveal".encode() + b"\x00" + secret + commitment_sha256 + beacon
-    return hashlib.sha256(data).hexdigest()
 
 
 def population_root(population: Population, plan: Plan, *, workers: int | None = None) -> dict[str, Any]:
@@ -210,9 +162,11 @@ def sorted_leaf_batches(
 ) -> Iterator[LeafBatch]:
     """Stream the Merkle leaves of a Parquet population sorted by ``uscc``, checking it on the way.
 
-    Yields batches while the file has no problem; after the last batch raises
-    :class:`PopulationError` listing every problem found (codes, repeats, plan
-    columns, credit classes), or at once at a row out of code order.
+    Each batch goes through the same row checks as every engine
+    (:func:`~shuangsuiji.population.check_rows`); a repeated code sits next to its
+    first row in a sorted file. Yields batches while the file has no problem;
+    after the last batch raises :class:`PopulationError` listing every problem
+    found, or at once at a row out of code order.
     """
     source = str(path)
     fields: tuple[str, ...] | None = None
@@ -223,49 +177,13 @@ def sorted_leaf_batches(
         path, columns=draw_columns(plan) - {"name"}, batch_rows=batch_rows, error=PopulationError
     ):
         if fields is None:
-            if "uscc" not in batch.columns:
-                raise PopulationError(
-                    [Problem(source, 1, "uscc", None, "there is no 'uscc' (统一社会信用代码) column")]
-                )
             fields = leaf_fields(plan, batch.columns)
         if len(batch) == 0:
             continue
-        rows = batch.index.to_numpy(dtype=np.int64)
-        data = batch.reset_index(drop=True)
-        for c in data.columns:
-            data[c] = data[c].str.strip()
-        codes = data["uscc"]
-        problems += code_problems(codes, rows, source=source, allow_list=allow_list)
-        previous = pd.concat([pd.Series([last[0] if last else ""], dtype="str"), codes.iloc[:-1]], ignore_index=True)
-        before = np.array(codes < previous, dtype=bool)
-        same = np.array(codes == previous, dtype=bool) & np.array(codes != "", dtype=bool)
-        if last is None:
-            before[0] = same[0] = False
-        if before.any():
-            i = int(np.flatnonzero(before)[0])
-            raise PopulationError(
-                [
-                    Problem(
-                        source,
-                        int(rows[i]),
-                        "uscc",
-                        str(codes.iat[i]),
-                        "the file is not sorted by uscc (this code comes before the previous row's); "
-                        "--engine dask streams the Merkle tree in code order: sort the file by uscc "
-                        "(code-point order), or use --engine memory",
-                    )
-                ]
-            )
-        # Row where each row's run of equal codes began (a run may begin in an earlier batch).
-        start = np.maximum.accumulate(np.where(same, 0, np.arange(len(codes))))
-        firsts = rows[start]
-        if last is not None and same[0]:
-            firsts[start == 0] = last[1]
-        for i in np.flatnonzero(same).tolist():
-            problems.append(Problem(source, int(rows[i]), "uscc", str(codes.iat[i]), repeat_message(int(firsts[i]))))
-        more, _ = _plan_problems(data, rows, plan, source)  # also gives missing credit classes the plan's class
-        problems += more
-        last = (str(codes.iat[-1]), int(firsts[-1]))
+        data, rows = prepare_population(batch, source=source)
+        problems += check_rows(data, rows, plan, source=source, allow_list=allow_list).problems
+        repeats, last = _neighbour_repeats(data["uscc"], rows, last, source)
+        problems += repeats
         if not problems:
             leaves = population_leaves(data, fields)
             yield LeafBatch(position, data, fields, leaves, leaf_hashes(leaves, workers=workers))
@@ -275,6 +193,45 @@ def sorted_leaf_batches(
         raise PopulationError(sorted(unique, key=lambda p: -1 if p.row is None else p.row))
     if position == 0:
         raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
+
+
+def _neighbour_repeats(
+    codes: pd.Series, rows: npt.NDArray[np.int64], last: tuple[str, int] | None, source: str
+) -> tuple[list[Problem], tuple[str, int]]:
+    """Repeated codes of a batch of a file sorted by code; refuses a code out of order.
+
+    ``last`` is the previous batch's last code and the row where that code first came.
+    """
+    previous = pd.concat([pd.Series([last[0] if last else ""], dtype="str"), codes.iloc[:-1]], ignore_index=True)
+    before = np.array(codes < previous, dtype=bool)
+    same = np.array(codes == previous, dtype=bool) & np.array(codes != "", dtype=bool)
+    if last is None:
+        before[0] = same[0] = False
+    if before.any():
+        i = int(np.flatnonzero(before)[0])
+        raise PopulationError(
+            [
+                Problem(
+                    source,
+                    int(rows[i]),
+                    "uscc",
+                    str(codes.iat[i]),
+                    "the file is not sorted by uscc (this code comes before the previous row's); "
+                    "--engine dask streams the Merkle tree in code order: sort the file by uscc "
+                    "(code-point order), or use --engine memory",
+                )
+            ]
+        )
+    # Row where each row's run of equal codes began (a run may begin in an earlier batch).
+    start = np.maximum.accumulate(np.where(same, 0, np.arange(len(codes))))
+    firsts = rows[start]
+    if last is not None and same[0]:
+        firsts[start == 0] = last[1]
+    problems = [
+        Problem(source, int(rows[i]), "uscc", str(codes.iat[i]), repeat_message(int(firsts[i])))
+        for i in np.flatnonzero(same).tolist()
+    ]
+    return problems, (str(codes.iat[-1]), int(firsts[-1]))
 
 
 @dataclass(frozen=True)
@@ -322,7 +279,7 @@ def make_commitment(
         raise CeremonyError("Name the future public random value (--beacon), e.g. 'drand quicknet round 12345678'.")
     if population_record is None:
         if population is None:
-            raise ValueError("make_commitment needs the population or its Merkle record")
+            raise CeremonyError("make_commitment needs the population or its Merkle record (population_record).")
         population_record = population_root(population, plan, workers=workers)
     return {
         "format": COMMITMENT_FORMAT,

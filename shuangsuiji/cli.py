@@ -13,17 +13,14 @@ import contextlib
 import hashlib
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import psutil
-import pyarrow.parquet as pq
 
 from ._files import load_assignment_inputs
-from ._hashing import default_workers
 from ._version import __version__
 from .ceremony import (
     CeremonyError,
@@ -33,30 +30,28 @@ from .ceremony import (
     derive_seed,
     make_commitment,
     new_secret,
-    population_root,
-    population_root_parquet,
     read_commitment,
 )
+from .engines import Engine, get_engine
 from .exceptions import (
     MAX_LISTED_PROBLEMS,
     HistoryError,
     InputError,
     InternalError,
-    PopulationError,
     Problem,
     ShuangsuijiError,
     TableError,
 )
 from .exclusions import History, check_history
-from .io import COLUMN_ALIASES, atomic_write_bytes, atomic_write_text, read_allow_list, read_table, write_csv
+from .io import atomic_write_bytes, atomic_write_text, read_allow_list, read_table, write_csv
 from .manifest import InputFile, canonical_json, write_assignment, write_draw
 from .notices import ResultsError, check_results, plan_notice, result_notice, task_notice, write_notice
 from .plan import Plan, load_plan, parse_plan, parse_window
-from .population import Population, check_population, draw_columns
+from .population import Population
 from .roster import RosterError
-from .sampling import DrawResult, draw, ticket
+from .sampling import DrawResult, ticket
+from .seed import Seed, check_seed
 from .uscc import uscc_problem
-from .validation import check_seed
 from .verify import make_proof, verify_draw, verify_proof
 from .workdays import WorkCalendar, read_overrides
 
@@ -83,35 +78,8 @@ def _print_summary(result: DrawResult) -> None:
     print(table.to_string(index=False))
 
 
-#: Memory the memory engine needs per entity: a base plus each column read (measured: 10 million
-#: entities with 4 columns peak at 1.8 GiB, 185 bytes each; this estimate is 1.7 times that).
-_BYTES_PER_ENTITY, _BYTES_PER_CELL = 128, 48
-
-
-def _available_memory() -> int:
-    return int(psutil.virtual_memory().available)
-
-
-def _check_fits(path: str, plan: Plan) -> None:
-    """Stop before a Parquet population too large for this machine's memory, rather than be killed."""
-    try:
-        meta = pq.ParquetFile(path).metadata
-    except (OSError, ValueError):
-        return  # read_table reports an unreadable file with its own message
-    wanted = draw_columns(plan)
-    columns = sum(1 for name in meta.schema.names if COLUMN_ALIASES.get(name.strip(), name.strip()) in wanted)
-    need = meta.num_rows * (_BYTES_PER_ENTITY + _BYTES_PER_CELL * columns)
-    free = _available_memory()
-    if need > free:
-        raise InputError(
-            f"{path}: {meta.num_rows:,} entities need about {need / 2**30:.1f} GiB in memory and this machine has "
-            f"{free / 2**30:.1f} GiB available; draw them by partitions with --engine dask "
-            "(a local cluster of this machine's cores, or --scheduler ADDRESS)."
-        )
-
-
-def _is_parquet(path: str) -> bool:
-    return Path(path).suffix.lower() in {".parquet", ".pq"}
+def _engine(args: argparse.Namespace) -> Engine:
+    return get_engine(args.engine, scheduler=args.scheduler, workers=args.workers, partition_rows=args.partition_rows)
 
 
 def _load_inputs(args: argparse.Namespace) -> tuple[Plan, Population | Any, History | None, dict[str, Path]]:
@@ -123,27 +91,7 @@ def _load_inputs(args: argparse.Namespace) -> tuple[Plan, Population | Any, Hist
     """
     plan = load_plan(args.plan)
     allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
-    population: Population | Any
-    if args.engine == "dask" and _is_parquet(args.population):
-        from .distributed import read_parquet_dask
-
-        population = read_parquet_dask(args.population, columns=draw_columns(plan), partition_rows=args.partition_rows)
-    else:
-        if _is_parquet(args.population) and args.engine == "memory":
-            _check_fits(args.population, plan)
-        frame = read_table(
-            args.population,
-            error=PopulationError,
-            encoding=args.encoding,
-            sheet=args.sheet,
-            columns=draw_columns(plan),
-        )
-        if args.engine == "dask":
-            import dask.dataframe as dd
-
-            population = dd.from_pandas(frame, chunksize=args.partition_rows, sort=False)
-        else:
-            population = check_population(frame, plan, source=args.population, allow_list=allow)
+    population = _engine(args).load(args.population, plan, encoding=args.encoding, sheet=args.sheet, allow_list=allow)
     history = None
     if args.history:
         history = check_history(read_table(args.history, error=HistoryError), source=args.history, allow_list=allow)
@@ -163,13 +111,8 @@ def _input_records(args: argparse.Namespace, files: dict[str, Path], out: Path) 
 
 def _population_record(args: argparse.Namespace, plan: Plan, population: Population | Any) -> dict[str, Any]:
     """The population's Merkle record: streamed from a sorted Parquet file with ``--engine dask``."""
-    if isinstance(population, Population):
-        return population_root(population, plan)
     allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
-    if _is_parquet(args.population):
-        return population_root_parquet(args.population, plan, allow_list=allow, batch_rows=args.partition_rows)
-    frame = population.compute()  # a CSV or XLSX file, read whole and partitioned by _load_inputs
-    return population_root(check_population(frame, plan, source=args.population, allow_list=allow), plan)
+    return _engine(args).population_record(population, plan, path=args.population, allow_list=allow)
 
 
 def _cmd_commit(args: argparse.Namespace) -> int:
@@ -240,12 +183,10 @@ def _cmd_draw(args: argparse.Namespace) -> int:
         pop_record: dict[str, object] = _population_record(args, plan, population)
     else:
         seed, seed_record, pop_record = _ceremony_seed(args, files, out)
-    if isinstance(population, Population):
-        result = draw(population, plan, seed, history=history)
-    else:
-        allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
-        with _dask_client(args):
-            result = draw(population, plan, seed, history=history, allow_list=allow)
+    allow = read_allow_list(args.allow_list) if args.allow_list else frozenset()
+    engine = _engine(args)
+    with engine.session():
+        result = engine.draw(population, plan, Seed.of(seed), history=history, allow_list=allow, workers=None)
     digest = write_draw(result, out, inputs=inputs, seed_record=seed_record, population_record=pop_record)
     _print_summary(result)
     for w in result.warnings:
@@ -295,7 +236,7 @@ def _cmd_assign(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         if args.engine == "dask":
-            stack.enter_context(_dask_client(args))
+            stack.enter_context(_engine(args).session())
         result = verify_draw(
             args.dir,
             population=args.population,
@@ -446,30 +387,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print("warning: no CJK font found; figures are labelled in English (install fonts-noto-cjk)", file=sys.stderr)
     print(f"Wrote {path}")
     return 0
-
-
-@contextlib.contextmanager
-def _dask_client(args: argparse.Namespace) -> Iterator[object]:
-    """A Dask client: of ``--scheduler`` if given, else of a local cluster of worker processes."""
-    from distributed import Client, LocalCluster
-
-    if args.scheduler:
-        try:
-            client = Client(args.scheduler)  # times out after distributed.comm.timeouts.connect (30 s)
-        except (OSError, TimeoutError) as exc:
-            raise InputError(
-                f"Cannot reach the Dask scheduler at {args.scheduler!r} ({exc}); check the address "
-                "(tcp://host:8786), or leave out --scheduler to use this machine."
-            ) from None
-        with client:
-            yield client
-        return
-    workers = args.workers or default_workers()
-    with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:

@@ -28,9 +28,9 @@ from itertools import pairwise
 import networkx as nx
 import pandas as pd
 
-from .exceptions import Problem, TableError
+from .exceptions import ConflictError, Problem
 from .exclusions import History
-from .population import _text_column
+from .population import text_column
 from .uscc import is_valid_uscc
 
 __all__ = [
@@ -42,12 +42,6 @@ __all__ = [
     "relation_conflicts",
     "rotation_conflicts",
 ]
-
-
-class ConflictError(TableError):
-    """Problems in a conflicts, relations or pairs file."""
-
-    kind = "conflicts file"
 
 
 @dataclass(frozen=True)
@@ -115,9 +109,9 @@ def check_conflicts(
         Listing every problem.
     """
     _need(frame, ("inspector_id", "uscc"), source)
-    ids = _text_column(frame["inspector_id"]).tolist()
-    codes = _text_column(frame["uscc"]).tolist()
-    reasons = _text_column(frame["reason"]).tolist() if "reason" in frame.columns else [""] * len(frame)
+    ids = text_column(frame["inspector_id"]).tolist()
+    codes = text_column(frame["uscc"]).tolist()
+    reasons = text_column(frame["reason"]).tolist() if "reason" in frame.columns else [""] * len(frame)
     problems = []
     out: dict[tuple[str, str], str] = {}
     default = {"declared": "declared conflict of interest", "request": "the entity asked for recusal"}[kind]
@@ -135,7 +129,7 @@ def check_conflicts(
 def check_relations(frame: pd.DataFrame, *, source: str = "<frame>") -> nx.Graph:
     """Read a relation graph: ``a, b, relation`` (undirected edges between people and entities)."""
     _need(frame, ("a", "b", "relation"), source)
-    a, b, rel = (_text_column(frame[c]).tolist() for c in ("a", "b", "relation"))
+    a, b, rel = (text_column(frame[c]).tolist() for c in ("a", "b", "relation"))
     problems = []
     graph = nx.Graph()
     for row, x, y, r in zip(_rows(frame), a, b, rel, strict=True):
@@ -200,7 +194,7 @@ def check_exclusive_pairs(
     _need(frame, ("a", "b"), source)
     problems = []
     out = set()
-    for row, a, b in zip(_rows(frame), _text_column(frame["a"]), _text_column(frame["b"]), strict=True):
+    for row, a, b in zip(_rows(frame), text_column(frame["a"]), text_column(frame["b"]), strict=True):
         for column, value in (("a", a), ("b", b)):
             if value not in inspectors:
                 problems.append(Problem(source, int(row), column, value, "no such inspector in the roster"))

@@ -47,7 +47,6 @@ import dataclasses
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
 import dask
 import dask.dataframe as dd
@@ -56,53 +55,53 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow.parquet as pq
 
+from ._kernel import (
+    EXCLUDED_CODE,
+    NOT_SELECTED_CODE,
+    OUT_OF_SCOPE_CODE,
+    OUTCOMES,
+    SELECTED_CODE,
+    DrawResult,
+    Factors,
+    TaskDraw,
+    TaskState,
+    assemble,
+    excluded_frame,
+    history_warnings,
+    scope_and_exclusions,
+    scope_mask,
+    selection_frame,
+    strata,
+    stratum_label,
+    task_allocation,
+    ticket_digests,
+    ticket_keys,
+    tickets_hex,
+)
+from .allocation import TaskAllocation
 from .exceptions import InputError, PopulationError, Problem
-from .exclusions import REASONS, History
+from .exclusions import History
 from .io import parquet_partitions, read_parquet_groups
 from .plan import Plan, Task
 from .population import (
     Population,
-    _plan_problems,
-    _text_column,
-    code_problems,
+    check_rows,
+    header_problems,
     imputed_warning,
     prepare_population,
     repeat_message,
+    text_column,
 )
-from .sampling import (
-    OUTCOMES,
-    DrawResult,
-    _check_result,
-    _concat,
-    _Factors,
-    _keys,
-    _scope_and_exclusions,
-    _scope_mask,
-    _strata,
-    _TaskState,
-    allocation_row,
-    empty_task_warning,
-    history_warnings,
-    summary_row,
-    task_allocation,
-    ticket_digests,
-    tickets_hex,
-)
-from .validation import check_seed
+from .seed import Seed
 
-__all__ = ["BUCKET_BITS", "draw_dask", "is_dask_frame", "outcomes", "read_parquet_dask"]
+DEFAULT_PARTITION_ROWS = 1 << 20
+
+__all__ = ["BUCKET_BITS", "draw_dask", "outcomes", "read_parquet_dask"]
 
 #: Leading ticket bits of the per-stratum histograms of the census.
 BUCKET_BITS = 10
 _SHIFT = np.uint64(64 - BUCKET_BITS)
 _DUP_BUCKET_ROWS = 8_000_000  # fingerprints per bucket of the repeat check (64 MB)
-_SELECTION = ["task_id", "uscc", "stratum", "ticket", "inclusion_probability", "name", "department"]
-
-
-def is_dask_frame(value: object) -> bool:
-    """Whether ``value`` is a Dask DataFrame (checked without importing Dask)."""
-    module = type(value).__module__
-    return module.startswith(("dask.", "dask_expr")) and hasattr(value, "to_delayed")
 
 
 # ---------------------------------------------------------------- per partition
@@ -132,36 +131,41 @@ class _Census:
 @dataclass
 class _Prepared:
     population: Population
-    states: dict[str, _TaskState]  # task id -> scope and exclusions
+    states: dict[str, TaskState]  # task id -> scope and exclusions
     members: list[npt.NDArray[np.intp]]  # per task: eligible positions
     strata: list[tuple[npt.NDArray[np.intp], list[tuple[str, ...]]]]  # per task: stratum of each member, values
-    imputed: tuple[int, int]  # entities given the plan's credit class, first such position
 
 
-def _prepare(part: pd.DataFrame, plan: Plan, history: History | None, source: str) -> tuple[_Prepared, list[Problem]]:
-    """Text, plan checks (credit classes filled in), scope, exclusions and strata of one partition.
+def _prepare(
+    part: pd.DataFrame,
+    plan: Plan,
+    history: History | None,
+    source: str,
+    allow_list: Collection[str] = (),
+    *,
+    codes: bool = True,
+) -> tuple[_Prepared, list[Problem], tuple[int, int]]:
+    """Text, row checks (credit classes filled in), scope, exclusions and strata of one partition.
 
     Positions within the partition stand in for row numbers; the client adds the offsets.
     """
     part = part.set_axis(pd.RangeIndex(len(part)))
     data, rows = prepare_population(part, source=source)
-    imputed = (0, 0)
-    if plan.credit.missing is not None and plan.credit.column in data.columns:
-        empty = np.flatnonzero((data[plan.credit.column] == "").to_numpy())
-        imputed = (int(empty.size), int(empty[0]) if empty.size else 0)
-    problems, _ = _plan_problems(data, rows, plan, source)
+    positions = np.arange(len(data), dtype=np.int64)
+    found = check_rows(data, positions, plan, source=source, allow_list=allow_list, codes=codes)
     population = Population(frame=data, rows=rows, source=source)
-    states = _scope_and_exclusions(population, plan, history, [])
-    factors = _Factors(data)
-    members, strata = [], []
+    states = scope_and_exclusions(population, plan, history)
+    factors = Factors(data)
+    members, stratified = [], []
     for task in plan.tasks:
         eligible = np.flatnonzero(states[task.id].eligible)
         members.append(eligible)
-        strata.append(_strata(factors, eligible, task.strata))
-    return _Prepared(population, states, members, strata, imputed), problems
+        stratified.append(strata(factors, eligible, task.strata))
+    imputed = (found.imputed, found.first_imputed or 0)
+    return _Prepared(population, states, members, stratified), found.problems, imputed
 
 
-def _scope_keys(seed: str, plan: Plan, prepared: _Prepared) -> dict[str, npt.NDArray[np.uint64]]:
+def _scope_keys(seed: Seed, plan: Plan, prepared: _Prepared) -> dict[str, npt.NDArray[np.uint64]]:
     """Leading 64 bits of the tickets: every row for the plan scope, eligible rows for an independent task."""
     codes = prepared.population.frame["uscc"]
     keys: dict[str, npt.NDArray[np.uint64]] = {}
@@ -170,7 +174,7 @@ def _scope_keys(seed: str, plan: Plan, prepared: _Prepared) -> dict[str, npt.NDA
         if scope in keys:
             continue
         rows = None if task.coordination == "plan" else members
-        keys[scope] = _keys(ticket_digests(seed, scope, codes, rows=rows, workers=1))
+        keys[scope] = ticket_keys(ticket_digests(seed, scope, codes, rows=rows, workers=1))
     return keys
 
 
@@ -183,53 +187,38 @@ def _task_keys(
 
 
 def _census(
-    part: pd.DataFrame, *, plan: Plan, seed: str, history: History | None, allow_list: Collection[str], source: str
+    part: pd.DataFrame, *, plan: Plan, seed: Seed, history: History | None, allow_list: Collection[str], source: str
 ) -> _Census:
     """Pass 1 on one partition."""
     if len(part) == 0:
         return _Census(0, [], (0, 0), [])
-    prepared, problems = _prepare(part, plan, history, source)
+    prepared, problems, imputed = _prepare(part, plan, history, source, allow_list)
     frame = prepared.population.frame
-    imputed = prepared.imputed
-    problems = code_problems(frame["uscc"], prepared.population.rows, source=source, allow_list=allow_list) + problems
     if problems:
         return _Census(len(frame), problems, imputed, [], prints=_fingerprints(seed, plan, frame["uscc"], {}))
     keys = _scope_keys(seed, plan, prepared)
-    prints = _fingerprints(seed, plan, frame["uscc"], keys)
-    states = prepared.states
     tasks = []
+    bins = 1 << BUCKET_BITS
     for t, task in enumerate(plan.tasks):
-        members = prepared.members[t]
         stratum_of, values = prepared.strata[t]
-        k = _task_keys(task, plan, keys, members)
-        bins = 1 << BUCKET_BITS
+        k = _task_keys(task, plan, keys, prepared.members[t])
         hist = np.bincount(stratum_of * bins + (k >> _SHIFT).astype(np.intp), minlength=len(values) * bins)
-        st = states[task.id]
-        ex_rows = np.flatnonzero(st.excluded_code > 0)
-        excluded = None
-        if ex_rows.size:
-            excluded = pd.DataFrame(
-                {
-                    "task_id": task.id,
-                    "uscc": frame["uscc"].iloc[ex_rows].to_numpy(),
-                    "reason": [REASONS[c - 1] for c in st.excluded_code[ex_rows].tolist()],
-                    "detail": st.detail.reindex(ex_rows).to_numpy(),
-                }
-            )
+        st = prepared.states[task.id]
         tasks.append(
             _TaskCensus(
                 values=values,
                 sizes=np.bincount(stratum_of, minlength=len(values)).astype(np.int64),
                 hist=hist.reshape(len(values), bins).astype(np.int64),
                 out_of_scope=int((~st.in_scope).sum()),
-                excluded=excluded,
+                excluded=excluded_frame(task, frame["uscc"], st),
             )
         )
+    prints = _fingerprints(seed, plan, frame["uscc"], keys)
     return _Census(len(frame), problems, imputed, tasks, keys=keys, prints=prints)
 
 
 def _fingerprints(
-    seed: str, plan: Plan, codes: pd.Series, keys: dict[str, npt.NDArray[np.uint64]]
+    seed: Seed, plan: Plan, codes: pd.Series, keys: dict[str, npt.NDArray[np.uint64]]
 ) -> npt.NDArray[np.uint64]:
     """64 bits per code, equal for equal codes, the same function in every partition.
 
@@ -240,7 +229,7 @@ def _fingerprints(
     if any(t.coordination == "plan" for t in plan.tasks):
         if plan.id in keys:
             return keys[plan.id]
-        return _keys(ticket_digests(seed, plan.id, codes, workers=1))
+        return ticket_keys(ticket_digests(seed, plan.id, codes, workers=1))
     return np.asarray(pd.util.hash_array(codes.to_numpy(dtype=object)), dtype=np.uint64)
 
 
@@ -265,7 +254,7 @@ def _bucket_repeats(*slices: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 def _suspects(part: pd.DataFrame, census: _Census, repeated: npt.NDArray[np.uint64]) -> pd.DataFrame:
     """Position and code of the rows whose fingerprint repeats."""
     at = np.flatnonzero(np.isin(census.prints, repeated))
-    codes = _text_column(part["uscc"].iloc[at])  # as pass 1 read them
+    codes = text_column(part["uscc"].iloc[at])  # as pass 1 read them
     return pd.DataFrame({"position": at, "uscc": codes.to_numpy()})
 
 
@@ -274,7 +263,7 @@ def _candidates(
     census: _Census,
     *,
     plan: Plan,
-    seed: str,
+    seed: Seed,
     history: History | None,
     source: str,
     targets: list[dict[tuple[str, ...], tuple[int, int, int]]],
@@ -285,7 +274,7 @@ def _candidates(
     """
     if len(part) == 0:
         return _no_candidates()
-    prepared, _ = _prepare(part, plan, history, source)
+    prepared, _, _ = _prepare(part, plan, history, source, codes=False)
     frame = prepared.population.frame
     codes = frame["uscc"]
     out = []
@@ -309,7 +298,7 @@ def _candidates(
                     {
                         "task": np.full(rows.size, t, dtype=np.int32),
                         "stratum": np.full(rows.size, number, dtype=np.int32),
-                        "key": _keys(digests),
+                        "key": ticket_keys(digests),
                         "uscc": codes.iloc[rows].to_numpy(),
                         "ticket": tickets_hex(digests),
                         "name": frame["name"].iloc[rows].to_numpy() if "name" in frame.columns else "",
@@ -358,7 +347,7 @@ def _bucket_of(hist: npt.NDArray[np.int64], sample: int) -> int:
 def draw_dask(
     population: dd.DataFrame,
     plan: Plan,
-    seed: str,
+    seed: str | Seed,
     *,
     history: History | None = None,
     allow_list: Collection[str] = (),
@@ -368,7 +357,7 @@ def draw_dask(
 
     Runs on Dask's current scheduler (a ``distributed.Client`` if one is
     active). Hashing holds Python's GIL, so use a scheduler of processes (a
-    ``distributed.LocalCluster``, as the CLI's ``--engine dask`` does) to use
+    ``distributed.LocalCluster``, as :class:`~shuangsuiji.engines.DaskEngine` does) to use
     several cores.
 
     Parameters
@@ -383,7 +372,9 @@ def draw_dask(
     Returns
     -------
     DrawResult
-        With ``population=None``: the rows stay on the cluster (see :func:`outcomes`).
+        With ``population=None``: the rows stay on the cluster (its
+        :meth:`~shuangsuiji.sampling.DrawResult.outcomes` reads them again; :func:`outcomes`
+        gives them lazily).
 
     Raises
     ------
@@ -391,15 +382,8 @@ def draw_dask(
         As the in-memory draw; a population's problems are all reported at
         once, with rows numbered across partitions.
     """
-    seed = check_seed(seed)
-    columns = [str(c) for c in population.columns]
-    header: list[Problem] = []
-    if "uscc" not in columns:
-        header.append(
-            Problem(source, 1, "uscc", None, f"there is no 'uscc' (统一社会信用代码) column; the columns are {columns}")
-        )
-    empty = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
-    header += _plan_problems(empty, np.zeros(0, dtype=np.int64), plan, source)[0]
+    seed = Seed.of(seed)
+    header = header_problems([str(c) for c in population.columns], plan, source)
     if header:
         raise PopulationError(header)
     parts = population.to_delayed()
@@ -413,45 +397,79 @@ def draw_dask(
         ]
     )
     summaries: list[_Census] = list(dask.compute(*[dask.delayed(_summary)(c) for c in census]))
-    offsets = np.concatenate([[0], np.cumsum([s.rows for s in summaries])]).astype(np.int64)
-    total = int(offsets[-1])
-    if total == 0:
+    rows = _RowNumbers(summaries)
+    if rows.total == 0:
         raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
-
-    def row(p: int, position: int) -> int:
-        return 2 + int(offsets[p]) + position
-
     problems = [
-        dataclasses.replace(x, row=None if x.row is None else row(p, x.row))
+        dataclasses.replace(x, row=None if x.row is None else rows(p, x.row))
         for p, s in enumerate(summaries)
         for x in s.problems
     ]
-    buckets = min(256, -(-total // _DUP_BUCKET_ROWS))
+    problems += _repeated_codes(parts, census, rows, source)
+    if problems:
+        raise PopulationError(sorted(problems, key=lambda x: -1 if x.row is None else x.row))
+    allocations, targets = _allocate(plan, summaries)
+    found = dask.compute(
+        *[
+            dask.delayed(_candidates)(p, c, plan=plan_d, seed=seed, history=hist_d, source=source, targets=targets)
+            for p, c in zip(parts, census, strict=True)
+        ]
+    )
+    candidates = _merge_candidates(pd.concat(found, ignore_index=True))
+    tasks = [
+        _task_draw(task, t, allocations[task.id], candidates=candidates, summaries=summaries, total=rows.total)
+        for t, task in enumerate(plan.tasks)
+    ]
+    warnings = [*plan.warnings, *_imputed_warnings(plan, summaries, rows), *history_warnings(plan, history)]
+    return assemble(plan, seed.hex, tasks, population=None, warnings=warnings, engine="dask", fates=_Fates(population))
+
+
+class _RowNumbers:
+    """Rows as :func:`~shuangsuiji.io.read_table` numbers them, counting across partitions in order."""
+
+    def __init__(self, summaries: Sequence[_Census]) -> None:
+        self.offsets = np.concatenate([[0], np.cumsum([s.rows for s in summaries])]).astype(np.int64)
+        self.total = int(self.offsets[-1])
+
+    def __call__(self, partition: int, position: int) -> int:
+        return 2 + int(self.offsets[partition]) + position
+
+
+def _repeated_codes(parts: Sequence[object], census: Sequence[object], rows: _RowNumbers, source: str) -> list[Problem]:
+    """Codes repeated across partitions: fingerprints sorted into buckets, then the suspects' codes compared."""
+    buckets = min(256, -(-rows.total // _DUP_BUCKET_ROWS))
     splits = [dask.delayed(_split_prints, nout=buckets)(c, buckets) for c in census]
     repeated = np.unique(
         np.concatenate(
             dask.compute(*[dask.delayed(_bucket_repeats)(*[sp[b] for sp in splits]) for b in range(buckets)])
         )
     )
-    if repeated.size:
-        found = dask.compute(*[dask.delayed(_suspects)(p, c, repeated) for p, c in zip(parts, census, strict=True)])
-        rows = pd.concat(
-            [f.assign(row=[row(p, i) for i in f["position"].tolist()]) for p, f in enumerate(found)], ignore_index=True
-        ).sort_values("row")
-        rows = rows[rows["uscc"] != ""]
-        firsts = rows.drop_duplicates("uscc").set_index("uscc")["row"]
-        for code, r in rows[rows["uscc"].duplicated()][["uscc", "row"]].itertuples(index=False):
-            problems.append(Problem(source, int(r), "uscc", str(code), repeat_message(int(firsts[code]))))
-    if problems:
-        raise PopulationError(sorted(problems, key=lambda x: -1 if x.row is None else x.row))
+    if not repeated.size:
+        return []
+    found = dask.compute(*[dask.delayed(_suspects)(p, c, repeated) for p, c in zip(parts, census, strict=True)])
+    suspects = pd.concat(
+        [f.assign(row=[rows(p, i) for i in f["position"].tolist()]) for p, f in enumerate(found)], ignore_index=True
+    ).sort_values("row")
+    suspects = suspects[suspects["uscc"] != ""]
+    firsts = suspects.drop_duplicates("uscc").set_index("uscc")["row"]
+    return [
+        Problem(source, int(r), "uscc", str(code), repeat_message(int(firsts[code])))
+        for code, r in suspects[suspects["uscc"].duplicated()][["uscc", "row"]].itertuples(index=False)
+    ]
 
-    warnings = list(plan.warnings)
+
+def _imputed_warnings(plan: Plan, summaries: Sequence[_Census], rows: _RowNumbers) -> list[str]:
     imputed = [(p, s.imputed) for p, s in enumerate(summaries) if s.imputed[0]]
-    if imputed and plan.credit.missing is not None:
-        count = sum(i[0] for _, i in imputed)
-        warnings.append(imputed_warning(count, row(imputed[0][0], imputed[0][1][1]), plan.credit.missing))
-    warnings += history_warnings(plan, history)
+    if not imputed or plan.credit.missing is None:
+        return []
+    count = sum(i[0] for _, i in imputed)
+    return [imputed_warning(count, rows(imputed[0][0], imputed[0][1][1]), plan.credit.missing)]
 
+
+def _allocate(
+    plan: Plan, summaries: Sequence[_Census]
+) -> tuple[dict[str, TaskAllocation], list[dict[tuple[str, ...], tuple[int, int, int]]]]:
+    """Each task's exact allocation from the merged counts, and each stratum's number, sample and boundary bucket."""
     allocations, targets = {}, []
     for t, task in enumerate(plan.tasks):
         sizes: dict[tuple[str, ...], int] = {}
@@ -463,7 +481,7 @@ def draw_dask(
             for h, value in enumerate(tc.values):
                 sizes[value] = sizes.get(value, 0) + int(tc.sizes[h])
                 hists[value] = hists[value] + tc.hist[h] if value in hists else tc.hist[h].copy()
-        labels = {v: "|".join(f"{c}={x}" for c, x in zip(task.strata, v, strict=True)) for v in sizes}
+        labels = {v: stratum_label(task.strata, v) for v in sizes}
         values = sorted(sizes, key=lambda v: labels[v])
         alloc = task_allocation(task, values, [sizes[v] for v in values])
         allocations[task.id] = alloc
@@ -473,90 +491,55 @@ def draw_dask(
                 for h, (v, sa) in enumerate(zip(values, alloc.strata, strict=True))
             }
         )
+    return allocations, targets
 
-    found_c = dask.compute(
-        *[
-            dask.delayed(_candidates)(p, c, plan=plan_d, seed=seed, history=hist_d, source=source, targets=targets)
-            for p, c in zip(parts, census, strict=True)
-        ]
-    )
-    candidates = _merge_candidates(pd.concat(found_c, ignore_index=True))
+
+def _task_draw(
+    task: Task, t: int, alloc: TaskAllocation, *, candidates: pd.DataFrame, summaries: Sequence[_Census], total: int
+) -> TaskDraw:
+    """One task's draw: the first ``n_h`` merged candidates of each of its strata."""
     group = candidates["task"].to_numpy().astype(np.int64) << 32 | candidates["stratum"].to_numpy().astype(np.int64)
-    selection_parts, allocation_rows, excluded_parts, summary_rows = [], [], [], []
-    for t, task in enumerate(plan.tasks):
-        alloc = allocations[task.id]
-        starts = np.searchsorted(group, (t << 32) + np.arange(len(alloc.strata) + 1, dtype=np.int64))
-        picks, numbers, probabilities = [], [], []
-        for h, sa in enumerate(alloc.strata):
-            taken = np.arange(starts[h], starts[h] + sa.sample)
-            if starts[h] + sa.sample > starts[h + 1]:
-                raise InputError(f"task {task.id!r}, stratum {sa.label}: the partitions changed between passes")
-            threshold = str(candidates["ticket"].iat[int(taken[-1])]) if sa.sample else ""
-            allocation_rows.append(allocation_row(task, alloc, h, threshold))
-            picks.append(taken)
-            numbers.append(np.full(sa.sample, h, dtype=np.intp))
-            probabilities.append(np.full(sa.sample, float(sa.inclusion_probability)))
-        if alloc.sample:
-            rows = np.concatenate(picks)
-            chosen = candidates.iloc[rows]
-            selection_parts.append(
-                pd.DataFrame(
-                    {
-                        "task_id": task.id,
-                        "uscc": chosen["uscc"].to_numpy(),
-                        "stratum": np.array([sa.label for sa in alloc.strata], dtype=object)[np.concatenate(numbers)],
-                        "ticket": chosen["ticket"].to_numpy(),
-                        "inclusion_probability": np.concatenate(probabilities),
-                        "name": chosen["name"].to_numpy(),
-                        "department": task.department,
-                    }
-                )
-            )
-        ex = [s.tasks[t].excluded for s in summaries if s.rows and s.tasks[t].excluded is not None]
-        if ex:
-            excluded_parts.append(pd.concat(ex, ignore_index=True).sort_values("uscc", kind="stable"))
-        if alloc.eligible == 0:
-            warnings.append(empty_task_warning(task))
-        out_of_scope = sum(s.tasks[t].out_of_scope for s in summaries if s.rows)
-        n_excluded = sum(len(e) for e in ex if e is not None)
-        summary_rows.append(summary_row(task, alloc, population=total, out_of_scope=out_of_scope, excluded=n_excluded))
-    result = DrawResult(
-        plan=plan,
-        seed=seed,
-        population=None,
-        allocations=MappingProxyType(allocations),
-        selection=_concat(selection_parts, _SELECTION),
-        allocation=pd.DataFrame(
-            allocation_rows,
-            columns=[
-                "task_id",
-                "stratum",
-                "population",
-                "sample",
-                "threshold",
-                "multiplier",
-                "ratio",
-                "take_all",
-                "quota",
-            ],
-        ),
-        excluded=_concat(excluded_parts, ["task_id", "uscc", "reason", "detail"]),
-        summary=pd.DataFrame(summary_rows),
-        warnings=tuple(warnings),
+    starts = np.searchsorted(group, (t << 32) + np.arange(len(alloc.strata) + 1, dtype=np.int64))
+    picks, numbers, thresholds = [], [], []
+    for h, sa in enumerate(alloc.strata):
+        taken = np.arange(starts[h], starts[h] + sa.sample)
+        if starts[h] + sa.sample > starts[h + 1]:
+            raise InputError(f"task {task.id!r}, stratum {sa.label}: the partitions changed between passes")
+        thresholds.append(str(candidates["ticket"].iat[int(taken[-1])]) if sa.sample else "")
+        picks.append(taken)
+        numbers.append(np.full(sa.sample, h, dtype=np.intp))
+    selection = None
+    if alloc.sample:
+        chosen = candidates.iloc[np.concatenate(picks)]
+        selection = selection_frame(
+            task,
+            alloc,
+            uscc=chosen["uscc"].to_numpy(),
+            stratum=np.concatenate(numbers),
+            tickets=chosen["ticket"].tolist(),
+            names=chosen["name"].to_numpy(),
+        )
+    ex = [s.tasks[t].excluded for s in summaries if s.rows and s.tasks[t].excluded is not None]
+    return TaskDraw(
+        task=task,
+        allocation=alloc,
+        thresholds=thresholds,
+        selection=selection,
+        excluded=pd.concat(ex, ignore_index=True).sort_values("uscc", kind="stable") if ex else None,
+        population=total,
+        out_of_scope=sum(s.tasks[t].out_of_scope for s in summaries if s.rows),
     )
-    _check_result(result)
-    return result
 
 
 def _outcome_part(
     part: pd.DataFrame, first_row: int, *, task: Task, selected: frozenset[str], excluded: frozenset[str]
 ) -> pd.DataFrame:
     data, rows = prepare_population(part.set_axis(pd.RangeIndex(len(part))))
-    in_scope = _scope_mask(Population(frame=data, rows=rows, source=""), task)
+    in_scope = scope_mask(Population(frame=data, rows=rows, source=""), task)
     codes = data["uscc"]
-    code = np.where(in_scope, 2, 0).astype(np.int8)
-    code[np.asarray(codes.isin(excluded), dtype=bool)] = 1
-    code[np.asarray(codes.isin(selected), dtype=bool)] = 3
+    code = np.where(in_scope, NOT_SELECTED_CODE, OUT_OF_SCOPE_CODE).astype(np.int8)
+    code[np.asarray(codes.isin(excluded), dtype=bool)] = EXCLUDED_CODE
+    code[np.asarray(codes.isin(selected), dtype=bool)] = SELECTED_CODE
     return pd.DataFrame(
         {
             "uscc": codes.to_numpy(),
@@ -591,8 +574,19 @@ def outcomes(population: dd.DataFrame, result: DrawResult, task_id: str) -> dd.D
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
+@dataclass(frozen=True)
+class _Fates:
+    """:meth:`DrawResult.outcomes` of a draw on Dask: the rows read again, partition by partition."""
+
+    population: dd.DataFrame
+
+    def __call__(self, result: DrawResult, task_id: str) -> pd.DataFrame:
+        frame: pd.DataFrame = outcomes(self.population, result, task_id).compute()
+        return frame.reset_index(drop=True)
+
+
 def read_parquet_dask(
-    path: str | Path, *, columns: Collection[str] | None = None, partition_rows: int = 1 << 20
+    path: str | Path, *, columns: Collection[str] | None = None, partition_rows: int = DEFAULT_PARTITION_ROWS
 ) -> dd.DataFrame:
     """A Parquet population as a Dask DataFrame of text, read as :func:`shuangsuiji.io.read_table` reads it.
 

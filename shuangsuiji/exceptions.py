@@ -1,18 +1,27 @@
-"""Exceptions raised by shuangsuiji.
+"""Exceptions raised by shuangsuiji: the whole tree, in one place.
 
 Every error the library raises on purpose derives from :class:`ShuangsuijiError`
 and also from the built-in exception that best describes it, so callers may
 catch either::
 
     ShuangsuijiError
-    ├── InputError (ValueError)            bad input; the message says how to fix it
+    ├── InputError (ValueError)            bad input or misuse; the message says how to fix it
     │   ├── SeedError                      a seed that is not 64 lowercase hex digits
     │   ├── PlanError                      the plan file breaks its schema
-    │   ├── TableError                     problems in a table (population, history, ...)
+    │   ├── NotFoundError (KeyError)       a task, entity or file that is not where it was asked for
+    │   ├── TableError                     problems in a table, each a Problem with file, row, column, value
     │   │   ├── PopulationError            ... in the population (检查对象名录库)
-    │   │   └── HistoryError               ... in the inspection history
+    │   │   ├── HistoryError               ... in the inspection history
+    │   │   ├── RosterError                ... in the inspector roster (执法检查人员名录库, 专家库)
+    │   │   ├── ConflictError              ... in a conflicts, requests, relations or pairs file (回避)
+    │   │   ├── ResultsError               ... in the inspectors' results file
+    │   │   └── CalendarOverrideError      ... in a working-day override file
     │   ├── AllocationError                a plan that cannot be allocated (floor out of reach)
-    │   └── AssignmentError                visits that cannot be staffed (the reasons in numbers)
+    │   ├── AssignmentError                visits that cannot be staffed (the reasons in numbers)
+    │   ├── CalendarError                  a date in a year the working-day calendar does not know
+    │   ├── CeremonyError                  a commitment, secret or beacon value that does not fit the ceremony
+    │   ├── ManifestError                  a published manifest that is not one of its format
+    │   └── ProofError                     a proof file that is not one of its format
     └── InternalError (AssertionError)     a result broke a rule the library guarantees: a bug
 
 :class:`TableError` carries every :class:`Problem` found in a file, not only the
@@ -25,14 +34,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "MAX_LISTED_PROBLEMS",
     "AllocationError",
     "AssignmentError",
+    "CalendarError",
+    "CalendarOverrideError",
+    "CeremonyError",
+    "ConflictError",
     "HistoryError",
     "InputError",
     "InternalError",
+    "ManifestError",
+    "NotFoundError",
     "PlanError",
     "PopulationError",
     "Problem",
+    "ProofError",
+    "ResultsError",
+    "RosterError",
     "SeedError",
     "ShuangsuijiError",
     "TableError",
@@ -58,6 +77,12 @@ class PlanError(InputError):
     """A plan (抽查计划) that breaks the plan schema."""
 
 
+class NotFoundError(InputError, KeyError):
+    """A task, entity or file that is not where it was asked for (also a :class:`KeyError`)."""
+
+    __str__ = Exception.__str__  # the message as written, not quoted as KeyError quotes keys
+
+
 class AllocationError(InputError):
     """A task whose sample cannot be allocated, such as a floor that no ratio reaches."""
 
@@ -68,6 +93,22 @@ class AssignmentError(InputError):
     def __init__(self, message: str, unstaffed: object = None) -> None:
         super().__init__(message)
         self.unstaffed = unstaffed
+
+
+class CalendarError(InputError):
+    """A date the calendar cannot say is a working day or not (an unannounced year)."""
+
+
+class CeremonyError(InputError):
+    """A commitment, secret or beacon value that does not fit the ceremony."""
+
+
+class ManifestError(InputError):
+    """A published manifest (``manifest.json``, ``assignment.json``) that is not one of its format."""
+
+
+class ProofError(InputError):
+    """A proof file that is not a proof of its format."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +155,7 @@ class TableError(InputError):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         if not problems:
-            raise ValueError("a TableError needs at least one problem")
+            raise InternalError("a TableError needs at least one problem")
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__(self._render())
 
@@ -142,3 +183,27 @@ class HistoryError(TableError):
 
 class InternalError(ShuangsuijiError, AssertionError):
     """A result broke a rule the library guarantees. This is a bug: please report it."""
+
+
+class RosterError(TableError):
+    """Problems in an inspector roster (执法检查人员名录库) or expert pool (专家库)."""
+
+    kind = "roster"
+
+
+class ConflictError(TableError):
+    """Problems in a conflicts, recusal requests, relations or pairs file."""
+
+    kind = "conflicts file"
+
+
+class ResultsError(TableError):
+    """Problems in an inspection results file."""
+
+    kind = "results file"
+
+
+class CalendarOverrideError(TableError):
+    """Problems in a calendar override file."""
+
+    kind = "calendar override file"

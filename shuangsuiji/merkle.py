@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from ._hashing import digest_rows
 from ._strings import ByteColumn, byte_column
+from .exceptions import InputError
 from .plan import Plan
 
 __all__ = [
@@ -160,7 +161,7 @@ def audit_path(hashes: npt.NDArray[np.uint8], index: int) -> AuditPath:
     """
     n = len(hashes)
     if not 0 <= index < n:
-        raise IndexError(f"leaf {index} is not in a tree of {n} leaves")
+        raise InputError(f"Leaf {index} is not in a tree of {n} leaves.")
     path: list[bytes] = []
     level = hashes
     i = index
@@ -189,7 +190,7 @@ def audit_ranges(index: int, size: int) -> list[tuple[int, int]]:
     [(3, 4), (0, 2), (4, 5)]
     """
     if not 0 <= index < size:
-        raise IndexError(f"leaf {index} is not in a tree of {size} leaves")
+        raise InputError(f"Leaf {index} is not in a tree of {size} leaves.")
     ranges: list[tuple[int, int]] = []
     lo, hi = 0, size
     while hi - lo > 1:
@@ -228,7 +229,7 @@ class StreamingAuditPath:
     def add(self, first: int, hashes: npt.NDArray[np.uint8]) -> None:
         """Feed the hashes of leaves ``first, first + 1, ...`` (batches in order, without gaps)."""
         if first != self.count:
-            raise ValueError(f"leaves must come in order: expected leaf {self.count}, got {first}")
+            raise InputError(f"Leaves must come in order: expected leaf {self.count}, got {first}.")
         end = first + len(hashes)
         for (lo, hi), root in zip(self._ranges, self._roots, strict=True):
             a, b = max(lo, first), min(hi, end)
@@ -239,7 +240,7 @@ class StreamingAuditPath:
     def path(self) -> AuditPath:
         """The audit path, once every leaf has been fed."""
         if self.count != self.size:
-            raise ValueError(f"{self.count} of {self.size} leaves were fed")
+            raise InputError(f"{self.count} of {self.size} leaves were fed.")
         return AuditPath(self.index, self.size, tuple(r.root() for r in self._roots))
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from .exceptions import Problem, TableError
+from .exceptions import Problem, ResultsError
 from .io import atomic_write_bytes, csv_bytes
 from .plan import Plan
 from .validation import fraction_text
@@ -51,12 +51,6 @@ RESULT_CATEGORIES: tuple[str, ...] = (
 )
 #: Results are published within this many working days of the end of the inspection.
 DEFAULT_DEADLINE_WORKING_DAYS = 20
-
-
-class ResultsError(TableError):
-    """Problems in an inspection results file."""
-
-    kind = "results file"
 
 
 @dataclass(frozen=True)

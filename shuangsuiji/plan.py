@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from .credit import DEFAULT_CREDIT_COLUMN, CreditPolicy, MultiplierTables, check_multiplier_tables
-from .exceptions import PlanError
+from .exceptions import NotFoundError, PlanError
 from .validation import (
     check_fraction,
     check_identifier,
@@ -316,13 +316,13 @@ class Plan:
 
         Raises
         ------
-        KeyError
-            If the plan has no such task.
+        NotFoundError
+            If the plan has no such task (also a ``KeyError``).
         """
         for t in self.tasks:
             if t.id == task_id:
                 return t
-        raise KeyError(f"plan {self.id!r} has no task {task_id!r}; its tasks are {[t.id for t in self.tasks]}")
+        raise NotFoundError(f"Plan {self.id!r} has no task {task_id!r}; its tasks are {[t.id for t in self.tasks]}.")
 
     def columns(self) -> tuple[str, ...]:
         """Every population column some task reads."""

@@ -32,12 +32,19 @@ from .validation import cell_text
 
 __all__ = [
     "Population",
+    "RowCheck",
     "check_population",
     "check_prepared",
+    "check_rows",
+    "code_problems",
     "draw_columns",
     "fit_plan",
+    "header_problems",
+    "imputed_warning",
     "match_values",
     "prepare_population",
+    "repeat_message",
+    "text_column",
 ]
 
 _ID = "uscc"
@@ -58,12 +65,16 @@ class Population:
         File name or ``<frame>``.
     warnings : tuple of str
         Things worth knowing that did not stop the draw (imputed classes...).
+    checked_against : Plan or None
+        The plan it was checked against (columns, strata, credit classes), so
+        that a draw of that plan does not check it again.
     """
 
     frame: pd.DataFrame
     rows: npt.NDArray[np.int64]
     source: str
     warnings: tuple[str, ...] = ()
+    checked_against: Plan | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -74,8 +85,14 @@ class Population:
         return self.frame[_ID]
 
 
-def _text_column(series: pd.Series) -> pd.Series:
-    """A column as stripped text (see :func:`~shuangsuiji.validation.cell_text`)."""
+def text_column(series: pd.Series) -> pd.Series:
+    """A column as stripped text, as every checked table holds it (see :func:`~shuangsuiji.validation.cell_text`).
+
+    Examples
+    --------
+    >>> text_column(pd.Series([410302, " 甲 ", None], dtype=object)).tolist()
+    ['410302', '甲', '']
+    """
     if isinstance(series.dtype, pd.StringDtype):  # pandas' text, or Dask's string[pyarrow]
         series = (series if str(series.dtype) == "str" else series.astype("str")).fillna("")
         return series.str.strip() if _may_need_strip(series) else series
@@ -185,19 +202,16 @@ def _repeats(codes: pd.Series) -> npt.NDArray[np.bool_]:
     return out
 
 
-def _plan_problems(
-    data: pd.DataFrame, rows: npt.NDArray[np.int64], plan: Plan | None, source: str
-) -> tuple[list[Problem], list[str]]:
-    """Problems of a text table against a plan; fills in missing credit classes in place."""
+def header_problems(columns: Sequence[str], plan: Plan | None, source: str) -> list[Problem]:
+    """Problems of a table's header alone: no ``uscc`` column, or a column the plan reads missing."""
+    return ([] if _ID in columns else [_no_uscc(source, columns)]) + _missing_columns(columns, plan, source)
+
+
+def _missing_columns(columns: Sequence[str], plan: Plan | None, source: str) -> list[Problem]:
     problems: list[Problem] = []
-    warnings: list[str] = []
-
-    def add(i: int, column: str, message: str) -> None:
-        problems.append(Problem(source, int(rows[i]), column, str(data.at[i, column]), message))
-
     if plan is not None:
         for col in plan.columns():
-            if col not in data.columns:
+            if col not in columns:
                 users = [t.id for t in plan.tasks if col in t.columns()]
                 problems.append(
                     Problem(
@@ -206,34 +220,105 @@ def _plan_problems(
                         col,
                         None,
                         f"the plan's tasks {users} read this column but the table has no such column; "
-                        f"its columns are {list(data.columns)}",
+                        f"its columns are {list(columns)}",
                     )
                 )
+    return problems
+
+
+def _no_uscc(source: str, columns: Sequence[object]) -> Problem:
+    return Problem(
+        source, 1, _ID, None, f"there is no 'uscc' (统一社会信用代码) column; the columns are {list(map(str, columns))}"
+    )
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """What :func:`check_rows` found in a run of rows.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        Every problem of the rows (not repeated codes, which span runs).
+    imputed : int
+        Entities given the plan's ``credit.missing`` class.
+    first_imputed : int or None
+        Position (in the run) of the first of them.
+    """
+
+    problems: list[Problem]
+    imputed: int = 0
+    first_imputed: int | None = None
+
+
+def check_rows(
+    data: pd.DataFrame,
+    rows: npt.NDArray[np.int64],
+    plan: Plan | None,
+    *,
+    source: str,
+    allow_list: Collection[str] = (),
+    codes: bool = True,
+) -> RowCheck:
+    """The checks of each row, as every engine runs them on its rows.
+
+    The memory engine runs them on the whole table, the Dask engine on each
+    partition and the streamed Merkle root on each batch: codes (GB 32100,
+    allow-list aside, unless ``codes`` is false), the columns the plan reads
+    (present, strata values not empty) and credit classes (known; missing ones
+    filled in place as the plan's ``credit.missing`` says). Repeated codes span
+    runs of rows, so each engine finds them its own way (:func:`check_prepared`
+    over the whole table).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Text columns (:func:`prepare_population`), positional index.
+    rows : numpy.ndarray
+        Each row's number in the source, for messages.
+    plan : Plan or None
+        The plan whose columns and credit policy apply.
+    source : str
+        Name of the table in messages.
+    allow_list : collection of str
+        Legacy codes to accept.
+    codes : bool
+        Whether to check the codes.
+    """
+    problems = code_problems(data[_ID], rows, source=source, allow_list=allow_list) if codes else []
+
+    def add(i: int, column: str, message: str) -> None:
+        problems.append(Problem(source, int(rows[i]), column, str(data.at[i, column]), message))
+
+    problems += _missing_columns(list(data.columns), plan, source)
+    if plan is not None:
         strata_cols = {c for t in plan.tasks for c in t.strata} - {plan.credit.column}
         for col in sorted(strata_cols & set(data.columns)):
             for i in np.flatnonzero((data[col] == "").to_numpy()).tolist():
                 add(i, col, "this column defines strata and may not be empty; fill in the value")
     credit = plan.credit if plan is not None else CreditPolicy()
     needed = plan is not None and credit.column in plan.columns()
-    if credit.column in data.columns:
-        classes = data[credit.column]
-        empty = (classes == "").to_numpy()
-        unknown = ~empty & ~classes.isin(credit.classes).to_numpy()
-        for i in np.flatnonzero(unknown).tolist():
-            add(i, credit.column, f"unknown credit class; the classes are {list(credit.classes)}")
-        if empty.any():
-            if credit.missing is not None:
-                data.loc[empty, credit.column] = credit.missing
-                warnings.append(imputed_warning(int(empty.sum()), int(rows[np.flatnonzero(empty)[0]]), credit.missing))
-            elif needed:
-                for i in np.flatnonzero(empty).tolist():
-                    add(
-                        i,
-                        credit.column,
-                        "the credit class is missing; fill it in, or set credit.missing in the plan "
-                        "to give unclassified entities a class",
-                    )
-    return problems, warnings
+    if credit.column not in data.columns:
+        return RowCheck(problems)
+    classes = data[credit.column]
+    empty = (classes == "").to_numpy()
+    unknown = ~empty & ~classes.isin(credit.classes).to_numpy()
+    for i in np.flatnonzero(unknown).tolist():
+        add(i, credit.column, f"unknown credit class; the classes are {list(credit.classes)}")
+    if not empty.any():
+        return RowCheck(problems)
+    if credit.missing is not None:
+        data.loc[empty, credit.column] = credit.missing
+        return RowCheck(problems, int(empty.sum()), int(np.flatnonzero(empty)[0]))
+    if needed:
+        for i in np.flatnonzero(empty).tolist():
+            add(
+                i,
+                credit.column,
+                "the credit class is missing; fill it in, or set credit.missing in the plan "
+                "to give unclassified entities a class",
+            )
+    return RowCheck(problems)
 
 
 def imputed_warning(count: int, first_row: int, missing: str) -> str:
@@ -266,23 +351,13 @@ def prepare_population(
     if len(frame) == 0:
         raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
     if _ID not in frame.columns:
-        raise PopulationError(
-            [
-                Problem(
-                    source,
-                    1,
-                    _ID,
-                    None,
-                    f"there is no 'uscc' (统一社会信用代码) column; the columns are {list(map(str, frame.columns))}",
-                )
-            ]
-        )
+        raise PopulationError([_no_uscc(source, list(frame.columns))])
     rows = _row_numbers(frame.index)
     positions = pd.RangeIndex(len(frame))
-    codes = _text_column(frame[_ID]).set_axis(positions)
+    codes = text_column(frame[_ID]).set_axis(positions)
     if on_codes is not None:
         on_codes(codes)
-    others = {str(c): _text_column(frame[c]).set_axis(positions) for c in frame.columns if c != _ID}
+    others = {str(c): text_column(frame[c]).set_axis(positions) for c in frame.columns if c != _ID}
     return pd.DataFrame({_ID: codes, **others}, index=positions), rows
 
 
@@ -295,9 +370,10 @@ def check_prepared(
     allow_list: Collection[str] = (),
 ) -> Population:
     """Second stage of :func:`check_population`, on the output of :func:`prepare_population`."""
-    uscc = data[_ID]
-    problems = code_problems(uscc, rows, source=source, allow_list=allow_list)
+    found = check_rows(data, rows, plan, source=source, allow_list=allow_list)
+    problems = found.problems
     # Duplicates: each repeat names the row it repeats.
+    uscc = data[_ID]
     dup = _repeats(uscc)
     if dup.any():
         first_row = dict(zip(uscc[~dup].tolist(), rows[~dup].tolist(), strict=True))
@@ -305,9 +381,14 @@ def check_prepared(
             problems.append(
                 Problem(source, int(rows[i]), _ID, str(uscc.iat[i]), repeat_message(first_row[uscc.iat[i]]))
             )
-    more, warnings = _plan_problems(data, rows, plan, source)
-    _raise_if(problems + more)
-    return Population(frame=data, rows=rows, source=source, warnings=tuple(warnings))
+    _raise_if(problems)
+    return Population(frame=data, rows=rows, source=source, warnings=_imputed(found, rows, plan), checked_against=plan)
+
+
+def _imputed(found: RowCheck, rows: npt.NDArray[np.int64], plan: Plan | None) -> tuple[str, ...]:
+    if not found.imputed or plan is None or plan.credit.missing is None or found.first_imputed is None:
+        return ()
+    return (imputed_warning(found.imputed, int(rows[found.first_imputed]), plan.credit.missing),)
 
 
 def repeat_message(first_row: int) -> str:
@@ -390,8 +471,9 @@ def fit_plan(population: Population, plan: Plan) -> Population:
         Listing every problem found.
     """
     data = population.frame.copy()
-    problems, warnings = _plan_problems(data, population.rows, plan, population.source)
-    _raise_if(problems)
+    found = check_rows(data, population.rows, plan, source=population.source, codes=False)
+    _raise_if(found.problems)
+    warnings = (*population.warnings, *_imputed(found, population.rows, plan))
     return Population(
-        frame=data, rows=population.rows, source=population.source, warnings=(*population.warnings, *warnings)
+        frame=data, rows=population.rows, source=population.source, warnings=warnings, checked_against=plan
     )

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .exceptions import Problem, TableError
-from .population import _text_column
+from .exceptions import Problem, RosterError
+from .population import text_column
 
 __all__ = ["Roster", "RosterError", "check_roster", "parse_flag"]
 
@@ -35,12 +35,6 @@ _REQUIRED = ("inspector_id", "name", "department", "capacity")
 _TRUE = {"1", "true", "t", "yes", "y", "是", "√", "x"}
 _FALSE = {"0", "false", "f", "no", "n", "否", ""}
 _SPLIT = re.compile(r"[;；,，、\s]+")
-
-
-class RosterError(TableError):
-    """Problems in an inspector roster."""
-
-    kind = "roster"
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,19 +82,32 @@ def parse_flag(text: str) -> bool | None:
     return True if t in _TRUE else False if t in _FALSE else None
 
 
-def _dates(text: str) -> frozenset[dt.date]:
+def _dates(text: str) -> frozenset[dt.date] | None:
+    """Dates written ``2027-03-01``, ``;``-separated, or as a range ``2027-03-01~2027-03-05``; ``None`` if not."""
     out: set[dt.date] = set()
     for part in re.split(r"[;；,，\s]+", text.strip()):
         if not part:
             continue
-        if "~" in part:
-            a, b = (dt.date.fromisoformat(x) for x in part.split("~", 1))
-            if b < a:
-                raise ValueError(f"{part}: the range ends before it starts")
-            out.update(a + dt.timedelta(days=i) for i in range((b - a).days + 1))
-        else:
-            out.add(dt.date.fromisoformat(part))
+        ends = [_date(x) for x in part.split("~", 1)]
+        if any(d is None for d in ends):
+            return None
+        first, last = ends[0], ends[-1]
+        if first is None or last is None or last < first:
+            return None
+        out.update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
     return frozenset(out)
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _capacity(text: str) -> int | None:
+    """A capacity: a whole number of at least 0, or ``None``."""
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def check_roster(frame: pd.DataFrame, *, source: str = "<frame>") -> Roster:
@@ -144,7 +151,7 @@ def check_roster(frame: pd.DataFrame, *, source: str = "<frame>") -> Roster:
     ]
     data = pd.DataFrame(
         {
-            c: (_text_column(frame[c]) if c in frame.columns else pd.Series([""] * len(frame), index=frame.index))
+            c: (text_column(frame[c]) if c in frame.columns else pd.Series([""] * len(frame), index=frame.index))
             for c in cols
         }
     ).reset_index(drop=True)
@@ -178,16 +185,12 @@ def check_roster(frame: pd.DataFrame, *, source: str = "<frame>") -> Roster:
                 add(i, column, "write yes or no (是/否, true/false, 1/0)")
                 value = default
             flags.append(value)
-        try:
-            cap = int(rec["capacity"])
-            if cap < 0:
-                raise ValueError
-        except ValueError:
+        cap = _capacity(rec["capacity"])
+        if cap is None:
             add(i, "capacity", "the capacity is the number of visits this batch, a whole number of at least 0")
             cap = 0
-        try:
-            days = _dates(rec["unavailable"])
-        except ValueError:
+        days = _dates(rec["unavailable"])
+        if days is None:
             add(i, "unavailable", "write dates as 2027-03-01, separated by ';', or a range 2027-03-01~2027-03-05")
             days = frozenset()
         if kind == "officer" and flags[1]:

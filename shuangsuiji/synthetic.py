@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .exceptions import InputError
 from .uscc import USCC_ALPHABET, USCC_WEIGHTS
 
 __all__ = [
@@ -122,7 +123,7 @@ def make_usccs(n: int, *, seed: int = 0, regions: Mapping[str, str] = LUOYANG_RE
     [18, 18, 18]
     """
     if n < 0:
-        raise ValueError(f"n must be non-negative; got {n}")
+        raise InputError(f"The number of entities must be 0 or more; got {n}.")
     rng = np.random.default_rng(seed)
     codes_r = np.array(list(regions))
     weights = np.array(_REGION_WEIGHTS if len(codes_r) == len(_REGION_WEIGHTS) else [1] * len(codes_r), dtype=float)
@@ -155,7 +156,7 @@ def make_population(n: int, *, seed: int = 0, regions: Mapping[str, str] = LUOYA
         risk_tier, status``, sorted by ``uscc``.
     """
     if n < 0:
-        raise ValueError(f"n must be non-negative; got {n}")
+        raise InputError(f"The number of entities must be 0 or more; got {n}.")
     frame = make_usccs(n, seed=seed, regions=regions)
     rng = np.random.default_rng([seed, 1])
     ind_codes = np.array(list(INDUSTRIES))

@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._strings import byte_column
+from .exceptions import InputError
 
 __all__ = [
     "USCC_ALPHABET",
@@ -89,7 +90,7 @@ def uscc_check_character(body: str) -> str:
 
     Raises
     ------
-    ValueError
+    InputError
         If ``body`` is not 17 symbols of the USCC alphabet.
 
     Examples
@@ -98,7 +99,7 @@ def uscc_check_character(body: str) -> str:
     'B'
     """
     if len(body) != 17 or any(c not in _VALUE for c in body):
-        raise ValueError(f"an USCC body is 17 characters of {USCC_ALPHABET!r}; got {body!r}")
+        raise InputError(f"An USCC body is 17 characters of {USCC_ALPHABET!r}; got {body!r}.")
     s = sum(_VALUE[c] * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - s % 31) % 31]
 
@@ -115,7 +116,7 @@ def org_code_check_character(body: str) -> str:
     '1'
     """
     if len(body) != 8 or not all(c.isdigit() or "A" <= c <= "Z" for c in body):
-        raise ValueError(f"an organisation-code body is 8 digits or capitals; got {body!r}")
+        raise InputError(f"An organisation-code body is 8 digits or capitals; got {body!r}.")
     s = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
     r = 11 - s % 11
     return "X" if r == 10 else "0" if r == 11 else str(r)

@@ -28,20 +28,10 @@ from pathlib import Path
 
 import chinese_calendar
 
-from .exceptions import InputError, Problem, TableError
+from .exceptions import CalendarError, CalendarOverrideError, InputError, Problem
 from .io import read_table
 
 __all__ = ["CalendarError", "CalendarOverrideError", "WorkCalendar", "read_overrides"]
-
-
-class CalendarError(InputError):
-    """A date the calendar cannot say is a working day or not (an unannounced year)."""
-
-
-class CalendarOverrideError(TableError):
-    """Problems in a calendar override file."""
-
-    kind = "calendar override file"
 
 
 def read_overrides(path: str | Path) -> dict[dt.date, bool]:
@@ -125,7 +115,7 @@ class WorkCalendar:
         datetime.date(2026, 2, 14)
         """
         if days < 0:
-            raise ValueError(f"days must be non-negative; got {days}")
+            raise InputError(f"The number of working days must be 0 or more; got {days}.")
         day, left = start, days
         while left:
             day += dt.timedelta(days=1)

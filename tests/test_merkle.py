@@ -12,7 +12,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shuangsuiji import parse_plan
+from shuangsuiji import InputError, parse_plan
 from shuangsuiji.merkle import (
     AuditPath,
     StreamingAuditPath,
@@ -124,7 +124,7 @@ def test_streamed_audit_path_errors() -> None:
     stream.add(0, hashes[:2])
     with pytest.raises(ValueError, match="2 of 3 leaves"):
         stream.path()
-    with pytest.raises(IndexError):
+    with pytest.raises(InputError, match="is not in a tree"):
         StreamingAuditPath(3, 3)
 
 
@@ -145,7 +145,7 @@ def test_tampered_proofs_fail() -> None:
     assert not verify_audit_path(leaf, AuditPath(11, 11, proof.path), root)  # out of range
     flipped = bytes([proof.path[0][0] ^ 1]) + proof.path[0][1:]
     assert not verify_audit_path(leaf, AuditPath(6, 11, (flipped, *proof.path[1:])), root)
-    with pytest.raises(IndexError):
+    with pytest.raises(InputError, match="is not in a tree"):
         audit_path(hashes, 11)
 
 

@@ -1,7 +1,7 @@
 """Every byte the reference runs publish is what the code wrote before the reorganisation.
 
-``tests/reference/outputs.json`` holds the SHA-256 of every file of two runs (the example city
-through every command; the demo on 20,000 entities), recorded by ``tests/reference/record.py`` on
+``tests/recorded/outputs.json`` holds the SHA-256 of every file of two runs (the example city
+through every command; the demo on 20,000 entities), recorded by ``tests/recorded/record.py`` on
 the commit it names, before the workflow layer existed. The runs are repeated here and must give
 the same files, byte for byte, and the same verification.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .reference.runs import RUNS
+from .recorded.runs import RUNS
 
-RECORDED = json.loads((Path(__file__).parent / "reference" / "outputs.json").read_text(encoding="utf-8"))
+RECORDED = json.loads((Path(__file__).parent / "recorded" / "outputs.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.slow

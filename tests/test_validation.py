@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shuangsuiji.exceptions import PlanError, SeedError
+from shuangsuiji.seed import check_seed
 from shuangsuiji.validation import (
     check_fraction,
     check_identifier,
     check_int,
-    check_seed,
     check_text_list,
     fraction_text,
     value_text,

@@ -1,8 +1,8 @@
 """Record the SHA-256 of every file the reference runs write (run once, before a reorganisation).
 
-    .venv/bin/python tests/reference/record.py tests/reference/outputs.json
+    .venv/bin/python tests/recorded/record.py tests/recorded/outputs.json
 
-The runs themselves live in ``tests/reference/runs.py``; ``tests/test_reference_bytes.py`` repeats them
+The runs themselves live in ``tests/recorded/runs.py``; ``tests/test_reference_bytes.py`` repeats them
 and compares every file against what this script recorded. The hashes in ``outputs.json`` were
 recorded on commit ea4fa59 (before the workflow reorganisation of issue 10), so they are the old
 code's output, not the new code's.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.reference.runs import RUNS
+from tests.recorded.runs import RUNS
 
 
 def main(out: str) -> None:
