@@ -94,7 +94,7 @@ NOTEBOOKS = {
         MD + "# 4. Staff the visits\n\nMerge the draw into visits and staff them from the roster, under recusal, "
         "jurisdiction, cross-station mode and capacities; then look at loads and at who was recused.",
         SETUP,
-        "from shuangsuiji._files import load_assignment_inputs\n"
+        "from shuangsuiji.assignment import load_assignment_inputs\n"
         "import tempfile\n\n"
         "folder = Path(tempfile.mkdtemp())\n"
         "ssj.write_draw(ssj.draw(population, plan, SEED, history=history), folder)\n"

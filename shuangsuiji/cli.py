@@ -20,8 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from ._files import load_assignment_inputs
 from ._version import __version__
+from .assignment.inputs import load_assignment_inputs
+from .assignment.manifest import write_assignment
 from .ceremony import (
     CeremonyError,
     check_beacon_value,
@@ -44,7 +45,7 @@ from .exceptions import (
 )
 from .exclusions import History, check_history
 from .io import atomic_write_bytes, atomic_write_text, read_allow_list, read_table, write_csv
-from .manifest import InputFile, canonical_json, write_assignment, write_draw
+from .manifest import InputFile, canonical_json, write_draw
 from .notices import ResultsError, check_results, plan_notice, result_notice, task_notice, write_notice
 from .plan import Plan, load_plan, parse_plan, parse_window
 from .population import Population

@@ -24,14 +24,17 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import pandas as pd
 
 from .exceptions import ConflictError, Problem
 from .exclusions import History
 from .population import text_column
 from .uscc import is_valid_uscc
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "ConflictError",
@@ -131,6 +134,8 @@ def check_relations(frame: pd.DataFrame, *, source: str = "<frame>") -> nx.Graph
     _need(frame, ("a", "b", "relation"), source)
     a, b, rel = (text_column(frame[c]).tolist() for c in ("a", "b", "relation"))
     problems = []
+    import networkx as nx  # noqa: PLC0415 - NetworkX loads only for a relation graph
+
     graph = nx.Graph()
     for row, x, y, r in zip(_rows(frame), a, b, rel, strict=True):
         if not x or not y or not r:
@@ -157,6 +162,8 @@ def relation_conflicts(
 
     The reason names the path, e.g. ``relation: A1 -[relative]- P7 -[legal_representative]- 9141...``.
     """
+    import networkx as nx  # noqa: PLC0415
+
     if relations:
         graph = graph.edge_subgraph([(u, v) for u, v, r in graph.edges(data="relation") if r in relations])
     wanted = set(entities)

@@ -26,24 +26,17 @@ from typing import Any
 import rfc8785
 
 from ._version import __version__
-from .assignment import AssignmentResult
 from .io import atomic_write_bytes, csv_bytes, sha256_file
-from .plan import AssignmentPolicy
 from .sampling import ALGORITHM, DrawResult
 from .validation import fraction_text
 
 __all__ = [
-    "ASSIGNMENT_FILES",
-    "ASSIGNMENT_FORMAT",
     "DRAW_FILES",
     "MANIFEST_FORMAT",
     "InputFile",
-    "assignment_manifest",
-    "assignment_tables",
     "canonical_json",
     "draw_manifest",
     "draw_tables",
-    "write_assignment",
     "write_draw",
 ]
 
@@ -169,85 +162,6 @@ def draw_manifest(
         "outputs": dict(sorted((outputs or {}).items())),
         "warnings": list(result.warnings),
     }
-
-
-#: Format of ``assignment.json``, the assignment's manifest.
-ASSIGNMENT_FORMAT = "shuangsuiji-assignment/1"
-#: The tables an assignment writes.
-ASSIGNMENT_FILES: tuple[str, ...] = ("visits.csv", "teams.csv", "workload.csv", "unstaffed.csv", "certificate.csv")
-
-
-def assignment_tables(result: AssignmentResult) -> dict[str, bytes]:
-    """The bytes of each table file of an assignment, by file name."""
-    visits = result.visits.assign(date=[d.isoformat() if d else "" for d in result.visits["date"]])
-    frames = {
-        "visits.csv": visits,
-        "teams.csv": result.teams,
-        "workload.csv": result.workload,
-        "unstaffed.csv": result.unstaffed,
-        "certificate.csv": result.certificate,
-    }
-    return {name: csv_bytes(frames[name]) for name in ASSIGNMENT_FILES}
-
-
-def assignment_manifest(
-    result: AssignmentResult,
-    *,
-    draw_manifest: Mapping[str, str],
-    seed: str,
-    policy: AssignmentPolicy,
-    allow_partial: bool,
-    inputs: Mapping[str, InputFile | Mapping[str, str]],
-    outputs: Mapping[str, str],
-) -> dict[str, Any]:
-    """The content of ``assignment.json``: it names the draw it staffs by its manifest's SHA-256."""
-    status = result.visits["status"].value_counts()
-    return {
-        "format": ASSIGNMENT_FORMAT,
-        "library": {"name": "shuangsuiji", "version": __version__},
-        "draw": dict(draw_manifest),
-        "seed": seed,
-        "policy": policy.to_dict(),
-        "allow_partial": allow_partial,
-        "inputs": {k: v.to_dict() if isinstance(v, InputFile) else dict(v) for k, v in sorted(inputs.items())},
-        "counts": {
-            "visits": len(result.visits),
-            **{k: int(status.get(k, 0)) for k in ("staffed", "undated", "unstaffed")},
-        },
-        "groups": [
-            {
-                "group": r.group,
-                "department": r.department,
-                "teams": r.teams,
-                "staffed_teams": r.staffed_teams,
-                "places": r.places,
-                "officers": r.officers,
-                "capacity": r.capacity,
-                "recusals": r.recusals,
-                "method": r.method,
-                "status": r.status,
-                "unique": r.unique,
-                "cost": str(r.cost),
-            }
-            for r in result.reports
-        ],
-        "outputs": dict(sorted(outputs.items())),
-    }
-
-
-def write_assignment(result: AssignmentResult, out_dir: str | Path, **manifest: Any) -> str:
-    """Write an assignment's tables and ``assignment.json`` (+ ``assignment.sha256``); returns its SHA-256."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    hashes = {}
-    for name, data in assignment_tables(result).items():
-        atomic_write_bytes(out / name, data)
-        hashes[name] = hashlib.sha256(data).hexdigest()
-    data = canonical_json(assignment_manifest(result, outputs=hashes, **manifest))
-    digest = hashlib.sha256(data).hexdigest()
-    atomic_write_bytes(out / "assignment.json", data)
-    atomic_write_bytes(out / "assignment.sha256", f"{digest}  assignment.json\n".encode())
-    return digest
 
 
 def draw_tables(result: DrawResult) -> dict[str, bytes]:

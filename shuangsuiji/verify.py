@@ -16,11 +16,9 @@ public manifest alone.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
@@ -29,9 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._files import load_assignment_inputs
 from ._version import __version__
-from .assignment import verify_certificate
+from .assignment.verify import verify_assignment
 from .ceremony import (
     check_secret,
     derive_seed,
@@ -40,68 +37,19 @@ from .ceremony import (
     read_commitment,
     sorted_leaf_batches,
 )
+from .checks import Check, Recorder, Verification
 from .exceptions import HistoryError, InputError, PopulationError
 from .exclusions import History, check_history
 from .io import iter_parquet, read_allow_list, read_table, sha256_file
-from .manifest import DRAW_FILES, assignment_tables, canonical_json, draw_manifest, draw_tables
+from .manifest import DRAW_FILES, canonical_json, draw_manifest, draw_tables
 from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
-from .plan import Plan, load_plan, parse_plan, parse_window
+from .plan import Plan, load_plan, parse_plan
 from .population import Population, check_population, draw_columns, match_values
-from .rules import check_assignment
 from .sampling import ALGORITHM, DrawResult, draw, ticket
-from .schedule import working_days
 
 __all__ = ["PROOF_FORMAT", "Check", "Verification", "make_proof", "verify_draw", "verify_proof"]
 
 PROOF_FORMAT = "shuangsuiji-proof/1"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One verification step: its name, whether it passed, and what was compared."""
-
-    name: str
-    ok: bool
-    detail: str = ""
-
-    def __str__(self) -> str:
-        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}{': ' + self.detail if self.detail else ''}"
-
-
-@dataclass(frozen=True)
-class Verification:
-    """All checks of a verification; :attr:`ok` when every one passed."""
-
-    checks: tuple[Check, ...]
-
-    @property
-    def ok(self) -> bool:
-        """Whether every check passed (and there was at least one)."""
-        return bool(self.checks) and all(c.ok for c in self.checks)
-
-    def __str__(self) -> str:
-        return "\n".join(map(str, self.checks))
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.checks: list[Check] = []
-
-    def check(self, name: str, ok: bool, detail: str = "") -> bool:
-        self.checks.append(Check(name, bool(ok), detail))
-        return bool(ok)
-
-    def attempt(self, name: str, fn: Callable[[], Any]) -> Any:
-        """Run ``fn``; any error (published files are untrusted input) becomes a failed check."""
-        try:
-            return fn()
-        except Exception as exc:  # reported as a failed check, never swallowed
-            text = str(exc).splitlines()[0] if str(exc) else ""
-            self.check(name, False, f"{type(exc).__name__}: {text}")
-            return None
-
-    def done(self) -> Verification:
-        return Verification(tuple(self.checks))
 
 
 def _read_manifest(out_dir: Path) -> tuple[bytes, dict[str, Any]]:
@@ -140,7 +88,7 @@ def verify_draw(
         One :class:`Check` per step; a step that cannot run (a missing file)
         fails rather than stopping the rest.
     """
-    rec = _Recorder()
+    rec = Recorder()
     overrides = {"population": population, "plan": plan, "history": history, "allow_list": allow_list}
     if engine not in {"memory", "dask"}:
         raise InputError(f"The engine must be 'memory' or 'dask'; got {engine!r}.")
@@ -150,7 +98,7 @@ def verify_draw(
 
 
 def _verify_draw(
-    rec: _Recorder,
+    rec: Recorder,
     out: Path,
     overrides: Mapping[str, str | Path | None],
     commitment: str | Path | None,
@@ -217,87 +165,11 @@ def _verify_draw(
     rec.check("recomputed manifest", again == data, "identical" if again == data else "differs")
     rec.attempt("tickets and thresholds", partial(_independent_checks, rec, out, manifest, seed))
     if (out / "assignment.json").exists():
-        rec.attempt("assignment", partial(_verify_assignment, rec, out))
-
-
-def _verify_assignment(rec: _Recorder, out: Path) -> None:
-    """Check an assignment published beside its draw: files, recomputation, rules and certificate."""
-    data = (out / "assignment.json").read_bytes()
-    manifest = json.loads(data)
-    digest = hashlib.sha256(data).hexdigest()
-    seal = (out / "assignment.sha256").read_text(encoding="utf-8") if (out / "assignment.sha256").exists() else ""
-    rec.check("assignment seal", seal == f"{digest}  assignment.json\n", f"assignment.json SHA-256 {digest}")
-    rec.check("assignment canonical (RFC 8785)", canonical_json(manifest) == data)
-    draw = manifest["draw"]
-    got = sha256_file(out / draw["path"])
-    rec.check("assignment staffs this draw", got == draw["sha256"], f"draw manifest SHA-256 {got}")
-    for name, expected in sorted(manifest["outputs"].items()):
-        got = sha256_file(out / name) if (out / name).exists() else "missing"
-        rec.check(f"assignment output {name}", got == expected, f"SHA-256 {got}")
-    files: dict[str, Path] = {}
-    for role, entry in sorted(manifest["inputs"].items()):
-        path = out / entry["path"]
-        got = sha256_file(path) if path.exists() else "missing"
-        if rec.check(f"assignment input {role}", got == entry["sha256"], f"{path} SHA-256 {got}"):
-            files[role] = path
-    window = manifest["policy"].get("window")
-    inputs = load_assignment_inputs(
-        (out / draw["path"]).parent, files, seed=manifest["seed"], window=parse_window(window) if window else None
-    )
-    rec.check("assignment policy", inputs.policy.to_dict() == manifest["policy"], "as the plan and the window say")
-    result = inputs.solve(allow_partial=bool(manifest["allow_partial"]))
-    tables = assignment_tables(result)
-    for name, blob in tables.items():
-        same = (out / name).exists() and (out / name).read_bytes() == blob
-        rec.check(f"recomputed {name}", same, "identical" if same else "differs from the recomputed assignment")
-    # Independently of the solver: every rule on the published tables, and the optimality certificate.
-    visits = pd.read_csv(out / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    teams = pd.read_csv(out / "teams.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    certificate = pd.read_csv(
-        out / "certificate.csv", dtype={"potential": "int64"}, keep_default_na=False, encoding="utf-8-sig"
-    ).astype({c: str for c in ("group", "department", "node", "visit_id", "inspector_id")})
-    staffed = visits[visits["status"] != "unstaffed"].assign(
-        date=lambda f: [dt.date.fromisoformat(d) if d else "" for d in f["date"]]
-    )
-    days = working_days(inputs.policy.window, inputs.calendar) if inputs.policy.window else None
-    broken = check_assignment(
-        staffed,
-        teams,
-        inputs.visits.teams,
-        inputs.visits.experts,
-        roster=inputs.roster,
-        conflicts=inputs.conflicts,
-        policy=inputs.policy,
-        days=days,
-    )
-    rec.check(
-        "assignment rules",
-        not broken,
-        f"{len(staffed)} visits, {len(teams)} places: team sizes, leads, certificates, recusal, jurisdiction, "
-        "capacity, pairs, dates"
-        if not broken
-        else f"{len(broken)} broken, first: {broken[0]}",
-    )
-    officer_teams = teams[teams["role"] != "expert"]
-    problems = verify_certificate(
-        inputs.visits.teams,
-        inputs.roster.officers,
-        officer_teams,
-        certificate[certificate["node"] != "expert"],
-        seed=inputs.seed,
-        conflicts=inputs.conflicts,
-        policy=inputs.policy,
-    )
-    groups = certificate[["group", "department"]].drop_duplicates()
-    rec.check(
-        "assignment optimality certificate",
-        not problems,
-        f"{len(groups)} flow groups: every reduced cost on the right side" if not problems else problems[0],
-    )
+        rec.attempt("assignment", partial(verify_assignment, rec, out))
 
 
 def _check_seed(
-    rec: _Recorder,
+    rec: Recorder,
     out: Path,
     seed_record: Mapping[str, Any],
     manifest: Mapping[str, Any],
@@ -392,7 +264,7 @@ def _recompute(
     return result, population_root_parquet(path, plan, allow_list=allow, batch_rows=partition_rows)
 
 
-def _independent_checks(rec: _Recorder, out: Path, manifest: Mapping[str, Any], seed: str) -> None:
+def _independent_checks(rec: Recorder, out: Path, manifest: Mapping[str, Any], seed: str) -> None:
     """Check the published tables against the specification directly, without the draw's code."""
     try:
         selection = pd.read_csv(out / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -551,7 +423,7 @@ def _streamed_leaf_and_path(
 
 def verify_proof(proof: Mapping[str, Any], manifest_bytes: bytes) -> Verification:
     """Check a proof against the public manifest alone (no population needed)."""
-    rec = _Recorder()
+    rec = Recorder()
     manifest = json.loads(manifest_bytes)
     rec.check("proof format", proof.get("format") == PROOF_FORMAT, str(proof.get("format")))
     rec.check(

@@ -31,7 +31,7 @@ import chinese_calendar
 from .exceptions import CalendarError, CalendarOverrideError, InputError, Problem
 from .io import read_table
 
-__all__ = ["CalendarError", "CalendarOverrideError", "WorkCalendar", "read_overrides"]
+__all__ = ["CalendarError", "CalendarOverrideError", "WorkCalendar", "read_overrides", "working_days"]
 
 
 def read_overrides(path: str | Path) -> dict[dt.date, bool]:
@@ -121,3 +121,21 @@ class WorkCalendar:
             day += dt.timedelta(days=1)
             left -= self.is_working_day(day)
         return day
+
+
+def working_days(window: tuple[dt.date, dt.date], calendar: WorkCalendar) -> list[dt.date]:
+    """The working days of a window, in order.
+
+    Raises
+    ------
+    CalendarError
+        For a year the calendar does not know.
+
+    Examples
+    --------
+    >>> working_days((dt.date(2026, 9, 30), dt.date(2026, 10, 9)), WorkCalendar())
+    [datetime.date(2026, 9, 30), datetime.date(2026, 10, 8), datetime.date(2026, 10, 9)]
+    """
+    first, last = window
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return [d for d in days if calendar.is_working_day(d)]

@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 
 from shuangsuiji.assignment import assign
+from shuangsuiji.assignment.rules import check_assignment
 from shuangsuiji.conflicts import Conflicts
-from shuangsuiji.rules import check_assignment
-from shuangsuiji.schedule import working_days
-from shuangsuiji.workdays import WorkCalendar
+from shuangsuiji.workdays import WorkCalendar, working_days
 
 from .assign_helpers import instance, roster
 

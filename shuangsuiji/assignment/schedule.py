@@ -21,31 +21,24 @@ place is reported unscheduled.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .workdays import WorkCalendar
+from ..seed import Seed
 
-__all__ = ["Schedule", "schedule_visits", "working_days"]
+__all__ = ["Schedule", "people_of", "schedule_visits"]
 
 _CPSAT_TIME = 10.0
 #: A stuck visit's neighbourhood (its people's other visits) larger than this is not repaired.
 _REPAIR_MAX = 400
 #: How many days a repair tries to free for a stuck visit.
 _REPAIR_DAYS = 3
-
-
-def working_days(window: tuple[dt.date, dt.date], calendar: WorkCalendar) -> list[dt.date]:
-    """The working days of a window, in order (raises for years the calendar does not know)."""
-    first, last = window
-    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    return [d for d in days if calendar.is_working_day(d)]
 
 
 @dataclass(frozen=True)
@@ -57,8 +50,120 @@ class Schedule:
     method: Mapping[str, str]  # visit -> "greedy" or "cp-sat"
 
 
-def _ticket(seed: str, key: str) -> bytes:
-    return hashlib.sha256(f"{seed}:schedule:{key}".encode()).digest()
+@dataclass
+class _Board:
+    """Everyone's days as (person x day) arrays: free, visits so far, and the day's station area (-1: none)."""
+
+    people: Mapping[str, Sequence[str]]
+    station: Mapping[str, str]
+    officers: set[str]
+    days: Sequence[dt.date]
+    cap: int
+    seed: Seed
+
+    def __post_init__(self) -> None:
+        everyone = sorted({p for ps in self.people.values() for p in ps})
+        self.at = {p: i for i, p in enumerate(everyone)}
+        self.n_days = len(self.days)
+        self.count = np.zeros((len(everyone), self.n_days), dtype=np.int64)
+        self.area = np.full((len(everyone), self.n_days), -1, dtype=np.int64)
+        self.station_code = {s: i for i, s in enumerate(sorted(set(self.station.values())))}
+        self.dates: dict[str, dt.date] = {}
+        self.index = {d: i for i, d in enumerate(self.days)}
+        self.by_person: dict[str, list[str]] = defaultdict(list)
+        for v, ps in self.people.items():
+            for p in ps:
+                self.by_person[p].append(v)
+
+    def mark_free(self, unavailable: Mapping[str, frozenset[dt.date]]) -> None:
+        everyone = sorted(self.at, key=self.at.__getitem__)
+        free = np.array([[d not in unavailable.get(p, frozenset()) for d in self.days] for p in everyone], dtype=bool)
+        self.free = free.reshape(len(everyone), self.n_days)
+
+    def rotation(self, v: str) -> npt.NDArray[np.int64]:
+        """The days in an order drawn from the visit's ``schedule`` ticket (bytes 0-3), for ties."""
+        shift = int.from_bytes(self.seed.schedule_ticket(v)[:4], "big") % self.n_days
+        return (np.arange(self.n_days) - shift) % self.n_days
+
+    def place(self, v: str) -> bool:
+        """Give visit ``v`` its best feasible day (greedy); ``False`` when none fits."""
+        who = np.array([self.at[p] for p in self.people[v]], dtype=np.int64)
+        bound = np.array([self.at[p] for p in self.people[v] if p in self.officers], dtype=np.int64)
+        here = self.station_code[self.station[v]]
+        ok = self.free[who].all(axis=0) & (self.count[who] < self.cap).all(axis=0)
+        if bound.size:
+            ok &= ((self.area[bound] == -1) | (self.area[bound] == here)).all(axis=0)
+        if not ok.any():
+            return False
+        # Days where its officers already work in this station area first (days stay packed by area, so
+        # other areas keep days of their own), then the least loaded; ties by a rotation of the days
+        # drawn from the visit's ticket.
+        affinity = (self.area[bound] == here).sum(axis=0) if bound.size else np.zeros(self.n_days, dtype=np.int64)
+        load = self.count[who].max(axis=0)
+        score = np.where(
+            ok,
+            ((bound.size - affinity) * (self.cap + 1) + load) * self.n_days + self.rotation(v),
+            np.iinfo(np.int64).max,
+        )
+        best = int(np.argmin(score))
+        self.dates[v] = self.days[best]
+        self.count[who, best] += 1
+        self.area[bound, best] = here
+        return True
+
+    def neighbourhood(self, v: str) -> list[str]:
+        """The stuck visit and its people's visits on the few days easiest to free for it."""
+        site = self.station_code[self.station[v]]
+        blocking = np.zeros(self.n_days, dtype=np.int64)
+        mine: dict[int, set[str]] = defaultdict(set)
+        for p in self.people[v]:
+            for w in self.by_person[p]:
+                if w in self.dates:
+                    mine[self.index[self.dates[w]]].add(w)
+        for i in range(self.n_days):
+            if any(not self.free[self.at[p], i] for p in self.people[v]):
+                blocking[i] = np.iinfo(np.int64).max // 2
+                continue
+            for p in self.people[v]:
+                full = self.count[self.at[p], i] >= self.cap
+                elsewhere = p in self.officers and self.area[self.at[p], i] not in (-1, site)
+                if full or elsewhere:
+                    blocking[i] += sum(1 for w in mine[i] if p in self.people[w])
+        candidates = np.argsort(blocking * self.n_days + self.rotation(v), kind="stable")[:_REPAIR_DAYS]
+        return sorted(set().union(*(mine[int(i)] for i in candidates)) | {v})
+
+    def fixed_around(self, near: Sequence[str]) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], str]]:
+        """Load and station area, per person and day, of the visits outside ``near`` that stay put."""
+        moving = set(near)
+        base: dict[tuple[str, int], int] = defaultdict(int)
+        fixed_area: dict[tuple[str, int], str] = {}
+        for w in {x for p in {q for u in near for q in self.people[u]} for x in self.by_person[p]} - moving:
+            if w in self.dates:
+                for p in self.people[w]:
+                    base[p, self.index[self.dates[w]]] += 1
+                    if p in self.officers:
+                        fixed_area[p, self.index[self.dates[w]]] = self.station[w]
+        return base, fixed_area
+
+    def move(self, near: Sequence[str], solved: Mapping[str, dt.date], method: dict[str, str]) -> None:
+        """Put the neighbourhood's visits on their repaired days, and recompute its officers' areas."""
+        for w in near:
+            old = self.dates.get(w)
+            if old == solved[w]:
+                continue
+            who = np.array([self.at[p] for p in self.people[w]], dtype=np.int64)
+            if old is not None:
+                self.count[who, self.index[old]] -= 1
+            self.count[who, self.index[solved[w]]] += 1
+            self.dates[w] = solved[w]
+            method[w] = "cp-sat"
+        # The officers' areas follow the visits that now stand on each day.
+        for p in {q for w in near for q in self.people[w] if q in self.officers}:
+            for i in range(self.n_days):
+                here_now = {
+                    self.station[w] for w in self.by_person[p] if w in self.dates and self.index[self.dates[w]] == i
+                }
+                self.area[self.at[p], i] = self.station_code[next(iter(here_now))] if here_now else -1
 
 
 def schedule_visits(
@@ -69,7 +174,7 @@ def schedule_visits(
     unavailable: Mapping[str, frozenset[dt.date]],
     days: Sequence[dt.date],
     daily_cap: int,
-    seed: str,
+    seed: str | Seed,
 ) -> Schedule:
     """Schedule visits.
 
@@ -87,86 +192,27 @@ def schedule_visits(
         The working days of the window.
     daily_cap : int
         Visits per person per day.
-    seed : str
-        The seed (visit order and ties).
+    seed : str or Seed
+        The seed (visit order and ties, scope ``schedule``).
     """
-    # Everyone's days as (person x day) arrays: free, visits so far, and today's station area (-1: none).
-    everyone = sorted({p for ps in people.values() for p in ps})
-    at = {p: i for i, p in enumerate(everyone)}
-    n_days = len(days)
-    free = np.array([[d not in unavailable.get(p, frozenset()) for d in days] for p in everyone], dtype=bool)
-    free = free.reshape(len(everyone), n_days)
-    count = np.zeros((len(everyone), n_days), dtype=np.int64)
-    area = np.full((len(everyone), n_days), -1, dtype=np.int64)
-    station_code = {s: i for i, s in enumerate(sorted(set(station.values())))}
-    dates: dict[str, dt.date] = {}
-    stuck: list[str] = []
+    seed = Seed.of(seed)
+    if not days:
+        return Schedule({}, {v: _why(v, people, unavailable, days, daily_cap) for v in people}, {})
+    board = _Board(people, station, officers, days, daily_cap, seed)
+    board.mark_free(unavailable)
     # Visits with more people (joint visits) first, as they are the hardest to fit; then by ticket.
-    for v in sorted(people, key=lambda v: (-len(people[v]), _ticket(seed, v))):
-        who = np.array([at[p] for p in people[v]], dtype=np.int64)
-        bound = np.array([at[p] for p in people[v] if p in officers], dtype=np.int64)
-        here = station_code[station[v]]
-        ok = free[who].all(axis=0) & (count[who] < daily_cap).all(axis=0)
-        if bound.size:
-            ok &= ((area[bound] == -1) | (area[bound] == here)).all(axis=0)
-        if not ok.any():
-            stuck.append(v)
-            continue
-        # Days where its officers already work in this station area first (days stay packed by area, so
-        # other areas keep days of their own), then the least loaded; ties by a rotation of the days
-        # drawn from the visit's ticket.
-        rotation = (np.arange(n_days) - int.from_bytes(_ticket(seed, v)[:4], "big") % n_days) % n_days
-        affinity = (area[bound] == here).sum(axis=0) if bound.size else np.zeros(n_days, dtype=np.int64)
-        load = count[who].max(axis=0)
-        score = np.where(
-            ok, ((bound.size - affinity) * (daily_cap + 1) + load) * n_days + rotation, np.iinfo(np.int64).max
-        )
-        best = int(np.argmin(score))
-        dates[v] = days[best]
-        count[who, best] += 1
-        area[bound, best] = here
-    method = dict.fromkeys(dates, "greedy")
+    stuck = [v for v in sorted(people, key=lambda v: (-len(people[v]), seed.schedule_ticket(v))) if not board.place(v)]
+    method = dict.fromkeys(board.dates, "greedy")
     unscheduled: dict[str, str] = {}
-    by_person: dict[str, list[str]] = defaultdict(list)
-    for v, ps in people.items():
-        for p in ps:
-            by_person[p].append(v)
-    index = {d: i for i, d in enumerate(days)}
     for v in stuck:
         # Repair by CP-SAT on a small neighbourhood: the stuck visit, and its people's visits on the few
         # days that are easiest to free for it; those may move to any day, everyone else's days stay as
         # they are (their load is the baseline).
-        site = station_code[station[v]]
-        blocking = np.zeros(n_days, dtype=np.int64)
-        mine: dict[int, set[str]] = defaultdict(set)
-        for p in people[v]:
-            for w in by_person[p]:
-                if w in dates:
-                    mine[index[dates[w]]].add(w)
-        for i in range(n_days):
-            if any(not free[at[p], i] for p in people[v]):
-                blocking[i] = np.iinfo(np.int64).max // 2
-                continue
-            for p in people[v]:
-                full = count[at[p], i] >= daily_cap
-                elsewhere = p in officers and area[at[p], i] not in (-1, site)
-                if full or elsewhere:
-                    blocking[i] += sum(1 for w in mine[i] if p in people[w])
-        rotation = (np.arange(n_days) - int.from_bytes(_ticket(seed, v)[:4], "big") % n_days) % n_days
-        candidates = np.argsort(blocking * n_days + rotation, kind="stable")[:_REPAIR_DAYS]
-        near = sorted(set().union(*(mine[int(i)] for i in candidates)) | {v})
+        near = board.neighbourhood(v)
         if len(near) > _REPAIR_MAX:
             unscheduled[v] = _why(v, people, unavailable, days, daily_cap)
             continue
-        moving = set(near)
-        base: dict[tuple[str, int], int] = defaultdict(int)
-        fixed_area: dict[tuple[str, int], str] = {}
-        for w in {x for p in {q for u in near for q in people[u]} for x in by_person[p]} - moving:
-            if w in dates:
-                for p in people[w]:
-                    base[p, index[dates[w]]] += 1
-                    if p in officers:
-                        fixed_area[p, index[dates[w]]] = station[w]
+        base, fixed_area = board.fixed_around(near)
         solved = _cpsat(
             near,
             people=people,
@@ -175,29 +221,15 @@ def schedule_visits(
             unavailable=unavailable,
             days=days,
             cap=daily_cap,
-            hints=dates,
+            hints=board.dates,
             base=base,
             fixed_area=fixed_area,
         )
         if solved is None:
             unscheduled[v] = _why(v, people, unavailable, days, daily_cap)
             continue
-        for w in near:
-            old = dates.get(w)
-            if old == solved[w]:
-                continue
-            who = np.array([at[p] for p in people[w]], dtype=np.int64)
-            if old is not None:
-                count[who, index[old]] -= 1
-            count[who, index[solved[w]]] += 1
-            dates[w] = solved[w]
-            method[w] = "cp-sat"
-        # The officers' areas follow the visits that now stand on each day.
-        for p in {q for w in near for q in people[w] if q in officers}:
-            for i in range(n_days):
-                here_now = {station[w] for w in by_person[p] if w in dates and index[dates[w]] == i}
-                area[at[p], i] = station_code[next(iter(here_now))] if here_now else -1
-    return Schedule(dates=dates, unscheduled=unscheduled, method=method)
+        board.move(near, solved, method)
+    return Schedule(dates=board.dates, unscheduled=unscheduled, method=method)
 
 
 def _why(

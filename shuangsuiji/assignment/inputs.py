@@ -1,4 +1,4 @@
-"""Reading every input of an assignment from files (private; shared by the CLI and ``verify``).
+"""Reading and checking every input of an assignment: one loader for ``assign`` and ``verify``.
 
 Roles: ``population``, ``roster``, ``conflicts`` (declared pairs), ``requests``
 (entities' recusal requests), ``relations`` (the relation graph), ``pairs``
@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .assignment import AssignmentResult, assign
-from .conflicts import (
+from ..conflicts import (
     ConflictError,
     Conflicts,
     check_conflicts,
@@ -26,14 +25,15 @@ from .conflicts import (
     relation_conflicts,
     rotation_conflicts,
 )
-from .exceptions import HistoryError, PopulationError
-from .exclusions import check_history
-from .io import read_table
-from .plan import AssignmentPolicy, Plan, parse_plan
-from .population import check_population
-from .roster import Roster, RosterError, check_roster
-from .visits import Visits, make_visits
-from .workdays import WorkCalendar, read_overrides
+from ..exceptions import HistoryError, PopulationError
+from ..exclusions import check_history
+from ..io import read_table
+from ..plan import AssignmentPolicy, Plan, parse_plan
+from ..population import check_population
+from ..roster import Roster, RosterError, check_roster
+from ..visits import Visits, make_visits
+from ..workdays import WorkCalendar, read_overrides
+from .results import AssignmentResult
 
 __all__ = ["ASSIGNMENT_ROLES", "AssignmentInputs", "load_assignment_inputs"]
 
@@ -53,7 +53,9 @@ class AssignmentInputs:
     calendar: WorkCalendar
 
     def solve(self, *, allow_partial: bool) -> AssignmentResult:
-        """Run the assignment on these inputs."""
+        """Run the assignment on these inputs (needs OR-Tools: ``pip install 'shuangsuiji[assign]'``)."""
+        from .orchestrate import assign  # noqa: PLC0415 - the solver loads only to solve
+
         return assign(
             self.visits,
             self.roster,

@@ -1,0 +1,314 @@
+"""Encoding one group of the assignment: who may fill which place, and the flow network.
+
+A group is one department within one jurisdiction (or the experts of one
+field). Its officers are numbered ``0..O-1`` and its teams ``0..T-1``; each
+eligible (officer, team) pair carries a random cost from the seed (scope
+``assign``, :class:`~shuangsuiji.seed.Seed`). The min-cost flow network
+(``docs/assignment.md``) is, in node order:
+
+``source (0), sink (1), officer 0..O-1``, then per active team its ``lead``
+slot and ``member`` slot, then one ``pair`` node per pair that may lead.
+
+Arcs, each a kind (:data:`LOAD`, :data:`TO_MEMBER`, :data:`TO_PAIR`,
+:data:`PAIR_LEAD`, :data:`PAIR_MEMBER`, :data:`TO_SINK`):
+
+``source -> officer``
+    ``min(capacity, eligible teams)`` unit arcs, the ``k``-th (``k`` from 1)
+    costing ``LOAD_STEP * k``, convex in the officer's load;
+``officer -> member slot``
+    for a pair that may not lead, at the pair's cost;
+``officer -> pair -> lead slot | member slot``
+    for a pair that may lead: the pair's cost in, its lead cost to the lead
+    slot, 0 to the member slot (the pair node has capacity 1, so one person
+    never fills two places of one team);
+``lead slot -> sink`` (capacity 1), ``member slot -> sink`` (team size - 1).
+
+This module needs numpy only: the verifier rebuilds the network from the
+published inputs to check the certificate without a solver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..conflicts import Conflicts
+from ..plan import AssignmentPolicy
+from ..seed import Seed
+
+__all__ = [
+    "LOAD",
+    "LOAD_STEP",
+    "PAIR_LEAD",
+    "PAIR_MEMBER",
+    "TO_MEMBER",
+    "TO_PAIR",
+    "TO_SINK",
+    "Group",
+    "Network",
+    "assign_cost_bytes",
+    "build_group",
+    "network",
+]
+
+#: Cost of each further visit of one officer (the k-th visit costs LOAD_STEP * k); above any random cost.
+LOAD_STEP = 1 << 26
+#: Arc kinds of the flow network.
+LOAD, TO_MEMBER, TO_PAIR, PAIR_LEAD, PAIR_MEMBER, TO_SINK = range(6)
+
+
+def assign_cost_bytes(seed: str | Seed, visit: str, department: str, inspector: str) -> bytes:
+    """The digest of scope ``assign`` of one (visit, department, officer) pair.
+
+    Examples
+    --------
+    >>> import hashlib
+    >>> assign_cost_bytes("0" * 64, "V1", "d", "A1") == hashlib.sha256(("0" * 64 + ":assign:V1|d|A1").encode()).digest()
+    True
+    """
+    return Seed.of(seed).assign_cost(visit, department, inspector)
+
+
+@dataclass
+class Group:
+    """One subproblem on plain arrays: officers 0..O-1, teams 0..T-1, eligible pairs."""
+
+    name: str
+    department: str
+    officer_ids: list[str]
+    capacity: npt.NDArray[np.int64]
+    team_keys: list[tuple[str, str]]  # (visit_id, department)
+    size: npt.NDArray[np.int64]
+    lead_needed: npt.NDArray[np.bool_]
+    pair_o: npt.NDArray[np.int64]
+    pair_t: npt.NDArray[np.int64]
+    pair_lead: npt.NDArray[np.bool_]
+    cost: npt.NDArray[np.int64]
+    lead_cost: npt.NDArray[np.int64]
+    recusals: int
+    seed: Seed
+    exclusive: frozenset[frozenset[str]] = frozenset()
+
+
+def _recused(officer_ids: list[str], team_uscc: list[str], conflicts: Conflicts) -> npt.NDArray[np.bool_]:
+    """The (officer x team) pairs a conflict forbids."""
+    officer_at = {oid: o for o, oid in enumerate(officer_ids)}
+    team_at: dict[str, list[int]] = {}
+    for t, u in enumerate(team_uscc):
+        team_at.setdefault(u, []).append(t)
+    recused = np.zeros((len(officer_ids), len(team_uscc)), dtype=bool)
+    for oid, uscc in conflicts.pairs:
+        if oid in officer_at and uscc in team_at:
+            recused[officer_at[oid], team_at[uscc]] = True
+    return recused
+
+
+def _may_lead(
+    officers: pd.DataFrame, teams: pd.DataFrame, eligible: npt.NDArray[np.bool_], lead_required: bool
+) -> npt.NDArray[np.bool_]:
+    """Who may lead which team: flagged, certified, and holding every certificate the team's tasks need."""
+    can_lead = np.zeros(eligible.shape, dtype=bool)
+    if not lead_required:
+        return can_lead
+    flagged = officers["lead"].to_numpy(dtype=bool) & (officers["cert_no"].to_numpy() != "")
+    held = [set(c) for c in officers["certificates"]]
+    needs = list(teams["lead_certificates"])
+    for need in set(needs):
+        columns = np.array([n == need for n in needs])
+        qualified = flagged & np.array([set(need) <= h for h in held], dtype=bool)
+        can_lead[:, columns] = qualified[:, None]
+    return can_lead & eligible
+
+
+def _impossible(
+    teams: pd.DataFrame,
+    *,
+    name: str,
+    department: str,
+    officers: int,
+    masks: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]],
+    lead_required: bool,
+) -> list[tuple[int, str]]:
+    """Teams that no set of the group's officers could staff, with the reason in numbers."""
+    eligible, can_lead, recused, same_station = masks
+    team_size = teams["size"].to_numpy(dtype=np.int64)
+    counts, leads = eligible.sum(axis=0), can_lead.sum(axis=0)
+    recused_count, station_count = recused.sum(axis=0), same_station.sum(axis=0)
+    out: list[tuple[int, str]] = []
+    for t in np.flatnonzero((counts < team_size) | (lead_required & (leads == 0))).tolist():
+        why = []
+        if counts[t] < team_size[t]:
+            why.append(f"{counts[t]} eligible of {team_size[t]} needed")
+        if lead_required and leads[t] == 0:
+            certs = (
+                f" holding {'、'.join(sorted(teams['lead_certificates'].iloc[t]))}"
+                if teams["lead_certificates"].iloc[t]
+                else ""
+            )
+            why.append(f"no eligible lead (主检) with an enforcement certificate{certs}")
+        detail = (
+            f" ({recused_count[t]} recused"
+            + (f", {station_count[t]} of the same station" if station_count[t] else "")
+            + ")"
+        )
+        out.append((t, "; ".join(why) + f" among {officers} officers of {department} in {name}{detail}"))
+    return out
+
+
+def build_group(
+    name: str,
+    department: str,
+    officers: pd.DataFrame,
+    teams: pd.DataFrame,
+    *,
+    seed: Seed,
+    conflicts: Conflicts,
+    policy: AssignmentPolicy,
+    lead_required: bool,
+) -> tuple[Group, list[tuple[int, str]]]:
+    """Encode a group to indices; also the teams that no officer set could staff, with reasons."""
+    officer_ids: list[str] = officers["inspector_id"].astype(str).tolist()
+    team_station = teams["station"].astype(str).to_numpy()
+    # Who may inspect whom, on an (officer x team) matrix: recusals first, then cross-station mode.
+    recused = _recused(officer_ids, teams["uscc"].astype(str).tolist(), conflicts)
+    same_station = np.zeros(recused.shape, dtype=bool)
+    if policy.cross_station:
+        same_station = (officers["station"].astype(str).to_numpy()[:, None] == team_station[None, :]) & (
+            team_station[None, :] != ""
+        )
+        same_station &= ~recused
+    eligible = ~recused & ~same_station
+    can_lead = _may_lead(officers, teams, eligible, lead_required)
+    impossible = _impossible(
+        teams,
+        name=name,
+        department=department,
+        officers=len(officer_ids),
+        masks=(eligible, can_lead, recused, same_station),
+        lead_required=lead_required,
+    )
+    rows_t, rows_o = np.nonzero(eligible.T)  # team-major order, as the pairs were always listed
+    keys = [(str(v), str(d)) for v, d in zip(teams["visit_id"], teams["department"], strict=True)]
+    tickets = [seed.assign_cost(keys[t][0], keys[t][1], officer_ids[o]) for o, t in zip(rows_o, rows_t, strict=True)]
+    group = Group(
+        name=name,
+        department=department,
+        officer_ids=officer_ids,
+        capacity=officers["capacity"].to_numpy(dtype=np.int64),
+        team_keys=keys,
+        size=teams["size"].to_numpy(dtype=np.int64),
+        lead_needed=np.full(len(teams), lead_required),
+        pair_o=np.asarray(rows_o, dtype=np.int64),
+        pair_t=np.asarray(rows_t, dtype=np.int64),
+        pair_lead=np.asarray(can_lead.T[rows_t, rows_o], dtype=bool),
+        cost=np.asarray([int.from_bytes(b[:3], "big") for b in tickets], dtype=np.int64),
+        lead_cost=np.asarray([int.from_bytes(b[3:6], "big") for b in tickets], dtype=np.int64),
+        recusals=int(recused.sum()),
+        seed=seed,
+        exclusive=conflicts.exclusive,
+    )
+    return group, impossible
+
+
+@dataclass
+class Network:
+    """A group's flow network as arrays of arcs (see the module docstring for the order)."""
+
+    tails: npt.NDArray[np.int64]
+    heads: npt.NDArray[np.int64]
+    caps: npt.NDArray[np.int64]
+    costs: npt.NDArray[np.int64]
+    kind: npt.NDArray[np.int8]  # LOAD, TO_MEMBER, TO_PAIR, PAIR_LEAD, PAIR_MEMBER or TO_SINK
+    pair_of: npt.NDArray[np.int64]  # for the pair kinds: index into the group's pairs; else -1
+    node_keys: list[tuple[str, str, str, str]]
+    demand: int
+
+
+class _Arcs:
+    """Arcs collected kind by kind, then concatenated."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[npt.NDArray[np.int64], ...]] = []
+        self.kinds: list[npt.NDArray[np.int8]] = []
+
+    def add(
+        self, t: npt.ArrayLike, h: npt.ArrayLike, c: npt.ArrayLike, w: npt.ArrayLike, *, k: int, p: npt.ArrayLike
+    ) -> None:
+        tails, heads = np.asarray(t, dtype=np.int64), np.asarray(h, dtype=np.int64)
+        shape = tails.shape
+        self.parts.append(
+            (
+                tails,
+                heads,
+                np.broadcast_to(np.asarray(c, dtype=np.int64), shape),
+                np.broadcast_to(np.asarray(w, dtype=np.int64), shape),
+                np.broadcast_to(np.asarray(p, dtype=np.int64), shape),
+            )
+        )
+        self.kinds.append(np.full(shape, k, dtype=np.int8))
+
+    def column(self, i: int) -> npt.NDArray[np.int64]:
+        return np.concatenate([part[i] for part in self.parts])
+
+
+def _slots(
+    g: Group, active: npt.NDArray[np.bool_], keys: list[tuple[str, str, str, str]]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Lead and member slot nodes of the active teams (-1 where a team has none), appended to ``keys``."""
+    lead_node = np.full(len(g.team_keys), -1, dtype=np.int64)
+    member_node = np.full(len(g.team_keys), -1, dtype=np.int64)
+    for t in np.flatnonzero(active):
+        if g.lead_needed[t]:
+            lead_node[t] = len(keys)
+            keys.append(("lead", *g.team_keys[t], ""))
+        if g.size[t] - g.lead_needed[t] > 0:
+            member_node[t] = len(keys)
+            keys.append(("member", *g.team_keys[t], ""))
+    return lead_node, member_node
+
+
+def network(g: Group, active: npt.NDArray[np.bool_]) -> Network:
+    """The flow network of a group restricted to the ``active`` teams (node and arc order fixed)."""
+    n_o = len(g.officer_ids)
+    keys: list[tuple[str, str, str, str]] = [("source", "", "", ""), ("sink", "", "", "")]
+    keys += [("officer", "", "", oid) for oid in g.officer_ids]
+    officer_node = 2 + np.arange(n_o)
+    lead_node, member_node = _slots(g, active, keys)
+    arcs = _Arcs()
+    use = active[g.pair_t]
+    # Load arcs: as many unit arcs as the officer can take (capacity, and no more than eligible teams).
+    eligible_teams = np.bincount(g.pair_o[use], minlength=n_o)
+    for o in range(n_o):
+        k = int(min(g.capacity[o], eligible_teams[o]))
+        if k:
+            arcs.add(np.zeros(k), np.full(k, officer_node[o]), 1, LOAD_STEP * np.arange(1, k + 1), k=LOAD, p=-1)
+    plain = np.flatnonzero(use & ~g.pair_lead)
+    arcs.add(officer_node[g.pair_o[plain]], member_node[g.pair_t[plain]], 1, g.cost[plain], k=TO_MEMBER, p=plain)
+    leadable = np.flatnonzero(use & g.pair_lead)
+    pair_node = len(keys) + np.arange(leadable.size)
+    keys += [("pair", *g.team_keys[g.pair_t[i]], g.officer_ids[g.pair_o[i]]) for i in leadable]
+    arcs.add(officer_node[g.pair_o[leadable]], pair_node, 1, g.cost[leadable], k=TO_PAIR, p=leadable)
+    arcs.add(pair_node, lead_node[g.pair_t[leadable]], 1, g.lead_cost[leadable], k=PAIR_LEAD, p=leadable)
+    has_member = member_node[g.pair_t[leadable]] >= 0
+    arcs.add(
+        pair_node[has_member], member_node[g.pair_t[leadable[has_member]]], 1, 0, k=PAIR_MEMBER, p=leadable[has_member]
+    )
+    teams = np.flatnonzero(active)
+    with_lead = teams[lead_node[teams] >= 0]
+    arcs.add(lead_node[with_lead], np.ones(with_lead.size), 1, 0, k=TO_SINK, p=-1)
+    with_member = teams[member_node[teams] >= 0]
+    members = g.size[with_member] - g.lead_needed[with_member]
+    arcs.add(member_node[with_member], np.ones(with_member.size), members, 0, k=TO_SINK, p=-1)
+    return Network(
+        tails=arcs.column(0),
+        heads=arcs.column(1),
+        caps=arcs.column(2),
+        costs=arcs.column(3),
+        kind=np.concatenate(arcs.kinds),
+        pair_of=arcs.column(4),
+        node_keys=keys,
+        demand=int(g.size[teams].sum()),
+    )

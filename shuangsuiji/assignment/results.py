@@ -1,0 +1,95 @@
+"""What the assignment returns: per group, per kind of place, and in all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["AssignmentResult", "GroupReport", "GroupResult", "Staffing"]
+
+
+@dataclass(frozen=True)
+class GroupReport:
+    """What happened in one group (department within a jurisdiction)."""
+
+    group: str
+    department: str
+    teams: int
+    places: int
+    officers: int
+    capacity: int
+    lead_places: int
+    lead_officers: int
+    lead_capacity: int
+    recusals: int
+    staffed_teams: int
+    method: str
+    status: str
+    unique: bool | None
+    cost: int
+
+    def explain(self) -> str:
+        """One line in numbers, e.g. for an infeasible group."""
+        leads = (
+            f"; {self.lead_places} need a lead (主检) and {self.lead_officers} of the officers may lead, "
+            f"with capacity {self.lead_capacity}"
+            if self.lead_places
+            else ""
+        )
+        return (
+            f"{self.group}, {self.department}: {self.places} places needed for {self.teams} teams, "
+            f"{self.officers} officers with capacity {self.capacity} available after {self.recusals} recusals"
+            f"{leads}; {self.staffed_teams} of {self.teams} teams staffed"
+        )
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One solved group: its places filled, its teams left unstaffed, its report and certificate rows."""
+
+    rows: list[tuple[str, str, str, str]]  # visit_id, department, inspector_id, role
+    unstaffed: list[tuple[str, str, str]]  # visit_id, department, reason
+    report: GroupReport
+    certificate: list[dict[str, object]]
+
+
+@dataclass
+class Staffing:
+    """The result of staffing one kind of place (officers or experts)."""
+
+    teams: pd.DataFrame  # visit_id, department, inspector_id, role
+    unstaffed: pd.DataFrame  # visit_id, department, reason
+    reports: list[GroupReport] = field(default_factory=list)
+    certificate: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass(frozen=True, eq=False)
+class AssignmentResult:
+    """Staffed (and dated) visits.
+
+    Attributes
+    ----------
+    visits : pandas.DataFrame
+        ``visit_id, uscc, name, region, station, departments, tasks, items, date, status``
+        (``staffed``; ``undated``: staffed, but no day of the window fits; ``unstaffed``);
+        every visit of the draw, so nothing is lost.
+    teams : pandas.DataFrame
+        ``visit_id, department, inspector_id, role`` (``lead``/``member``; experts have role
+        ``expert`` and their field as department).
+    workload : pandas.DataFrame
+        Per person: ``inspector_id, name, kind, department, region, capacity, visits, leads, days``.
+    unstaffed : pandas.DataFrame
+        ``visit_id, uscc, department, reason`` for every place that could not be filled or dated.
+    reports : tuple of GroupReport
+        One per group solved.
+    certificate : pandas.DataFrame
+        Node potentials of each min-cost flow (optimality without a solver).
+    """
+
+    visits: pd.DataFrame
+    teams: pd.DataFrame
+    workload: pd.DataFrame
+    unstaffed: pd.DataFrame
+    reports: tuple[GroupReport, ...]
+    certificate: pd.DataFrame

@@ -1,0 +1,202 @@
+"""Staffing one kind of place (officers by department, experts by field), group by group.
+
+The problem splits exactly into independent groups: officers serve only their
+own department's teams, and (with ``jurisdiction = "region"``) only their own
+region's entities. Groups are solved in forked worker processes when there are
+several; the results are taken back in group order, so the outcome never
+depends on the number of workers. A group whose teams did not change since an
+earlier solve is taken from the cache, not solved again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..conflicts import Conflicts
+from ..exceptions import InternalError
+from ..plan import AssignmentPolicy
+from ..roster import Roster
+from ..seed import Seed
+from .certificate import CERTIFICATE_COLUMNS
+from .encode import build_group
+from .results import GroupResult, Staffing
+from .solve import staff_group
+
+__all__ = ["SharedInputs", "expert_staffing", "staff"]
+
+#: Columns of the teams and unstaffed tables.
+TEAM_COLUMNS = ["visit_id", "department", "inspector_id", "role"]
+UNSTAFFED_COLUMNS = ["visit_id", "department", "reason"]
+
+
+@dataclass(frozen=True, eq=False)
+class SharedInputs:
+    """What every group of one staffing shares: handed to forked workers by inheritance, not pickled."""
+
+    people: pd.DataFrame
+    seed: Seed
+    conflicts: Conflicts
+    policy: AssignmentPolicy
+    department_of: str
+    lead_required: bool
+    by_region: bool
+
+    def solve(self, key: tuple[object, ...], teams: pd.DataFrame) -> GroupResult:
+        """Solve the group of ``key`` (``(region, department)`` or ``(department,)``) on its teams."""
+        department = str(key[-1])
+        region = str(key[0]) if self.by_region else "*"
+        mask = self.people[self.department_of] == department
+        if self.by_region:
+            mask &= self.people["region"] == region
+        officers = self.people[mask].sort_values("inspector_id")
+        name = f"region {region}" if self.by_region else "all regions"
+        g, impossible = build_group(
+            name,
+            department,
+            officers,
+            teams,
+            seed=self.seed,
+            conflicts=self.conflicts,
+            policy=self.policy,
+            lead_required=self.lead_required,
+        )
+        chosen, unstaffed, report, certificate = staff_group(g, impossible)
+        rows = [
+            (*g.team_keys[g.pair_t[i]], g.officer_ids[g.pair_o[i]], "lead" if is_lead else "member")
+            for i, is_lead in chosen
+        ]
+        missing = [(*g.team_keys[t], why) for t, why in sorted(unstaffed.items())]
+        return GroupResult(rows, missing, report, certificate)
+
+
+_SHARED: SharedInputs | None = None
+
+
+def _solve_inherited(item: tuple[tuple[object, ...], pd.DataFrame]) -> GroupResult:
+    if _SHARED is None:  # pragma: no cover - set before the pool forks
+        raise InternalError("no shared inputs in this worker")
+    return _SHARED.solve(*item)
+
+
+def _solve_groups(
+    todo: Sequence[tuple[tuple[object, ...], pd.DataFrame]], shared: SharedInputs, *, workers: int
+) -> list[GroupResult]:
+    """Solve independent groups, in forked worker processes when there are several; results in order."""
+    global _SHARED  # noqa: PLW0603 - handed to forked workers by inheritance
+    if workers <= 1 or len(todo) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [shared.solve(*item) for item in todo]
+    _SHARED = shared
+    try:
+        # Largest groups first keeps the workers busy to the end; the results go back in group order.
+        order = sorted(range(len(todo)), key=lambda i: -len(todo[i][1]))
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            solved = dict(zip(order, pool.map(_solve_inherited, [todo[i] for i in order]), strict=True))
+        return [solved[i] for i in range(len(todo))]
+    finally:
+        _SHARED = None
+
+
+def staff(
+    teams: pd.DataFrame,
+    people: pd.DataFrame,
+    *,
+    seed: str | Seed,
+    conflicts: Conflicts,
+    policy: AssignmentPolicy,
+    department_of: str = "department",
+    lead_required: bool = True,
+    by_region: bool | None = None,
+    cache: dict[tuple[object, ...], GroupResult] | None = None,
+    workers: int = 1,
+) -> Staffing:
+    """Staff teams from people (officers by department, or experts by field).
+
+    Parameters
+    ----------
+    teams : pandas.DataFrame
+        ``visit_id, uscc, region, station, department, size, lead_certificates``.
+    people : pandas.DataFrame
+        Active roster rows who may fill them.
+    department_of : str
+        Roster column matched against the teams' ``department`` (``department`` for
+        officers; experts are grouped by field beforehand).
+    lead_required : bool
+        Whether each team needs a lead (officers: yes; experts: no).
+    by_region : bool, optional
+        Decompose by region (default: as the policy's jurisdiction says).
+    cache : dict, optional
+        Results of groups solved before, by group and exact set of teams: groups are
+        independent, so one whose teams did not change is not solved again.
+    workers : int
+        Processes to solve groups on (forked; results are taken in group order, so the
+        outcome never depends on the count).
+    """
+    by_region = policy.jurisdiction == "region" if by_region is None else by_region
+    shared = SharedInputs(people, Seed.of(seed), conflicts, policy, department_of, lead_required, by_region)
+    cache = {} if cache is None else cache
+    groups: list[tuple[tuple[object, ...], tuple[object, ...], pd.DataFrame]] = []
+    for raw_key, group_teams in teams.groupby(["region", "department"] if by_region else ["department"], sort=True):
+        key = raw_key if isinstance(raw_key, tuple) else (raw_key,)
+        gt = group_teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
+        groups.append(((department_of, lead_required, by_region, *key, tuple(gt["visit_id"])), key, gt))
+    new = [g for g in groups if g[0] not in cache]
+    for (memo, _, _), done in zip(
+        new, _solve_groups([(k, gt) for _, k, gt in new], shared, workers=workers), strict=True
+    ):
+        cache[memo] = done
+    solved = [cache[memo] for memo, _, _ in groups]
+    frame = pd.DataFrame([row for done in solved for row in done.rows], columns=TEAM_COLUMNS)
+    frame["_lead_first"] = frame["role"] != "lead"
+    frame = frame.sort_values(["visit_id", "department", "_lead_first", "inspector_id"]).drop(columns="_lead_first")
+    return Staffing(
+        teams=frame.reset_index(drop=True),
+        unstaffed=pd.DataFrame([row for done in solved for row in done.unstaffed], columns=UNSTAFFED_COLUMNS),
+        reports=[done.report for done in solved],
+        certificate=pd.DataFrame([row for done in solved for row in done.certificate], columns=CERTIFICATE_COLUMNS),
+    )
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+
+
+def expert_staffing(
+    places: pd.DataFrame, roster: Roster, *, seed: Seed, conflicts: Conflicts, policy: AssignmentPolicy
+) -> Staffing:
+    """Expert places, field by field; an expert's capacity is shared across the fields they cover."""
+    pool = roster.experts.copy()
+    left = dict(zip(pool["inspector_id"], pool["capacity"], strict=True))
+    parts: list[Staffing] = []
+    for fld in sorted(set(places["field"])):
+        people = pool[[fld in c for c in pool["certificates"]]].copy()
+        people["capacity"] = [left[i] for i in people["inspector_id"]]
+        people["field"] = fld
+        teams = places[places["field"] == fld].assign(
+            department=fld, size=1, lead_certificates=[()] * int((places["field"] == fld).sum())
+        )
+        done = staff(
+            teams,
+            people,
+            seed=seed,
+            conflicts=conflicts,
+            policy=policy,
+            department_of="field",
+            lead_required=False,
+            by_region=False,
+        )
+        for oid, n in done.teams["inspector_id"].value_counts().items():
+            left[str(oid)] -= int(n)
+        parts.append(done)
+    teams = pd.concat([p.teams for p in parts], ignore_index=True) if parts else _empty(TEAM_COLUMNS)
+    return Staffing(
+        teams=teams.assign(role="expert"),
+        unstaffed=pd.concat([p.unstaffed for p in parts], ignore_index=True) if parts else _empty(UNSTAFFED_COLUMNS),
+        reports=[r for p in parts for r in p.reports],
+        certificate=pd.concat([p.certificate for p in parts], ignore_index=True) if parts else pd.DataFrame(),
+    )
