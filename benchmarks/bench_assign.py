@@ -107,7 +107,9 @@ def build(visits_n: int, inspectors: int, seed: int = 1):  # type: ignore[no-unt
 def worker(kind: str, size: str) -> dict[str, float]:
     import numpy as np
 
-    from shuangsuiji.assignment import _build_group, _network, _solve_flow, assign
+    from shuangsuiji import Seed, assign
+    from shuangsuiji.assignment.encode import build_group, network
+    from shuangsuiji.assignment.solve import solve_flow
 
     visits, roster, conflicts, policy = build(*SIZES[size])
     out: dict[str, float] = {
@@ -126,20 +128,20 @@ def worker(kind: str, size: str) -> dict[str, float]:
         nets = []
         for (reg, dept), group in visits.teams.groupby(["region", "department"], sort=True):
             people = roster.officers[(roster.officers["region"] == reg) & (roster.officers["department"] == dept)]
-            g, _ = _build_group(
+            g, _ = build_group(
                 f"region {reg}",
                 str(dept),
                 people,
                 group.reset_index(drop=True),
-                seed=SEED,
+                seed=Seed.of(SEED),
                 conflicts=conflicts,
                 policy=policy,
                 lead_required=True,
             )
-            nets.append(_network(g, np.ones(len(group), dtype=bool)))
+            nets.append(network(g, np.ones(len(group), dtype=bool)))
         t0 = time.perf_counter()
         for net in nets:
-            _solve_flow(net)
+            solve_flow(net)
         out["seconds"] = time.perf_counter() - t0
     elif kind == "roundrobin":
         out.update(round_robin(visits, roster, conflicts, policy))
@@ -152,9 +154,8 @@ def round_robin(visits, roster, conflicts, policy) -> dict[str, float]:  # type:
     import numpy as np
     import pandas as pd
 
-    from shuangsuiji.rules import check_assignment
-    from shuangsuiji.schedule import working_days
-    from shuangsuiji.workdays import WorkCalendar
+    from shuangsuiji.assignment.rules import check_assignment
+    from shuangsuiji.workdays import WorkCalendar, working_days
 
     rng = np.random.default_rng(0)
     grouped = roster.officers.groupby(["region", "department"])["inspector_id"]

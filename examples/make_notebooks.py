@@ -94,14 +94,13 @@ NOTEBOOKS = {
         MD + "# 4. Staff the visits\n\nMerge the draw into visits and staff them from the roster, under recusal, "
         "jurisdiction, cross-station mode and capacities; then look at loads and at who was recused.",
         SETUP,
-        "from shuangsuiji.assignment import load_assignment_inputs\n"
         "import tempfile\n\n"
         "folder = Path(tempfile.mkdtemp())\n"
         "ssj.write_draw(ssj.draw(population, plan, SEED, history=history), folder)\n"
         "files = {role: DATA / name for role, name in [('population', 'population.csv'), ('roster', 'roster.csv'),\n"
         "         ('conflicts', 'conflicts.csv'), ('requests', 'requests.csv'), ('relations', 'relations.csv'),\n"
         "         ('history', 'history.csv'), ('calendar', 'calendar-2027.csv')]}\n"
-        "inputs = load_assignment_inputs(folder, files)\n"
+        "inputs = ssj.load_assignment_inputs(folder, files)\n"
         "result = inputs.solve(allow_partial=True)\n"
         "result.visits['status'].value_counts()",
         MD + "## Officers' loads",
@@ -118,24 +117,23 @@ NOTEBOOKS = {
         "publishes. Anyone can then re-check everything from the files, and one firm can check its own fate "
         "from its proof and the public manifest alone.",
         SETUP,
-        "import tempfile\n"
-        "from shuangsuiji.cli import main\n\n"
+        "import tempfile\n\n"
         "pub = Path(tempfile.mkdtemp())\n"
-        "inputs = ['--population', str(DATA / 'population.csv'), '--plan', str(DATA / 'plan.toml'),\n"
-        "          '--history', str(DATA / 'history.csv')]\n"
-        "main(['commit', *inputs, '--beacon', 'drand quicknet round 1 (example)', '--out', str(pub)])\n"
-        "main(['draw', *inputs, '--commitment', str(pub / 'commitment.json'), '--beacon-value', 'c0ffee',\n"
-        "      '--secret', str(pub / 'secret.txt'), '--out', str(pub / 'draw')])",
-        "from shuangsuiji.verify import verify_draw, make_proof, verify_proof\n\n"
-        "checks = verify_draw(pub / 'draw')\n"
+        "files = ssj.DrawFiles(\n"
+        "    population=DATA / 'population.csv', plan=DATA / 'plan.toml', history=DATA / 'history.csv'\n"
+        ")\n"
+        "committed = ssj.run_commit(files, pub, beacon='drand quicknet round 1 (example)')\n"
+        "drawn = ssj.run_draw(files, pub / 'draw', reveal=ssj.Reveal(committed.path, 'c0ffee', committed.secret))\n"
+        "drawn.manifest.seed_record.mode, drawn.manifest.seed",
+        "checks = ssj.verify_draw(pub / 'draw')\n"
         "assert checks.ok\n"
         "pd.DataFrame([(c.name, c.ok) for c in checks.checks], columns=['check', 'ok'])",
         MD + "## One firm's proof",
         "selected = pd.read_csv(pub / 'draw' / 'selection.csv', dtype=str, encoding='utf-8-sig')\n"
-        "proof = make_proof(pub / 'draw', selected['uscc'].iloc[0])\n"
-        "result = verify_proof(proof, (pub / 'draw' / 'manifest.json').read_bytes())\n"
+        "proof = ssj.make_proof(pub / 'draw', selected['uscc'].iloc[0])\n"
+        "result = ssj.verify_proof(proof, (pub / 'draw' / 'manifest.json').read_bytes())\n"
         "assert result.ok\n"
-        "pd.DataFrame(proof['tasks'])[['task_id', 'outcome', 'stratum', 'ticket', 'threshold']]",
+        "pd.DataFrame([t.to_dict() for t in proof.tasks])[['task_id', 'outcome', 'stratum', 'ticket', 'threshold']]",
     ],
 }
 

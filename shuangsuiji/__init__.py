@@ -1,7 +1,23 @@
 """shuangsuiji: verifiable 双随机、一公开 (double random, one public) inspections.
 
 Draw inspection targets at random from a published seed, so that anyone can
-recompute every draw with nothing but ``sha256sum``.
+recompute every draw with nothing but ``sha256sum``; staff the visits at
+random too; publish what anyone can check. Every public name of every stage
+is here (``docs/api.md`` lists them by stage):
+
+- **inputs**: :func:`read_table`, :func:`check_population`, :func:`load_plan`,
+  :func:`check_history`, :func:`check_roster`, :func:`check_conflicts`, ...
+  and :func:`load_draw_inputs`, the one loader of a draw's inputs;
+- **the draw**: :func:`draw` (in memory or on Dask, :func:`get_engine`), :class:`DrawResult`;
+- **the ceremony**: :func:`make_commitment`, :func:`derive_seed`;
+- **the assignment**: :func:`make_visits`, :func:`assign`;
+- **verification**: :func:`verify_draw`, :func:`make_proof`, :func:`verify_proof`;
+- **publication**: the notices and :func:`write_report`;
+- **the workflow**: one function per bureau step, :func:`run_commit` ... :func:`run_demo`;
+- every exception, in the tree of :mod:`shuangsuiji.exceptions`.
+
+Names resolve on first use, so ``import shuangsuiji`` is quick and loads none
+of OR-Tools, SciPy, NetworkX, Dask or matplotlib until a function needs them.
 
 Examples
 --------
@@ -14,71 +30,382 @@ Examples
 ['9144030071526726XG']
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import attach
 from ._version import __version__
-from .allocation import StratumAllocation, StratumSpec, TaskAllocation, allocate
-from .credit import CreditPolicy
 from .exceptions import (
     AllocationError,
+    AssignmentError,
+    CalendarError,
+    CalendarOverrideError,
+    CeremonyError,
+    ConflictError,
     HistoryError,
     InputError,
     InternalError,
+    ManifestError,
+    NotFoundError,
     PlanError,
     PopulationError,
     Problem,
+    ProofError,
+    ResultsError,
+    RosterError,
     SeedError,
     ShuangsuijiError,
     TableError,
 )
-from .exclusions import History, check_history
-from .io import read_allow_list, read_table
-from .manifest import InputFile, canonical_json, draw_manifest, write_draw
-from .plan import Plan, Task, load_plan, parse_plan
-from .population import Population, check_population
-from .sampling import ALGORITHM, OUTCOMES, DrawResult, draw, ticket, ticket_digests
-from .synthetic import example_plan_toml, make_history, make_population
-from .uscc import is_valid_uscc, uscc_check_character, uscc_problem
 
+if TYPE_CHECKING:
+    from .allocation import StratumAllocation, StratumSpec, TaskAllocation, allocate
+    from .assignment import (
+        AssignmentInputs,
+        AssignmentManifest,
+        AssignmentResult,
+        GroupReport,
+        assign,
+        assignment_tables,
+        check_assignment,
+        load_assignment_inputs,
+        verify_certificate,
+        write_assignment,
+    )
+    from .ceremony import Commitment, check_inputs_against, check_secret, make_commitment, read_commitment
+    from .checks import Check, Verification
+    from .conflicts import (
+        Conflicts,
+        check_conflicts,
+        check_exclusive_pairs,
+        check_relations,
+        relation_conflicts,
+        rotation_conflicts,
+    )
+    from .credit import CreditPolicy
+    from .distributed import read_parquet_dask
+    from .engines import DaskEngine, Engine, MemoryEngine, get_engine
+    from .exclusions import History, check_history
+    from .inputs import DrawFiles, DrawInputs, load_draw_inputs, read_history, read_population
+    from .io import COLUMN_ALIASES, read_allow_list, read_table
+    from .manifest import (
+        InputFile,
+        Manifest,
+        PopulationRecord,
+        SeedRecord,
+        StratumRecord,
+        TaskRecord,
+        canonical_json,
+        draw_manifest,
+        draw_tables,
+        write_draw,
+    )
+    from .notices import RESULT_CATEGORIES, Notice, check_results, plan_notice, result_notice, task_notice, write_notice
+    from .plan import AssignmentPolicy, Plan, Task, load_plan, parse_plan, parse_window
+    from .population import Population, check_population
+    from .proofs import Proof, ProofTask, make_proof, verify_proof
+    from .report import write_report
+    from .roots import population_root, population_root_parquet
+    from .roster import Roster, check_roster
+    from .sampling import ALGORITHM, OUTCOMES, DrawResult, draw, ticket, ticket_digests
+    from .seed import Seed, check_beacon_value, check_seed, derive_seed, new_secret
+    from .synthetic import example_plan_toml, make_conflicts, make_history, make_population, make_roster
+    from .uscc import is_valid_uscc, uscc_check_character, uscc_problem
+    from .verify import verify_draw
+    from .visits import Visits, make_visits
+    from .workdays import WorkCalendar, read_overrides, working_days
+    from .workflow import (
+        AssignmentFiles,
+        AssignStep,
+        CommitStep,
+        DemoResult,
+        DrawStep,
+        NoticesStep,
+        ProveStep,
+        ReportStep,
+        Reveal,
+        run_assign,
+        run_commit,
+        run_demo,
+        run_draw,
+        run_notices,
+        run_page,
+        run_prove,
+        run_report,
+        run_verify,
+        run_verify_proof,
+        write_example_city,
+    )
+
+#: Where each public name lives (imported on first use).
+_EXPORTS = {
+    "ALGORITHM": ".sampling",
+    "AssignStep": ".workflow",
+    "AssignmentFiles": ".workflow",
+    "AssignmentInputs": ".assignment",
+    "AssignmentManifest": ".assignment",
+    "AssignmentPolicy": ".plan",
+    "AssignmentResult": ".assignment",
+    "COLUMN_ALIASES": ".io",
+    "Check": ".checks",
+    "CommitStep": ".workflow",
+    "Commitment": ".ceremony",
+    "Conflicts": ".conflicts",
+    "CreditPolicy": ".credit",
+    "DaskEngine": ".engines",
+    "DemoResult": ".workflow",
+    "DrawFiles": ".inputs",
+    "DrawInputs": ".inputs",
+    "DrawResult": ".sampling",
+    "DrawStep": ".workflow",
+    "Engine": ".engines",
+    "GroupReport": ".assignment",
+    "History": ".exclusions",
+    "InputFile": ".manifest",
+    "Manifest": ".manifest",
+    "MemoryEngine": ".engines",
+    "Notice": ".notices",
+    "NoticesStep": ".workflow",
+    "OUTCOMES": ".sampling",
+    "Plan": ".plan",
+    "Population": ".population",
+    "PopulationRecord": ".manifest",
+    "Proof": ".proofs",
+    "ProofTask": ".proofs",
+    "ProveStep": ".workflow",
+    "RESULT_CATEGORIES": ".notices",
+    "ReportStep": ".workflow",
+    "Reveal": ".workflow",
+    "Roster": ".roster",
+    "Seed": ".seed",
+    "SeedRecord": ".manifest",
+    "StratumAllocation": ".allocation",
+    "StratumRecord": ".manifest",
+    "StratumSpec": ".allocation",
+    "Task": ".plan",
+    "TaskAllocation": ".allocation",
+    "TaskRecord": ".manifest",
+    "Verification": ".checks",
+    "Visits": ".visits",
+    "WorkCalendar": ".workdays",
+    "allocate": ".allocation",
+    "assign": ".assignment",
+    "assignment_tables": ".assignment",
+    "canonical_json": ".manifest",
+    "check_assignment": ".assignment",
+    "check_beacon_value": ".seed",
+    "check_conflicts": ".conflicts",
+    "check_exclusive_pairs": ".conflicts",
+    "check_history": ".exclusions",
+    "check_inputs_against": ".ceremony",
+    "check_population": ".population",
+    "check_relations": ".conflicts",
+    "check_results": ".notices",
+    "check_roster": ".roster",
+    "check_secret": ".ceremony",
+    "check_seed": ".seed",
+    "derive_seed": ".seed",
+    "draw": ".sampling",
+    "draw_manifest": ".manifest",
+    "draw_tables": ".manifest",
+    "example_plan_toml": ".synthetic",
+    "get_engine": ".engines",
+    "is_valid_uscc": ".uscc",
+    "load_assignment_inputs": ".assignment",
+    "load_draw_inputs": ".inputs",
+    "load_plan": ".plan",
+    "make_commitment": ".ceremony",
+    "make_conflicts": ".synthetic",
+    "make_history": ".synthetic",
+    "make_population": ".synthetic",
+    "make_proof": ".proofs",
+    "make_roster": ".synthetic",
+    "make_visits": ".visits",
+    "new_secret": ".seed",
+    "parse_plan": ".plan",
+    "parse_window": ".plan",
+    "plan_notice": ".notices",
+    "population_root": ".roots",
+    "population_root_parquet": ".roots",
+    "read_allow_list": ".io",
+    "read_commitment": ".ceremony",
+    "read_history": ".inputs",
+    "read_overrides": ".workdays",
+    "read_parquet_dask": ".distributed",
+    "read_population": ".inputs",
+    "read_table": ".io",
+    "relation_conflicts": ".conflicts",
+    "result_notice": ".notices",
+    "rotation_conflicts": ".conflicts",
+    "run_assign": ".workflow",
+    "run_commit": ".workflow",
+    "run_demo": ".workflow",
+    "run_draw": ".workflow",
+    "run_notices": ".workflow",
+    "run_page": ".workflow",
+    "run_prove": ".workflow",
+    "run_report": ".workflow",
+    "run_verify": ".workflow",
+    "run_verify_proof": ".workflow",
+    "task_notice": ".notices",
+    "ticket": ".sampling",
+    "ticket_digests": ".sampling",
+    "uscc_check_character": ".uscc",
+    "uscc_problem": ".uscc",
+    "verify_certificate": ".assignment",
+    "verify_draw": ".verify",
+    "verify_proof": ".proofs",
+    "working_days": ".workdays",
+    "write_assignment": ".assignment",
+    "write_draw": ".manifest",
+    "write_example_city": ".workflow",
+    "write_notice": ".notices",
+    "write_report": ".report",
+}
 __all__ = [
     "ALGORITHM",
+    "COLUMN_ALIASES",
     "OUTCOMES",
+    "RESULT_CATEGORIES",
     "AllocationError",
+    "AssignStep",
+    "AssignmentError",
+    "AssignmentFiles",
+    "AssignmentInputs",
+    "AssignmentManifest",
+    "AssignmentPolicy",
+    "AssignmentResult",
+    "CalendarError",
+    "CalendarOverrideError",
+    "CeremonyError",
+    "Check",
+    "CommitStep",
+    "Commitment",
+    "ConflictError",
+    "Conflicts",
     "CreditPolicy",
+    "DaskEngine",
+    "DemoResult",
+    "DrawFiles",
+    "DrawInputs",
     "DrawResult",
+    "DrawStep",
+    "Engine",
+    "GroupReport",
     "History",
     "HistoryError",
     "InputError",
     "InputFile",
     "InternalError",
+    "Manifest",
+    "ManifestError",
+    "MemoryEngine",
+    "NotFoundError",
+    "Notice",
+    "NoticesStep",
     "Plan",
     "PlanError",
     "Population",
     "PopulationError",
+    "PopulationRecord",
     "Problem",
+    "Proof",
+    "ProofError",
+    "ProofTask",
+    "ProveStep",
+    "ReportStep",
+    "ResultsError",
+    "Reveal",
+    "Roster",
+    "RosterError",
+    "Seed",
     "SeedError",
+    "SeedRecord",
     "ShuangsuijiError",
     "StratumAllocation",
+    "StratumRecord",
     "StratumSpec",
     "TableError",
     "Task",
     "TaskAllocation",
+    "TaskRecord",
+    "Verification",
+    "Visits",
+    "WorkCalendar",
     "__version__",
     "allocate",
+    "assign",
+    "assignment_tables",
     "canonical_json",
+    "check_assignment",
+    "check_beacon_value",
+    "check_conflicts",
+    "check_exclusive_pairs",
     "check_history",
+    "check_inputs_against",
     "check_population",
+    "check_relations",
+    "check_results",
+    "check_roster",
+    "check_secret",
+    "check_seed",
+    "derive_seed",
     "draw",
     "draw_manifest",
+    "draw_tables",
     "example_plan_toml",
+    "get_engine",
     "is_valid_uscc",
+    "load_assignment_inputs",
+    "load_draw_inputs",
     "load_plan",
+    "make_commitment",
+    "make_conflicts",
     "make_history",
     "make_population",
+    "make_proof",
+    "make_roster",
+    "make_visits",
+    "new_secret",
     "parse_plan",
+    "parse_window",
+    "plan_notice",
+    "population_root",
+    "population_root_parquet",
     "read_allow_list",
+    "read_commitment",
+    "read_history",
+    "read_overrides",
+    "read_parquet_dask",
+    "read_population",
     "read_table",
+    "relation_conflicts",
+    "result_notice",
+    "rotation_conflicts",
+    "run_assign",
+    "run_commit",
+    "run_demo",
+    "run_draw",
+    "run_notices",
+    "run_page",
+    "run_prove",
+    "run_report",
+    "run_verify",
+    "run_verify_proof",
+    "task_notice",
     "ticket",
     "ticket_digests",
     "uscc_check_character",
     "uscc_problem",
+    "verify_certificate",
+    "verify_draw",
+    "verify_proof",
+    "working_days",
+    "write_assignment",
     "write_draw",
+    "write_example_city",
+    "write_notice",
+    "write_report",
 ]
+__getattr__, __dir__ = attach(__name__, _EXPORTS)

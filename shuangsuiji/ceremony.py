@@ -23,24 +23,21 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import json
-from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
-import pyarrow as pa
-
+from ._json import Fields, Published
 from ._version import __version__
-from .exceptions import CeremonyError, PopulationError, Problem
-from .io import iter_parquet, sha256_file
-from .merkle import StreamingRoot, leaf_fields, leaf_hashes, merkle_root, population_leaves
+from .exceptions import CeremonyError, InputError
+from .io import sha256_file
+from .manifest import InputFile, PopulationRecord
 from .plan import Plan
-from .population import Population, check_rows, draw_columns, prepare_population, repeat_message
+from .population import Population
+from .roots import LeafBatch, population_root, population_root_parquet, sorted_leaf_batches
 from .seed import SEED_TAG, check_beacon_value, derive_seed, new_secret
 
 __all__ = [
@@ -76,204 +73,118 @@ def check_secret(text: str) -> bytes:
     return raw
 
 
-def population_root(population: Population, plan: Plan, *, workers: int | None = None) -> dict[str, Any]:
-    """The Merkle commitment to a population: root, size and the leaf fields, for a manifest.
+@dataclass(frozen=True)
+class Commitment(Published):
+    """``commitment.json``, typed: what the bureau publishes before the beacon value exists.
 
-    Leaves are the entities in code order, each the RFC 8785 JSON of the fields
-    the plan's draw reads.
-    """
-    fields = leaf_fields(plan, population.frame.columns)
-    ordered = population.frame.sort_values("uscc", kind="stable")
-    hashes = leaf_hashes(population_leaves(ordered, fields), workers=workers)
-    return {
-        "rows": len(population),
-        "leaf_fields": list(fields),
-        "leaf_format": "rfc8785-json",
-        "merkle_root": merkle_root(hashes=hashes).hex(),
-    }
-
-
-def population_root_parquet(
-    path: str | Path,
-    plan: Plan,
-    *,
-    allow_list: Collection[str] = (),
-    batch_rows: int = 1 << 20,
-    workers: int | None = None,
-) -> dict[str, Any]:
-    """:func:`population_root` of a Parquet population sorted by ``uscc``, in bounded memory.
-
-    Streams the file in batches of ``batch_rows`` rows, reading only the leaf
-    fields, and checks it on the way as :func:`~shuangsuiji.population.check_population`
-    would (codes, plan columns, credit classes; a repeated code sits next to
-    its first row in a sorted file). Memory is that of one batch, whatever the
-    file's size; the record (and the root) equals :func:`population_root`'s.
-
-    Parameters
+    Attributes
     ----------
-    path : str or Path
-        Parquet file whose rows are in ascending code order (code-point order,
-        as ``sort_values("uscc")`` or ``ORDER BY uscc`` with a binary collation gives).
-    plan : Plan
-        The plan (its columns are the leaf fields).
-    allow_list : collection of str
-        Legacy codes to accept.
-    batch_rows : int
-        Rows per batch.
-    workers : int, optional
-        Processes hashing leaves.
-
-    Raises
-    ------
-    PopulationError
-        Listing every problem found, or at the first row out of code order.
+    plan : Mapping
+        The plan, as the manifest will record it.
+    inputs : Mapping[str, InputFile]
+        Every input file by role, with its SHA-256.
+    population : PopulationRecord
+        The population's size and Merkle root.
+    secret_sha256 : str or None
+        SHA-256 of the secret (commit-reveal), or ``None`` for a beacon-only ceremony.
+    beacon : str
+        The name of the future public random value.
+    data, path
+        The bytes and file it was read from (``None`` when built in memory).
     """
-    root = StreamingRoot()
-    fields: tuple[str, ...] = ()
-    for batch in sorted_leaf_batches(path, plan, allow_list=allow_list, batch_rows=batch_rows, workers=workers):
-        fields = batch.fields
-        root.add(batch.hashes)
-    return {
-        "rows": root.count,
-        "leaf_fields": list(fields),
-        "leaf_format": "rfc8785-json",
-        "merkle_root": root.root().hex(),
-    }
 
+    plan: Mapping[str, Any]
+    inputs: Mapping[str, InputFile]
+    population: PopulationRecord
+    secret_sha256: str | None
+    beacon: str
+    library_version: str = __version__
+    format: str = COMMITMENT_FORMAT
+    data: bytes | None = field(default=None, compare=False, repr=False)
+    path: Path | None = field(default=None, compare=False)
+    FILE: ClassVar[str] = "commitment.json"
+    ERROR: ClassVar[type[InputError]] = CeremonyError
 
-@dataclass(frozen=True)
-class LeafBatch:
-    """Consecutive leaves of a population in code order: the rows as text, their leaves and leaf hashes."""
+    def to_dict(self) -> dict[str, Any]:
+        """The plain form, as published."""
+        return {
+            "format": self.format,
+            "library": {"name": "shuangsuiji", "version": self.library_version},
+            "plan": dict(self.plan),
+            "inputs": {k: v.to_dict() for k, v in sorted(self.inputs.items())},
+            "population": self.population.to_dict(),
+            "secret_sha256": self.secret_sha256,
+            "beacon": {"name": self.beacon},
+        }
 
-    first: int  # position of the first row in code order
-    data: pd.DataFrame
-    fields: tuple[str, ...]
-    leaves: pa.Array
-    hashes: npt.NDArray[np.uint8]
+    @classmethod
+    def from_dict(cls, value: object, *, where: str = "commitment.json", data: bytes | None = None) -> Commitment:
+        """Read a parsed ``commitment.json``, checking each field.
 
-
-def sorted_leaf_batches(
-    path: str | Path,
-    plan: Plan,
-    *,
-    allow_list: Collection[str] = (),
-    batch_rows: int = 1 << 20,
-    workers: int | None = None,
-) -> Iterator[LeafBatch]:
-    """Stream the Merkle leaves of a Parquet population sorted by ``uscc``, checking it on the way.
-
-    Each batch goes through the same row checks as every engine
-    (:func:`~shuangsuiji.population.check_rows`); a repeated code sits next to its
-    first row in a sorted file. Yields batches while the file has no problem;
-    after the last batch raises :class:`PopulationError` listing every problem
-    found, or at once at a row out of code order.
-    """
-    source = str(path)
-    fields: tuple[str, ...] | None = None
-    problems: list[Problem] = []
-    last: tuple[str, int] | None = None  # the previous row's code, and the row where that code first came
-    position = 0
-    for batch in iter_parquet(
-        path, columns=draw_columns(plan) - {"name"}, batch_rows=batch_rows, error=PopulationError
-    ):
-        if fields is None:
-            fields = leaf_fields(plan, batch.columns)
-        if len(batch) == 0:
-            continue
-        data, rows = prepare_population(batch, source=source)
-        problems += check_rows(data, rows, plan, source=source, allow_list=allow_list).problems
-        repeats, last = _neighbour_repeats(data["uscc"], rows, last, source)
-        problems += repeats
-        if not problems:
-            leaves = population_leaves(data, fields)
-            yield LeafBatch(position, data, fields, leaves, leaf_hashes(leaves, workers=workers))
-        position += len(data)
-    if problems:
-        unique = list(dict.fromkeys(problems))  # a missing column is reported once, not per batch
-        raise PopulationError(sorted(unique, key=lambda p: -1 if p.row is None else p.row))
-    if position == 0:
-        raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
-
-
-def _neighbour_repeats(
-    codes: pd.Series, rows: npt.NDArray[np.int64], last: tuple[str, int] | None, source: str
-) -> tuple[list[Problem], tuple[str, int]]:
-    """Repeated codes of a batch of a file sorted by code; refuses a code out of order.
-
-    ``last`` is the previous batch's last code and the row where that code first came.
-    """
-    previous = pd.concat([pd.Series([last[0] if last else ""], dtype="str"), codes.iloc[:-1]], ignore_index=True)
-    before = np.array(codes < previous, dtype=bool)
-    same = np.array(codes == previous, dtype=bool) & np.array(codes != "", dtype=bool)
-    if last is None:
-        before[0] = same[0] = False
-    if before.any():
-        i = int(np.flatnonzero(before)[0])
-        raise PopulationError(
-            [
-                Problem(
-                    source,
-                    int(rows[i]),
-                    "uscc",
-                    str(codes.iat[i]),
-                    "the file is not sorted by uscc (this code comes before the previous row's); "
-                    "--engine dask streams the Merkle tree in code order: sort the file by uscc "
-                    "(code-point order), or use --engine memory",
-                )
-            ]
+        Raises
+        ------
+        CeremonyError
+            If it is not a commitment of this format, naming the field.
+        """
+        f = Fields(value, where, CeremonyError)
+        if f.text("format") != COMMITMENT_FORMAT:
+            raise CeremonyError(f"{where}: not a commitment of format {COMMITMENT_FORMAT!r}.")
+        inputs = f.obj("inputs")
+        return cls(
+            plan=f.mapping("plan"),
+            inputs={role: InputFile.from_fields(inputs.obj(role)) for role in inputs.raw},
+            population=PopulationRecord.from_fields(f.obj("population")),
+            secret_sha256=f.optional_text("secret_sha256"),
+            beacon=f.obj("beacon").text("name"),
+            library_version=f.obj("library").text("version"),
+            data=data,
         )
-    # Row where each row's run of equal codes began (a run may begin in an earlier batch).
-    start = np.maximum.accumulate(np.where(same, 0, np.arange(len(codes))))
-    firsts = rows[start]
-    if last is not None and same[0]:
-        firsts[start == 0] = last[1]
-    problems = [
-        Problem(source, int(rows[i]), "uscc", str(codes.iat[i]), repeat_message(int(firsts[i])))
-        for i in np.flatnonzero(same).tolist()
-    ]
-    return problems, (str(codes.iat[-1]), int(firsts[-1]))
 
+    @classmethod
+    def read(cls, path: str | Path) -> Commitment:
+        """Read ``commitment.json``.
 
-@dataclass(frozen=True)
-class Commitment:
-    """A read commitment: its parsed content and the SHA-256 of its bytes."""
-
-    content: Mapping[str, Any]
-    sha256: bytes
-    path: Path
-
-    @property
-    def secret_sha256(self) -> str | None:
-        """SHA-256 of the committed secret, or ``None`` for a beacon-only ceremony."""
-        value = self.content.get("secret_sha256")
-        return None if value is None else str(value)
+        Raises
+        ------
+        CeremonyError
+            If it is not a commitment of this format.
+        FileNotFoundError
+            If there is no such file.
+        """
+        read = super().read(path)
+        return dataclasses.replace(read, path=Path(path) / cls.FILE if Path(path).is_dir() else Path(path))
 
 
 def make_commitment(
     plan: Plan,
     population: Population | None,
-    inputs: Mapping[str, Mapping[str, str]],
+    inputs: Mapping[str, InputFile],
     *,
     beacon: str,
     secret: bytes | None,
     workers: int | None = None,
-    population_record: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The content of ``commitment.json``.
+    population_record: PopulationRecord | None = None,
+) -> Commitment:
+    """The commitment to a draw, before its beacon value exists.
 
     Parameters
     ----------
     plan, population
         The plan and its checked population (``None`` when ``population_record`` is given).
     inputs : mapping
-        Role -> ``{"path": ..., "sha256": ...}`` of every input file.
+        Role -> every input file.
     beacon : str
         The name of the future public random value ("drand quicknet round 12345678").
     secret : bytes or None
         The fresh secret (only its hash is committed), or ``None`` for beacon only.
-    population_record : mapping, optional
+    population_record : PopulationRecord, optional
         The population's Merkle record, when computed already (streamed by
-        :func:`population_root_parquet`).
+        :func:`~shuangsuiji.roots.population_root_parquet`).
+
+    Raises
+    ------
+    CeremonyError
+        Without a beacon name, or with neither a population nor its record.
     """
     if not beacon.strip():
         raise CeremonyError("Name the future public random value (--beacon), e.g. 'drand quicknet round 12345678'.")
@@ -281,34 +192,18 @@ def make_commitment(
         if population is None:
             raise CeremonyError("make_commitment needs the population or its Merkle record (population_record).")
         population_record = population_root(population, plan, workers=workers)
-    return {
-        "format": COMMITMENT_FORMAT,
-        "library": {"name": "shuangsuiji", "version": __version__},
-        "plan": plan.to_dict(),
-        "inputs": {k: dict(v) for k, v in sorted(inputs.items())},
-        "population": dict(population_record),
-        "secret_sha256": None if secret is None else hashlib.sha256(secret).hexdigest(),
-        "beacon": {"name": beacon.strip()},
-    }
+    return Commitment(
+        plan=plan.to_dict(),
+        inputs=dict(inputs),
+        population=population_record,
+        secret_sha256=None if secret is None else hashlib.sha256(secret).hexdigest(),
+        beacon=beacon.strip(),
+    )
 
 
 def read_commitment(path: str | Path) -> Commitment:
-    """Read ``commitment.json`` and hash its bytes.
-
-    Raises
-    ------
-    CeremonyError
-        If it is not a commitment of this format.
-    """
-    path = Path(path)
-    data = path.read_bytes()
-    try:
-        content = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CeremonyError(f"{path}: not a JSON commitment ({exc}).") from None
-    if not isinstance(content, dict) or content.get("format") != COMMITMENT_FORMAT:
-        raise CeremonyError(f"{path}: not a commitment of format {COMMITMENT_FORMAT!r}.")
-    return Commitment(content=content, sha256=hashlib.sha256(data).digest(), path=path)
+    """Read ``commitment.json`` (:meth:`Commitment.read`)."""
+    return Commitment.read(path)
 
 
 def check_inputs_against(commitment: Commitment, files: Mapping[str, Path]) -> None:
@@ -319,18 +214,18 @@ def check_inputs_against(commitment: Commitment, files: Mapping[str, Path]) -> N
     CeremonyError
         Naming each differing or missing file.
     """
-    committed: Mapping[str, Mapping[str, str]] = commitment.content.get("inputs", {})
+    committed = commitment.inputs
     problems = []
     for role, path in files.items():
         if role not in committed:
             problems.append(f"the {role} {path} was not part of the commitment")
             continue
         got = sha256_file(path)
-        if got != committed[role]["sha256"]:
-            problems.append(f"the {role} {path} has SHA-256 {got}, the commitment says {committed[role]['sha256']}")
-    for role in committed:
+        if got != committed[role].sha256:
+            problems.append(f"the {role} {path} has SHA-256 {got}, the commitment says {committed[role].sha256}")
+    for role, entry in committed.items():
         if role not in files:
-            problems.append(f"the commitment lists a {role} ({committed[role]['path']}) that was not given")
+            problems.append(f"the commitment lists a {role} ({entry.path}) that was not given")
     if problems:
         raise CeremonyError(
             "The inputs differ from the commitment, so this draw would not be the one announced:\n  - "

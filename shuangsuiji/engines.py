@@ -35,16 +35,17 @@ import pandas as pd
 
 from ._hashing import default_workers
 from ._memory import draw_memory
-from .ceremony import population_root, population_root_parquet
 from .exceptions import InputError, PopulationError
 from .exclusions import History
 from .io import COLUMN_ALIASES, read_table
 from .plan import Plan
 from .population import Population, check_population, draw_columns
+from .roots import population_root, population_root_parquet
 from .seed import Seed
 
 if TYPE_CHECKING:
     from ._kernel import DrawResult
+    from .manifest import PopulationRecord
 
 __all__ = ["DEFAULT_PARTITION_ROWS", "ENGINES", "DaskEngine", "Engine", "MemoryEngine", "get_engine", "is_dask_frame"]
 
@@ -100,7 +101,7 @@ class Engine(Protocol):
 
     def population_record(
         self, population: Any, plan: Plan, *, path: str | Path, allow_list: Collection[str] = ()
-    ) -> dict[str, Any]:
+    ) -> PopulationRecord:
         """The population's Merkle record (``population_root``) for a manifest or a commitment."""
 
     def session(self) -> contextlib.AbstractContextManager[object]:
@@ -146,7 +147,7 @@ class MemoryEngine:
 
     def population_record(
         self, population: Any, plan: Plan, *, path: str | Path, allow_list: Collection[str] = ()
-    ) -> dict[str, Any]:
+    ) -> PopulationRecord:
         return population_root(population, plan)
 
     def session(self) -> contextlib.AbstractContextManager[object]:
@@ -216,7 +217,7 @@ class DaskEngine:
 
     def population_record(
         self, population: Any, plan: Plan, *, path: str | Path, allow_list: Collection[str] = ()
-    ) -> dict[str, Any]:
+    ) -> PopulationRecord:
         """Streamed from a Parquet file sorted by code; from the frame already read otherwise."""
         if is_parquet(path):
             return population_root_parquet(path, plan, allow_list=allow_list, batch_rows=self.partition_rows)

@@ -20,7 +20,7 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import openpyxl
@@ -45,6 +45,7 @@ __all__ = [
     "read_table",
     "sha256_file",
     "write_csv",
+    "write_sealed",
 ]
 
 #: Chinese (and a few English) headers accepted for the canonical columns.
@@ -455,3 +456,23 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a frame as CSV (see :func:`csv_bytes`) atomically."""
     atomic_write_bytes(path, csv_bytes(frame))
+
+
+def write_sealed(
+    out: Path, tables: Mapping[str, bytes], name: str, manifest: Callable[[Mapping[str, str]], bytes]
+) -> bytes:
+    """Write tables, then the manifest naming them by SHA-256, then the manifest's seal.
+
+    Each file is written atomically: the tables first, then ``{name}.json`` (the bytes
+    ``manifest`` makes from the tables' hashes), then ``{name}.sha256`` in ``sha256sum``
+    format. Returns the manifest's bytes.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    hashes = {}
+    for file, data in tables.items():
+        atomic_write_bytes(out / file, data)
+        hashes[file] = hashlib.sha256(data).hexdigest()
+    data = manifest(hashes)
+    atomic_write_bytes(out / f"{name}.json", data)
+    atomic_write_bytes(out / f"{name}.sha256", f"{hashlib.sha256(data).hexdigest()}  {name}.json\n".encode())
+    return data

@@ -32,7 +32,6 @@ def staffed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     args = [
         "assign",
-        "--draw",
         str(draw),
         "--population",
         str(tmp / "in/population.csv"),
@@ -126,7 +125,6 @@ def test_assign_errors_print_cleanly(staffed: Path, capsys: pytest.CaptureFixtur
     bad.write_text("inspector_id,name,department,capacity\nA 1,甲,市场监管局,x\n", encoding="utf-8")
     args = [
         "assign",
-        "--draw",
         str(draw),
         "--population",
         str(staffed / "in/population.csv"),

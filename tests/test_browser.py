@@ -20,7 +20,7 @@ import pytest
 
 from shuangsuiji import ticket
 from shuangsuiji.cli import main
-from shuangsuiji.verify import make_proof, verify_proof
+from shuangsuiji.proofs import make_proof, verify_proof
 
 from .conftest import publish
 
@@ -98,7 +98,7 @@ def test_page_agrees_with_python_on_proofs(published: Path) -> None:
     manifest_bytes = (published / "manifest.json").read_bytes()
     seen = set()
     for code in _codes(published):
-        proof = make_proof(published, code)
+        proof = make_proof(published, code).to_dict()
         (published / f"proof-{code}.json").write_text(json.dumps(proof, ensure_ascii=False), encoding="utf-8")
         assert verify_proof(proof, manifest_bytes).ok
         page = run_page(published, code, f"proof-{code}.json")
@@ -132,7 +132,7 @@ def test_page_without_a_proof_lists_every_stratum(published: Path) -> None:
 
 def test_page_rejects_a_tampered_proof(published: Path) -> None:
     code = _codes(published)[0]
-    proof = make_proof(published, code)
+    proof = make_proof(published, code).to_dict()
     proof["leaf"] = proof["leaf"].replace('"credit_class":"', '"credit_class":"X', 1)
     (published / "tampered.json").write_text(json.dumps(proof, ensure_ascii=False), encoding="utf-8")
     page = run_page(published, code, "tampered.json")

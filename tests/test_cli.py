@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from shuangsuiji.cli import DEMO_SEED, build_parser, main
+from shuangsuiji.cli import build_parser, main
+from shuangsuiji.workflow.demo import DEMO_SEED
 
 from .conftest import golden_args
 

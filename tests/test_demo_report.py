@@ -11,8 +11,8 @@ import pytest
 
 from shuangsuiji import report as report_module
 from shuangsuiji.cli import build_parser
-from shuangsuiji.demo import run_demo
 from shuangsuiji.report import write_report
+from shuangsuiji.workflow import run_demo
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ def test_canonical_json_is_rfc8785() -> None:
 
 def test_manifest_contents(golden_population: pd.DataFrame, golden_plan: Any, tmp_path: Path) -> None:
     result = draw(golden_population, golden_plan, GOLDEN_SEED)
-    m = draw_manifest(result)
+    m = draw_manifest(result).to_dict()
     assert m["algorithm"] == "shuangsuiji-draw/1" and m["seed"] == {"value": GOLDEN_SEED, "mode": "seed"}
     t1 = m["tasks"][0]
     assert (t1["id"], t1["scope"], t1["ratio"], t1["floor_binding"], t1["sample"]) == ("T1", "GV-1", "4/19", True, 5)
@@ -44,7 +44,7 @@ def test_write_draw_records_relative_inputs(
 ) -> None:
     result = draw(golden_population, golden_plan, GOLDEN_SEED)
     out = tmp_path / "out"
-    digest = write_draw(result, out, inputs={"plan": InputFile.of(vectors / "golden_plan.toml", out)})
+    digest = write_draw(result, out, inputs={"plan": InputFile.of(vectors / "golden_plan.toml", out)}).sha256
     data = (out / "manifest.json").read_bytes()
     assert hashlib.sha256(data).hexdigest() == digest
     assert (out / "manifest.sha256").read_text() == f"{digest}  manifest.json\n"

@@ -13,7 +13,8 @@ import pytest
 
 from shuangsuiji.cli import main
 from shuangsuiji.manifest import canonical_json
-from shuangsuiji.verify import make_proof, verify_draw, verify_proof
+from shuangsuiji.proofs import make_proof, verify_proof
+from shuangsuiji.verify import verify_draw
 
 from .conftest import publish
 
@@ -126,7 +127,7 @@ def test_proofs_of_each_outcome(published: Path) -> None:
         proof = make_proof(draw, code)
         result = verify_proof(proof, manifest)
         assert result.ok, str(result)
-        outcomes |= {t["outcome"] for t in proof["tasks"]}
+        outcomes |= {t.outcome for t in proof.tasks}
     assert {"selected", "not_selected", "excluded", "out_of_scope"} <= outcomes
 
 
@@ -134,7 +135,7 @@ def test_tampered_proofs_fail(published: Path, capsys: pytest.CaptureFixture[str
     draw = published / "pub/draw"
     manifest = (draw / "manifest.json").read_bytes()
     code = pd.read_csv(draw / "selection.csv", dtype=str, encoding="utf-8-sig")["uscc"].iloc[0]
-    proof = make_proof(draw, code)
+    proof = make_proof(draw, code).to_dict()
     assert verify_proof(proof, manifest).ok
     tampered = [
         {**proof, "tasks": [{**proof["tasks"][0], "outcome": "not_selected"}, *proof["tasks"][1:]]},

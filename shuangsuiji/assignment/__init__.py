@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     from .certificate import verify_certificate
     from .encode import LOAD_STEP, assign_cost_bytes
     from .inputs import ASSIGNMENT_ROLES, AssignmentInputs, load_assignment_inputs
-    from .manifest import ASSIGNMENT_FILES, ASSIGNMENT_FORMAT, assignment_manifest, assignment_tables, write_assignment
+    from .manifest import (
+        ASSIGNMENT_FILES,
+        ASSIGNMENT_FORMAT,
+        AssignmentManifest,
+        assignment_manifest,
+        assignment_tables,
+        write_assignment,
+    )
     from .orchestrate import assign
     from .results import AssignmentResult, GroupReport, Staffing
     from .rules import check_assignment
@@ -41,6 +48,7 @@ _EXPORTS = {
     "ASSIGNMENT_ROLES": ".inputs",
     "LOAD_STEP": ".encode",
     "AssignmentInputs": ".inputs",
+    "AssignmentManifest": ".manifest",
     "AssignmentResult": ".results",
     "GroupReport": ".results",
     "Schedule": ".schedule",
@@ -63,6 +71,7 @@ __all__ = [
     "ASSIGNMENT_ROLES",
     "LOAD_STEP",
     "AssignmentInputs",
+    "AssignmentManifest",
     "AssignmentResult",
     "GroupReport",
     "Schedule",

@@ -9,7 +9,7 @@ column for rotation) and ``calendar`` (working-day overrides).
 from __future__ import annotations
 
 import dataclasses
-import json
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +25,10 @@ from ..conflicts import (
     relation_conflicts,
     rotation_conflicts,
 )
-from ..exceptions import HistoryError, PopulationError
-from ..exclusions import check_history
-from ..io import read_table
-from ..plan import AssignmentPolicy, Plan, parse_plan
-from ..population import check_population
+from ..inputs import DrawFiles, read_history, read_population
+from ..io import read_allow_list, read_table
+from ..manifest import Manifest
+from ..plan import AssignmentPolicy, Plan
 from ..roster import Roster, RosterError, check_roster
 from ..visits import Visits, make_visits
 from ..workdays import WorkCalendar, read_overrides
@@ -67,21 +66,10 @@ class AssignmentInputs:
         )
 
 
-def load_assignment_inputs(
-    draw_dir: Path, files: Mapping[str, Path], *, seed: str | None = None, window: tuple[object, object] | None = None
-) -> AssignmentInputs:
-    """Read and check an assignment's inputs (``files`` maps roles to paths)."""
-    manifest = json.loads((draw_dir / "manifest.json").read_bytes())
-    plan = parse_plan(manifest["plan"], source=str(draw_dir / "manifest.json"))
-    policy = plan.assignment if window is None else dataclasses.replace(plan.assignment, window=window)  # type: ignore[arg-type]
-    selection = pd.read_csv(draw_dir / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    population = check_population(
-        read_table(files["population"], error=PopulationError), source=str(files["population"])
-    ).frame
-    roster = check_roster(read_table(files["roster"], error=RosterError), source=str(files["roster"]))
-    ids = set(roster.frame["inspector_id"])
-    visits = make_visits(selection, plan, population)
-    entities = set(visits.visits["uscc"])
+def _conflicts(
+    files: Mapping[str, Path], ids: set[str], entities: set[str], policy: AssignmentPolicy, allow: frozenset[str]
+) -> Conflicts:
+    """Every recusal of the inputs (declared, requested, related, rotation), and the pairs that must not meet."""
     parts = []
     for role in ("conflicts", "requests"):
         if role in files:
@@ -93,20 +81,51 @@ def load_assignment_inputs(
         found = relation_conflicts(graph, ids, entities, hops=policy.relation_hops, relations=policy.relations)
         parts.append(("relation", found))
     if "history" in files and policy.rotation:
-        history = check_history(read_table(files["history"], error=HistoryError), source=str(files["history"]))
+        history = read_history(files["history"], allow_list=allow)
         parts.append(("rotation", rotation_conflicts(history, entities, last=policy.rotation)))
     exclusive: frozenset[frozenset[str]] = frozenset()
     if "pairs" in files:
         exclusive = check_exclusive_pairs(
             read_table(files["pairs"], error=ConflictError), inspectors=ids, source=str(files["pairs"])
         )
+    return Conflicts.combine(parts, exclusive)
+
+
+def load_assignment_inputs(
+    draw_dir: str | Path,
+    files: Mapping[str, Path],
+    *,
+    seed: str | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
+) -> AssignmentInputs:
+    """Read and check an assignment's inputs (``files`` maps roles to paths) for the draw in ``draw_dir``.
+
+    The population and the history are read as the draw read them, with the
+    allow-list of legacy codes the draw's manifest records.
+
+    Raises
+    ------
+    ManifestError, PopulationError, RosterError, ConflictError, HistoryError, CalendarOverrideError
+        Naming every problem found.
+    """
+    draw_dir = Path(draw_dir)
+    manifest = Manifest.read(draw_dir)
+    plan = manifest.parsed_plan()
+    policy = plan.assignment if window is None else dataclasses.replace(plan.assignment, window=window)
+    recorded = DrawFiles.recorded(manifest, draw_dir)
+    allow = read_allow_list(recorded.allow_list) if recorded.allow_list is not None else frozenset()
+    selection = pd.read_csv(draw_dir / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    population = read_population(files["population"], allow_list=allow).frame
+    roster = check_roster(read_table(files["roster"], error=RosterError), source=str(files["roster"]))
+    visits = make_visits(selection, plan, population)
+    conflicts = _conflicts(files, set(roster.frame["inspector_id"]), set(visits.visits["uscc"]), policy, allow)
     calendar = WorkCalendar(read_overrides(files["calendar"]) if "calendar" in files else None)
     return AssignmentInputs(
         plan=plan,
         policy=policy,
-        seed=seed or manifest["seed"]["value"],
+        seed=seed or manifest.seed,
         visits=visits,
         roster=roster,
-        conflicts=Conflicts.combine(parts, exclusive),
+        conflicts=conflicts,
         calendar=calendar,
     )

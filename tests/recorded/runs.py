@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shuangsuiji import cli
 from shuangsuiji.cli import main
-from shuangsuiji.demo import run_demo
 from shuangsuiji.verify import verify_draw
+from shuangsuiji.workflow import run_demo
 
 GOLDEN_SEED = "33e944098cf4ef60379ce36c50cb01e7c39e5b77fb6601b6425657ba4b1d3e06"
 #: The secret of the reference demo run (32 bytes, not secret at all).
@@ -103,7 +102,6 @@ def example_run(tmp: Path) -> dict[str, Any]:
     people = [f"--{r}={inp / f'{r}.csv'}" for r in ("roster", "conflicts", "requests", "relations", "history")]
     _cli(
         "assign",
-        "--draw",
         pub / "draw",
         "--population",
         inp / "population.csv",
@@ -138,12 +136,7 @@ def example_run(tmp: Path) -> dict[str, Any]:
 
 def demo_run(tmp: Path) -> dict[str, Any]:
     """The demo on 20,000 entities with a fixed secret (the report's figures are left out)."""
-    original = cli.new_secret
-    cli.new_secret = lambda: DEMO_SECRET  # type: ignore[assignment]
-    try:
-        result = run_demo(tmp / "out", entities=20_000)
-    finally:
-        cli.new_secret = original  # type: ignore[assignment]
+    result = run_demo(tmp / "out", entities=20_000, secret=DEMO_SECRET)
     checks = _checks(str(verify_draw(tmp / "out/publish/draw")), tmp)
     return {
         "files": _hashes(tmp / "out", skip=("report/",)),

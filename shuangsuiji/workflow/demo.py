@@ -12,30 +12,44 @@ Writes everything under one folder:
 ``report/``
     ``report.html`` with its figures.
 
-Each step runs the real command line (its output captured), so the demo does what a bureau does.
+Each step is the workflow function a bureau's own scripts would call.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
-import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .exceptions import InternalError
-from .io import atomic_write_text, write_csv
-from .notices import RESULT_CATEGORIES
-from .synthetic import example_plan_toml, make_conflicts, make_history, make_population, make_roster
+from ..assignment.manifest import AssignmentManifest
+from ..exceptions import InternalError
+from ..inputs import DrawFiles
+from ..io import atomic_write_text, write_csv
+from ..manifest import Manifest
+from ..notices import RESULT_CATEGORIES
+from ..synthetic import example_plan_toml, make_conflicts, make_history, make_population, make_roster
+from ._checking import run_verify
+from ._draws import Reveal, run_commit, run_draw
+from ._publishing import run_notices, run_page, run_report
+from ._staffing import AssignmentFiles, run_assign
 
-__all__ = ["DemoResult", "run_demo", "write_example_city"]
+__all__ = [
+    "DEMO_BEACON",
+    "DEMO_BEACON_NAME",
+    "DEMO_SEED",
+    "DemoResult",
+    "demo_summary",
+    "run_demo",
+    "write_example_city",
+]
 
+#: Seed of the examples: SHA-256 of the text "shuangsuiji demo" (printf '%s' 'shuangsuiji demo' | sha256sum).
+DEMO_SEED = "35a66f294948a664832278ed95207fae69a118da60671d1b54a59ae247268846"
 #: The demo's beacon value, a stand-in: SHA-256 of "shuangsuiji demo beacon". A real draw waits for a
 #: public value such as a drand round.
 DEMO_BEACON = hashlib.sha256(b"shuangsuiji demo beacon").hexdigest()
@@ -58,18 +72,6 @@ class DemoResult:
     summary: pd.DataFrame
     verified: bool
     seconds: float
-
-
-def _run(argv: Sequence[str]) -> str:
-    """Run one CLI command with its output captured; a failure stops the demo."""
-    from .cli import main
-
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-        code = main(list(argv))
-    if code != 0:
-        raise InternalError(f"demo step {argv[0]} failed ({code}):\n{buffer.getvalue()}")
-    return buffer.getvalue()
 
 
 def write_example_city(folder: str | Path, *, entities: int, seed: int = 2027) -> dict[str, Path]:
@@ -104,14 +106,8 @@ def write_example_city(folder: str | Path, *, entities: int, seed: int = 2027) -
     return files
 
 
-def _options(**values: object) -> list[str]:
-    """``--name value`` pairs for the CLI, underscores in names written as dashes."""
-    return [text for name, value in values.items() for text in ("--" + name.replace("_", "-"), str(value))]
-
-
-def _results(out: Path, seed: int) -> Path:
+def _results(draw: Path, path: Path, seed: int) -> Path:
     """Results filled in by inspectors for most visits (the rest are still pending)."""
-    draw = out / "publish" / "draw"
     visits = pd.read_csv(draw / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     selection = pd.read_csv(draw / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     rng = np.random.default_rng([seed, 3])
@@ -122,7 +118,6 @@ def _results(out: Path, seed: int) -> Path:
     weights = np.array([80, 6, 2, 4, 1, 6, 1], dtype=float)
     rows["result"] = rng.choice(np.array(RESULT_CATEGORIES), size=len(rows), p=weights / weights.sum())
     rows["completed"] = rows["uscc"].map(when)
-    path = out / "inputs" / "results.csv"
     write_csv(rows, path)
     return path
 
@@ -133,6 +128,7 @@ def run_demo(
     entities: int = 200_000,
     seed: int = 2027,
     progress: Callable[[str], object] | None = None,
+    secret: bytes | None = None,
 ) -> DemoResult:
     """Run a whole batch on the example city and write everything under ``out``.
 
@@ -146,54 +142,47 @@ def run_demo(
         Seed of the synthetic data (the draw's own seed comes from the ceremony).
     progress : callable, optional
         Called with the name of each step as it starts.
+    secret : bytes, optional
+        The ceremony's 32-byte secret; by default a fresh one from the operating system.
+
+    Raises
+    ------
+    InternalError
+        If the demo's own publication does not verify.
     """
     start = time.perf_counter()
     out = Path(out)
     inputs, publish = out / "inputs", out / "publish"
     say = progress or (lambda _: None)
-
     say("generating the example city")
-    files = write_example_city(inputs, entities=entities, seed=seed)
-    common = _options(population=files["population"], plan=files["plan"], history=files["history"])
-
+    paths = write_example_city(inputs, entities=entities, seed=seed)
+    files = DrawFiles(population=paths["population"], plan=paths["plan"], history=paths["history"])
     say("committing (before the beacon)")
-    _run(["commit", *common, *_options(beacon=DEMO_BEACON_NAME, out=publish)])
+    committed = run_commit(files, publish, beacon=DEMO_BEACON_NAME, secret=secret if secret is not None else True)
     say("drawing the targets")
     draw = publish / "draw"
-    secrets = _options(commitment=publish / "commitment.json", beacon_value=DEMO_BEACON, secret=publish / "secret.txt")
-    _run(["draw", *common, *secrets, *_options(out=draw)])
+    run_draw(files, draw, reveal=Reveal(committed.path, DEMO_BEACON, committed.secret))
     say("staffing and dating the visits")
-    people = ("roster", "conflicts", "requests", "relations", "history")
-    staffing = _options(draw=draw, population=files["population"], **{k: files[k] for k in people})
-    _run(["assign", *staffing, *_options(calendar_overrides=files["calendar"], out=draw), "--allow-partial"])
+    people = {role: paths[role] for role in ("roster", "conflicts", "requests", "relations", "history", "calendar")}
+    run_assign(draw, AssignmentFiles(population=paths["population"], **people), allow_partial=True)
     say("writing the notices")
-    results = _results(out, seed)
-    notices = _options(out=publish / "notices", results=results, calendar_overrides=files["calendar"])
-    _run(["notices", str(draw), *notices])
-    _run(["page", "--out", str(publish / "verify.html")])
+    results = _results(draw, inputs / "results.csv", seed)
+    run_notices(draw, publish / "notices", results=results, calendar_overrides=paths["calendar"])
+    run_page(publish / "verify.html")
     say("verifying everything")
-    verified = "VERIFIED:" in _run_verify(draw)
+    verification = run_verify(draw)
+    if not verification.ok:
+        raise InternalError("the demo's own publication does not verify:\n" + str(verification))
     say("writing the report")
-    from .report import write_report
-
-    write_report(draw, out / "report")
-    return DemoResult(out=out, summary=demo_summary(draw), verified=verified, seconds=time.perf_counter() - start)
+    run_report(draw, out / "report")
+    return DemoResult(out=out, summary=demo_summary(draw), verified=True, seconds=time.perf_counter() - start)
 
 
-def _run_verify(draw: Path) -> str:
-    from .verify import verify_draw
-
-    result = verify_draw(draw)
-    failed = sum(not c.ok for c in result.checks)
-    if failed:
-        raise InternalError("the demo's own publication does not verify:\n" + str(result))
-    return f"VERIFIED: {len(result.checks)} checks passed"
-
-
-def demo_summary(draw: Path) -> pd.DataFrame:
+def demo_summary(draw: str | Path) -> pd.DataFrame:
     """The demo's closing table: one row per figure a bureau would ask about."""
-    manifest = json.loads((draw / "manifest.json").read_bytes())
-    assignment = json.loads((draw / "assignment.json").read_bytes())
+    draw = Path(draw)
+    manifest = Manifest.read(draw)
+    assignment = AssignmentManifest.read(draw)
     selection = pd.read_csv(draw / "selection.csv", dtype=str, encoding="utf-8-sig")
     visits = pd.read_csv(draw / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     workload = pd.read_csv(draw / "workload.csv", encoding="utf-8-sig")
@@ -202,14 +191,14 @@ def demo_summary(draw: Path) -> pd.DataFrame:
     drawn = ", ".join(
         f"{k} {v:,}" for k, v in by_class.drop_duplicates("uscc")["cls"].value_counts().sort_index().items()
     )
-    floors = [t for t in manifest["tasks"] if t["floor"] != "0"]
+    floors = [t for t in manifest.tasks if t.floor != "0"]
+    counts = assignment.counts
     rows = [
-        ("tasks", f"{len(manifest['tasks'])} ({sum(t['sample'] for t in manifest['tasks']):,} entities drawn in all)"),
+        ("tasks", f"{len(manifest.tasks)} ({sum(t.sample for t in manifest.tasks):,} entities drawn in all)"),
         ("entities drawn by credit class", drawn),
         (
             "floor met",
-            f"{len(floors)} of {len(floors)} general tasks (floor binding in "
-            f"{sum(t['floor_binding'] for t in floors)})",
+            f"{len(floors)} of {len(floors)} general tasks (floor binding in {sum(t.floor_binding for t in floors)})",
         ),
         (
             "joint visits (一次多查)",
@@ -218,15 +207,15 @@ def demo_summary(draw: Path) -> pd.DataFrame:
         ),
         (
             "visits staffed and dated",
-            f"{assignment['counts']['staffed']:,} of {assignment['counts']['visits']:,} "
-            f"({assignment['counts']['undated']} undated, {assignment['counts']['unstaffed']} unstaffed)",
+            f"{counts['staffed']:,} of {counts['visits']:,} "
+            f"({counts['undated']} undated, {counts['unstaffed']} unstaffed)",
         ),
         ("officers' loads", f"min {loads.min()}, median {int(loads.median())}, max {loads.max()} visits"),
         (
             "groups solved",
-            f"{len(assignment['groups'])} ({sum(g['unique'] is True for g in assignment['groups'])} "
+            f"{len(assignment.groups)} ({sum(g.unique is True for g in assignment.groups)} "
             "with a certified unique optimum)",
         ),
-        ("seed", f"{manifest['seed']['mode']}: {manifest['seed']['value'][:16]}..."),
+        ("seed", f"{manifest.seed_record.mode}: {manifest.seed[:16]}..."),
     ]
     return pd.DataFrame(rows, columns=["figure", "value"])

@@ -1,0 +1,281 @@
+"""What each command of :mod:`shuangsuiji.cli` does: call the workflow, print the outcome (private).
+
+Imported only once a command has been chosen, so that ``--help`` stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from .engines import Engine, get_engine
+from .exceptions import MAX_LISTED_PROBLEMS, InputError, InternalError, Problem, ShuangsuijiError, TableError
+from .inputs import DrawFiles
+from .io import write_csv
+from .plan import parse_window
+from .sampling import DrawResult, ticket
+from .seed import check_seed
+from .uscc import uscc_problem
+from .workflow import (
+    AssignmentFiles,
+    Reveal,
+    run_assign,
+    run_commit,
+    run_draw,
+    run_notices,
+    run_page,
+    run_prove,
+    run_report,
+    run_verify,
+    run_verify_proof,
+)
+
+__all__ = ["guarded"]
+
+
+def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command, printing the library's errors without a traceback; returns the exit status."""
+    try:
+        return run(args)
+    except InternalError as exc:
+        print(f"internal error (a bug in shuangsuiji, please report it): {exc}", file=sys.stderr)
+        return 3
+    except TableError as exc:
+        print(f"error: {exc}{_write_problems(exc, getattr(args, 'out', None))}", file=sys.stderr)
+        return 2
+    except ShuangsuijiError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _write_problems(exc: TableError, out: str | None) -> str:
+    """Write all problems of a long list to OUT/problems.csv; returns a note for the message."""
+    if out is None or len(exc.problems) <= MAX_LISTED_PROBLEMS:
+        return ""
+    frame = pd.DataFrame([vars(p) for p in exc.problems], columns=list(Problem.__dataclass_fields__))
+    path = Path(out) / "problems.csv"
+    write_csv(frame, path)
+    return f"\nAll {len(exc.problems)} problems are listed in {path}."
+
+
+def _warn(text: str) -> None:
+    print(f"warning: {text}", file=sys.stderr)
+
+
+def _files(args: argparse.Namespace) -> DrawFiles:
+    def path(value: str | None) -> Path | None:
+        return None if value is None else Path(value)
+
+    return DrawFiles(
+        population=Path(args.population),
+        plan=Path(args.plan),
+        history=path(args.history),
+        allow_list=path(args.allow_list),
+        encoding=args.encoding,
+        sheet=args.sheet,
+    )
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return get_engine(args.engine, scheduler=args.scheduler, workers=args.workers, partition_rows=args.partition_rows)
+
+
+def _print_summary(result: DrawResult) -> None:
+    cols = ["task_id", "department", "eligible", "excluded", "sample", "floor_binding"]
+    table = result.summary[cols].copy()
+    table["floor_binding"] = table["floor_binding"].map({True: "floor", False: ""})
+    print(table.to_string(index=False))
+
+
+def cmd_commit(args: argparse.Namespace) -> int:
+    step = run_commit(_files(args), args.out, beacon=args.beacon, secret=not args.no_secret, engine=_engine(args))
+    out, commitment = Path(args.out), step.commitment
+    print(f"Wrote {out}/commitment.json (SHA-256 {commitment.sha256}).")
+    print(f"Population: {commitment.population.rows:,} entities, Merkle root {commitment.population.merkle_root}.")
+    print(f"Beacon to wait for: {commitment.beacon}")
+    if step.secret is not None:
+        _warn(
+            f"{out}/secret.txt holds the secret (readable by you only). Keep it private until the draw, "
+            "and do not lose it: the draw cannot be made without it."
+        )
+    print("Publish commitment.json now, before the beacon value exists.")
+    return 0
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    if (args.seed is None) == (args.commitment is None):
+        raise InputError("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE).")
+    if args.commitment is None and (args.beacon_value or args.secret):
+        raise InputError("--beacon-value and --secret go with --commitment.")
+    reveal = None
+    if args.commitment is not None:
+        secret = None if args.secret is None else Path(args.secret)
+        reveal = Reveal(Path(args.commitment), args.beacon_value or "", secret)
+    step = run_draw(_files(args), args.out, seed=args.seed, reveal=reveal, engine=_engine(args))
+    _print_summary(step.result)
+    for w in step.result.warnings:
+        _warn(w)
+    print(f"\nSeed ({step.manifest.seed_record.mode}): {step.result.seed}")
+    print(f"Wrote {args.out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json")
+    print(f"manifest SHA-256: {step.manifest.sha256}")
+    return 0
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    def path(value: str | None) -> Path | None:
+        return None if value is None else Path(value)
+
+    files = AssignmentFiles(
+        population=Path(args.population),
+        roster=Path(args.roster),
+        conflicts=path(args.conflicts),
+        requests=path(args.requests),
+        relations=path(args.relations),
+        pairs=path(args.pairs),
+        history=path(args.history),
+        calendar=path(args.calendar_overrides),
+    )
+    window = parse_window(args.window, "--window") if args.window else None
+    step = run_assign(args.draw, files, out=args.out, window=window, allow_partial=args.allow_partial, seed=args.seed)
+    result = step.result
+    status = result.visits["status"].value_counts()
+    staffed, undated = int(status.get("staffed", 0)), int(status.get("undated", 0))
+    print(
+        f"{staffed} of {len(result.visits)} visits staffed"
+        + (f" and dated, {undated} staffed but undated" if undated else "")
+        + f"; {len(result.teams)} places filled."
+    )
+    if len(result.unstaffed):
+        _warn(f"{result.unstaffed['visit_id'].nunique()} visits wait (unstaffed.csv).")
+    loads = result.workload[result.workload["kind"] == "officer"]["visits"]
+    if len(loads):
+        print(f"Officers' loads: min {loads.min()}, median {int(loads.median())}, max {loads.max()}.")
+    print(f"Wrote {step.out}/: visits.csv, teams.csv, workload.csv, unstaffed.csv, certificate.csv, assignment.json")
+    print(f"assignment SHA-256: {step.manifest.sha256}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    result = run_verify(
+        args.draw,
+        population=args.population,
+        plan=args.plan,
+        history=args.history,
+        allow_list=args.allow_list,
+        commitment=args.commitment,
+        engine=_engine(args),
+    )
+    print(result)
+    print(f"\n{result.verdict()}")
+    return 0 if result.ok else 1
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    step = run_prove(
+        args.draw,
+        args.uscc,
+        out=args.out,
+        population=args.population,
+        allow_list=args.allow_list,
+        stream=args.stream,
+        batch_rows=args.batch_rows,
+    )
+    for task in step.proof.tasks:
+        print(f"{task.task_id}: {task.outcome}  ticket {task.ticket}")
+    print(f"Wrote {step.path}")
+    return 0
+
+
+def cmd_verify_proof(args: argparse.Namespace) -> int:
+    result = run_verify_proof(args.proof, args.manifest)
+    print(result)
+    print(f"\n{'VERIFIED' if result.ok else 'NOT VERIFIED'}")
+    return 0 if result.ok else 1
+
+
+def cmd_page(args: argparse.Namespace) -> int:
+    out = run_page(args.out)
+    print(f"Wrote {out}: open it in a browser (no server, no network), load manifest.json and enter a code.")
+    return 0
+
+
+def cmd_notices(args: argparse.Namespace) -> int:
+    step = run_notices(
+        args.draw,
+        args.out,
+        results=args.results,
+        working_days=args.working_days,
+        calendar_overrides=args.calendar_overrides,
+        publish_inspector_names=args.publish_inspector_names,
+    )
+    if step.pending is not None and len(step.pending):
+        _warn(f"{len(step.pending)} drawn entities have no result yet (listed in pending.csv).")
+    for path in step.paths:
+        print(f"Wrote {path}")
+    return 0
+
+
+def cmd_ticket(args: argparse.Namespace) -> int:
+    for code in args.uscc:
+        print(f"{ticket(check_seed(args.seed), args.scope, code)}  {code}")
+    return 0
+
+
+def cmd_check_uscc(args: argparse.Namespace) -> int:
+    bad = 0
+    for code in args.code:
+        problem = uscc_problem(code)
+        print(f"{code}: {'valid' if problem is None else problem}")
+        bad += problem is not None
+    return 1 if bad else 0
+
+
+def cmd_example(args: argparse.Namespace) -> int:
+    from .workflow import write_example_city  # noqa: PLC0415
+
+    for role, path in write_example_city(args.out, entities=args.entities, seed=args.seed).items():
+        print(f"{role}: {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rich.console import Console  # noqa: PLC0415 - rich loads only for the demo's table
+    from rich.table import Table  # noqa: PLC0415
+
+    from .workflow import run_demo  # noqa: PLC0415
+
+    console = Console()
+    console.print(f"A batch on a synthetic city of {args.entities:,} entities, written to {args.out}/ ...")
+    with console.status("starting") as status:
+        result = run_demo(args.out, entities=args.entities, progress=status.update)
+    table = Table(title=f"shuangsuiji demo ({result.seconds:.0f} s)")
+    table.add_column("figure")
+    table.add_column("value")
+    for figure, value in result.summary.itertuples(index=False):
+        table.add_row(str(figure), str(value))
+    table.add_row("verify", "VERIFIED: every check passed" if result.verified else "NOT VERIFIED")
+    console.print(table)
+    out = Path(args.out)
+    console.print(
+        f"Inputs: {out / 'inputs'}/   Published: {out / 'publish'}/ (commitment, draw, assignment, notices, "
+        f"verify.html)   Report: {out / 'report' / 'report.html'}"
+    )
+    return 0 if result.verified else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    step = run_report(args.draw, args.out)
+    if step.font is None:
+        _warn("no CJK font found; figures are labelled in English (install fonts-noto-cjk)")
+    print(f"Wrote {step.path}")
+    return 0

@@ -1,0 +1,352 @@
+"""One firm's proof of its fate in a draw, checkable with the public manifest alone.
+
+:func:`make_proof` writes what one firm needs to check its own fate without
+the population: its Merkle leaf, the RFC 6962 audit path to the committed
+root, and per task its ticket, stratum, threshold and outcome.
+:func:`verify_proof` checks such a proof against the manifest alone: the
+leaf is in the committed population, it is this firm, each ticket is
+``SHA-256(seed:scope:uscc)``, and each outcome follows from the ticket and the
+published threshold (``docs/ceremony.md``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._json import Fields, load_json
+from ._kernel import stratum_label
+from .checks import Recorder, Verification
+from .engines import DEFAULT_PARTITION_ROWS, is_parquet
+from .exceptions import NotFoundError, PopulationError, ProofError
+from .inputs import DrawFiles, load_draw_inputs
+from .io import iter_parquet, read_allow_list
+from .manifest import Manifest
+from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
+from .plan import Plan, load_plan
+from .population import match_values
+from .roots import sorted_leaf_batches
+from .sampling import ticket
+
+__all__ = ["PROOF_FORMAT", "Proof", "ProofTask", "make_proof", "verify_proof"]
+
+#: Format name and version of a proof file.
+PROOF_FORMAT = "shuangsuiji-proof/1"
+
+
+@dataclass(frozen=True)
+class ProofTask:
+    """One task's part of a proof: the ticket, and what became of the entity.
+
+    ``reason`` and ``detail`` are set for an excluded entity; ``stratum`` and
+    ``threshold`` for an eligible one (selected or not).
+    """
+
+    task_id: str
+    scope: str
+    ticket: str
+    outcome: str
+    reason: str | None = None
+    detail: str | None = None
+    stratum: str | None = None
+    threshold: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"task_id": self.task_id, "scope": self.scope, "ticket": self.ticket}
+        out["outcome"] = self.outcome
+        for key in ("reason", "detail", "stratum", "threshold"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> ProofTask:
+        return cls(
+            task_id=f.text("task_id"),
+            scope=f.text("scope"),
+            ticket=f.text("ticket"),
+            outcome=f.text("outcome"),
+            reason=f.optional_text("reason"),
+            detail=f.optional_text("detail"),
+            stratum=f.optional_text("stratum"),
+            threshold=f.optional_text("threshold"),
+        )
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A proof of one entity's fate (``proof-USCC.json``)."""
+
+    manifest_sha256: str
+    uscc: str
+    leaf: str
+    leaf_index: int
+    tree_size: int
+    audit_path: tuple[str, ...]
+    tasks: tuple[ProofTask, ...]
+    format: str = PROOF_FORMAT
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain form, keys in the order of the file."""
+        return {
+            "format": self.format,
+            "manifest_sha256": self.manifest_sha256,
+            "uscc": self.uscc,
+            "leaf": self.leaf,
+            "leaf_index": self.leaf_index,
+            "tree_size": self.tree_size,
+            "audit_path": list(self.audit_path),
+            "tasks": [t.to_dict() for t in self.tasks],
+        }
+
+    def to_json(self) -> bytes:
+        """The file's bytes: indented UTF-8 JSON, readable on a phone."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+    @classmethod
+    def from_dict(cls, value: object, *, where: str = "proof") -> Proof:
+        """Read a parsed proof, checking each field.
+
+        Raises
+        ------
+        ProofError
+            If it is not a proof, naming the field.
+        """
+        f = Fields(value, where, ProofError)
+        return cls(
+            format=f.text("format"),
+            manifest_sha256=f.text("manifest_sha256"),
+            uscc=f.text("uscc"),
+            leaf=f.text("leaf"),
+            leaf_index=f.integer("leaf_index"),
+            tree_size=f.integer("tree_size"),
+            audit_path=f.texts("audit_path"),
+            tasks=tuple(ProofTask.from_fields(t) for t in f.objects("tasks")),
+        )
+
+    @classmethod
+    def read(cls, path: str | Path) -> Proof:
+        """Read a proof file.
+
+        Raises
+        ------
+        ProofError
+            If it is not a proof.
+        """
+        return cls.from_dict(load_json(Path(path).read_bytes(), str(path), ProofError), where=str(path))
+
+
+def _in_scope(plan_task: Any, values: Mapping[str, str]) -> bool:
+    return all(bool(match_values(pd.Series([values.get(c, "")]), list(v))[0]) for c, v in plan_task.where.items())
+
+
+def _task_entries(
+    out: Path, manifest: Manifest, plan: Plan, uscc: str, values: Mapping[str, str]
+) -> tuple[ProofTask, ...]:
+    selection = pd.read_csv(out / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    excluded = pd.read_csv(out / "excluded.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    entries = []
+    for task in plan.tasks:
+        scope = task.scope(plan.id)
+        mine = ticket(manifest.seed, scope, uscc)
+        sel = selection[(selection["task_id"] == task.id) & (selection["uscc"] == uscc)]
+        exc = excluded[(excluded["task_id"] == task.id) & (excluded["uscc"] == uscc)]
+        if not _in_scope(task, values):
+            entries.append(ProofTask(task.id, scope, mine, "out_of_scope"))
+        elif len(exc):
+            reason, detail = str(exc["reason"].iloc[0]), str(exc["detail"].iloc[0])
+            entries.append(ProofTask(task.id, scope, mine, "excluded", reason=reason, detail=detail))
+        else:
+            label = stratum_label(task.strata, [values[c] for c in task.strata])
+            outcome = "selected" if len(sel) else "not_selected"
+            threshold = manifest.task(task.id).thresholds[label]
+            entries.append(ProofTask(task.id, scope, mine, outcome, stratum=label, threshold=threshold))
+    return tuple(entries)
+
+
+def make_proof(
+    out_dir: str | Path,
+    uscc: str,
+    *,
+    population: str | Path | None = None,
+    allow_list: str | Path | None = None,
+    stream: bool = False,
+    batch_rows: int = DEFAULT_PARTITION_ROWS,
+) -> Proof:
+    """A proof of one entity's fate in a published draw (see the module docstring).
+
+    With ``stream=True`` the population (Parquet, sorted by ``uscc``) is read
+    in batches of ``batch_rows``: once for the entity's position, once for
+    the sibling subtrees of its audit path (:class:`~shuangsuiji.merkle.StreamingAuditPath`),
+    in memory bounded by a batch whatever the population's size. The proof is
+    the same.
+
+    Raises
+    ------
+    NotFoundError
+        If the entity is not in the population.
+    ManifestError
+        If the folder's manifest is not one of this format.
+    """
+    out = Path(out_dir)
+    manifest = Manifest.read(out)
+    recorded = DrawFiles.recorded(manifest, out, {"population": population, "allow_list": allow_list})
+    files = DrawFiles(
+        population=recorded.population,
+        plan=recorded.plan,
+        allow_list=recorded.allow_list,
+        encoding=recorded.encoding,
+        sheet=recorded.sheet,
+    )
+    if stream:
+        plan = load_plan(files.plan)
+        leaf, proof_path = _streamed_leaf_and_path(manifest, files, plan, uscc, batch_rows)
+    else:
+        inputs = load_draw_inputs(files)
+        plan = inputs.plan
+        ordered = inputs.population.frame.sort_values("uscc", kind="stable").reset_index(drop=True)
+        where = ordered.index[ordered["uscc"] == uscc]
+        if len(where) == 0:
+            raise NotFoundError(f"{uscc!r} is not in the population {files.population}; check the code.")
+        index = int(where[0])
+        leaves = population_leaves(ordered, manifest.population.leaf_fields or ())
+        proof_path = audit_path(leaf_hashes(leaves), index)
+        leaf = leaves[index].as_py()
+    return Proof(
+        manifest_sha256=manifest.sha256,
+        uscc=uscc,
+        leaf=leaf,
+        leaf_index=proof_path.index,
+        tree_size=proof_path.size,
+        audit_path=tuple(p.hex() for p in proof_path.path),
+        tasks=_task_entries(out, manifest, plan, uscc, json.loads(leaf)),
+    )
+
+
+def _position(path: Path, uscc: str, batch_rows: int) -> int:
+    """The entity's position in a Parquet population sorted by code (read by batches of codes)."""
+    seen = 0
+    for batch in iter_parquet(path, columns={"uscc"}, batch_rows=batch_rows, error=PopulationError):
+        hit = np.flatnonzero((batch["uscc"].str.strip() == uscc).to_numpy())
+        if hit.size:
+            return seen + int(hit[0])
+        seen += len(batch)
+    raise NotFoundError(f"{uscc!r} is not in the population {path}; check the code.")
+
+
+def _streamed_leaf_and_path(
+    manifest: Manifest, files: DrawFiles, plan: Plan, uscc: str, batch_rows: int
+) -> tuple[str, AuditPath]:
+    """The entity's leaf and audit path, streamed from a Parquet population sorted by code."""
+    path = files.population
+    if not is_parquet(path):
+        raise ProofError(f"{path}: a streamed proof reads the population as Parquet sorted by uscc.")
+    allow = read_allow_list(files.allow_list) if files.allow_list is not None else frozenset()
+    index = _position(path, uscc, batch_rows)
+    size = manifest.population.rows
+    too_many = f"{path} has more rows than the {size} the manifest records; is it the published file?"
+    if index >= size:
+        raise ProofError(too_many)
+    stream = StreamingAuditPath(index, size)
+    leaf = None
+    for chunk in sorted_leaf_batches(path, plan, allow_list=allow, batch_rows=batch_rows):
+        if list(chunk.fields) != list(manifest.population.leaf_fields or ()):
+            raise ProofError(f"{path}: its leaf fields {list(chunk.fields)} differ from the manifest's.")
+        if chunk.first + len(chunk.hashes) > size:
+            raise ProofError(too_many)
+        stream.add(chunk.first, chunk.hashes)
+        if chunk.first <= index < chunk.first + len(chunk.hashes):
+            leaf = str(chunk.leaves[index - chunk.first].as_py())
+    if leaf is None or stream.count != size:
+        raise ProofError(f"{path} has {stream.count} rows, not the {size} the manifest records.")
+    return leaf, stream.path()
+
+
+def verify_proof(proof: Proof | Mapping[str, Any], manifest_bytes: bytes) -> Verification:
+    """Check a proof against the public manifest alone (no population needed).
+
+    Raises
+    ------
+    ProofError, ManifestError
+        If the proof or the manifest is not one of its format at all (a
+        well-formed proof that does not hold fails its checks instead).
+    """
+    rec = Recorder()
+    if not isinstance(proof, Proof):
+        proof = Proof.from_dict(proof)
+    raw = load_json(manifest_bytes, "manifest.json", ProofError)
+    manifest = Manifest.from_dict(raw, data=manifest_bytes)
+    rec.check("proof format", proof.format == PROOF_FORMAT, proof.format)
+    rec.check(
+        "proof made for this manifest",
+        proof.manifest_sha256 == manifest.sha256,
+        f"manifest SHA-256 {manifest.sha256}",
+    )
+    root = manifest.population.merkle_root
+    if root is None:
+        rec.check("Merkle root in the manifest", False, "this draw published no Merkle root")
+        return rec.done()
+    leaf_hash = hashlib.sha256(b"\x00" + proof.leaf.encode("utf-8")).digest()
+    try:
+        path = AuditPath(proof.leaf_index, manifest.population.rows, tuple(bytes.fromhex(p) for p in proof.audit_path))
+        included = verify_audit_path(leaf_hash, path, bytes.fromhex(root))
+    except ValueError:
+        included = False
+    rec.check("leaf is in the committed population", included, f"audit path to Merkle root {root}")
+    try:
+        values = json.loads(proof.leaf)
+    except json.JSONDecodeError:
+        rec.check("leaf readable", False)
+        return rec.done()
+    if not isinstance(values, dict):
+        rec.check("leaf readable", False, "the leaf is not a JSON object")
+        return rec.done()
+    rec.check("leaf is this entity", values.get("uscc") == proof.uscc, str(values.get("uscc")))
+    _check_tasks(rec, proof, manifest, values)
+    return rec.done()
+
+
+def _check_tasks(rec: Recorder, proof: Proof, manifest: Manifest, values: Mapping[str, Any]) -> None:
+    """Each task's ticket and outcome, from the leaf, the seed and the published thresholds."""
+    plan = manifest.parsed_plan()
+    claimed = {t.task_id: t for t in proof.tasks}
+    for task in plan.tasks:
+        name = f"task {task.id}"
+        entry = claimed.get(task.id)
+        if entry is None:
+            rec.check(name, False, "missing from the proof")
+            continue
+        mine = ticket(manifest.seed, task.scope(plan.id), str(values.get("uscc")))
+        rec.check(f"{name} ticket", entry.ticket == mine, mine)
+        if not _in_scope(task, values):
+            rec.check(f"{name} outcome", entry.outcome == "out_of_scope", "outside the task's scope")
+            continue
+        if values.get(plan.status_column, "") in plan.inactive_statuses:
+            rec.check(f"{name} outcome", entry.outcome == "excluded" and entry.reason == "status", "not operating")
+            continue
+        if entry.outcome == "excluded":
+            rec.check(
+                f"{name} outcome",
+                entry.reason in ("cooldown", "annual_cap"),
+                f"excluded for {entry.reason} ({entry.detail}); the inspection history, not the manifest, shows this",
+            )
+            continue
+        label = stratum_label(task.strata, [str(values.get(c, "")) for c in task.strata])
+        threshold = next((t.thresholds for t in manifest.tasks if t.id == task.id), {}).get(label)
+        rec.check(f"{name} stratum", entry.stratum == label and threshold is not None, label)
+        if threshold is None:
+            continue
+        selected = threshold != "" and mine <= threshold
+        rec.check(
+            f"{name} outcome",
+            entry.outcome == ("selected" if selected else "not_selected"),
+            f"ticket {'<=' if selected else '>'} threshold {threshold or '(none drawn)'}: "
+            f"{'selected' if selected else 'not selected'}",
+        )

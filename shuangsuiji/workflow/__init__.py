@@ -1,0 +1,82 @@
+"""The bureau's steps, one function each: what the command line, the demo and a service all call.
+
+Each step takes paths and options, reads and checks its inputs through one
+loader (:mod:`shuangsuiji.inputs`), writes its files atomically and returns a
+small result object:
+
+======================  ====================================================================
+:func:`run_commit`      commit to the plan, the inputs and a secret before the beacon exists
+:func:`run_draw`        draw the targets (from a seed, or revealing the commitment)
+:func:`run_assign`      staff and date the visits (the second random)
+:func:`run_notices`     write 抽查计划公告, 抽查任务公告 and 抽查结果公告
+:func:`run_page`        write the offline verification page
+:func:`run_report`      write an HTML report with figures
+:func:`run_verify`      recompute and check a published draw and its assignment
+:func:`run_prove`       write one firm's proof
+:func:`run_verify_proof` check one firm's proof against the manifest alone
+:func:`run_demo`        all of it on a synthetic city
+======================  ====================================================================
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import attach
+
+if TYPE_CHECKING:
+    from ._checking import ProveStep, run_prove, run_verify, run_verify_proof
+    from ._draws import CommitStep, DrawStep, Reveal, run_commit, run_draw
+    from ._publishing import NoticesStep, ReportStep, inspector_names, run_notices, run_page, run_report
+    from ._staffing import AssignmentFiles, AssignStep, run_assign
+    from .demo import DemoResult, demo_summary, run_demo, write_example_city
+
+_EXPORTS = {
+    "AssignStep": "._staffing",
+    "AssignmentFiles": "._staffing",
+    "CommitStep": "._draws",
+    "DemoResult": ".demo",
+    "DrawStep": "._draws",
+    "NoticesStep": "._publishing",
+    "ProveStep": "._checking",
+    "ReportStep": "._publishing",
+    "Reveal": "._draws",
+    "demo_summary": ".demo",
+    "inspector_names": "._publishing",
+    "run_assign": "._staffing",
+    "run_commit": "._draws",
+    "run_demo": ".demo",
+    "run_draw": "._draws",
+    "run_notices": "._publishing",
+    "run_page": "._publishing",
+    "run_prove": "._checking",
+    "run_report": "._publishing",
+    "run_verify": "._checking",
+    "run_verify_proof": "._checking",
+    "write_example_city": ".demo",
+}
+__all__ = [
+    "AssignStep",
+    "AssignmentFiles",
+    "CommitStep",
+    "DemoResult",
+    "DrawStep",
+    "NoticesStep",
+    "ProveStep",
+    "ReportStep",
+    "Reveal",
+    "demo_summary",
+    "inspector_names",
+    "run_assign",
+    "run_commit",
+    "run_demo",
+    "run_draw",
+    "run_notices",
+    "run_page",
+    "run_prove",
+    "run_report",
+    "run_verify",
+    "run_verify_proof",
+    "write_example_city",
+]
+__getattr__, __dir__ = attach(__name__, _EXPORTS)

@@ -1,0 +1,121 @@
+"""Staffing a draw's visits with inspectors: the second random (``docs/assignment.md``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..assignment.inputs import load_assignment_inputs
+from ..assignment.manifest import AssignmentManifest, write_assignment
+from ..assignment.results import AssignmentResult
+from ..manifest import InputFile
+from ..seed import check_seed
+
+__all__ = ["AssignStep", "AssignmentFiles", "run_assign"]
+
+
+@dataclass(frozen=True)
+class AssignmentFiles:
+    """The files an assignment reads besides the draw.
+
+    Attributes
+    ----------
+    population : Path
+        The population the draw used (regions, stations, names).
+    roster : Path
+        Inspectors and experts (执法检查人员名录库, 专家库).
+    conflicts, requests : Path or None
+        Declared conflicts (``inspector_id, uscc, reason``) and entities' recusal requests (回避).
+    relations : Path or None
+        The relation graph (``a, b, relation``).
+    pairs : Path or None
+        Officers who must not share a team (``a, b``).
+    history : Path or None
+        Inspection history with an ``inspectors`` column (rotation).
+    calendar : Path or None
+        Holidays and 调休 working days for years chinese-calendar does not know.
+    """
+
+    population: Path
+    roster: Path
+    conflicts: Path | None = None
+    requests: Path | None = None
+    relations: Path | None = None
+    pairs: Path | None = None
+    history: Path | None = None
+    calendar: Path | None = None
+
+    def roles(self) -> dict[str, Path]:
+        """Role -> path of every file given, in the order the manifest lists roles."""
+        named = {
+            "population": self.population,
+            "roster": self.roster,
+            "conflicts": self.conflicts,
+            "requests": self.requests,
+            "relations": self.relations,
+            "pairs": self.pairs,
+            "history": self.history,
+            "calendar": self.calendar,
+        }
+        return {role: Path(path) for role, path in named.items() if path is not None}
+
+
+@dataclass(frozen=True)
+class AssignStep:
+    """What :func:`run_assign` wrote: the assignment and its manifest in ``out``."""
+
+    result: AssignmentResult
+    manifest: AssignmentManifest
+    out: Path
+
+
+def run_assign(
+    draw: str | Path,
+    files: AssignmentFiles,
+    *,
+    out: str | Path | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
+    allow_partial: bool = False,
+    seed: str | None = None,
+) -> AssignStep:
+    """Merge a draw into visits, staff them from the roster, date them, and write the assignment.
+
+    Parameters
+    ----------
+    draw : str or Path
+        The draw's folder (``manifest.json``, ``selection.csv``).
+    files : AssignmentFiles
+        The roster, conflicts and the other inputs.
+    out : str or Path, optional
+        Where to write the assignment (default: the draw's folder, beside the draw).
+    window : tuple of date, optional
+        The inspection window, if not the plan's.
+    allow_partial : bool
+        Staff what can be staffed and list the rest (``unstaffed.csv``); by default
+        an unstaffable visit is an error.
+    seed : str, optional
+        A seed other than the draw's.
+
+    Raises
+    ------
+    AssignmentError
+        When some visit cannot be staffed and ``allow_partial`` is false (the reasons in numbers).
+    InputError
+        For bad inputs, every problem named.
+    """
+    draw_dir = Path(draw)
+    target = draw_dir if out is None else Path(out)
+    roles = files.roles()
+    inputs = load_assignment_inputs(draw_dir, roles, seed=check_seed(seed) if seed else None, window=window)
+    result = inputs.solve(allow_partial=allow_partial)
+    manifest = write_assignment(
+        result,
+        target,
+        draw_manifest=InputFile.of(draw_dir / "manifest.json", target),
+        seed=inputs.seed,
+        policy=inputs.policy,
+        allow_partial=allow_partial,
+        inputs={role: InputFile.of(path, target) for role, path in roles.items()},
+    )
+    return AssignStep(result, manifest, target)
