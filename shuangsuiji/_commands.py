@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._lazy import extra
 from .engines import Engine, get_engine
 from .exceptions import MAX_LISTED_PROBLEMS, InputError, InternalError, Problem, ShuangsuijiError, TableError
 from .inputs import DrawFiles
@@ -249,8 +250,9 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from rich.console import Console  # noqa: PLC0415 - rich loads only for the demo's table
-    from rich.table import Table  # noqa: PLC0415
+    with extra("report"):
+        from rich.console import Console  # noqa: PLC0415 - rich loads only for the demo's table
+        from rich.table import Table  # noqa: PLC0415
 
     from .workflow import run_demo  # noqa: PLC0415
 

@@ -8,11 +8,50 @@ the name is first used (PEP 562 module ``__getattr__``).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Callable, Mapping
+import importlib.util
+from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 
-__all__ = ["attach"]
+from .exceptions import DependencyError
+
+__all__ = ["EXTRAS", "attach", "extra"]
+
+#: The optional parts of the library, by extra, and the packages each needs.
+EXTRAS: Mapping[str, tuple[str, ...]] = {
+    "assign": ("ortools", "scipy", "networkx"),
+    "dask": ("dask", "distributed"),
+    "report": ("matplotlib", "rich"),
+}
+_WHAT = {"assign": "staffing visits", "dask": "the Dask engine", "report": "the report and the demo's table"}
+
+
+@contextlib.contextmanager
+def extra(name: str) -> Iterator[None]:
+    """Turn a missing dependency of the extra ``name`` into a :class:`DependencyError` saying what to install.
+
+    Raises
+    ------
+    DependencyError
+        When an import inside the block fails for want of one of the extra's packages.
+    """
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in EXTRAS[name]:
+            raise
+        raise DependencyError(
+            f"{_WHAT[name].capitalize()} needs {missing}, which is not installed: pip install 'shuangsuiji[{name}]'."
+        ) from None
+
+
+def _extra_of(module: str) -> str | None:
+    """The extra a module of the package needs, if any."""
+    if module.startswith("shuangsuiji.assignment."):
+        return "assign"
+    return {"shuangsuiji.distributed": "dask", "shuangsuiji.report": "report"}.get(module)
 
 
 def attach(package: str, exports: Mapping[str, str]) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
@@ -30,7 +69,9 @@ def attach(package: str, exports: Mapping[str, str]) -> tuple[Callable[[str], ob
         module_name = exports.get(name)
         if module_name is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        module: ModuleType = importlib.import_module(module_name, package)
+        need = _extra_of(importlib.util.resolve_name(module_name, package))
+        with extra(need) if need else contextlib.nullcontext():
+            module: ModuleType = importlib.import_module(module_name, package)
         value = getattr(module, name)
         vars(importlib.import_module(package))[name] = value  # later lookups skip __getattr__
         return value

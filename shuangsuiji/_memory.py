@@ -29,13 +29,12 @@ from ._kernel import (
     excluded_frame,
     history_warnings,
     scope_and_exclusions,
-    select_keys,
     selection_frame,
     strata,
     task_allocation,
-    tickets_hex,
 )
 from ._strings import byte_column
+from ._tickets import select_keys, tickets_hex
 from .allocation import TaskAllocation
 from .exclusions import History
 from .plan import Plan, Task

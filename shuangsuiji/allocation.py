@@ -197,7 +197,7 @@ def allocate(
         used = _raise_to_floor(specs, ratio, target, owner)
         quotas = _quotas(specs, used)
         if sum(quotas, Fraction(0)) != target:  # pragma: no cover - guarded by _raise_to_floor's algebra
-            raise AssertionError("floor solution does not meet the target exactly")
+            raise InternalError("floor solution does not meet the target exactly")
     n = math.ceil(sum(quotas, Fraction(0)))
     sizes = [math.floor(q) for q in quotas]
     remaining = n - sum(sizes)

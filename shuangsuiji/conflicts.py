@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ._lazy import extra
 from .exceptions import ConflictError, Problem
 from .exclusions import History
 from .population import text_column
@@ -134,7 +135,8 @@ def check_relations(frame: pd.DataFrame, *, source: str = "<frame>") -> nx.Graph
     _need(frame, ("a", "b", "relation"), source)
     a, b, rel = (text_column(frame[c]).tolist() for c in ("a", "b", "relation"))
     problems = []
-    import networkx as nx  # noqa: PLC0415 - NetworkX loads only for a relation graph
+    with extra("assign"):
+        import networkx as nx  # noqa: PLC0415 - NetworkX loads only for a relation graph
 
     graph = nx.Graph()
     for row, x, y, r in zip(_rows(frame), a, b, rel, strict=True):
@@ -162,7 +164,8 @@ def relation_conflicts(
 
     The reason names the path, e.g. ``relation: A1 -[relative]- P7 -[legal_representative]- 9141...``.
     """
-    import networkx as nx  # noqa: PLC0415
+    with extra("assign"):
+        import networkx as nx  # noqa: PLC0415
 
     if relations:
         graph = graph.edge_subgraph([(u, v) for u, v, r in graph.edges(data="relation") if r in relations])

@@ -46,21 +46,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import dask
 import dask.dataframe as dd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyarrow.parquet as pq
 
+from ._dask_rows import DaskFates, RowNumbers, fingerprints, outcomes, read_parquet_dask, repeated_codes
 from ._kernel import (
-    EXCLUDED_CODE,
-    NOT_SELECTED_CODE,
-    OUT_OF_SCOPE_CODE,
-    OUTCOMES,
-    SELECTED_CODE,
     DrawResult,
     Factors,
     TaskDraw,
@@ -69,19 +63,15 @@ from ._kernel import (
     excluded_frame,
     history_warnings,
     scope_and_exclusions,
-    scope_mask,
     selection_frame,
     strata,
     stratum_label,
     task_allocation,
-    ticket_digests,
-    ticket_keys,
-    tickets_hex,
 )
+from ._tickets import ticket_digests, ticket_keys, tickets_hex
 from .allocation import TaskAllocation
 from .exceptions import InputError, PopulationError, Problem
 from .exclusions import History
-from .io import parquet_partitions, read_parquet_groups
 from .plan import Plan, Task
 from .population import (
     Population,
@@ -89,19 +79,14 @@ from .population import (
     header_problems,
     imputed_warning,
     prepare_population,
-    repeat_message,
-    text_column,
 )
 from .seed import Seed
-
-DEFAULT_PARTITION_ROWS = 1 << 20
 
 __all__ = ["BUCKET_BITS", "draw_dask", "outcomes", "read_parquet_dask"]
 
 #: Leading ticket bits of the per-stratum histograms of the census.
 BUCKET_BITS = 10
 _SHIFT = np.uint64(64 - BUCKET_BITS)
-_DUP_BUCKET_ROWS = 8_000_000  # fingerprints per bucket of the repeat check (64 MB)
 
 
 # ---------------------------------------------------------------- per partition
@@ -195,7 +180,7 @@ def _census(
     prepared, problems, imputed = _prepare(part, plan, history, source, allow_list)
     frame = prepared.population.frame
     if problems:
-        return _Census(len(frame), problems, imputed, [], prints=_fingerprints(seed, plan, frame["uscc"], {}))
+        return _Census(len(frame), problems, imputed, [], prints=fingerprints(seed, plan, frame["uscc"], {}))
     keys = _scope_keys(seed, plan, prepared)
     tasks = []
     bins = 1 << BUCKET_BITS
@@ -213,49 +198,13 @@ def _census(
                 excluded=excluded_frame(task, frame["uscc"], st),
             )
         )
-    prints = _fingerprints(seed, plan, frame["uscc"], keys)
+    prints = fingerprints(seed, plan, frame["uscc"], keys)
     return _Census(len(frame), problems, imputed, tasks, keys=keys, prints=prints)
-
-
-def _fingerprints(
-    seed: Seed, plan: Plan, codes: pd.Series, keys: dict[str, npt.NDArray[np.uint64]]
-) -> npt.NDArray[np.uint64]:
-    """64 bits per code, equal for equal codes, the same function in every partition.
-
-    The plan scope's ticket keys when every row has one (free: already hashed),
-    else pandas' hash of the text. Equal fingerprints are only suspects: the
-    codes themselves are compared before a repeat is reported.
-    """
-    if any(t.coordination == "plan" for t in plan.tasks):
-        if plan.id in keys:
-            return keys[plan.id]
-        return ticket_keys(ticket_digests(seed, plan.id, codes, workers=1))
-    return np.asarray(pd.util.hash_array(codes.to_numpy(dtype=object)), dtype=np.uint64)
 
 
 def _summary(census: _Census) -> _Census:
     """The part of a census that goes back to the client."""
     return dataclasses.replace(census, keys={}, prints=np.zeros(0, dtype=np.uint64))
-
-
-def _split_prints(census: _Census, buckets: int) -> list[npt.NDArray[np.uint64]]:
-    """A partition's fingerprints, sorted and cut into ``buckets`` ranges of equal width."""
-    prints = np.sort(census.prints)
-    edges = (np.arange(1, buckets, dtype=np.float64) * (2.0**64 / buckets)).astype(np.uint64)
-    return np.split(prints, np.searchsorted(prints, edges))
-
-
-def _bucket_repeats(*slices: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """Fingerprints seen more than once in one bucket, across all partitions."""
-    values = np.sort(np.concatenate(slices)) if slices else np.zeros(0, dtype=np.uint64)
-    return np.unique(values[1:][values[1:] == values[:-1]])
-
-
-def _suspects(part: pd.DataFrame, census: _Census, repeated: npt.NDArray[np.uint64]) -> pd.DataFrame:
-    """Position and code of the rows whose fingerprint repeats."""
-    at = np.flatnonzero(np.isin(census.prints, repeated))
-    codes = text_column(part["uscc"].iloc[at])  # as pass 1 read them
-    return pd.DataFrame({"position": at, "uscc": codes.to_numpy()})
 
 
 def _candidates(
@@ -397,7 +346,7 @@ def draw_dask(
         ]
     )
     summaries: list[_Census] = list(dask.compute(*[dask.delayed(_summary)(c) for c in census]))
-    rows = _RowNumbers(summaries)
+    rows = RowNumbers(summaries)
     if rows.total == 0:
         raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
     problems = [
@@ -405,7 +354,7 @@ def draw_dask(
         for p, s in enumerate(summaries)
         for x in s.problems
     ]
-    problems += _repeated_codes(parts, census, rows, source)
+    problems += repeated_codes(parts, census, rows, source)
     if problems:
         raise PopulationError(sorted(problems, key=lambda x: -1 if x.row is None else x.row))
     allocations, targets = _allocate(plan, summaries)
@@ -421,44 +370,12 @@ def draw_dask(
         for t, task in enumerate(plan.tasks)
     ]
     warnings = [*plan.warnings, *_imputed_warnings(plan, summaries, rows), *history_warnings(plan, history)]
-    return assemble(plan, seed.hex, tasks, population=None, warnings=warnings, engine="dask", fates=_Fates(population))
-
-
-class _RowNumbers:
-    """Rows as :func:`~shuangsuiji.io.read_table` numbers them, counting across partitions in order."""
-
-    def __init__(self, summaries: Sequence[_Census]) -> None:
-        self.offsets = np.concatenate([[0], np.cumsum([s.rows for s in summaries])]).astype(np.int64)
-        self.total = int(self.offsets[-1])
-
-    def __call__(self, partition: int, position: int) -> int:
-        return 2 + int(self.offsets[partition]) + position
-
-
-def _repeated_codes(parts: Sequence[object], census: Sequence[object], rows: _RowNumbers, source: str) -> list[Problem]:
-    """Codes repeated across partitions: fingerprints sorted into buckets, then the suspects' codes compared."""
-    buckets = min(256, -(-rows.total // _DUP_BUCKET_ROWS))
-    splits = [dask.delayed(_split_prints, nout=buckets)(c, buckets) for c in census]
-    repeated = np.unique(
-        np.concatenate(
-            dask.compute(*[dask.delayed(_bucket_repeats)(*[sp[b] for sp in splits]) for b in range(buckets)])
-        )
+    return assemble(
+        plan, seed.hex, tasks, population=None, warnings=warnings, engine="dask", fates=DaskFates(population)
     )
-    if not repeated.size:
-        return []
-    found = dask.compute(*[dask.delayed(_suspects)(p, c, repeated) for p, c in zip(parts, census, strict=True)])
-    suspects = pd.concat(
-        [f.assign(row=[rows(p, i) for i in f["position"].tolist()]) for p, f in enumerate(found)], ignore_index=True
-    ).sort_values("row")
-    suspects = suspects[suspects["uscc"] != ""]
-    firsts = suspects.drop_duplicates("uscc").set_index("uscc")["row"]
-    return [
-        Problem(source, int(r), "uscc", str(code), repeat_message(int(firsts[code])))
-        for code, r in suspects[suspects["uscc"].duplicated()][["uscc", "row"]].itertuples(index=False)
-    ]
 
 
-def _imputed_warnings(plan: Plan, summaries: Sequence[_Census], rows: _RowNumbers) -> list[str]:
+def _imputed_warnings(plan: Plan, summaries: Sequence[_Census], rows: RowNumbers) -> list[str]:
     imputed = [(p, s.imputed) for p, s in enumerate(summaries) if s.imputed[0]]
     if not imputed or plan.credit.missing is None:
         return []
@@ -529,92 +446,3 @@ def _task_draw(
         population=total,
         out_of_scope=sum(s.tasks[t].out_of_scope for s in summaries if s.rows),
     )
-
-
-def _outcome_part(
-    part: pd.DataFrame, first_row: int, *, task: Task, selected: frozenset[str], excluded: frozenset[str]
-) -> pd.DataFrame:
-    data, rows = prepare_population(part.set_axis(pd.RangeIndex(len(part))))
-    in_scope = scope_mask(Population(frame=data, rows=rows, source=""), task)
-    codes = data["uscc"]
-    code = np.where(in_scope, NOT_SELECTED_CODE, OUT_OF_SCOPE_CODE).astype(np.int8)
-    code[np.asarray(codes.isin(excluded), dtype=bool)] = EXCLUDED_CODE
-    code[np.asarray(codes.isin(selected), dtype=bool)] = SELECTED_CODE
-    return pd.DataFrame(
-        {
-            "uscc": codes.to_numpy(),
-            "row": np.arange(first_row, first_row + len(data), dtype=np.int64),
-            "outcome": pd.Categorical.from_codes(code, categories=pd.Index(OUTCOMES)),
-        }
-    )
-
-
-def outcomes(population: dd.DataFrame, result: DrawResult, task_id: str) -> dd.DataFrame:
-    """Every row's fate in one task of a draw on Dask, as a lazy Dask DataFrame.
-
-    The counterpart of :meth:`DrawResult.outcomes`: ``uscc, row, outcome``,
-    with ``outcome`` one of :data:`~shuangsuiji.sampling.OUTCOMES`.
-    """
-    task = result.plan.task(task_id)
-    lengths = population.map_partitions(len).compute().tolist()
-    firsts = np.concatenate([[2], 2 + np.cumsum(lengths)]).astype(np.int64).tolist()
-    selected = frozenset(result.selection.loc[result.selection["task_id"] == task_id, "uscc"])
-    excluded = frozenset(result.excluded.loc[result.excluded["task_id"] == task_id, "uscc"])
-    meta = pd.DataFrame(
-        {
-            "uscc": pd.Series(dtype="str"),
-            "row": pd.Series(dtype="int64"),
-            "outcome": pd.Categorical.from_codes(np.zeros(0, dtype=np.int8), categories=pd.Index(OUTCOMES)),
-        }
-    )
-    parts = [
-        dask.delayed(_outcome_part)(p, firsts[i], task=task, selected=selected, excluded=excluded)
-        for i, p in enumerate(population.to_delayed())
-    ]
-    return dd.from_delayed(parts, meta=meta, verify_meta=False)
-
-
-@dataclass(frozen=True)
-class _Fates:
-    """:meth:`DrawResult.outcomes` of a draw on Dask: the rows read again, partition by partition."""
-
-    population: dd.DataFrame
-
-    def __call__(self, result: DrawResult, task_id: str) -> pd.DataFrame:
-        frame: pd.DataFrame = outcomes(self.population, result, task_id).compute()
-        return frame.reset_index(drop=True)
-
-
-def read_parquet_dask(
-    path: str | Path, *, columns: Collection[str] | None = None, partition_rows: int = DEFAULT_PARTITION_ROWS
-) -> dd.DataFrame:
-    """A Parquet population as a Dask DataFrame of text, read as :func:`shuangsuiji.io.read_table` reads it.
-
-    Partitions are runs of consecutive row groups of about ``partition_rows``
-    rows; only ``columns`` (canonical names; aliases in the file are
-    recognised) are read.
-    """
-    groups = parquet_partitions(path, partition_rows, error=PopulationError)
-    meta_file = pq.ParquetFile(path).metadata
-    firsts, row = [], 2
-    for g in groups:
-        firsts.append(row)
-        row += sum(meta_file.row_group(i).num_rows for i in g)
-    if not groups:
-        raise PopulationError([Problem(str(path), None, None, None, "the table has no rows; a draw needs entities")])
-    wanted = None if columns is None else frozenset(columns)
-    head = read_parquet_groups(path, groups[0][:1], 2, columns=wanted, error=PopulationError).iloc[:0]
-    return dd.from_map(
-        _read_groups,
-        list(zip(groups, firsts, strict=True)),
-        path=str(path),
-        wanted=wanted,
-        meta=head,
-        divisions=None,
-        enforce_metadata=False,
-    )
-
-
-def _read_groups(chunk: tuple[Sequence[int], int], path: str, wanted: frozenset[str] | None) -> pd.DataFrame:
-    groups, first = chunk
-    return read_parquet_groups(path, list(groups), first, columns=wanted, error=PopulationError)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from ._hashing import default_workers
+from ._lazy import extra
 from ._memory import draw_memory
 from .exceptions import InputError, PopulationError
 from .exclusions import History
@@ -184,13 +185,14 @@ class DaskEngine:
         allow_list: Collection[str] = (),
         workers: int | None = None,
     ) -> DrawResult:
-        from .distributed import draw_dask  # noqa: PLC0415 - Dask loads only when used
+        with extra("dask"):
+            import dask.dataframe as dd  # noqa: PLC0415 - Dask loads only when used
+
+            from .distributed import draw_dask  # noqa: PLC0415
 
         if isinstance(population, Population):
             population = population.frame
         if isinstance(population, pd.DataFrame):
-            import dask.dataframe as dd  # noqa: PLC0415
-
             population = dd.from_pandas(population, chunksize=self.partition_rows, sort=False)
         if not is_dask_frame(population):
             raise InputError(f"The Dask engine draws a Dask or pandas DataFrame; got {type(population).__name__}.")
@@ -206,11 +208,13 @@ class DaskEngine:
         allow_list: Collection[str] = (),
     ) -> Any:
         """A Parquet file is read by partitions on the workers; any other file in memory, then partitioned."""
-        if is_parquet(path):
+        with extra("dask"):
+            import dask.dataframe as dd  # noqa: PLC0415 - Dask loads only when used
+
             from .distributed import read_parquet_dask  # noqa: PLC0415
 
+        if is_parquet(path):
             return read_parquet_dask(path, columns=draw_columns(plan), partition_rows=self.partition_rows)
-        import dask.dataframe as dd  # noqa: PLC0415
 
         frame = read_table(path, error=PopulationError, encoding=encoding, sheet=sheet, columns=draw_columns(plan))
         return dd.from_pandas(frame, chunksize=self.partition_rows, sort=False)
@@ -227,7 +231,8 @@ class DaskEngine:
     @contextlib.contextmanager
     def session(self) -> Iterator[object]:
         """A Dask client: of ``scheduler`` if given, else of a local cluster of worker processes."""
-        from distributed import Client, LocalCluster  # noqa: PLC0415
+        with extra("dask"):
+            from distributed import Client, LocalCluster  # noqa: PLC0415 - distributed loads only when used
 
         if self.scheduler:
             try:

@@ -22,6 +22,7 @@ catch either::
     │   ├── CeremonyError                  a commitment, secret or beacon value that does not fit the ceremony
     │   ├── ManifestError                  a published manifest that is not one of its format
     │   └── ProofError                     a proof file that is not one of its format
+    ├── DependencyError (ImportError)      an optional part whose dependencies are not installed
     └── InternalError (AssertionError)     a result broke a rule the library guarantees: a bug
 
 :class:`TableError` carries every :class:`Problem` found in a file, not only the
@@ -41,6 +42,7 @@ __all__ = [
     "CalendarOverrideError",
     "CeremonyError",
     "ConflictError",
+    "DependencyError",
     "HistoryError",
     "InputError",
     "InternalError",
@@ -179,6 +181,10 @@ class HistoryError(TableError):
     """Problems in an inspection-history table."""
 
     kind = "history"
+
+
+class DependencyError(ShuangsuijiError, ImportError):
+    """An optional part of the library whose dependencies are not installed; the message names the extra."""
 
 
 class InternalError(ShuangsuijiError, AssertionError):

@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,10 +27,12 @@ from typing import Any, Literal
 
 from .credit import DEFAULT_CREDIT_COLUMN, CreditPolicy, MultiplierTables, check_multiplier_tables
 from .exceptions import NotFoundError, PlanError
+from .policy import AssignmentPolicy, parse_assignment, parse_window
 from .validation import (
     check_fraction,
     check_identifier,
     check_int,
+    check_keys,
     check_mapping,
     check_text,
     check_text_list,
@@ -68,16 +69,6 @@ Coordination = Literal["plan", "independent"]
 ValueLists = Mapping[str, tuple[str, ...]]
 
 _PLAN_KEYS = ("id", "title", "start", "end", "floor", "multipliers", "credit", "exclusions", "assignment", "tasks")
-_ASSIGNMENT_KEYS = (
-    "team_size",
-    "jurisdiction",
-    "cross_station",
-    "rotation",
-    "relation_hops",
-    "relations",
-    "daily_cap",
-    "window",
-)
 _TASK_KEYS = (
     "id",
     "name",
@@ -99,73 +90,6 @@ _TASK_KEYS = (
 )
 _CREDIT_KEYS = ("column", "classes", "missing")
 _EXCLUSION_KEYS = ("status_column", "statuses")
-
-
-@dataclass(frozen=True)
-class AssignmentPolicy:
-    """How visits are staffed (the plan's ``[assignment]`` table).
-
-    Attributes
-    ----------
-    team_size : int
-        Officers per department per visit (at least 2, 行政处罚法 art. 42).
-    jurisdiction : {'region', 'any'}
-        ``region``: an officer serves entities of the officer's own ``region`` only.
-    cross_station : bool
-        所所交叉: never an entity of the officer's own station.
-    rotation : int
-        An officer may not inspect an entity they inspected in its last ``rotation`` inspections.
-    relation_hops : int
-        Officers conflict with entities within this many hops in the relation graph.
-    relations : tuple of str
-        Relations followed in the graph (empty: all).
-    daily_cap : int
-        Visits per officer per day when visits are scheduled.
-    window : tuple of date or None
-        First and last day of the inspection window (dates are scheduled only with a window).
-    """
-
-    team_size: int = 2
-    jurisdiction: Literal["region", "any"] = "region"
-    cross_station: bool = False
-    rotation: int = 0
-    relation_hops: int = 2
-    relations: tuple[str, ...] = ()
-    daily_cap: int = 4
-    window: tuple[dt.date, dt.date] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``[assignment]`` table, every default spelt out."""
-        out: dict[str, Any] = {
-            "team_size": self.team_size,
-            "jurisdiction": self.jurisdiction,
-            "cross_station": self.cross_station,
-            "rotation": self.rotation,
-            "relation_hops": self.relation_hops,
-            "relations": list(self.relations),
-            "daily_cap": self.daily_cap,
-        }
-        if self.window is not None:
-            out["window"] = f"{self.window[0].isoformat()}:{self.window[1].isoformat()}"
-        return out
-
-
-def parse_window(text: object, what: str = "The 'window'") -> tuple[dt.date, dt.date]:
-    """Read a window written ``2027-03-01:2027-03-31``.
-
-    Examples
-    --------
-    >>> parse_window("2027-03-01:2027-03-31")
-    (datetime.date(2027, 3, 1), datetime.date(2027, 3, 31))
-    """
-    parts = text.split(":") if isinstance(text, str) else []
-    try:
-        first, last = (dt.date.fromisoformat(p.strip()) for p in parts)
-    except ValueError:
-        raise PlanError(f"{what} must be two dates as 2027-03-01:2027-03-31; got {text!r}.") from None
-    if last < first:
-        raise PlanError(f"{what} ends ({last}) before it starts ({first}).")
-    return first, last
 
 
 @dataclass(frozen=True)
@@ -358,14 +282,6 @@ class Plan:
         return out
 
 
-def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], owner: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else f" Allowed keys: {', '.join(allowed)}."
-            raise PlanError(f"{owner} has an unknown key {key!r}.{hint}")
-
-
 def _check_date(value: object, what: str) -> dt.date:
     if isinstance(value, dt.datetime):
         raise PlanError(f"{what} must be a date such as 2027-03-01 without a time; got {value!r}.")
@@ -398,7 +314,7 @@ def _parse_task(
     table = check_mapping(raw, f"Task number {index + 1} of the plan")
     task_id = check_identifier(table.get("id"), f"The 'id' of task number {index + 1}")
     owner = f"task {task_id!r}"
-    _check_keys(table, _TASK_KEYS, f"Task {task_id!r}")
+    check_keys(table, _TASK_KEYS, f"Task {task_id!r}")
     department = check_text(table.get("department"), f"The 'department' of {owner}")
     items = check_text_list(table.get("items"), f"The 'items' of {owner}")
     category = table.get("category", "general")
@@ -463,29 +379,6 @@ def _parse_task(
     )
 
 
-def _parse_assignment(raw: object) -> AssignmentPolicy:
-    table = check_mapping(raw, "The plan 'assignment'")
-    _check_keys(table, _ASSIGNMENT_KEYS, "The plan's [assignment] table")
-    jurisdiction = table.get("jurisdiction", "region")
-    if jurisdiction not in ("region", "any"):
-        raise PlanError(f"The 'assignment.jurisdiction' of the plan must be 'region' or 'any'; got {jurisdiction!r}.")
-    cross = table.get("cross_station", False)
-    if not isinstance(cross, bool):
-        raise PlanError(f"The 'assignment.cross_station' of the plan must be true or false; got {cross!r}.")
-    return AssignmentPolicy(
-        team_size=check_int(table.get("team_size", 2), "The 'assignment.team_size' of the plan", minimum=2),
-        jurisdiction=jurisdiction,
-        cross_station=cross,
-        rotation=check_int(table.get("rotation", 0), "The 'assignment.rotation' of the plan"),
-        relation_hops=check_int(table.get("relation_hops", 2), "The 'assignment.relation_hops' of the plan", minimum=1),
-        relations=check_text_list(table["relations"], "The 'assignment.relations' of the plan")
-        if table.get("relations")
-        else (),
-        daily_cap=check_int(table.get("daily_cap", 4), "The 'assignment.daily_cap' of the plan", minimum=1),
-        window=parse_window(table["window"], "The 'assignment.window' of the plan") if "window" in table else None,
-    )
-
-
 def parse_plan(raw: Mapping[str, Any], *, source: str = "<plan>") -> Plan:
     """Build a :class:`Plan` from a parsed TOML document (or any mapping).
 
@@ -511,11 +404,11 @@ def parse_plan(raw: Mapping[str, Any], *, source: str = "<plan>") -> Plan:
 
 def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
     doc = check_mapping(raw, "The plan")
-    _check_keys(doc, _PLAN_KEYS, "The plan")
+    check_keys(doc, _PLAN_KEYS, "The plan")
     plan_id = check_identifier(doc.get("id"), "The plan 'id'")
     floor = check_fraction(doc.get("floor", "0.05"), "The plan 'floor'")
     credit_raw = check_mapping(doc.get("credit", {}), "The plan 'credit'")
-    _check_keys(credit_raw, _CREDIT_KEYS, "The plan's [credit] table")
+    check_keys(credit_raw, _CREDIT_KEYS, "The plan's [credit] table")
     credit = CreditPolicy(
         column=check_text(credit_raw.get("column", DEFAULT_CREDIT_COLUMN), "The 'credit.column' of the plan"),
         classes=check_text_list(credit_raw.get("classes", ["A", "B", "C", "D"]), "The 'credit.classes' of the plan"),
@@ -524,7 +417,7 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
         ),
     )
     excl = check_mapping(doc.get("exclusions", {}), "The plan 'exclusions'")
-    _check_keys(excl, _EXCLUSION_KEYS, "The plan's [exclusions] table")
+    check_keys(excl, _EXCLUSION_KEYS, "The plan's [exclusions] table")
     statuses = (
         check_text_list(excl["statuses"], "The 'exclusions.statuses' of the plan")
         if "statuses" in excl
@@ -553,7 +446,7 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
                 f"Task {t.id!r} sets a cool-down or an annual cap, which count from the plan's start; "
                 f"add start = 2027-03-01 (the batch's first day) to the plan."
             )
-    assignment = _parse_assignment(doc.get("assignment", {}))
+    assignment = parse_assignment(doc.get("assignment", {}))
     return Plan(
         id=plan_id,
         assignment=assignment,

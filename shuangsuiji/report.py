@@ -19,9 +19,9 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -32,7 +32,9 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from .exceptions import NotFoundError
 from .io import atomic_write_bytes
+from .manifest import Manifest
 
 __all__ = ["cjk_font", "write_report"]
 
@@ -77,42 +79,71 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
-    """Write ``report.html`` and its PNG figures for the draw in ``draw_dir``; returns the HTML path."""
-    folder, out = Path(draw_dir), Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    label = _Labels()
-    if label.font:
-        plt.rcParams["font.sans-serif"] = [label.font, *plt.rcParams["font.sans-serif"]]
-        plt.rcParams["axes.unicode_minus"] = False
-    manifest = json.loads((folder / "manifest.json").read_bytes())
-    allocation = _read(folder, "allocation.csv")
-    selection = _read(folder, "selection.csv")
-    excluded = _read(folder, "excluded.csv")
-    summary = _read(folder, "summary.csv")
-    visits = _read(folder, "visits.csv")
-    workload = _read(folder, "workload.csv")
-    assert allocation is not None and selection is not None and excluded is not None and summary is not None
-    figures: list[tuple[str, str, str, Callable[[], Figure]]] = []
+@dataclass(frozen=True)
+class _Tables:
+    """A draw's published tables (and its assignment's, when there is one)."""
 
-    def allocation_figure() -> Figure:
-        tasks = list(dict.fromkeys(allocation["task_id"]))
+    manifest: Manifest
+    allocation: pd.DataFrame
+    selection: pd.DataFrame
+    excluded: pd.DataFrame
+    summary: pd.DataFrame
+    visits: pd.DataFrame | None
+    workload: pd.DataFrame | None
+
+    @classmethod
+    def read(cls, folder: Path) -> _Tables:
+        def need(name: str) -> pd.DataFrame:
+            frame = _read(folder, name)
+            if frame is None:
+                raise NotFoundError(f"{folder} is not a draw's folder: it has no {name}.")
+            return frame
+
+        return cls(
+            manifest=Manifest.read(folder),
+            allocation=need("allocation.csv"),
+            selection=need("selection.csv"),
+            excluded=need("excluded.csv"),
+            summary=need("summary.csv"),
+            visits=_read(folder, "visits.csv"),
+            workload=_read(folder, "workload.csv"),
+        )
+
+
+@dataclass(frozen=True)
+class _Figure:
+    key: str
+    alt: str
+    make: Callable[[], Figure]
+
+
+def _allocation_figure(t: _Tables, label: _Labels) -> _Figure:
+    def make() -> Figure:
+        tasks = list(dict.fromkeys(t.allocation["task_id"]))
         fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 4.2), squeeze=False)
         for ax, task in zip(axes[0], tasks, strict=True):
-            rows = allocation[allocation["task_id"] == task].copy()
+            rows = t.allocation[t.allocation["task_id"] == task].copy()
             rows["sample"] = rows["sample"].astype(int)
             rows = rows.sort_values("sample", ascending=False).head(12)
             ax.barh(rows["stratum"].str.replace("credit_class=", "", regex=False), rows["sample"], color="#4c78a8")
             ax.invert_yaxis()
-            s = summary.set_index("task_id").loc[task]
+            s = t.summary.set_index("task_id").loc[task]
             ax.set_title(f"{task}: n={s['sample']}, {label('底线', 'floor')} {s['floor_target']}", fontsize=9)
             ax.set_xlabel(label("抽取数", "entities drawn"), fontsize=8)
             ax.tick_params(labelsize=7)
         fig.suptitle(label("各层抽样数与底线", "Allocation by stratum against the floor"))
         return fig
 
-    def inclusion_figure() -> Figure:
-        rows = allocation.copy()
+    alt = (
+        "Bar charts, one per task, of entities drawn in each stratum, titled with "
+        "the task's sample size and its floor target."
+    )
+    return _Figure("allocation", alt, make)
+
+
+def _inclusion_figure(t: _Tables, label: _Labels) -> _Figure:
+    def make() -> Figure:
+        rows = t.allocation.copy()
         rows["cls"] = rows["stratum"].str.extract(r"credit_class=([A-Z])")[0]
         rows = rows.dropna(subset=["cls"])
         rows[["population", "sample"]] = rows[["population", "sample"]].astype(int)
@@ -126,84 +157,70 @@ def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
         ax.set_title(label("按信用风险分类的入选概率", "Inclusion probability by credit class"))
         return fig
 
-    def overlap_figure() -> Figure:
-        per_entity = selection.groupby("uscc")["department"].nunique().value_counts().sort_index()
+    alt = (
+        "Grouped bars of the inclusion probability of credit classes A to D in each "
+        "task: higher-risk classes are drawn more often."
+    )
+    return _Figure("inclusion", alt, make)
+
+
+def _overlap_figure(t: _Tables, label: _Labels) -> _Figure:
+    def make() -> Figure:
+        per_entity = t.selection.groupby("uscc")["department"].nunique().value_counts().sort_index()
         fig, ax = plt.subplots(figsize=(6, 3.6))
         ax.bar([str(k) for k in per_entity.index], per_entity.to_numpy(), color="#f58518")
-        saved = len(selection) - selection["uscc"].nunique()
+        saved = len(t.selection) - t.selection["uscc"].nunique()
         ax.set_xlabel(label("同一企业被抽中的部门数", "departments drawing the same entity"))
         ax.set_ylabel(label("企业数", "entities"))
         ax.set_title(label(f"一次多查:合并后少进门 {saved:,} 次", f"Joint visits save {saved:,} visits"))
         return fig
 
-    figures += [
-        (
-            "allocation",
-            "allocation.png",
-            "Bar charts, one per task, of entities drawn in each stratum, titled with "
-            "the task's sample size and its floor target.",
-            allocation_figure,
-        ),
-        (
-            "inclusion",
-            "inclusion.png",
-            "Grouped bars of the inclusion probability of credit classes A to D in each "
-            "task: higher-risk classes are drawn more often.",
-            inclusion_figure,
-        ),
-        (
-            "overlap",
-            "overlap.png",
-            "Bars counting the entities drawn by one, two or more departments; the title gives "
-            "the visits saved by inspecting each entity once.",
-            overlap_figure,
-        ),
-    ]
-    if workload is not None:
-        loads = workload[workload["kind"] == "officer"]["visits"].astype(int)
+    alt = (
+        "Bars counting the entities drawn by one, two or more departments; the title gives "
+        "the visits saved by inspecting each entity once."
+    )
+    return _Figure("overlap", alt, make)
 
-        def load_figure() -> Figure:
-            fig, ax = plt.subplots(figsize=(6, 3.6))
-            ax.hist(loads, bins=min(30, max(5, loads.nunique())), color="#54a24b")
-            ax.set_xlabel(label("每名执法人员的检查次数", "visits per officer"))
-            ax.set_ylabel(label("人数", "officers"))
-            ax.set_title(label("执法人员工作量", "Officers' loads") + f" (median {int(loads.median())})")
-            return fig
 
-        figures.append(
-            (
-                "loads",
-                "loads.png",
-                f"Histogram of officers' visits: {len(loads)} officers, median "
-                f"{int(loads.median())}, maximum {loads.max()}.",
-                load_figure,
-            )
-        )
-    if visits is not None and (visits["date"] != "").any():
-        per_day = visits[visits["date"] != ""].groupby("date").size()
+def _load_figure(t: _Tables, label: _Labels) -> _Figure | None:
+    if t.workload is None:
+        return None
+    loads = t.workload[t.workload["kind"] == "officer"]["visits"].astype(int)
 
-        def day_figure() -> Figure:
-            fig, ax = plt.subplots(figsize=(8, 3.4))
-            ax.bar(per_day.index, per_day.to_numpy(), color="#72b7b2")
-            ax.set_ylabel(label("检查次数", "visits"))
-            ax.set_title(label("窗口内每个工作日的检查", "Visits per working day of the window"))
-            ax.tick_params(axis="x", labelrotation=90, labelsize=7)
-            return fig
-
-        figures.append(
-            (
-                "days",
-                "days.png",
-                f"Bars of visits on each of {len(per_day)} working days, from "
-                f"{per_day.min()} to {per_day.max()} a day.",
-                day_figure,
-            )
-        )
-
-    def exclusion_figure() -> Figure:
+    def make() -> Figure:
         fig, ax = plt.subplots(figsize=(6, 3.6))
-        if len(excluded):
-            counts = excluded.groupby(["task_id", "reason"]).size().rename("n").reset_index()
+        ax.hist(loads, bins=min(30, max(5, loads.nunique())), color="#54a24b")
+        ax.set_xlabel(label("每名执法人员的检查次数", "visits per officer"))
+        ax.set_ylabel(label("人数", "officers"))
+        ax.set_title(label("执法人员工作量", "Officers' loads") + f" (median {int(loads.median())})")
+        return fig
+
+    alt = f"Histogram of officers' visits: {len(loads)} officers, median {int(loads.median())}, maximum {loads.max()}."
+    return _Figure("loads", alt, make)
+
+
+def _day_figure(t: _Tables, label: _Labels) -> _Figure | None:
+    if t.visits is None or not (t.visits["date"] != "").any():
+        return None
+    per_day = t.visits[t.visits["date"] != ""].groupby("date").size()
+
+    def make() -> Figure:
+        fig, ax = plt.subplots(figsize=(8, 3.4))
+        ax.bar(per_day.index, per_day.to_numpy(), color="#72b7b2")
+        ax.set_ylabel(label("检查次数", "visits"))
+        ax.set_title(label("窗口内每个工作日的检查", "Visits per working day of the window"))
+        ax.tick_params(axis="x", labelrotation=90, labelsize=7)
+        return fig
+
+    alt = f"Bars of visits on each of {len(per_day)} working days, from {per_day.min()} to {per_day.max()} a day."
+    return _Figure("days", alt, make)
+
+
+def _exclusion_figure(t: _Tables, label: _Labels) -> _Figure:
+    def make() -> Figure:
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        if len(t.excluded):
+            counts = t.excluded.groupby(["task_id", "reason"]).size().rename("n").reset_index()
             counts.pivot_table(index="task_id", columns="reason", values="n", fill_value=0).plot.bar(
                 ax=ax, stacked=True, rot=0
             )
@@ -211,25 +228,22 @@ def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
         ax.set_title(label("按原因的排除", "Exclusions by reason"))
         return fig
 
-    figures.append(
-        (
-            "exclusions",
-            "exclusions.png",
-            "Stacked bars of excluded entities per task by reason (status, cool-down, annual cap).",
-            exclusion_figure,
-        )
-    )
-    blocks = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # glyph warnings when no CJK font is installed
-        for key, name, alt, make in figures:
-            data = _png(make())
-            atomic_write_bytes(out / name, data)
-            uri = "data:image/png;base64," + base64.b64encode(data).decode()
-            blocks.append(
-                f'<figure id="{key}"><img src="{uri}" alt="{html.escape(alt)}"><figcaption>'
-                f"{html.escape(alt)}</figcaption></figure>"
-            )
+    alt = "Stacked bars of excluded entities per task by reason (status, cool-down, annual cap)."
+    return _Figure("exclusions", alt, make)
+
+
+#: The report's figures, in page order (a figure whose tables are absent is left out).
+_FIGURES: tuple[Callable[[_Tables, _Labels], _Figure | None], ...] = (
+    _allocation_figure,
+    _inclusion_figure,
+    _overlap_figure,
+    _load_figure,
+    _day_figure,
+    _exclusion_figure,
+)
+
+
+def _page(t: _Tables, blocks: list[str], label: _Labels) -> str:
     note = (
         ""
         if label.font
@@ -238,20 +252,51 @@ def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
             "(Debian: fonts-noto-cjk) for Chinese labels.</p>"
         )
     )
-    table = summary[["task_id", "department", "eligible", "excluded", "sample", "floor_target", "floor_binding"]]
-    page = (
+    plan, m = t.manifest.plan, t.manifest
+    table = t.summary[["task_id", "department", "eligible", "excluded", "sample", "floor_target", "floor_binding"]]
+    return (
         '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{html.escape(manifest['plan']['id'])} report</title>"
+        f"<title>{html.escape(plan['id'])} report</title>"
         "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2rem auto;"
         "max-width:70rem}img{max-width:100%}table{border-collapse:collapse}th,td{border:1px solid #bbb;"
         "padding:.2rem .5rem}figure{margin:2rem 0}</style></head><body>"
-        f"<h1>{html.escape(manifest['plan'].get('title', manifest['plan']['id']))}</h1>"
-        f"<p>Seed ({html.escape(manifest['seed']['mode'])}): <code>{manifest['seed']['value']}</code>; "
-        f"{manifest['population']['rows']:,} entities.</p>{note}"
+        f"<h1>{html.escape(plan.get('title', plan['id']))}</h1>"
+        f"<p>Seed ({html.escape(m.seed_record.mode)}): <code>{m.seed}</code>; "
+        f"{m.population.rows:,} entities.</p>{note}"
         + table.to_html(index=False, escape=True)
         + "".join(blocks)
         + "</body></html>\n"
     )
+
+
+def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
+    """Write ``report.html`` and its PNG figures for the draw in ``draw_dir``; returns the HTML path.
+
+    Raises
+    ------
+    NotFoundError
+        If ``draw_dir`` is not a draw's folder.
+    """
+    folder, out = Path(draw_dir), Path(out_dir)
+    tables = _Tables.read(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    label = _Labels()
+    if label.font:
+        plt.rcParams["font.sans-serif"] = [label.font, *plt.rcParams["font.sans-serif"]]
+        plt.rcParams["axes.unicode_minus"] = False
+    blocks = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # glyph warnings when no CJK font is installed
+        for figure in (f(tables, label) for f in _FIGURES):
+            if figure is None:
+                continue
+            data = _png(figure.make())
+            atomic_write_bytes(out / f"{figure.key}.png", data)
+            uri = "data:image/png;base64," + base64.b64encode(data).decode()
+            alt = html.escape(figure.alt)
+            blocks.append(
+                f'<figure id="{figure.key}"><img src="{uri}" alt="{alt}"><figcaption>{alt}</figcaption></figure>'
+            )
     path = out / "report.html"
-    atomic_write_bytes(path, page.encode("utf-8"))
+    atomic_write_bytes(path, _page(tables, blocks, label).encode("utf-8"))
     return path

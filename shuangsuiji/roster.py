@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .exceptions import Problem, RosterError
@@ -110,6 +111,87 @@ def _capacity(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
+_COLUMNS = (
+    "inspector_id",
+    "name",
+    "department",
+    "station",
+    "region",
+    "cert_no",
+    "certificates",
+    "lead",
+    "capacity",
+    "unavailable",
+    "active",
+    "kind",
+)
+_KINDS = {"": "officer", "officer": "officer", "执法人员": "officer", "expert": "expert", "专家": "expert"}
+
+
+class _Rows:
+    """The roster's rows read one at a time into typed values, every problem collected."""
+
+    def __init__(self, data: pd.DataFrame, rows: npt.NDArray[np.int64], source: str) -> None:
+        self.data, self.rows, self.source = data, rows, source
+        self.problems: list[Problem] = []
+        self.ids: dict[str, int] = {}
+        self.certs: dict[str, int] = {}
+        self.values: dict[str, list[object]] = {c: [] for c in ("lead", "active", "capacity", "kind")}
+        self.values |= {"certificates": [], "unavailable": []}
+
+    def add(self, i: int, column: str, message: str) -> None:
+        self.problems.append(Problem(self.source, int(self.rows[i]), column, str(self.data.at[i, column]), message))
+
+    def _unique(self, i: int, rec: dict[str, str]) -> None:
+        oid = rec["inspector_id"]
+        if not _ID.fullmatch(oid):
+            self.add(i, "inspector_id", "an id is 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
+        elif oid in self.ids:
+            self.add(i, "inspector_id", f"this id already appears in row {self.ids[oid]}; ids must be unique")
+        self.ids.setdefault(oid, int(self.rows[i]))
+
+    def _flag(self, i: int, rec: dict[str, str], column: str, default: bool) -> bool:
+        value = parse_flag(rec[column]) if rec[column] else default
+        if value is None:
+            self.add(i, column, "write yes or no (是/否, true/false, 1/0)")
+            return default
+        return value
+
+    def _certificate(self, i: int, rec: dict[str, str]) -> None:
+        if not rec["cert_no"]:
+            self.add(i, "cert_no", "an active officer needs an enforcement certificate number (执法证号) to inspect")
+        elif rec["cert_no"] in self.certs:
+            self.add(i, "cert_no", f"this certificate number is also in row {self.certs[rec['cert_no']]}")
+        self.certs.setdefault(rec["cert_no"], int(self.rows[i]))
+
+    def read(self, i: int, rec: dict[str, str]) -> None:
+        """Check one row and keep its typed values."""
+        self._unique(i, rec)
+        for column in ("name", "department"):
+            if not rec[column]:
+                self.add(i, column, f"the {column} is empty; fill it in")
+        kind = _KINDS.get(rec["kind"].lower())
+        if kind is None:
+            self.add(i, "kind", "write 'officer' (执法人员) or 'expert' (专家)")
+            kind = "officer"
+        lead, active = self._flag(i, rec, "lead", False), self._flag(i, rec, "active", True)
+        cap = _capacity(rec["capacity"])
+        if cap is None:
+            self.add(i, "capacity", "the capacity is the number of visits this batch, a whole number of at least 0")
+        days = _dates(rec["unavailable"])
+        if days is None:
+            self.add(i, "unavailable", "write dates as 2027-03-01, separated by ';', or a range 2027-03-01~2027-03-05")
+        if kind == "officer" and active:
+            self._certificate(i, rec)
+        certificates = tuple(sorted({c for c in _SPLIT.split(rec["certificates"]) if c}))
+        for column, value in zip(
+            ("lead", "active", "capacity", "kind", "certificates", "unavailable"),
+            (lead, active, cap or 0, kind, certificates, days or frozenset()),
+            strict=True,
+        ):
+            self.values[column].append(value)
+
+
 def check_roster(frame: pd.DataFrame, *, source: str = "<frame>") -> Roster:
     """Check a roster (officers and experts) and return it as a :class:`Roster`.
 
@@ -135,82 +217,16 @@ def check_roster(frame: pd.DataFrame, *, source: str = "<frame>") -> Roster:
         if pd.api.types.is_integer_dtype(frame.index.dtype)
         else np.arange(2, 2 + len(frame))
     )
-    cols = [
-        "inspector_id",
-        "name",
-        "department",
-        "station",
-        "region",
-        "cert_no",
-        "certificates",
-        "lead",
-        "capacity",
-        "unavailable",
-        "active",
-        "kind",
-    ]
-    data = pd.DataFrame(
-        {
-            c: (text_column(frame[c]) if c in frame.columns else pd.Series([""] * len(frame), index=frame.index))
-            for c in cols
-        }
-    ).reset_index(drop=True)
-    problems: list[Problem] = []
-
-    def add(i: int, column: str, message: str) -> None:
-        problems.append(Problem(source, int(rows[i]), column, str(data.at[i, column]), message))
-
-    seen: dict[str, int] = {}
-    certs_seen: dict[str, int] = {}
-    lead, active, capacity, kinds, certificates, unavailable = [], [], [], [], [], []
+    blank = pd.Series([""] * len(frame), index=frame.index)
+    data = pd.DataFrame({c: text_column(frame[c]) if c in frame.columns else blank for c in _COLUMNS})
+    data = data.reset_index(drop=True)
+    reader = _Rows(data, rows, source)
     for i, rec in enumerate(data.to_dict("records")):
-        if not _ID.fullmatch(rec["inspector_id"]):
-            add(i, "inspector_id", "an id is 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
-        elif rec["inspector_id"] in seen:
-            add(i, "inspector_id", f"this id already appears in row {seen[rec['inspector_id']]}; ids must be unique")
-        seen.setdefault(rec["inspector_id"], int(rows[i]))
-        for column in ("name", "department"):
-            if not rec[column]:
-                add(i, column, f"the {column} is empty; fill it in")
-        kind = {"": "officer", "officer": "officer", "执法人员": "officer", "expert": "expert", "专家": "expert"}.get(
-            rec["kind"].lower()
-        )
-        if kind is None:
-            add(i, "kind", "write 'officer' (执法人员) or 'expert' (专家)")
-            kind = "officer"
-        flags = []
-        for column, default in (("lead", False), ("active", True)):
-            value = parse_flag(rec[column]) if rec[column] else default
-            if value is None:
-                add(i, column, "write yes or no (是/否, true/false, 1/0)")
-                value = default
-            flags.append(value)
-        cap = _capacity(rec["capacity"])
-        if cap is None:
-            add(i, "capacity", "the capacity is the number of visits this batch, a whole number of at least 0")
-            cap = 0
-        days = _dates(rec["unavailable"])
-        if days is None:
-            add(i, "unavailable", "write dates as 2027-03-01, separated by ';', or a range 2027-03-01~2027-03-05")
-            days = frozenset()
-        if kind == "officer" and flags[1]:
-            if not rec["cert_no"]:
-                add(i, "cert_no", "an active officer needs an enforcement certificate number (执法证号) to inspect")
-            elif rec["cert_no"] in certs_seen:
-                add(i, "cert_no", f"this certificate number is also in row {certs_seen[rec['cert_no']]}")
-            certs_seen.setdefault(rec["cert_no"], int(rows[i]))
-        lead.append(flags[0])
-        active.append(flags[1])
-        capacity.append(cap)
-        kinds.append(kind)
-        certificates.append(tuple(sorted({c for c in _SPLIT.split(rec["certificates"]) if c})))
-        unavailable.append(days)
-    if problems:
-        raise RosterError(sorted(problems, key=lambda p: p.row or 0))
-    data["lead"] = lead
-    data["active"] = active
-    data["capacity"] = capacity
-    data["kind"] = kinds
-    data["certificates"] = pd.Series(certificates, dtype=object)
-    data["unavailable"] = pd.Series(unavailable, dtype=object)
+        reader.read(i, {str(k): str(v) for k, v in rec.items()})
+    if reader.problems:
+        raise RosterError(sorted(reader.problems, key=lambda p: p.row or 0))
+    for column in ("lead", "active", "capacity", "kind"):
+        data[column] = pd.Series(reader.values[column])
+    for column in ("certificates", "unavailable"):
+        data[column] = pd.Series(reader.values[column], dtype=object)
     return Roster(frame=data.sort_values("inspector_id", ignore_index=True), source=source)

@@ -38,7 +38,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._kernel import ALGORITHM, OUTCOMES, DrawResult, select_keys, ticket_digests, ticket_keys, tickets_hex
+from ._kernel import ALGORITHM, OUTCOMES, DrawResult
+from ._tickets import select_keys, ticket_digests, ticket_keys, tickets_hex
 from .engines import get_engine
 from .exclusions import History
 from .plan import Plan

@@ -274,25 +274,26 @@ def make_roster(
                         "kind": "officer",
                     }
                 )
-    for e in range(experts):
-        field = ("特种设备", "食品", "环境监测")[e % 3]
-        rows.append(
-            {
-                "inspector_id": f"EXP-{e + 1:03d}",
-                "name": str(rng.choice(_SURNAMES)) + "".join(rng.choice(_GIVEN, size=2)),
-                "department": "专家库",
-                "station": "",
-                "region": "",
-                "cert_no": "",
-                "certificates": field,
-                "lead": "否",
-                "capacity": "40",
-                "unavailable": "",
-                "active": "是",
-                "kind": "expert",
-            }
-        )
+    rows += [_expert(rng, e) for e in range(experts)]
     return pd.DataFrame(rows).astype("str")
+
+
+def _expert(rng: np.random.Generator, e: int) -> dict[str, str]:
+    """The roster row of outside expert number ``e`` (fields 特种设备, 食品, 环境监测 in turn)."""
+    return {
+        "inspector_id": f"EXP-{e + 1:03d}",
+        "name": str(rng.choice(_SURNAMES)) + "".join(rng.choice(_GIVEN, size=2)),
+        "department": "专家库",
+        "station": "",
+        "region": "",
+        "cert_no": "",
+        "certificates": ("特种设备", "食品", "环境监测")[e % 3],
+        "lead": "否",
+        "capacity": "40",
+        "unavailable": "",
+        "active": "是",
+        "kind": "expert",
+    }
 
 
 def make_conflicts(

@@ -9,6 +9,7 @@ the caller (``PlanError`` for plan fields, by default).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ __all__ = [
     "check_fraction",
     "check_identifier",
     "check_int",
+    "check_keys",
     "check_text",
     "check_text_list",
     "fraction_text",
@@ -35,6 +37,25 @@ _IDENT = re.compile(r"[A-Za-z0-9._-]{1,64}")
 def _got(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_keys(
+    table: Mapping[str, Any], allowed: tuple[str, ...], owner: str, *, error: type[InputError] = PlanError
+) -> None:
+    """Refuse a key not in ``allowed``, suggesting the closest allowed one (a misspelt key is an error).
+
+    Examples
+    --------
+    >>> check_keys({"ration": "0.1"}, ("ratio", "floor"), "Task 'T1'")
+    Traceback (most recent call last):
+    ...
+    shuangsuiji.exceptions.PlanError: Task 'T1' has an unknown key 'ration'. Did you mean 'ratio'?
+    """
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else f" Allowed keys: {', '.join(allowed)}."
+            raise error(f"{owner} has an unknown key {key!r}.{hint}")
 
 
 def check_identifier(value: object, what: str, *, error: type[InputError] = PlanError) -> str:

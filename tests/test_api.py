@@ -175,6 +175,7 @@ PUBLIC: dict[str, set[str]] = {
         "CalendarOverrideError",
         "CeremonyError",
         "ConflictError",
+        "DependencyError",
         "HistoryError",
         "InputError",
         "InternalError",

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._lazy import extra
 from ..conflicts import Conflicts
 from ..exceptions import InternalError
 from ..plan import AssignmentPolicy
@@ -81,8 +82,9 @@ def unique_optimum(net: Network, flow: npt.NDArray[np.int64], rc: npt.NDArray[np
     Another optimal flow would differ by a circulation of cost 0 in the residual graph, and with
     reduced costs >= 0 on residual arcs such a cycle uses only arcs of reduced cost 0.
     """
-    from scipy import sparse  # noqa: PLC0415 - SciPy loads only when a flow is solved
-    from scipy.sparse import csgraph  # noqa: PLC0415
+    with extra("assign"):
+        from scipy import sparse  # noqa: PLC0415 - SciPy loads only when a flow is solved
+        from scipy.sparse import csgraph  # noqa: PLC0415
 
     fwd = (flow < net.caps) & (rc == 0)
     bwd = (flow > 0) & (rc == 0)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._lazy import extra
 from ..conflicts import (
     ConflictError,
     Conflicts,
@@ -53,7 +54,8 @@ class AssignmentInputs:
 
     def solve(self, *, allow_partial: bool) -> AssignmentResult:
         """Run the assignment on these inputs (needs OR-Tools: ``pip install 'shuangsuiji[assign]'``)."""
-        from .orchestrate import assign  # noqa: PLC0415 - the solver loads only to solve
+        with extra("assign"):
+            from .orchestrate import assign  # noqa: PLC0415 - the solver loads only to solve
 
         return assign(
             self.visits,

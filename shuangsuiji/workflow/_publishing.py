@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._lazy import extra
 from ..assignment.manifest import AssignmentManifest
 from ..exceptions import InputError, NotFoundError, ResultsError, RosterError
 from ..io import atomic_write_bytes, read_table, write_csv
@@ -115,7 +116,8 @@ class ReportStep:
 
 def run_report(draw: str | Path, out: str | Path | None = None) -> ReportStep:
     """Write ``report.html`` and its PNG figures for a draw (needs matplotlib: the ``report`` extra)."""
-    from ..report import cjk_font, write_report  # noqa: PLC0415 - matplotlib loads only for a report
+    with extra("report"):
+        from ..report import cjk_font, write_report  # noqa: PLC0415 - matplotlib loads only for a report
 
     folder = Path(draw)
     path = write_report(folder, Path(out) if out is not None else folder / "report")

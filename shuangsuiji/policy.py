@@ -1,0 +1,126 @@
+"""How a plan's visits are staffed: its ``[assignment]`` table (``docs/plan.md``, ``docs/assignment.md``).
+
+Examples
+--------
+>>> parse_assignment({"team_size": 3, "window": "2027-03-01:2027-03-31"}).to_dict()["team_size"]
+3
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .exceptions import PlanError
+from .validation import check_int, check_keys, check_mapping, check_text_list
+
+__all__ = ["AssignmentPolicy", "parse_assignment", "parse_window"]
+
+_ASSIGNMENT_KEYS = (
+    "team_size",
+    "jurisdiction",
+    "cross_station",
+    "rotation",
+    "relation_hops",
+    "relations",
+    "daily_cap",
+    "window",
+)
+
+
+@dataclass(frozen=True)
+class AssignmentPolicy:
+    """How visits are staffed (the plan's ``[assignment]`` table).
+
+    Attributes
+    ----------
+    team_size : int
+        Officers per department per visit (at least 2, 行政处罚法 art. 42).
+    jurisdiction : {'region', 'any'}
+        ``region``: an officer serves entities of the officer's own ``region`` only.
+    cross_station : bool
+        所所交叉: never an entity of the officer's own station.
+    rotation : int
+        An officer may not inspect an entity they inspected in its last ``rotation`` inspections.
+    relation_hops : int
+        Officers conflict with entities within this many hops in the relation graph.
+    relations : tuple of str
+        Relations followed in the graph (empty: all).
+    daily_cap : int
+        Visits per officer per day when visits are scheduled.
+    window : tuple of date or None
+        First and last day of the inspection window (dates are scheduled only with a window).
+    """
+
+    team_size: int = 2
+    jurisdiction: Literal["region", "any"] = "region"
+    cross_station: bool = False
+    rotation: int = 0
+    relation_hops: int = 2
+    relations: tuple[str, ...] = ()
+    daily_cap: int = 4
+    window: tuple[dt.date, dt.date] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``[assignment]`` table, every default spelt out."""
+        out: dict[str, Any] = {
+            "team_size": self.team_size,
+            "jurisdiction": self.jurisdiction,
+            "cross_station": self.cross_station,
+            "rotation": self.rotation,
+            "relation_hops": self.relation_hops,
+            "relations": list(self.relations),
+            "daily_cap": self.daily_cap,
+        }
+        if self.window is not None:
+            out["window"] = f"{self.window[0].isoformat()}:{self.window[1].isoformat()}"
+        return out
+
+
+def parse_window(text: object, what: str = "The 'window'") -> tuple[dt.date, dt.date]:
+    """Read a window written ``2027-03-01:2027-03-31``.
+
+    Examples
+    --------
+    >>> parse_window("2027-03-01:2027-03-31")
+    (datetime.date(2027, 3, 1), datetime.date(2027, 3, 31))
+    """
+    parts = text.split(":") if isinstance(text, str) else []
+    try:
+        first, last = (dt.date.fromisoformat(p.strip()) for p in parts)
+    except ValueError:
+        raise PlanError(f"{what} must be two dates as 2027-03-01:2027-03-31; got {text!r}.") from None
+    if last < first:
+        raise PlanError(f"{what} ends ({last}) before it starts ({first}).")
+    return first, last
+
+
+def parse_assignment(raw: object) -> AssignmentPolicy:
+    """Read a plan's ``[assignment]`` table.
+
+    Raises
+    ------
+    PlanError
+        On an unknown key or a value out of range.
+    """
+    table = check_mapping(raw, "The plan 'assignment'")
+    check_keys(table, _ASSIGNMENT_KEYS, "The plan's [assignment] table")
+    jurisdiction = table.get("jurisdiction", "region")
+    if jurisdiction not in ("region", "any"):
+        raise PlanError(f"The 'assignment.jurisdiction' of the plan must be 'region' or 'any'; got {jurisdiction!r}.")
+    cross = table.get("cross_station", False)
+    if not isinstance(cross, bool):
+        raise PlanError(f"The 'assignment.cross_station' of the plan must be true or false; got {cross!r}.")
+    return AssignmentPolicy(
+        team_size=check_int(table.get("team_size", 2), "The 'assignment.team_size' of the plan", minimum=2),
+        jurisdiction=jurisdiction,
+        cross_station=cross,
+        rotation=check_int(table.get("rotation", 0), "The 'assignment.rotation' of the plan"),
+        relation_hops=check_int(table.get("relation_hops", 2), "The 'assignment.relation_hops' of the plan", minimum=1),
+        relations=check_text_list(table["relations"], "The 'assignment.relations' of the plan")
+        if table.get("relations")
+        else (),
+        daily_cap=check_int(table.get("daily_cap", 4), "The 'assignment.daily_cap' of the plan", minimum=1),
+        window=parse_window(table["window"], "The 'assignment.window' of the plan") if "window" in table else None,
+    )

@@ -1,0 +1,126 @@
+"""A light start, and an auditor's plain install: what loads when, and what runs without the extras."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from shuangsuiji.cli import main
+from shuangsuiji.io import write_csv
+from shuangsuiji.synthetic import make_roster
+
+from .conftest import publish
+
+HEAVY = ("ortools", "scipy", "networkx", "dask", "distributed", "matplotlib")
+#: Blocks the optional dependencies, as a plain ``pip install shuangsuiji`` leaves them out.
+BLOCK = f"""
+import importlib.abc, sys
+class Missing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {set(HEAVY) | {"rich"}!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (blocked: not installed)", name=name)
+        return None
+sys.meta_path.insert(0, Missing())
+"""
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
+def test_import_loads_no_heavy_dependency() -> None:
+    proc = _python(f"import shuangsuiji, sys; print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stderr
+
+
+def test_the_draw_loads_no_heavy_dependency() -> None:
+    code = (
+        "import sys, pandas as pd, shuangsuiji as ssj\n"
+        "task = {'id': 'T', 'department': 'd', 'items': ['x'], 'ratio': '0.5', 'strata': ['region']}\n"
+        "plan = ssj.parse_plan({'id': 'P', 'tasks': [task]})\n"
+        "ssj.draw(pd.DataFrame({'uscc': ['91110000600037341L'], 'region': ['1']}), plan, '0' * 64)\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    proc = _python(code)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["draw", "--help"]])
+def test_help_and_version_load_no_pandas_numpy_or_pyarrow(argv: list[str]) -> None:
+    code = (
+        "import sys\nfrom shuangsuiji.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', *" + repr(HEAVY) + ") if m in sys.modules))"
+    )
+    proc = _python(code)
+    assert proc.returncode == 0 and proc.stdout.strip().splitlines()[-1] == "[]", proc.stderr
+
+
+@pytest.fixture(scope="module")
+def staffed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A draw and its assignment, published as a bureau would."""
+    tmp = tmp_path_factory.mktemp("light")
+    draw = publish(tmp, entities=700, seed=21)
+    population = pd.read_csv(tmp / "in/population.csv", dtype=str, encoding="utf-8-sig")
+    write_csv(make_roster(population, seed=21), tmp / "in/roster.csv")
+    args = ["assign", str(draw), "--population", str(tmp / "in/population.csv"), "--roster", str(tmp / "in/roster.csv")]
+    assert main([*args, "--window", "2026-03-02:2026-03-31", "--allow-partial"]) == 0
+    return draw
+
+
+def _plain(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run the command line with the optional dependencies missing."""
+    return _python(BLOCK + f"from shuangsuiji.cli import main\nraise SystemExit(main({argv!r}))")
+
+
+@pytest.mark.slow
+def test_an_auditor_without_the_extras_verifies_proves_and_checks_proofs(staffed: Path, tmp_path: Path) -> None:
+    proc = _plain(["verify", str(staffed)])
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 1, proc.stderr
+    skipped = [line for line in lines if line.startswith("skip")]
+    failed = [line for line in lines if line.startswith("FAIL")]
+    assert len(skipped) == 1 and "recomputed assignment" in skipped[0] and "shuangsuiji[assign]" in skipped[0]
+    assert not failed, failed
+    assert any(line.startswith("ok    assignment rules") for line in lines)
+    assert any(line.startswith("ok    assignment optimality certificate") for line in lines)
+    assert "NOT VERIFIED" in proc.stdout and "1 not run" in proc.stdout
+    code = pd.read_csv(staffed / "selection.csv", dtype=str, encoding="utf-8-sig")["uscc"].iloc[0]
+    proof = tmp_path / "proof.json"
+    assert _plain(["prove", str(staffed), "--uscc", code, "--out", str(proof)]).returncode == 0
+    assert json.loads(proof.read_bytes())["uscc"] == code
+    checked = _plain(["verify-proof", str(proof), "--manifest", str(staffed / "manifest.json")])
+    assert checked.returncode == 0 and checked.stdout.strip().endswith("VERIFIED"), checked.stdout
+
+
+@pytest.mark.slow
+def test_a_draw_alone_verifies_fully_without_the_extras(tmp_path: Path) -> None:
+    draw = publish(tmp_path, entities=300, seed=22)
+    proc = _plain(["verify", str(draw)])
+    assert proc.returncode == 0 and "VERIFIED:" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_what_needs_an_extra_says_which_extra(staffed: Path, tmp_path: Path) -> None:
+    code = BLOCK + (
+        "import shuangsuiji as ssj\n"
+        "try:\n    ssj.assign\nexcept ssj.DependencyError as e:\n    print('DependencyError', e)\n"
+    )
+    out = _python(code)
+    assert "DependencyError" in out.stdout and "pip install 'shuangsuiji[assign]'" in out.stdout, out.stderr
+    population = str(staffed.parent.parent / "in/population.csv")
+    roster = str(staffed.parent.parent / "in/roster.csv")
+    commands = {
+        "assign": ["assign", str(staffed), "--population", population, "--roster", roster, "--out", str(tmp_path)],
+        "report": ["report", str(staffed), "--out", str(tmp_path / "report")],
+        "dask": ["verify", str(staffed), "--engine", "dask"],
+    }
+    for extra, argv in commands.items():
+        proc = _plain(argv)
+        assert proc.returncode == 2, (argv, proc.stdout, proc.stderr)
+        assert f"pip install 'shuangsuiji[{extra}]'" in proc.stderr and "Traceback" not in proc.stderr
