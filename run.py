@@ -6,7 +6,7 @@
     python3 run.py shell CMD...  # run CMD inside the project's virtual environment
 
 The first run creates ``.venv`` at the repository root and installs the
-package with its test extras at the versions pinned in ``constraints.txt``;
+package with every extra and the test tools at the versions pinned in ``constraints.txt``;
 later runs reinstall only when ``pyproject.toml`` or ``constraints.txt`` change.
 """
 
@@ -44,7 +44,7 @@ def ensure_venv() -> None:
     print("Installing shuangsuiji and its dependencies into .venv ...", flush=True)
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True, cwd=ROOT)
-    subprocess.run([*pip, "-c", "constraints.txt", "-e", ".[test]"], check=True, cwd=ROOT)
+    subprocess.run([*pip, "-c", "constraints.txt", "-e", ".[all,test]"], check=True, cwd=ROOT)
     STAMP.write_text(key)
 
 

@@ -24,7 +24,7 @@ EXTRAS: Mapping[str, tuple[str, ...]] = {
     "dask": ("dask", "distributed"),
     "report": ("matplotlib", "rich"),
 }
-_WHAT = {"assign": "staffing visits", "dask": "the Dask engine", "report": "the report and the demo's table"}
+_WHAT = {"assign": "staffing visits", "dask": "the Dask engine", "report": "the report and the demo"}
 
 
 @contextlib.contextmanager
@@ -43,7 +43,7 @@ def extra(name: str) -> Iterator[None]:
         if missing not in EXTRAS[name]:
             raise
         raise DependencyError(
-            f"{_WHAT[name].capitalize()} needs {missing}, which is not installed: pip install 'shuangsuiji[{name}]'."
+            f"{missing} is not installed, and {_WHAT[name]} needs it: pip install 'shuangsuiji[{name}]'."
         ) from None
 
 

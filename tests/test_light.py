@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -124,3 +125,32 @@ def test_what_needs_an_extra_says_which_extra(staffed: Path, tmp_path: Path) -> 
         proc = _plain(argv)
         assert proc.returncode == 2, (argv, proc.stdout, proc.stderr)
         assert f"pip install 'shuangsuiji[{extra}]'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_every_module_and_data_file(tmp_path: Path) -> None:
+    """A plain ``pip install`` gets the whole package: every subpackage, the page and the type marker."""
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(root),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("shuangsuiji-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    package = root / "shuangsuiji"
+    wanted = {p.relative_to(root).as_posix() for p in package.rglob("*.py")}
+    wanted |= {"shuangsuiji/py.typed", "shuangsuiji/data/verify.html"}
+    assert wanted <= names, sorted(wanted - names)
