@@ -51,9 +51,11 @@ CASES = {
 }
 
 
-def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, dict[str, object]]:
+def run(argv: list[str], checkout: str | None = None) -> tuple[float, dict[str, object]]:
+    """Time one fresh process; with ``checkout``, run it there so that its package is the one imported."""
+    env = None if checkout is None else {**os.environ, "PYTHONPATH": str(Path(checkout).resolve())}
     start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
+    proc = subprocess.run(argv, capture_output=True, text=True, check=True, env=env, cwd=checkout)
     seconds = time.perf_counter() - start
     last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "{}"
     info = json.loads(last) if last.startswith("{") else {}
@@ -85,19 +87,18 @@ def main() -> None:
         "--compare", metavar="CHECKOUT", help="also time the same import and --help of another checkout (PYTHONPATH)"
     )
     args = parser.parse_args()
-    cases = {name: (argv, None) for name, argv in CASES.items()}
+    cases: dict[str, tuple[list[str], str | None]] = {name: (argv, None) for name, argv in CASES.items()}
     if args.compare:
-        env = {**os.environ, "PYTHONPATH": str(Path(args.compare).resolve())}
         label = f"checkout {args.compare}"
-        cases[f"import shuangsuiji ({label})"] = (CASES["import shuangsuiji"], env)
-        cases[f"shuangsuiji --help ({label})"] = (CASES["shuangsuiji --help"], env)
+        cases[f"import shuangsuiji ({label})"] = (CASES["import shuangsuiji"], args.compare)
+        cases[f"shuangsuiji --help ({label})"] = (CASES["shuangsuiji --help"], args.compare)
     times: dict[str, list[float]] = {name: [] for name in cases}
     info: dict[str, dict[str, object]] = {}
-    for argv, env in cases.values():
-        run(argv, env)  # warm the file cache once
+    for argv, checkout in cases.values():
+        run(argv, checkout)  # warm the file cache once
     for _ in range(args.repeats):
-        for name, (argv, env) in cases.items():
-            seconds, seen = run(argv, env)
+        for name, (argv, checkout) in cases.items():
+            seconds, seen = run(argv, checkout)
             times[name].append(seconds)
             info[name] = seen or info.get(name, {})
     base = statistics.median(times["python -c pass (baseline)"])
