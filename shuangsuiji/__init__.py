@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from .checks import Check, Verification
     from .conflicts import (
         Conflicts,
+        RelationGraph,
         check_conflicts,
         check_exclusive_pairs,
         check_relations,
@@ -177,6 +178,7 @@ _EXPORTS = {
     "ProveStep": ".workflow",
     "RESULT_CATEGORIES": ".notices",
     "ReportStep": ".workflow",
+    "RelationGraph": ".conflicts",
     "Reveal": ".workflow",
     "Roster": ".roster",
     "Seed": ".seed",
@@ -316,6 +318,7 @@ __all__ = [
     "ProofError",
     "ProofTask",
     "ProveStep",
+    "RelationGraph",
     "ReportStep",
     "ResultsError",
     "Reveal",

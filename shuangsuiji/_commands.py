@@ -145,6 +145,8 @@ def cmd_assign(args: argparse.Namespace) -> int:
         pairs=path(args.pairs),
         history=path(args.history),
         calendar=path(args.calendar_overrides),
+        encoding=args.encoding,
+        sheet=args.sheet,
     )
     window = parse_window(args.window, "--window") if args.window else None
     step = run_assign(args.draw, files, out=args.out, window=window, allow_partial=args.allow_partial, seed=args.seed)

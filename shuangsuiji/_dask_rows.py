@@ -46,6 +46,7 @@ __all__ = [
     "RowNumbers",
     "fingerprints",
     "outcomes",
+    "own_rows",
     "read_parquet_dask",
     "repeated_codes",
 ]
@@ -66,8 +67,18 @@ class _Printed(Protocol):
     prints: npt.NDArray[np.uint64]
 
 
+def own_rows(part: pd.DataFrame) -> npt.NDArray[np.int64] | None:
+    """A partition's own row numbers: its index, when it is whole numbers (as the memory engine takes them).
+
+    :func:`~shuangsuiji.io.read_table` and :func:`read_parquet_dask` index rows as a spreadsheet
+    numbers them, and a frame partitioned by ``dd.from_pandas`` keeps its index; any other index
+    gives ``None``, and rows are then counted across partitions (:class:`RowNumbers`).
+    """
+    return np.asarray(part.index, dtype=np.int64) if pd.api.types.is_integer_dtype(part.index.dtype) else None
+
+
 class RowNumbers:
-    """Rows as :func:`~shuangsuiji.io.read_table` numbers them, counting across partitions in order."""
+    """Rows counted across partitions in order, from 2 (the header is row 1), for partitions without row numbers."""
 
     def __init__(self, summaries: Sequence[_Counted]) -> None:
         self.offsets = np.concatenate([[0], np.cumsum([s.rows for s in summaries])]).astype(np.int64)
@@ -107,10 +118,12 @@ def _bucket_repeats(*slices: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 
 
 def _suspects(part: pd.DataFrame, census: _Printed, repeated: npt.NDArray[np.uint64]) -> pd.DataFrame:
-    """Position and code of the rows whose fingerprint repeats."""
+    """Position, own row number (-1 without one) and code of the rows whose fingerprint repeats."""
     at = np.flatnonzero(np.isin(census.prints, repeated))
     codes = text_column(part["uscc"].iloc[at])  # as pass 1 read them
-    return pd.DataFrame({"position": at, "uscc": codes.to_numpy()})
+    own = own_rows(part)
+    number = own[at] if own is not None else np.full(at.size, -1, dtype=np.int64)
+    return pd.DataFrame({"position": at, "number": number, "uscc": codes.to_numpy()})
 
 
 def repeated_codes(parts: Sequence[object], census: Sequence[object], rows: RowNumbers, source: str) -> list[Problem]:
@@ -125,9 +138,11 @@ def repeated_codes(parts: Sequence[object], census: Sequence[object], rows: RowN
     if not repeated.size:
         return []
     found = dask.compute(*[dask.delayed(_suspects)(p, c, repeated) for p, c in zip(parts, census, strict=True)])
-    suspects = pd.concat(
-        [f.assign(row=[rows(p, i) for i in f["position"].tolist()]) for p, f in enumerate(found)], ignore_index=True
-    ).sort_values("row")
+    numbered = [
+        f.assign(row=[n if n >= 0 else rows(p, i) for i, n in zip(f["position"], f["number"], strict=True)])
+        for p, f in enumerate(found)
+    ]
+    suspects = pd.concat(numbered, ignore_index=True).sort_values("row", kind="stable")
     suspects = suspects[suspects["uscc"] != ""]
     firsts = suspects.drop_duplicates("uscc").set_index("uscc")["row"]
     return [
@@ -139,6 +154,7 @@ def repeated_codes(parts: Sequence[object], census: Sequence[object], rows: RowN
 def _outcome_part(
     part: pd.DataFrame, first_row: int, *, task: Task, selected: frozenset[str], excluded: frozenset[str]
 ) -> pd.DataFrame:
+    own = own_rows(part)
     data, rows = prepare_population(part.set_axis(pd.RangeIndex(len(part))))
     in_scope = scope_mask(Population(frame=data, rows=rows, source=""), task)
     codes = data["uscc"]
@@ -148,7 +164,7 @@ def _outcome_part(
     return pd.DataFrame(
         {
             "uscc": codes.to_numpy(),
-            "row": np.arange(first_row, first_row + len(data), dtype=np.int64),
+            "row": own if own is not None else np.arange(first_row, first_row + len(data), dtype=np.int64),
             "outcome": pd.Categorical.from_codes(code, categories=pd.Index(OUTCOMES)),
         }
     )

@@ -24,14 +24,25 @@ __all__ = ["Fields", "Published", "canonical_json", "load_json"]
 
 
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 canonical JSON bytes of ``value`` (sorted keys, no spaces, UTF-8).
+    """RFC 8785 canonical JSON bytes of ``value`` (sorted keys, no spaces, UTF-8); a :class:`Published` file too.
+
+    Raises
+    ------
+    InputError
+        If ``value`` cannot be written as canonical JSON (a float that is not finite, an integer
+        beyond JSON's safe range, a value that is not JSON at all).
 
     Examples
     --------
     >>> canonical_json({"b": 1, "a": "中"})
     b'{"a":"\\xe4\\xb8\\xad","b":1}'
     """
-    return bytes(rfc8785.dumps(value))
+    if isinstance(value, Published):
+        value = value.to_dict()
+    try:
+        return bytes(rfc8785.dumps(value))
+    except rfc8785.CanonicalizationError as exc:
+        raise InputError(f"Cannot be written as canonical JSON (RFC 8785): {exc}") from None
 
 
 def _kind(value: object) -> str:

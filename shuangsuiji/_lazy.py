@@ -16,11 +16,11 @@ from types import ModuleType
 
 from .exceptions import DependencyError
 
-__all__ = ["EXTRAS", "attach", "extra"]
+__all__ = ["EXTRAS", "Missing", "attach", "extra"]
 
 #: The optional parts of the library, by extra, and the packages each needs.
 EXTRAS: Mapping[str, tuple[str, ...]] = {
-    "assign": ("ortools", "scipy", "networkx"),
+    "assign": ("ortools", "scipy"),
     "dask": ("dask", "distributed"),
     "report": ("matplotlib", "rich"),
 }
@@ -47,6 +47,28 @@ def extra(name: str) -> Iterator[None]:
         ) from None
 
 
+class Missing:
+    """Stands for a public name whose optional dependencies are not installed.
+
+    The name still exists (``hasattr``, ``dir``, ``help`` and ``import *`` work); calling it raises
+    the :class:`DependencyError` that says which extra to install.
+    """
+
+    def __init__(self, name: str, error: DependencyError) -> None:
+        self.__name__ = self.__qualname__ = name.rsplit(".", 1)[-1]
+        self.__doc__ = f"Not available: {error}"
+        self._error = error
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        raise self._error
+
+    def __getattr__(self, attribute: str) -> object:
+        raise AttributeError(f"{self.__name__}.{attribute} is not available: {self._error}")
+
+    def __repr__(self) -> str:
+        return f"<{self.__name__}: not installed ({self._error})>"
+
+
 def _extra_of(module: str) -> str | None:
     """The extra a module of the package needs, if any."""
     if module.startswith("shuangsuiji.assignment."):
@@ -70,9 +92,13 @@ def attach(package: str, exports: Mapping[str, str]) -> tuple[Callable[[str], ob
         if module_name is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         need = _extra_of(importlib.util.resolve_name(module_name, package))
-        with extra(need) if need else contextlib.nullcontext():
-            module: ModuleType = importlib.import_module(module_name, package)
-        value = getattr(module, name)
+        try:
+            with extra(need) if need else contextlib.nullcontext():
+                module: ModuleType = importlib.import_module(module_name, package)
+        except DependencyError as error:
+            value: object = Missing(f"{package}.{name}", error)
+        else:
+            value = getattr(module, name)
         vars(importlib.import_module(package))[name] = value  # later lookups skip __getattr__
         return value
 

@@ -100,6 +100,8 @@ def _assign(p: argparse.ArgumentParser) -> None:
     p.add_argument("--window", help="inspection window, e.g. 2027-03-01:2027-03-31 (dates are scheduled)")
     p.add_argument("--calendar-overrides", help="holidays and 调休 working days for years chinese-calendar lacks")
     p.add_argument("--allow-partial", action="store_true", help="staff what can be staffed and list the rest")
+    p.add_argument("--encoding", help="force the population's CSV encoding (default: as the draw read it)")
+    p.add_argument("--sheet", help="the population's XLSX sheet (default: as the draw read it)")
 
 
 def _verify(p: argparse.ArgumentParser) -> None:

@@ -24,22 +24,18 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ._lazy import extra
 from .exceptions import ConflictError, Problem
 from .exclusions import History
 from .population import text_column
 from .uscc import is_valid_uscc
 
-if TYPE_CHECKING:
-    import networkx as nx
-
 __all__ = [
     "ConflictError",
     "Conflicts",
+    "RelationGraph",
     "check_conflicts",
     "check_exclusive_pairs",
     "check_relations",
@@ -130,15 +126,62 @@ def check_conflicts(
     return out
 
 
-def check_relations(frame: pd.DataFrame, *, source: str = "<frame>") -> nx.Graph:
-    """Read a relation graph: ``a, b, relation`` (undirected edges between people and entities)."""
+@dataclass(frozen=True)
+class RelationGraph:
+    """An undirected graph of relations between people and entities, read from ``a, b, relation`` rows.
+
+    Attributes
+    ----------
+    adjacency : Mapping[str, Mapping[str, str]]
+        Party -> related party -> relation, parties and their neighbours in the order first seen (a
+        pair listed twice keeps its place and its last relation).
+    """
+
+    adjacency: Mapping[str, Mapping[str, str]]
+
+    @property
+    def nodes(self) -> list[str]:
+        """Every party of the graph."""
+        return list(self.adjacency)
+
+    def restricted(self, relations: Collection[str]) -> RelationGraph:
+        """The graph of the listed relations only (the parties they join, in the same order)."""
+        kept = {
+            node: {other: r for other, r in neighbours.items() if r in relations}
+            for node, neighbours in self.adjacency.items()
+        }
+        return RelationGraph({node: neighbours for node, neighbours in kept.items() if neighbours})
+
+    def shortest_paths(self, source: str, cutoff: int) -> dict[str, list[str]]:
+        """A shortest path from ``source`` to every party within ``cutoff`` hops, by breadth-first search.
+
+        Neighbours are visited in the order first seen, so the path found for each party is fixed.
+        """
+        paths = {source: [source]}
+        level, frontier = 0, [source]
+        while frontier and level < cutoff:
+            reached = []
+            for node in frontier:
+                for other in self.adjacency[node]:
+                    if other not in paths:
+                        paths[other] = [*paths[node], other]
+                        reached.append(other)
+            frontier, level = reached, level + 1
+        return paths
+
+
+def check_relations(frame: pd.DataFrame, *, source: str = "<frame>") -> RelationGraph:
+    """Read a relation graph: ``a, b, relation`` (undirected edges between people and entities).
+
+    Raises
+    ------
+    ConflictError
+        Listing every row without both parties and a relation, or relating a party to itself.
+    """
     _need(frame, ("a", "b", "relation"), source)
     a, b, rel = (text_column(frame[c]).tolist() for c in ("a", "b", "relation"))
     problems = []
-    with extra("assign"):
-        import networkx as nx  # noqa: PLC0415 - NetworkX loads only for a relation graph
-
-    graph = nx.Graph()
+    adjacency: dict[str, dict[str, str]] = {}
     for row, x, y, r in zip(_rows(frame), a, b, rel, strict=True):
         if not x or not y or not r:
             problems.append(Problem(source, int(row), None, f"{x},{y},{r}", "every relation needs a, b and relation"))
@@ -146,14 +189,15 @@ def check_relations(frame: pd.DataFrame, *, source: str = "<frame>") -> nx.Graph
         if x == y:
             problems.append(Problem(source, int(row), "b", y, "a relation joins two different parties"))
             continue
-        graph.add_edge(x, y, relation=r)
+        adjacency.setdefault(x, {})[y] = r
+        adjacency.setdefault(y, {})[x] = r
     if problems:
         raise ConflictError(problems)
-    return graph
+    return RelationGraph(adjacency)
 
 
 def relation_conflicts(
-    graph: nx.Graph,
+    graph: RelationGraph,
     inspectors: Iterable[str],
     entities: Collection[str],
     *,
@@ -164,18 +208,15 @@ def relation_conflicts(
 
     The reason names the path, e.g. ``relation: A1 -[relative]- P7 -[legal_representative]- 9141...``.
     """
-    with extra("assign"):
-        import networkx as nx  # noqa: PLC0415
-
     if relations:
-        graph = graph.edge_subgraph([(u, v) for u, v, r in graph.edges(data="relation") if r in relations])
+        graph = graph.restricted(relations)
     wanted = set(entities)
     out: dict[tuple[str, str], str] = {}
     for officer in sorted(set(inspectors) & set(graph.nodes)):
-        paths = nx.single_source_shortest_path(graph, officer, cutoff=hops)
+        paths = graph.shortest_paths(officer, hops)
         for node in sorted(set(paths) & wanted):
             path = paths[node]
-            steps = "".join(f" -[{graph.edges[p, q]['relation']}]- {q}" for p, q in pairwise(path))
+            steps = "".join(f" -[{graph.adjacency[p][q]}]- {q}" for p, q in pairwise(path))
             out[(officer, node)] = f"relation within {len(path) - 1} hop(s): {path[0]}{steps}"
     return out
 

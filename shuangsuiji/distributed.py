@@ -53,7 +53,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._dask_rows import DaskFates, RowNumbers, fingerprints, outcomes, read_parquet_dask, repeated_codes
+from ._dask_rows import DaskFates, RowNumbers, fingerprints, outcomes, own_rows, read_parquet_dask, repeated_codes
 from ._kernel import (
     DrawResult,
     Factors,
@@ -107,10 +107,11 @@ class _Census:
 
     rows: int
     problems: list[Problem]
-    imputed: tuple[int, int]  # entities given the plan's credit class, first such position
+    imputed: tuple[int, int]  # entities given the plan's credit class, first such row (or position)
     tasks: list[_TaskCensus]
     keys: dict[str, npt.NDArray[np.uint64]] = field(default_factory=dict)
     prints: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    numbered: bool = False  # the problems and ``imputed`` name rows of the source, not positions
 
 
 @dataclass
@@ -132,12 +133,14 @@ def _prepare(
 ) -> tuple[_Prepared, list[Problem], tuple[int, int]]:
     """Text, row checks (credit classes filled in), scope, exclusions and strata of one partition.
 
-    Positions within the partition stand in for row numbers; the client adds the offsets.
+    Problems name the partition's own row numbers (:func:`~shuangsuiji._dask_rows.own_rows`) when
+    it has them; otherwise positions within the partition stand in, and the client adds the offsets.
     """
+    own = own_rows(part)
     part = part.set_axis(pd.RangeIndex(len(part)))
     data, rows = prepare_population(part, source=source)
-    positions = np.arange(len(data), dtype=np.int64)
-    found = check_rows(data, positions, plan, source=source, allow_list=allow_list, codes=codes)
+    numbers = own if own is not None else np.arange(len(data), dtype=np.int64)
+    found = check_rows(data, numbers, plan, source=source, allow_list=allow_list, codes=codes)
     population = Population(frame=data, rows=rows, source=source)
     states = scope_and_exclusions(population, plan, history)
     factors = Factors(data)
@@ -146,7 +149,7 @@ def _prepare(
         eligible = np.flatnonzero(states[task.id].eligible)
         members.append(eligible)
         stratified.append(strata(factors, eligible, task.strata))
-    imputed = (found.imputed, found.first_imputed or 0)
+    imputed = (found.imputed, int(numbers[found.first_imputed]) if found.first_imputed is not None else 0)
     return _Prepared(population, states, members, stratified), found.problems, imputed
 
 
@@ -179,8 +182,10 @@ def _census(
         return _Census(0, [], (0, 0), [])
     prepared, problems, imputed = _prepare(part, plan, history, source, allow_list)
     frame = prepared.population.frame
+    numbered = own_rows(part) is not None
     if problems:
-        return _Census(len(frame), problems, imputed, [], prints=fingerprints(seed, plan, frame["uscc"], {}))
+        prints = fingerprints(seed, plan, frame["uscc"], {})
+        return _Census(len(frame), problems, imputed, [], prints=prints, numbered=numbered)
     keys = _scope_keys(seed, plan, prepared)
     tasks = []
     bins = 1 << BUCKET_BITS
@@ -199,7 +204,7 @@ def _census(
             )
         )
     prints = fingerprints(seed, plan, frame["uscc"], keys)
-    return _Census(len(frame), problems, imputed, tasks, keys=keys, prints=prints)
+    return _Census(len(frame), problems, imputed, tasks, keys=keys, prints=prints, numbered=numbered)
 
 
 def _summary(census: _Census) -> _Census:
@@ -350,7 +355,7 @@ def draw_dask(
     if rows.total == 0:
         raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
     problems = [
-        dataclasses.replace(x, row=None if x.row is None else rows(p, x.row))
+        dataclasses.replace(x, row=x.row if x.row is None or s.numbered else rows(p, x.row))
         for p, s in enumerate(summaries)
         for x in s.problems
     ]
@@ -380,7 +385,9 @@ def _imputed_warnings(plan: Plan, summaries: Sequence[_Census], rows: RowNumbers
     if not imputed or plan.credit.missing is None:
         return []
     count = sum(i[0] for _, i in imputed)
-    return [imputed_warning(count, rows(imputed[0][0], imputed[0][1][1]), plan.credit.missing)]
+    first, (_, at) = imputed[0]
+    row = at if summaries[first].numbered else rows(first, at)
+    return [imputed_warning(count, row, plan.credit.missing)]
 
 
 def _allocate(

@@ -463,16 +463,15 @@ def write_sealed(
 ) -> bytes:
     """Write tables, then the manifest naming them by SHA-256, then the manifest's seal.
 
-    Each file is written atomically: the tables first, then ``{name}.json`` (the bytes
-    ``manifest`` makes from the tables' hashes), then ``{name}.sha256`` in ``sha256sum``
-    format. Returns the manifest's bytes.
+    The manifest's bytes (``manifest`` makes them from the tables' hashes) are made before
+    anything is written, so a manifest that cannot be made leaves the folder as it was. Each file
+    is written atomically: the tables first, then ``{name}.json``, then ``{name}.sha256`` in
+    ``sha256sum`` format. Returns the manifest's bytes.
     """
+    data = manifest({file: hashlib.sha256(blob).hexdigest() for file, blob in tables.items()})
     out.mkdir(parents=True, exist_ok=True)
-    hashes = {}
-    for file, data in tables.items():
-        atomic_write_bytes(out / file, data)
-        hashes[file] = hashlib.sha256(data).hexdigest()
-    data = manifest(hashes)
+    for file, blob in tables.items():
+        atomic_write_bytes(out / file, blob)
     atomic_write_bytes(out / f"{name}.json", data)
     atomic_write_bytes(out / f"{name}.sha256", f"{hashlib.sha256(data).hexdigest()}  {name}.json\n".encode())
     return data

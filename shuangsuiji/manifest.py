@@ -288,6 +288,7 @@ class Manifest(Published):
     library_version: str = __version__
     format: str = MANIFEST_FORMAT
     data: bytes | None = field(default=None, compare=False, repr=False)
+    source: str = field(default="manifest.json", compare=False, repr=False)
     FILE: ClassVar[str] = "manifest.json"
     ERROR: ClassVar[type[InputError]] = ManifestError
 
@@ -331,11 +332,18 @@ class Manifest(Published):
             algorithm=f.text("algorithm"),
             library_version=f.obj("library").text("version"),
             data=data,
+            source=where,
         )
 
     def parsed_plan(self) -> Plan:
-        """The plan the draw followed, as a :class:`~shuangsuiji.plan.Plan`."""
-        return parse_plan(self.plan, source="manifest.json")
+        """The plan the draw followed, as a :class:`~shuangsuiji.plan.Plan`.
+
+        Raises
+        ------
+        PlanError
+            If the recorded plan breaks the plan schema (naming the manifest).
+        """
+        return parse_plan(self.plan, source=self.source)
 
     def task(self, task_id: str) -> TaskRecord:
         """The record of one task.
@@ -351,13 +359,20 @@ class Manifest(Published):
         raise NotFoundError(f"The draw has no task {task_id!r}; its tasks are {[t.id for t in self.tasks]}.")
 
 
+def _record(value: object, kind: type[SeedRecord] | type[PopulationRecord] | type[InputFile], what: str) -> Any:
+    """A record given typed, or in its plain (published) form."""
+    if isinstance(value, kind):
+        return value
+    return kind.from_fields(Fields(value, what, InputError))
+
+
 def draw_manifest(
     result: DrawResult,
     *,
-    inputs: Mapping[str, InputFile] | None = None,
+    inputs: Mapping[str, InputFile | Mapping[str, str]] | None = None,
     outputs: Mapping[str, str] | None = None,
-    seed_record: SeedRecord | None = None,
-    population_record: PopulationRecord | None = None,
+    seed_record: SeedRecord | Mapping[str, Any] | None = None,
+    population_record: PopulationRecord | Mapping[str, Any] | None = None,
 ) -> Manifest:
     """The manifest of a draw.
 
@@ -374,6 +389,13 @@ def draw_manifest(
     population_record : PopulationRecord, optional
         The population's Merkle commitment (:func:`~shuangsuiji.ceremony.population_root`);
         by default only its row count.
+
+    Each record may also be given in its plain form, as a manifest holds it.
+
+    Raises
+    ------
+    InputError
+        For a record that is neither.
     """
     summary = {str(r["task_id"]): r for r in result.summary.to_dict("records")}
     tasks = []
@@ -410,10 +432,12 @@ def draw_manifest(
         )
     return Manifest(
         seed=result.seed,
-        seed_record=seed_record or SeedRecord(),
+        seed_record=SeedRecord() if seed_record is None else _record(seed_record, SeedRecord, "seed_record"),
         plan=result.plan.to_dict(),
-        population=population_record or PopulationRecord(result.population_size),
-        inputs=dict(inputs or {}),
+        population=PopulationRecord(result.population_size)
+        if population_record is None
+        else _record(population_record, PopulationRecord, "population_record"),
+        inputs={role: _record(entry, InputFile, f"inputs.{role}") for role, entry in (inputs or {}).items()},
         tasks=tuple(tasks),
         outputs=dict(outputs or {}),
         warnings=tuple(result.warnings),
@@ -435,9 +459,9 @@ def write_draw(
     result: DrawResult,
     out_dir: str | Path,
     *,
-    inputs: Mapping[str, InputFile] | None = None,
-    seed_record: SeedRecord | None = None,
-    population_record: PopulationRecord | None = None,
+    inputs: Mapping[str, InputFile | Mapping[str, str]] | None = None,
+    seed_record: SeedRecord | Mapping[str, Any] | None = None,
+    population_record: PopulationRecord | Mapping[str, Any] | None = None,
 ) -> Manifest:
     """Write a draw's tables, ``manifest.json`` and its seal ``manifest.sha256`` into ``out_dir``.
 

@@ -25,7 +25,7 @@ from ._json import Fields, load_json
 from ._kernel import stratum_label
 from .checks import Recorder, Verification
 from .engines import DEFAULT_PARTITION_ROWS, is_parquet
-from .exceptions import NotFoundError, PopulationError, ProofError
+from .exceptions import ManifestError, NotFoundError, PopulationError, ProofError
 from .inputs import DrawFiles, load_draw_inputs
 from .io import iter_parquet, read_allow_list
 from .manifest import Manifest
@@ -143,8 +143,12 @@ class Proof:
         return cls.from_dict(load_json(Path(path).read_bytes(), str(path), ProofError), where=str(path))
 
 
-def _in_scope(plan_task: Any, values: Mapping[str, str]) -> bool:
-    return all(bool(match_values(pd.Series([values.get(c, "")]), list(v))[0]) for c, v in plan_task.where.items())
+def _in_scope(plan_task: Any, values: Mapping[str, object]) -> bool:
+    """Whether a leaf's values pass the task's ``where`` (values compared as text, as in the population)."""
+    return all(
+        bool(match_values(pd.Series([str(values.get(c, ""))], dtype="str"), list(v))[0])
+        for c, v in plan_task.where.items()
+    )
 
 
 def _task_entries(
@@ -166,7 +170,12 @@ def _task_entries(
         else:
             label = stratum_label(task.strata, [values[c] for c in task.strata])
             outcome = "selected" if len(sel) else "not_selected"
-            threshold = manifest.task(task.id).thresholds[label]
+            threshold = manifest.task(task.id).thresholds.get(label)
+            if threshold is None:
+                raise ProofError(
+                    f"Task {task.id!r} has no stratum {label!r} in the manifest: is the population the one drawn? "
+                    "Give the published population file (or leave out --population)."
+                )
             entries.append(ProofTask(task.id, scope, mine, outcome, stratum=label, threshold=threshold))
     return tuple(entries)
 
@@ -197,6 +206,11 @@ def make_proof(
     """
     out = Path(out_dir)
     manifest = Manifest.read(out)
+    if manifest.population.merkle_root is None:
+        raise ProofError(
+            f"{out}: this draw published no Merkle root of its population, so no proof can show a firm was in it; "
+            "draw with a population record (the commit and draw commands always make one)."
+        )
     recorded = DrawFiles.recorded(manifest, out, {"population": population, "allow_list": allow_list})
     files = DrawFiles(
         population=recorded.population,
@@ -269,20 +283,25 @@ def _streamed_leaf_and_path(
     return leaf, stream.path()
 
 
-def verify_proof(proof: Proof | Mapping[str, Any], manifest_bytes: bytes) -> Verification:
-    """Check a proof against the public manifest alone (no population needed).
+def verify_proof(proof: Proof | object, manifest_bytes: bytes) -> Verification:
+    """Check a proof (a :class:`Proof`, or a parsed proof file) against the public manifest alone.
+
+    A proof that is not one of its format fails the check ``proof readable``;
+    one that does not hold fails the check it breaks.
 
     Raises
     ------
-    ProofError, ManifestError
-        If the proof or the manifest is not one of its format at all (a
-        well-formed proof that does not hold fails its checks instead).
+    ManifestError
+        If the manifest is not a draw manifest.
     """
     rec = Recorder()
+    manifest = Manifest.from_dict(load_json(manifest_bytes, "manifest.json", ManifestError), data=manifest_bytes)
     if not isinstance(proof, Proof):
-        proof = Proof.from_dict(proof)
-    raw = load_json(manifest_bytes, "manifest.json", ProofError)
-    manifest = Manifest.from_dict(raw, data=manifest_bytes)
+        try:
+            proof = Proof.from_dict(proof)
+        except ProofError as exc:
+            rec.check("proof readable", False, str(exc))
+            return rec.done()
     rec.check("proof format", proof.format == PROOF_FORMAT, proof.format)
     rec.check(
         "proof made for this manifest",

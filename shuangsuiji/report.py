@@ -256,11 +256,11 @@ def _page(t: _Tables, blocks: list[str], label: _Labels) -> str:
     table = t.summary[["task_id", "department", "eligible", "excluded", "sample", "floor_target", "floor_binding"]]
     return (
         '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{html.escape(plan['id'])} report</title>"
+        f"<title>{html.escape(str(plan.get('id', '')))} report</title>"
         "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2rem auto;"
         "max-width:70rem}img{max-width:100%}table{border-collapse:collapse}th,td{border:1px solid #bbb;"
         "padding:.2rem .5rem}figure{margin:2rem 0}</style></head><body>"
-        f"<h1>{html.escape(plan.get('title', plan['id']))}</h1>"
+        f"<h1>{html.escape(str(plan.get('title', plan.get('id', ''))))}</h1>"
         f"<p>Seed ({html.escape(m.seed_record.mode)}): <code>{m.seed}</code>; "
         f"{m.population.rows:,} entities.</p>{note}"
         + table.to_html(index=False, escape=True)

@@ -107,8 +107,12 @@ def _date(text: str) -> dt.date | None:
 
 
 def _capacity(text: str) -> int | None:
-    """A capacity: a whole number of at least 0, or ``None``."""
-    return int(text) if text.isascii() and text.isdigit() else None
+    """A capacity: a whole number of at least 0 (full-width digits too, as spreadsheets hold them), or ``None``."""
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if value >= 0 else None
 
 
 _COLUMNS = (

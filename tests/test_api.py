@@ -36,6 +36,7 @@ PUBLIC: dict[str, set[str]] = {
         "History",
         "Plan",
         "Population",
+        "RelationGraph",
         "Roster",
         "Task",
         "WorkCalendar",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import shuangsuiji as ssj
 from shuangsuiji.cli import main
 from shuangsuiji.io import write_csv
 from shuangsuiji.synthetic import make_roster
@@ -70,7 +71,9 @@ def staffed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     population = pd.read_csv(tmp / "in/population.csv", dtype=str, encoding="utf-8-sig")
     write_csv(make_roster(population, seed=21), tmp / "in/roster.csv")
     args = ["assign", str(draw), "--population", str(tmp / "in/population.csv"), "--roster", str(tmp / "in/roster.csv")]
-    assert main([*args, "--window", "2026-03-02:2026-03-31", "--allow-partial"]) == 0
+    people = [f"--{role}={tmp / 'in' / f'{role}.csv'}" for role in ("relations", "requests", "conflicts")]
+    assert main([*args, *people, "--window", "2026-03-02:2026-03-31", "--allow-partial"]) == 0
+    assert {"relations", "requests", "conflicts"} <= set(ssj.AssignmentManifest.read(draw).inputs)
     return draw
 
 
@@ -109,8 +112,11 @@ def test_a_draw_alone_verifies_fully_without_the_extras(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_what_needs_an_extra_says_which_extra(staffed: Path, tmp_path: Path) -> None:
     code = BLOCK + (
-        "import shuangsuiji as ssj\n"
-        "try:\n    ssj.assign\nexcept ssj.DependencyError as e:\n    print('DependencyError', e)\n"
+        "import pydoc, shuangsuiji as ssj\n"
+        "from shuangsuiji import *\n"  # every name exists, the missing ones as stand-ins
+        "assert hasattr(ssj, 'assign') and 'assign' in dir(ssj) and pydoc.render_doc(ssj)\n"
+        "try:\n    ssj.assign(None, None, None, '0' * 64)\nexcept ssj.DependencyError as e:\n"
+        "    print('DependencyError', e)\n"
     )
     out = _python(code)
     assert "DependencyError" in out.stdout and "pip install 'shuangsuiji[assign]'" in out.stdout, out.stderr

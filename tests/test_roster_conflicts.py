@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import networkx as nx
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shuangsuiji.conflicts import (
     ConflictError,
@@ -145,3 +148,47 @@ def test_exclusive_pairs_and_combining() -> None:
         [("declared", {("O0", "X"): "first"}), ("relation", {("O0", "X"): "second", ("O1", "X"): "r"})]
     )
     assert c.pairs[("O0", "X")] == "first" and c.kinds[("O1", "X")] == "relation" and ("O1", "X") in c
+
+
+_PARTIES = st.sampled_from([f"P{i}" for i in range(7)])
+_EDGES = st.lists(st.tuples(_PARTIES, _PARTIES, st.sampled_from(["relative", "employer", "shareholder"])), max_size=18)
+
+
+@given(edges=_EDGES, hops=st.integers(1, 4), only=st.sets(st.sampled_from(["relative", "employer"]), max_size=2))
+def test_relation_paths_are_networkx_shortest_paths(
+    edges: list[tuple[str, str, str]], hops: int, only: set[str]
+) -> None:
+    """The relation graph's breadth-first search finds what NetworkX finds, path for path (an independent oracle)."""
+    rows = [(a, b, r) for a, b, r in edges if a != b]
+    frame = pd.DataFrame(rows, columns=["a", "b", "relation"], dtype="str")
+    ours = check_relations(frame)
+    theirs = nx.Graph()
+    for a, b, r in rows:
+        theirs.add_edge(a, b, relation=r)
+    if only:
+        ours = ours.restricted(only)
+        theirs = theirs.edge_subgraph([(u, v) for u, v, r in theirs.edges(data="relation") if r in only])
+    assert set(ours.nodes) == set(theirs.nodes)
+    for source in ours.nodes:
+        assert ours.shortest_paths(source, hops) == nx.single_source_shortest_path(theirs, source, cutoff=hops)
+    officers = ["P0", "P1", "P9"]
+    entities = {"P2", "P3", "P4", "P5"}
+    found = relation_conflicts(check_relations(frame), officers, entities, hops=hops, relations=only)
+    expected = {
+        (o, e)
+        for o in officers
+        if o in theirs
+        for e, path in nx.single_source_shortest_path(theirs, o, cutoff=hops).items()
+        if e in entities
+    }
+    assert set(found) == expected
+
+
+def test_capacities_are_read_as_int_reads_them() -> None:
+    """Full-width digits (as Chinese spreadsheets hold them), a sign and digit separators are whole numbers."""
+    base = {"inspector_id": "A1", "name": "张三", "department": "市场监管局", "cert_no": "豫1"}
+    for text, value in [("５", 5), ("+3", 3), ("1_0", 10), ("-0", 0), ("12", 12)]:
+        assert check_roster(pd.DataFrame([{**base, "capacity": text}])).frame.at[0, "capacity"] == value
+    for text in ("-1", "x", "", "2.5"):
+        with pytest.raises(RosterError, match="whole number of at least 0"):
+            check_roster(pd.DataFrame([{**base, "capacity": text}]))

@@ -27,7 +27,7 @@ from ..conflicts import (
     rotation_conflicts,
 )
 from ..inputs import DrawFiles, read_history, read_population
-from ..io import read_allow_list, read_table
+from ..io import read_allow_list, read_table, sha256_file
 from ..manifest import Manifest
 from ..plan import AssignmentPolicy, Plan
 from ..roster import Roster, RosterError, check_roster
@@ -51,6 +51,8 @@ class AssignmentInputs:
     roster: Roster
     conflicts: Conflicts
     calendar: WorkCalendar
+    encoding: str | None = None
+    sheet: str | None = None
 
     def solve(self, *, allow_partial: bool) -> AssignmentResult:
         """Run the assignment on these inputs (needs OR-Tools: ``pip install 'shuangsuiji[assign]'``)."""
@@ -99,11 +101,15 @@ def load_assignment_inputs(
     *,
     seed: str | None = None,
     window: tuple[dt.date, dt.date] | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> AssignmentInputs:
     """Read and check an assignment's inputs (``files`` maps roles to paths) for the draw in ``draw_dir``.
 
     The population and the history are read as the draw read them, with the
-    allow-list of legacy codes the draw's manifest records.
+    allow-list of legacy codes the draw's manifest records; the population
+    file, when it is the one the draw recorded, with the draw's forced CSV
+    encoding or XLSX sheet (``encoding`` and ``sheet`` override them).
 
     Raises
     ------
@@ -117,7 +123,10 @@ def load_assignment_inputs(
     recorded = DrawFiles.recorded(manifest, draw_dir)
     allow = read_allow_list(recorded.allow_list) if recorded.allow_list is not None else frozenset()
     selection = pd.read_csv(draw_dir / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    population = read_population(files["population"], allow_list=allow).frame
+    entry = manifest.inputs.get("population")
+    if encoding is None and sheet is None and entry is not None and sha256_file(files["population"]) == entry.sha256:
+        encoding, sheet = entry.encoding, entry.sheet
+    population = read_population(files["population"], allow_list=allow, encoding=encoding, sheet=sheet).frame
     roster = check_roster(read_table(files["roster"], error=RosterError), source=str(files["roster"]))
     visits = make_visits(selection, plan, population)
     conflicts = _conflicts(files, set(roster.frame["inspector_id"]), set(visits.visits["uscc"]), policy, allow)
@@ -130,4 +139,6 @@ def load_assignment_inputs(
         roster=roster,
         conflicts=conflicts,
         calendar=calendar,
+        encoding=encoding,
+        sheet=sheet,
     )

@@ -10,21 +10,19 @@ optimality certificate is checked without a solver (:mod:`.certificate`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from pathlib import Path
 
 import pandas as pd
 
+from .._json import canonical_json, load_json
 from ..checks import Recorder
-from ..exceptions import DependencyError
+from ..exceptions import DependencyError, ManifestError
 from ..io import sha256_file
-from ..manifest import canonical_json
 from ..plan import parse_window
 from ..workdays import working_days
 from .certificate import verify_certificate
 from .inputs import AssignmentInputs, load_assignment_inputs
-from .manifest import assignment_tables
+from .manifest import AssignmentManifest, assignment_tables
 from .rules import check_assignment
 
 __all__ = ["verify_assignment"]
@@ -34,32 +32,43 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
+def _manifest(out: Path) -> tuple[AssignmentManifest, object]:
+    """The typed ``assignment.json`` and its parsed JSON (for the canonical-form check)."""
+    path = out / "assignment.json"
+    raw = load_json(path.read_bytes(), str(path), ManifestError)
+    return AssignmentManifest.from_dict(raw, where=str(path), data=path.read_bytes()), raw
+
+
 def verify_assignment(rec: Recorder, out: Path) -> None:
     """Record the checks of the assignment in ``out`` (``assignment.json`` beside the draw's manifest)."""
-    data = (out / "assignment.json").read_bytes()
-    manifest = json.loads(data)
-    digest = hashlib.sha256(data).hexdigest()
+    manifest, raw = _manifest(out)
+    data, digest = manifest.data or b"", manifest.sha256
     seal = (out / "assignment.sha256").read_text(encoding="utf-8") if (out / "assignment.sha256").exists() else ""
     rec.check("assignment seal", seal == f"{digest}  assignment.json\n", f"assignment.json SHA-256 {digest}")
-    rec.check("assignment canonical (RFC 8785)", canonical_json(manifest) == data)
-    draw = manifest["draw"]
-    got = sha256_file(out / draw["path"])
-    rec.check("assignment staffs this draw", got == draw["sha256"], f"draw manifest SHA-256 {got}")
-    for name, expected in sorted(manifest["outputs"].items()):
+    rec.check("assignment canonical (RFC 8785)", canonical_json(raw) == data)
+    got = sha256_file(out / manifest.draw.path)
+    rec.check("assignment staffs this draw", got == manifest.draw.sha256, f"draw manifest SHA-256 {got}")
+    for name, expected in sorted(manifest.outputs.items()):
         got = sha256_file(out / name) if (out / name).exists() else "missing"
         rec.check(f"assignment output {name}", got == expected, f"SHA-256 {got}")
     files: dict[str, Path] = {}
-    for role, entry in sorted(manifest["inputs"].items()):
-        path = out / entry["path"]
+    for role, entry in sorted(manifest.inputs.items()):
+        path = out / entry.path
         got = sha256_file(path) if path.exists() else "missing"
-        if rec.check(f"assignment input {role}", got == entry["sha256"], f"{path} SHA-256 {got}"):
+        if rec.check(f"assignment input {role}", got == entry.sha256, f"{path} SHA-256 {got}"):
             files[role] = path
-    window = manifest["policy"].get("window")
+    window = manifest.policy.get("window")
+    population = manifest.inputs.get("population")
     inputs = load_assignment_inputs(
-        (out / draw["path"]).parent, files, seed=manifest["seed"], window=parse_window(window) if window else None
+        (out / manifest.draw.path).parent,
+        files,
+        seed=manifest.seed,
+        window=parse_window(window, "The recorded 'policy.window'") if window else None,
+        encoding=None if population is None else population.encoding,
+        sheet=None if population is None else population.sheet,
     )
-    rec.check("assignment policy", inputs.policy.to_dict() == manifest["policy"], "as the plan and the window say")
-    _recompute(rec, out, inputs, allow_partial=bool(manifest["allow_partial"]))
+    rec.check("assignment policy", inputs.policy.to_dict() == manifest.policy, "as the plan and the window say")
+    _recompute(rec, out, inputs, allow_partial=manifest.allow_partial)
     _independent(rec, out, inputs)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._json import load_json
 from ..checks import Verification
 from ..engines import DEFAULT_PARTITION_ROWS, Engine, get_engine
+from ..exceptions import ProofError
 from ..io import atomic_write_bytes
 from ..proofs import Proof, make_proof, verify_proof
 from ..verify import verify_draw
@@ -68,5 +70,13 @@ def run_prove(
 
 
 def run_verify_proof(proof: str | Path, manifest: str | Path) -> Verification:
-    """Check a proof file against the draw's public manifest alone."""
-    return verify_proof(Proof.read(proof), Path(manifest).read_bytes())
+    """Check a proof file against the draw's public manifest alone.
+
+    Raises
+    ------
+    ProofError
+        If the proof file is not JSON (a JSON file that is not a proof fails a check instead).
+    ManifestError
+        If the manifest is not a draw manifest.
+    """
+    return verify_proof(load_json(Path(proof).read_bytes(), str(proof), ProofError), Path(manifest).read_bytes())

@@ -42,10 +42,20 @@ def inspector_names(folder: str | Path) -> pd.DataFrame:
     if not (folder / "assignment.json").exists():
         raise NotFoundError(f"{folder} holds no assignment (assignment.json); run 'shuangsuiji assign' first.")
     manifest = AssignmentManifest.read(folder)
+    if "roster" not in manifest.inputs:
+        raise NotFoundError(f"{folder / 'assignment.json'} records no roster, so the inspectors have no names.")
     roster = read_table(folder / manifest.inputs["roster"].path, error=RosterError)
+    if not {"inspector_id", "name"} <= set(roster.columns):
+        raise NotFoundError(f"The roster {manifest.inputs['roster'].path} has no 'inspector_id' and 'name' columns.")
     name = dict(zip(roster["inspector_id"], roster["name"], strict=True))
     teams = _table(folder / "teams.csv")
     teams = teams[teams["role"] != "expert"]
+    unknown = sorted(set(teams["inspector_id"]) - set(name))
+    if unknown:
+        raise NotFoundError(
+            f"{len(unknown)} inspectors of teams.csv are not in the roster the assignment recorded "
+            f"(first: {unknown[0]}); is it the published roster?"
+        )
     grouped = teams.groupby(["visit_id", "department"])["inspector_id"].apply(lambda s: "、".join(name[i] for i in s))
     out = grouped.reset_index().rename(columns={"inspector_id": "names"})
     out["uscc"] = out["visit_id"].str[1:]

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..assignment.inputs import load_assignment_inputs
+from ..assignment.inputs import AssignmentInputs, load_assignment_inputs
 from ..assignment.manifest import AssignmentManifest, write_assignment
 from ..assignment.results import AssignmentResult
 from ..manifest import InputFile
@@ -35,6 +35,8 @@ class AssignmentFiles:
         Inspection history with an ``inspectors`` column (rotation).
     calendar : Path or None
         Holidays and 调休 working days for years chinese-calendar does not know.
+    encoding, sheet : str or None
+        A forced CSV encoding or XLSX sheet of the population (by default the draw's, for its file).
     """
 
     population: Path
@@ -45,6 +47,8 @@ class AssignmentFiles:
     pairs: Path | None = None
     history: Path | None = None
     calendar: Path | None = None
+    encoding: str | None = None
+    sheet: str | None = None
 
     def roles(self) -> dict[str, Path]:
         """Role -> path of every file given, in the order the manifest lists roles."""
@@ -59,6 +63,10 @@ class AssignmentFiles:
             "calendar": self.calendar,
         }
         return {role: Path(path) for role, path in named.items() if path is not None}
+
+
+def _reading(inputs: AssignmentInputs) -> dict[str, str | None]:
+    return {"encoding": inputs.encoding, "sheet": inputs.sheet}
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,14 @@ def run_assign(
     draw_dir = Path(draw)
     target = draw_dir if out is None else Path(out)
     roles = files.roles()
-    inputs = load_assignment_inputs(draw_dir, roles, seed=check_seed(seed) if seed else None, window=window)
+    inputs = load_assignment_inputs(
+        draw_dir,
+        roles,
+        seed=check_seed(seed) if seed else None,
+        window=window,
+        encoding=files.encoding,
+        sheet=files.sheet,
+    )
     result = inputs.solve(allow_partial=allow_partial)
     manifest = write_assignment(
         result,
@@ -116,6 +131,9 @@ def run_assign(
         seed=inputs.seed,
         policy=inputs.policy,
         allow_partial=allow_partial,
-        inputs={role: InputFile.of(path, target) for role, path in roles.items()},
+        inputs={
+            role: InputFile.of(path, target, **_reading(inputs) if role == "population" else {})
+            for role, path in roles.items()
+        },
     )
     return AssignStep(result, manifest, target)

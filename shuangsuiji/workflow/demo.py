@@ -163,8 +163,16 @@ def run_demo(
     draw = publish / "draw"
     run_draw(files, draw, reveal=Reveal(committed.path, DEMO_BEACON, committed.secret))
     say("staffing and dating the visits")
-    people = {role: paths[role] for role in ("roster", "conflicts", "requests", "relations", "history", "calendar")}
-    run_assign(draw, AssignmentFiles(population=paths["population"], **people), allow_partial=True)
+    people = AssignmentFiles(
+        population=paths["population"],
+        roster=paths["roster"],
+        conflicts=paths["conflicts"],
+        requests=paths["requests"],
+        relations=paths["relations"],
+        history=paths["history"],
+        calendar=paths["calendar"],
+    )
+    run_assign(draw, people, allow_partial=True)
     say("writing the notices")
     results = _results(draw, inputs / "results.csv", seed)
     run_notices(draw, publish / "notices", results=results, calendar_overrides=paths["calendar"])
