@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, settings
 
 from shuangsuiji import Plan, example_plan_toml, load_plan, make_population, parse_plan, read_table
 from shuangsuiji.cli import main
+from shuangsuiji.io import write_csv
+from shuangsuiji.synthetic import make_roster
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -69,6 +71,24 @@ def publish(tmp: Path, *, entities: int, seed: int, beacon_value: str = "9f") ->
         == 0
     )
     return tmp / "pub/draw"
+
+
+def publish_staffed(
+    tmp: Path, *, entities: int, seed: int, people: tuple[str, ...] = (), window: str | None = None
+) -> Path:
+    """The example city published (:func:`publish`) and staffed from a synthetic roster; returns the draw's folder.
+
+    ``people`` names the example's other staffing inputs to use (``relations``, ``requests``,
+    ``conflicts``); without a ``window`` the plan's 2027 window is dated with the example's calendar.
+    """
+    draw = publish(tmp, entities=entities, seed=seed)
+    population = pd.read_csv(tmp / "in/population.csv", dtype=str, encoding="utf-8-sig")
+    write_csv(make_roster(population, seed=seed), tmp / "in/roster.csv")
+    args = ["assign", str(draw), "--population", str(tmp / "in/population.csv"), "--roster", str(tmp / "in/roster.csv")]
+    args += [f"--{role}={tmp / 'in' / f'{role}.csv'}" for role in people]
+    args += ["--window", window] if window else [f"--calendar-overrides={tmp / 'in/calendar-2027.csv'}"]
+    assert main([*args, "--allow-partial"]) == 0
+    return draw
 
 
 @pytest.fixture

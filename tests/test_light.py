@@ -12,11 +12,8 @@ import pandas as pd
 import pytest
 
 import shuangsuiji as ssj
-from shuangsuiji.cli import main
-from shuangsuiji.io import write_csv
-from shuangsuiji.synthetic import make_roster
 
-from .conftest import publish
+from .conftest import publish, publish_staffed
 
 HEAVY = ("ortools", "scipy", "networkx", "dask", "distributed", "matplotlib")
 #: Blocks the optional dependencies, as a plain ``pip install shuangsuiji`` leaves them out.
@@ -65,16 +62,14 @@ def test_help_and_version_load_no_pandas_numpy_or_pyarrow(argv: list[str]) -> No
 
 @pytest.fixture(scope="module")
 def staffed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A draw and its assignment, published as a bureau would."""
-    tmp = tmp_path_factory.mktemp("light")
-    draw = publish(tmp, entities=700, seed=21)
-    population = pd.read_csv(tmp / "in/population.csv", dtype=str, encoding="utf-8-sig")
-    write_csv(make_roster(population, seed=21), tmp / "in/roster.csv")
-    args = ["assign", str(draw), "--population", str(tmp / "in/population.csv"), "--roster", str(tmp / "in/roster.csv")]
-    people = [f"--{role}={tmp / 'in' / f'{role}.csv'}" for role in ("relations", "requests", "conflicts")]
-    assert main([*args, *people, "--window", "2026-03-02:2026-03-31", "--allow-partial"]) == 0
-    assert {"relations", "requests", "conflicts"} <= set(ssj.AssignmentManifest.read(draw).inputs)
+    """A draw and its assignment (with relations, requests and conflicts), published as a bureau would."""
+    people = ("relations", "requests", "conflicts")
+    draw = publish_staffed(tmp_path_factory.mktemp("light"), entities=700, seed=21, people=people, window=_WINDOW)
+    assert set(people) <= set(ssj.AssignmentManifest.read(draw).inputs)
     return draw
+
+
+_WINDOW = "2026-03-02:2026-03-31"
 
 
 def _plain(argv: list[str]) -> subprocess.CompletedProcess[str]:

@@ -16,25 +16,13 @@ from shuangsuiji.cli import main
 from shuangsuiji.io import write_csv
 from shuangsuiji.synthetic import make_roster
 
-from .conftest import GOLDEN_SEED, publish
+from .conftest import GOLDEN_SEED, publish, publish_staffed
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A draw published with a ceremony, and its assignment (with relations and requests)."""
-    tmp = tmp_path_factory.mktemp("published")
-    draw = publish(tmp, entities=500, seed=8)
-    population = pd.read_csv(tmp / "in/population.csv", dtype=str, encoding="utf-8-sig")
-    write_csv(make_roster(population, seed=8), tmp / "in/roster.csv")
-    people = [f"--{role}={tmp / 'in' / f'{role}.csv'}" for role in ("roster", "relations", "requests")]
-    calendar = f"--calendar-overrides={tmp / 'in/calendar-2027.csv'}"
-    assert (
-        main(
-            ["assign", str(draw), "--population", str(tmp / "in/population.csv"), *people, calendar, "--allow-partial"]
-        )
-        == 0
-    )
-    return draw
+    return publish_staffed(tmp_path_factory.mktemp("published"), entities=500, seed=8, people=("relations", "requests"))
 
 
 def _copy(draw: Path, tmp_path: Path) -> Path:
