@@ -99,7 +99,7 @@ def build(visits_n: int, inspectors: int, seed: int = 1):  # type: ignore[no-unt
         for t, o in zip(*np.nonzero(hits), strict=True):
             pairs[(ids[o], group["uscc"].iloc[t])] = "declared"
     exclusive = {frozenset(rng.choice(ids, size=2, replace=False).tolist()) for ids in officers if len(ids) > 3}
-    conflicts = Conflicts.combine([("declared", pairs)], list(exclusive)[:5])
+    conflicts = Conflicts.combine([("declared", pairs)], sorted(exclusive, key=sorted)[:5])  # not set order: fixed
     policy = AssignmentPolicy(cross_station=True, daily_cap=4, window=(dt.date(2026, 4, 1), dt.date(2026, 6, 30)))
     return Visits(visits=visits, teams=teams, experts=experts), roster, conflicts, policy
 

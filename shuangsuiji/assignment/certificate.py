@@ -6,10 +6,8 @@ full arcs. :func:`potentials` finds them (shortest distances in the residual
 graph); ``certificate.csv`` publishes them for every node but the pair nodes;
 :func:`verify_certificate` rebuilds each group's network from the inputs,
 reads the flow off the published teams, fits the pair nodes' potentials and
-checks every reduced cost. The optimum is unique when the residual graph has no
-cycle of reduced cost 0 (:func:`unique_optimum`).
-
-Only :func:`unique_optimum` needs SciPy; checking a certificate needs numpy alone.
+checks every reduced cost. Checking a certificate needs numpy alone: no solver,
+no SciPy.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._lazy import extra
 from ..conflicts import Conflicts
 from ..exceptions import InternalError
 from ..plan import AssignmentPolicy
@@ -33,7 +30,6 @@ __all__ = [
     "flow_of",
     "potentials",
     "reduced_costs",
-    "unique_optimum",
     "verify_certificate",
 ]
 
@@ -74,29 +70,6 @@ def potentials(net: Network, flow: npt.NDArray[np.int64]) -> npt.NDArray[np.int6
 def reduced_costs(net: Network, p: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """``c + p(tail) - p(head)`` of every arc."""
     return net.costs + p[net.tails] - p[net.heads]
-
-
-def unique_optimum(net: Network, flow: npt.NDArray[np.int64], rc: npt.NDArray[np.int64]) -> bool:
-    """Whether the optimal flow is the only one: no zero-cost cycle in its residual graph.
-
-    Another optimal flow would differ by a circulation of cost 0 in the residual graph, and with
-    reduced costs >= 0 on residual arcs such a cycle uses only arcs of reduced cost 0.
-    """
-    with extra("assign"):
-        from scipy import sparse  # noqa: PLC0415 - SciPy loads only when a flow is solved
-        from scipy.sparse import csgraph  # noqa: PLC0415
-
-    fwd = (flow < net.caps) & (rc == 0)
-    bwd = (flow > 0) & (rc == 0)
-    tails = np.concatenate([net.tails[fwd], net.heads[bwd]])
-    heads = np.concatenate([net.heads[fwd], net.tails[bwd]])
-    n = len(net.node_keys)
-    if (tails == heads).any():
-        return False
-    graph = sparse.csr_matrix((np.ones(tails.size, dtype=np.int8), (tails, heads)), shape=(n, n))
-    # A cycle lies within one strongly connected component of two or more nodes.
-    count, _ = csgraph.connected_components(graph, directed=True, connection="strong")
-    return bool(count == n)
 
 
 def certificate_rows(g: Group, net: Network, p: npt.NDArray[np.int64]) -> list[dict[str, object]]:

@@ -6,7 +6,8 @@ least filled first, then in ``drop`` ticket order) and the group is solved
 again, so every team is whole or reported unstaffed with the reason in numbers.
 A flow that puts two officers who must not work together into one team is
 repaired by CP-SAT (:mod:`.repair`); otherwise its node potentials are the
-group's certificate (:mod:`.certificate`).
+group's certificate (:mod:`.certificate`), and the optimum is unique when the residual graph has
+no cycle of reduced cost 0 (:func:`unique_optimum`, with SciPy's strongly connected components).
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from ..exceptions import InternalError
-from .certificate import certificate_rows, potentials, reduced_costs, unique_optimum
+from .certificate import certificate_rows, potentials, reduced_costs
 from .encode import PAIR_LEAD, TO_MEMBER, TO_PAIR, Group, Network, network
 from .repair import breaks_exclusions, repair_teams
 from .results import GroupReport
 
-__all__ = ["solve_flow", "staff_group"]
+__all__ = ["solve_flow", "staff_group", "unique_optimum"]
 
 
 def solve_flow(net: Network) -> tuple[npt.NDArray[np.int64], int]:
@@ -43,6 +46,25 @@ def solve_flow(net: Network) -> tuple[npt.NDArray[np.int64], int]:
     if status != solver.OPTIMAL:
         raise InternalError(f"min-cost flow returned status {status}")
     return np.asarray(solver.flows(np.arange(len(net.tails))), dtype=np.int64), int(solver.optimal_cost())
+
+
+def unique_optimum(net: Network, flow: npt.NDArray[np.int64], rc: npt.NDArray[np.int64]) -> bool:
+    """Whether the optimal flow is the only one: no zero-cost cycle in its residual graph.
+
+    Another optimal flow would differ by a circulation of cost 0 in the residual graph, and with
+    reduced costs >= 0 on residual arcs such a cycle uses only arcs of reduced cost 0.
+    """
+    fwd = (flow < net.caps) & (rc == 0)
+    bwd = (flow > 0) & (rc == 0)
+    tails = np.concatenate([net.tails[fwd], net.heads[bwd]])
+    heads = np.concatenate([net.heads[fwd], net.tails[bwd]])
+    n = len(net.node_keys)
+    if (tails == heads).any():
+        return False
+    graph = sparse.csr_matrix((np.ones(tails.size, dtype=np.int8), (tails, heads)), shape=(n, n))
+    # A cycle lies within one strongly connected component of two or more nodes.
+    count, _ = csgraph.connected_components(graph, directed=True, connection="strong")
+    return bool(count == n)
 
 
 def _shortage(g: Group) -> str:
