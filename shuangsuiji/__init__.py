@@ -47,6 +47,7 @@ from .exceptions import (
     HistoryError,
     InputError,
     InternalError,
+    LedgerError,
     ManifestError,
     NotFoundError,
     PlanError,
@@ -58,6 +59,7 @@ from .exceptions import (
     SeedError,
     ShuangsuijiError,
     TableError,
+    YearError,
 )
 
 if TYPE_CHECKING:
@@ -302,6 +304,7 @@ __all__ = [
     "InputError",
     "InputFile",
     "InternalError",
+    "LedgerError",
     "Manifest",
     "ManifestError",
     "MemoryEngine",
@@ -338,6 +341,7 @@ __all__ = [
     "Verification",
     "Visits",
     "WorkCalendar",
+    "YearError",
     "__version__",
     "allocate",
     "assign",

@@ -21,6 +21,8 @@ catch either::
     │   ├── CalendarError                  a date in a year the working-day calendar does not know
     │   ├── CeremonyError                  a commitment, secret or beacon value that does not fit the ceremony
     │   ├── ManifestError                  a published manifest that is not one of its format
+    │   ├── LedgerError                    an inspection ledger that cannot take or give what is asked
+    │   ├── YearError                      a year plan (year.toml) that breaks its schema or cannot be met
     │   └── ProofError                     a proof file that is not one of its format
     ├── DependencyError (ImportError)      an optional part whose dependencies are not installed
     └── InternalError (AssertionError)     a result broke a rule the library guarantees: a bug
@@ -46,6 +48,7 @@ __all__ = [
     "HistoryError",
     "InputError",
     "InternalError",
+    "LedgerError",
     "ManifestError",
     "NotFoundError",
     "PlanError",
@@ -57,6 +60,7 @@ __all__ = [
     "SeedError",
     "ShuangsuijiError",
     "TableError",
+    "YearError",
 ]
 
 #: How many problems a :class:`TableError` message lists before summarising.
@@ -103,6 +107,14 @@ class CalendarError(InputError):
 
 class CeremonyError(InputError):
     """A commitment, secret or beacon value that does not fit the ceremony."""
+
+
+class LedgerError(InputError):
+    """An inspection ledger that cannot take or give what is asked (a draw added twice, a broken chain)."""
+
+
+class YearError(InputError):
+    """A year plan (``year.toml``) that breaks its schema, or a year target the pool cannot meet."""
 
 
 class ManifestError(InputError):

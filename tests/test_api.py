@@ -180,6 +180,7 @@ PUBLIC: dict[str, set[str]] = {
         "HistoryError",
         "InputError",
         "InternalError",
+        "LedgerError",
         "ManifestError",
         "NotFoundError",
         "PlanError",
@@ -191,6 +192,7 @@ PUBLIC: dict[str, set[str]] = {
         "SeedError",
         "ShuangsuijiError",
         "TableError",
+        "YearError",
     },
 }
 
