@@ -271,7 +271,7 @@ def task_allocation(task: Task, values: Sequence[tuple[str, ...]], sizes: Sequen
         )
         for v, n in zip(values, sizes, strict=True)
     ]
-    return allocate(specs, ratio=task.ratio, floor=task.floor, owner=owner)
+    return allocate(specs, ratio=task.ratio, floor=task.floor, minimum=task.minimum or 0, owner=owner)
 
 
 def excluded_frame(task: Task, codes: pd.Series, state: TaskState) -> pd.DataFrame | None:

@@ -100,11 +100,12 @@ class TaskAllocation:
     floor_binding: bool
     sample: int
     strata: tuple[StratumAllocation, ...]
+    minimum: int = 0
 
     @property
     def floor_target(self) -> Fraction:
-        """``f * N``: the least total quota the floor allows."""
-        return self.floor * self.eligible
+        """``max(f * N, min(minimum, N))``: the least total quota the floor and the minimum allow."""
+        return max(self.floor * self.eligible, Fraction(min(self.minimum, self.eligible)))
 
     @property
     def total_quota(self) -> Fraction:
@@ -157,6 +158,7 @@ def allocate(
     *,
     ratio: Fraction,
     floor: Fraction = Fraction(0),
+    minimum: int = 0,
     owner: str = "the task",
 ) -> TaskAllocation:
     """Allocate a task's sample to its strata (step 3 of the specification).
@@ -169,6 +171,9 @@ def allocate(
         Base ratio ``r`` in [0, 1].
     floor : Fraction
         Floor ``f`` in [0, 1].
+    minimum : int
+        Least number drawn in all (capped at the eligible entities): the floor target is
+        ``max(f * N, min(minimum, N))``, met exactly as the floor is.
     owner : str
         Name of the task for messages.
 
@@ -188,8 +193,10 @@ def allocate(
         raise InputError(f"Stratum labels must be distinct; got {labels}.")
     if any(s.multiplier < 0 or s.population < 0 for s in specs):
         raise InputError("Stratum multipliers and populations must be non-negative.")
+    if minimum < 0:
+        raise InputError(f"The minimum of {owner} must be 0 or more; got {minimum}.")
     eligible = sum(s.population for s in specs)
-    target = floor * eligible
+    target = max(floor * eligible, Fraction(min(minimum, eligible)))
     quotas = _quotas(specs, ratio)
     used = ratio
     binding = sum(quotas, Fraction(0)) < target
@@ -217,4 +224,5 @@ def allocate(
         floor_binding=binding,
         sample=n,
         strata=out,
+        minimum=minimum,
     )

@@ -77,6 +77,7 @@ _TASK_KEYS = (
     "category",
     "ratio",
     "floor",
+    "minimum",
     "strata",
     "coordination",
     "take_all",
@@ -110,6 +111,9 @@ class Task:
         Base sampling ratio before multipliers.
     floor : Fraction
         Minimum share of the eligible entities drawn (0 for none).
+    minimum : int or None
+        Minimum number of entities drawn, whatever the floor (at most all eligible ones): what a
+        year plan gives each batch's general tasks (``docs/year.md``).
     strata : tuple of str
         Columns whose value combinations form the strata.
     coordination : {'plan', 'independent'}
@@ -151,6 +155,7 @@ class Task:
     team_size: int | None = None
     certificates: tuple[str, ...] = ()
     expert: str | None = None
+    minimum: int | None = None
 
     def scope(self, plan_id: str) -> str:
         """The ticket scope: the plan id, or ``plan_id.task_id`` when independent.
@@ -186,7 +191,7 @@ class Task:
             "where": {k: list(v) for k, v in self.where.items()},
             "multipliers": {c: {v: fraction_text(m) for v, m in t.items()} for c, t in self.multipliers.items()},
         }
-        for key in ("name", "exclude_inspected_within_days", "annual_cap", "team_size", "expert"):
+        for key in ("name", "exclude_inspected_within_days", "annual_cap", "team_size", "expert", "minimum"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.certificates:
@@ -376,6 +381,7 @@ def _parse_task(
         if "certificates" in table
         else (),
         expert=check_text(table["expert"], f"The 'expert' of {owner}") if "expert" in table else None,
+        minimum=None if table.get("minimum") is None else check_int(table["minimum"], f"The 'minimum' of {owner}"),
     )
 
 

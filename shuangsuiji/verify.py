@@ -260,10 +260,13 @@ def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:
     counts = selection.groupby(["task_id", "stratum"]).size().to_dict()
     wrong = [k for k, s in strata.items() if counts.get(k, 0) != s.sample or s.sample > s.population]
     rec.check("stratum sizes", not wrong, f"{len(strata)} strata" if not wrong else f"first mismatch {wrong[0]}")
+    minimum = {str(t.get("id")): t.get("minimum") for t in manifest.plan.get("tasks", []) if isinstance(t, dict)}
     floors = []
     for t in manifest.tasks:
         total = sum(s.sample for s in t.strata)
-        if total != t.sample or total < Fraction(t.floor) * t.eligible:
+        least = minimum.get(t.id)
+        least = min(least, t.eligible) if isinstance(least, int) else 0
+        if total != t.sample or total < Fraction(t.floor) * t.eligible or total < least:
             floors.append(t.id)
     rec.check("floors", not floors, f"{len(manifest.tasks)} tasks" if not floors else f"{floors}")
     both = selection.merge(excluded, on=["task_id", "uscc"])

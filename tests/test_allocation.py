@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from fractions import Fraction
 from fractions import Fraction as F
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shuangsuiji import AllocationError, StratumSpec, allocate
+from shuangsuiji import AllocationError, InputError, StratumSpec, allocate
 
 from . import reference
 
@@ -95,3 +97,23 @@ def test_allocation_properties(raw: list[tuple[int, F, bool]], ratio: F, floor: 
         # Minimal: any smaller ratio above the base falls short.
         below = a.ratio - (a.ratio - ratio) / 1000
         assert sum(reference.quotas(ref_strata, below).values()) < a.floor_target
+
+
+@given(
+    sizes=st.lists(st.integers(0, 60), min_size=1, max_size=6),
+    minimum=st.integers(0, 400),
+    ratio=st.fractions(0, 1, max_denominator=50),
+)
+def test_a_minimum_count_is_met_exactly_or_all_are_taken(sizes: list[int], minimum: int, ratio: Fraction) -> None:
+    """``minimum`` raises the sample to at least that many (all of them when fewer are eligible), exactly as a floor."""
+    specs = [StratumSpec(f"s={i}", n, Fraction(i + 1)) for i, n in enumerate(sizes)]
+    alloc = allocate(specs, ratio=ratio, minimum=minimum)
+    eligible = sum(sizes)
+    assert alloc.sample >= min(minimum, eligible)
+    plain = allocate(specs, ratio=ratio)
+    if plain.total_quota >= min(minimum, eligible):
+        assert alloc == dataclasses.replace(plain, minimum=minimum)
+    else:
+        assert alloc.total_quota == min(minimum, eligible) and alloc.floor_binding
+    with pytest.raises(InputError, match="0 or more"):
+        allocate(specs, ratio=ratio, minimum=-1)
