@@ -35,7 +35,7 @@ from .workflow import (
     run_verify_proof,
 )
 
-__all__ = ["guarded"]
+__all__ = ["guarded", "print_summary", "reveal_of", "warn"]
 
 
 def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -69,7 +69,7 @@ def _write_problems(exc: TableError, out: str | None) -> str:
     return f"\nAll {len(exc.problems)} problems are listed in {path}."
 
 
-def _warn(text: str) -> None:
+def warn(text: str) -> None:
     print(f"warning: {text}", file=sys.stderr)
 
 
@@ -91,7 +91,7 @@ def _engine(args: argparse.Namespace) -> Engine:
     return get_engine(args.engine, scheduler=args.scheduler, workers=args.workers, partition_rows=args.partition_rows)
 
 
-def _print_summary(result: DrawResult) -> None:
+def print_summary(result: DrawResult) -> None:
     cols = ["task_id", "department", "eligible", "excluded", "sample", "floor_binding"]
     table = result.summary[cols].copy()
     table["floor_binding"] = table["floor_binding"].map({True: "floor", False: ""})
@@ -105,7 +105,7 @@ def cmd_commit(args: argparse.Namespace) -> int:
     print(f"Population: {commitment.population.rows:,} entities, Merkle root {commitment.population.merkle_root}.")
     print(f"Beacon to wait for: {commitment.beacon}")
     if step.secret is not None:
-        _warn(
+        warn(
             f"{out}/secret.txt holds the secret (readable by you only). Keep it private until the draw, "
             "and do not lose it: the draw cannot be made without it."
         )
@@ -113,19 +113,23 @@ def cmd_commit(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_draw(args: argparse.Namespace) -> int:
+def reveal_of(args: argparse.Namespace) -> Reveal | None:
+    """The ceremony's reveal the draw options give (``None`` for ``--seed``), checking they fit together."""
     if (args.seed is None) == (args.commitment is None):
         raise InputError("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE).")
     if args.commitment is None and (args.beacon_value or args.secret):
         raise InputError("--beacon-value and --secret go with --commitment.")
-    reveal = None
-    if args.commitment is not None:
-        secret = None if args.secret is None else Path(args.secret)
-        reveal = Reveal(Path(args.commitment), args.beacon_value or "", secret)
-    step = run_draw(_files(args), args.out, seed=args.seed, reveal=reveal, engine=_engine(args))
-    _print_summary(step.result)
+    if args.commitment is None:
+        return None
+    secret = None if args.secret is None else Path(args.secret)
+    return Reveal(Path(args.commitment), args.beacon_value or "", secret)
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    step = run_draw(_files(args), args.out, seed=args.seed, reveal=reveal_of(args), engine=_engine(args))
+    print_summary(step.result)
     for w in step.result.warnings:
-        _warn(w)
+        warn(w)
     print(f"\nSeed ({step.manifest.seed_record.mode}): {step.result.seed}")
     print(f"Wrote {args.out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json")
     print(f"manifest SHA-256: {step.manifest.sha256}")
@@ -159,7 +163,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
         + f"; {len(result.teams)} places filled."
     )
     if len(result.unstaffed):
-        _warn(f"{result.unstaffed['visit_id'].nunique()} visits wait (unstaffed.csv).")
+        warn(f"{result.unstaffed['visit_id'].nunique()} visits wait (unstaffed.csv).")
     loads = result.workload[result.workload["kind"] == "officer"]["visits"]
     if len(loads):
         print(f"Officers' loads: min {loads.min()}, median {int(loads.median())}, max {loads.max()}.")
@@ -222,7 +226,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
         publish_inspector_names=args.publish_inspector_names,
     )
     if step.pending is not None and len(step.pending):
-        _warn(f"{len(step.pending)} drawn entities have no result yet (listed in pending.csv).")
+        warn(f"{len(step.pending)} drawn entities have no result yet (listed in pending.csv).")
     for path in step.paths:
         print(f"Wrote {path}")
     return 0
@@ -280,6 +284,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     step = run_report(args.draw, args.out)
     if step.font is None:
-        _warn("no CJK font found; figures are labelled in English (install fonts-noto-cjk)")
+        warn("no CJK font found; figures are labelled in English (install fonts-noto-cjk)")
     print(f"Wrote {step.path}")
     return 0

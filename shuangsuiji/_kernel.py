@@ -399,6 +399,12 @@ def assemble(
         for p in parts
         if not p.allocation.eligible
     ]
+    notes += [
+        f"Task {p.task.id!r} asks for at least {p.allocation.minimum} but only {p.allocation.eligible} "
+        f"are eligible; all {p.allocation.eligible} were drawn."
+        for p in parts
+        if 0 < p.allocation.eligible < p.allocation.minimum
+    ]
     result = DrawResult(
         plan=plan,
         seed=seed,

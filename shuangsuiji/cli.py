@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from ._version import __version__
 
@@ -30,20 +30,30 @@ _ROWS = 1 << 20
 
 @dataclass(frozen=True)
 class Command:
-    """One command: its one-line help, its description and its options; it runs ``_commands.cmd_NAME``."""
+    """One command: its one-line help, its description and its options; it runs ``_commands.cmd_NAME``.
+
+    A command with ``actions`` (``year draw``, ``ledger add``...) runs ``cmd_NAME_ACTION`` of its
+    ``module`` (``_commands`` by default).
+    """
 
     help: str
     description: str
-    options: _Options
+    options: _Options | None = None
+    actions: Mapping[str, Command] = field(default_factory=dict)
+    module: str = "._commands"
+
+
+def _reading(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-list", help="legacy codes accepted although they fail the GB 32100 check")
+    p.add_argument("--encoding", help="force the CSV encoding (default: UTF-8, else GB18030)")
+    p.add_argument("--sheet", help="XLSX sheet to read (default: the first)")
 
 
 def _inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--population", required=True, help="entities: CSV (UTF-8 or GB18030), XLSX or Parquet")
     p.add_argument("--plan", required=True, help="plan TOML file (see docs/plan.md)")
     p.add_argument("--history", help="inspection history: uscc, department, date[, kind]")
-    p.add_argument("--allow-list", help="legacy codes accepted although they fail the GB 32100 check")
-    p.add_argument("--encoding", help="force the CSV encoding (default: UTF-8, else GB18030)")
-    p.add_argument("--sheet", help="XLSX sheet to read (default: the first)")
+    _reading(p)
 
 
 def _engine(p: argparse.ArgumentParser) -> None:
@@ -128,6 +138,65 @@ def _verify_proof(p: argparse.ArgumentParser) -> None:
     p.add_argument("--manifest", required=True, help="the draw's public manifest.json")
 
 
+def _year_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("year", metavar="YEAR", help="the year plan, year.toml (docs/year.md); its plan file sits beside it")
+    p.add_argument("--batch", required=True, help="the batch to draw (its id in the year plan)")
+    p.add_argument("--population", required=True, help="entities as registered now: CSV, XLSX or Parquet")
+    p.add_argument("--ledger", help="the inspection ledger (a SQLite file, or a database URL); its view is written")
+    p.add_argument("--view", help="a ledger-view.json written before, instead of --ledger")
+    p.add_argument("--history", help="inspections from before the ledger: uscc, department, date[, kind]")
+    _reading(p)
+
+
+def _year_commit(p: argparse.ArgumentParser) -> None:
+    _year_inputs(p)
+    p.add_argument("--beacon", required=True, help="the future public random value, e.g. 'drand quicknet round 1234'")
+    p.add_argument("--out", required=True, help="folder for commitment.json, ledger-view.json and secret.txt")
+    p.add_argument("--no-secret", action="store_true", help="beacon-only ceremony: no secret")
+
+
+def _year_draw(p: argparse.ArgumentParser) -> None:
+    _year_inputs(p)
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", help="64 lowercase hex digits (a notebook or a test; no ceremony)")
+    p.add_argument("--commitment", help="commitment.json of 'year commit' (its ledger view is the one read)")
+    p.add_argument("--beacon-value", help="the public random value named in the commitment, as published")
+    p.add_argument("--secret", help="secret.txt written by 'year commit' (omit for a beacon-only commitment)")
+
+
+def _year_status(p: argparse.ArgumentParser) -> None:
+    p.add_argument("year", metavar="YEAR", help="the year plan, year.toml")
+    p.add_argument("--ledger", required=True, help="the inspection ledger (a SQLite file, or a database URL)")
+    p.add_argument("--population", help="entities as registered now (the base of the indicator)")
+    _reading(p)
+    p.add_argument("--out", help="folder for year-status.csv, year-batches.csv and year-status.html (with a chart)")
+
+
+def _ledger_file(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ledger", metavar="LEDGER", help="the inspection ledger: a SQLite file, or a database URL")
+
+
+def _ledger_add(p: argparse.ArgumentParser) -> None:
+    _ledger_file(p)
+    p.add_argument("--draw", help="a published draw folder: its drawn firms, and its teams once staffed")
+    p.add_argument("--results", help="the inspectors' results (CSV or XLSX, Chinese headers accepted) of --draw")
+    p.add_argument("--checks", help="checks outside the draw (complaints, alerts, referrals...): CSV or XLSX")
+    p.add_argument("--year", help="the year's id (default: the one a year's batch records)")
+    p.add_argument("--batch", help="the batch's id (default: the one a year's batch records, else the plan id)")
+
+
+def _ledger_export(p: argparse.ArgumentParser) -> None:
+    _ledger_file(p)
+    p.add_argument("--out", required=True, help="file to write: .csv, .xlsx or .parquet")
+
+
+def _ledger_verify(p: argparse.ArgumentParser) -> None:
+    _ledger_file(p)
+    p.add_argument(
+        "--draw", action="append", default=[], help="a year's batch whose recorded ledger head and view to check"
+    )
+
+
 def _demo(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     p.add_argument("--entities", type=int, default=200_000, help="entities in the synthetic city (default: 200000)")
@@ -206,6 +275,47 @@ COMMANDS: dict[str, Command] = {
         "Write verify.html: a static page where anyone checks a code against a published manifest.",
         _page,
     ),
+    "year": Command(
+        "draw a year's batch, and see how far the year is",
+        "An annual plan in batches, its target held over the year (docs/year.md).",
+        actions={
+            "commit": Command(
+                "commit to a batch before its beacon",
+                "Read the ledger's view and commit to it with the batch's inputs.",
+                _year_commit,
+            ),
+            "draw": Command(
+                "draw a batch of the year",
+                "Draw a batch: each general task takes what the year's target asks of it, "
+                "leaving out firms drawn earlier in the year and those at their caps.",
+                _year_draw,
+            ),
+            "status": Command(
+                "how far the year is against its target",
+                "Per general task: drawn, staffed, dated, done and published, against the year's target.",
+                _year_status,
+            ),
+        },
+        module="._year_commands",
+    ),
+    "ledger": Command(
+        "keep the inspection ledger",
+        "The inspection ledger: every check of the year, hash-chained (docs/ledger.md).",
+        actions={
+            "add": Command(
+                "add a draw, its assignment, results or checks",
+                "Add to the ledger in one all-or-nothing append.",
+                _ledger_add,
+            ),
+            "export": Command("export the ledger", "Write the ledger as CSV, XLSX or Parquet.", _ledger_export),
+            "verify": Command(
+                "check the ledger's chain",
+                "Recompute the hash chain, and check each year's batch against the ledger.",
+                _ledger_verify,
+            ),
+        },
+        module="._year_commands",
+    ),
     "ticket": Command("compute tickets by hand", "Print SHA-256(seed:scope:uscc) of codes.", _ticket),
     "check-uscc": Command("check unified social credit codes", "Check codes (GB 32100).", _check_uscc),
 }
@@ -221,7 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
         p = sub.add_parser(name, help=command.help, description=command.description)
-        command.options(p)
+        if command.options is not None:
+            command.options(p)
+        if command.actions:
+            actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+            for action, inner in command.actions.items():
+                q = actions.add_parser(action, help=inner.help, description=inner.description)
+                if inner.options is not None:
+                    inner.options(q)
     return parser
 
 
@@ -229,7 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     commands = importlib.import_module("._commands", __package__)
-    run: Callable[[argparse.Namespace], int] = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+    name = args.command + (f"_{args.action}" if getattr(args, "action", None) else "")
+    module = importlib.import_module(COMMANDS[args.command].module, __package__)
+    run: Callable[[argparse.Namespace], int] = getattr(module, "cmd_" + name.replace("-", "_"))
     return int(commands.guarded(run, args))
 
 

@@ -15,6 +15,7 @@ catch either::
     │   │   ├── RosterError                ... in the inspector roster (执法检查人员名录库, 专家库)
     │   │   ├── ConflictError              ... in a conflicts, requests, relations or pairs file (回避)
     │   │   ├── ResultsError               ... in the inspectors' results file
+    │   │   ├── ChecksError                ... in a file of checks outside the draw (投诉举报, 复查 ...)
     │   │   └── CalendarOverrideError      ... in a working-day override file
     │   ├── AllocationError                a plan that cannot be allocated (floor out of reach)
     │   ├── AssignmentError                visits that cannot be staffed (the reasons in numbers)
@@ -43,6 +44,7 @@ __all__ = [
     "CalendarError",
     "CalendarOverrideError",
     "CeremonyError",
+    "ChecksError",
     "ConflictError",
     "DependencyError",
     "HistoryError",
@@ -219,6 +221,12 @@ class ResultsError(TableError):
     """Problems in an inspection results file."""
 
     kind = "results file"
+
+
+class ChecksError(TableError):
+    """Problems in a file of checks outside the random draw (complaints, alerts, referrals, re-checks)."""
+
+    kind = "checks file"
 
 
 class CalendarOverrideError(TableError):

@@ -1,10 +1,12 @@
 """A draw's inputs, read and checked once: the one loader every step uses.
 
-``commit``, ``draw``, ``verify`` and ``prove`` all read the same four inputs
-(population, plan, inspection history, allow-list of legacy codes) the same
-way, through :func:`load_draw_inputs`: the allow-list once, then the plan, the
-population (by the engine that will draw it) and the history, each checked
-against the allow-list. :class:`DrawFiles` says where the files are, whether
+``commit``, ``draw``, ``verify`` and ``prove`` all read the same inputs
+(population, plan, inspection history, allow-list of legacy codes; for a
+year's batch also the year plan and the ledger's view) the same way, through
+:func:`load_draw_inputs`: the allow-list once, then the plan, the population
+(by the engine that will draw it) and the history, each checked against the
+allow-list; a year's batch is then prepared from them
+(:func:`~shuangsuiji.yearview.prepare_batch`). :class:`DrawFiles` says where the files are, whether
 named by a bureau or recorded in a published manifest (paths relative to the
 draw's folder), and how they are recorded in a manifest or commitment.
 
@@ -17,25 +19,30 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .engines import Engine, get_engine
-from .exceptions import HistoryError, PopulationError
+from .exceptions import HistoryError, PopulationError, YearError
 from .exclusions import History, check_history
 from .io import read_allow_list, read_table
-from .manifest import InputFile, Manifest, PopulationRecord
+from .manifest import InputFile, Manifest, PopulationRecord, YearRecord
 from .plan import Plan, load_plan
 from .population import Population, check_population
 from .sampling import DrawResult
 from .seed import Seed
+from .year import load_year
+from .yearview import LedgerView, prepare_batch
 
 __all__ = ["DRAW_ROLES", "DrawFiles", "DrawInputs", "load_draw_inputs", "read_history", "read_population"]
 
 #: The roles of a draw's input files, as manifests and commitments name them.
-DRAW_ROLES = ("population", "plan", "history", "allow_list")
+DRAW_ROLES = ("population", "plan", "history", "allow_list", "year", "ledger_view")
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,11 @@ class DrawFiles:
         Past inspections, and legacy codes accepted although they fail the GB 32100 check.
     encoding, sheet : str or None
         A forced CSV encoding or XLSX sheet of the population.
+    year, ledger_view : Path or None
+        For a year's batch: the year plan (``year.toml``) and the ledger's view it reads
+        (``ledger-view.json``); :meth:`for_year` fills them in.
+    batch : str or None
+        The batch of the year.
     """
 
     population: Path
@@ -58,11 +70,28 @@ class DrawFiles:
     allow_list: Path | None = None
     encoding: str | None = None
     sheet: str | None = None
+    year: Path | None = None
+    ledger_view: Path | None = None
+    batch: str | None = None
+
+    @classmethod
+    def for_year(
+        cls, year: str | Path, batch: str, population: str | Path, ledger_view: str | Path, **options: Any
+    ) -> DrawFiles:
+        """The files of a year's batch: the plan is the one the year plan names (beside it).
+
+        Raises
+        ------
+        YearError
+            If the year plan is bad.
+        """
+        plan = Path(year).parent / load_year(year).plan
+        return cls(Path(population), plan, year=Path(year), ledger_view=Path(ledger_view), batch=batch, **options)
 
     def roles(self) -> dict[str, Path]:
         """Role -> path of every file given."""
         found = {"population": self.population, "plan": self.plan, "history": self.history}
-        found["allow_list"] = self.allow_list
+        found |= {"allow_list": self.allow_list, "year": self.year, "ledger_view": self.ledger_view}
         return {role: path for role, path in found.items() if path is not None}
 
     def records(self, out: str | Path) -> dict[str, InputFile]:
@@ -92,6 +121,9 @@ class DrawFiles:
             allow_list=paths.get("allow_list"),
             encoding=None if population is None else population.encoding,
             sheet=None if population is None else population.sheet,
+            year=paths.get("year"),
+            ledger_view=paths.get("ledger_view"),
+            batch=None if manifest.year is None else manifest.year.batch,
         )
 
 
@@ -131,6 +163,8 @@ class DrawInputs:
         The entities as the engine draws them (a Dask DataFrame is checked by the draw itself).
     engine : Engine
         The engine that read them and will draw them.
+    year_record : YearRecord or None
+        For a year's batch, what its manifest records (the plan and history are then the batch's).
     """
 
     files: DrawFiles
@@ -139,6 +173,7 @@ class DrawInputs:
     history: History | None
     population: Any
     engine: Engine
+    year_record: YearRecord | None = None
 
     def draw(self, seed: str | Seed) -> DrawResult:
         """Draw the plan on these inputs (inside the engine's session, when it has one)."""
@@ -166,6 +201,23 @@ def load_draw_inputs(files: DrawFiles, *, engine: Engine | None = None) -> DrawI
     engine = engine or get_engine()
     allow = read_allow_list(files.allow_list) if files.allow_list is not None else frozenset()
     plan = load_plan(files.plan)
+    if files.year is not None and engine.name != "memory":
+        raise YearError(f"{files.year}: a year's batch is drawn on the memory engine; drop --engine {engine.name}.")
     population = engine.load(files.population, plan, encoding=files.encoding, sheet=files.sheet, allow_list=allow)
     history = read_history(files.history, allow_list=allow) if files.history is not None else None
-    return DrawInputs(files=files, plan=plan, allow_list=allow, history=history, population=population, engine=engine)
+    inputs = DrawInputs(files=files, plan=plan, allow_list=allow, history=history, population=population, engine=engine)
+    return inputs if files.year is None else _year_batch(inputs)
+
+
+def _year_batch(inputs: DrawInputs) -> DrawInputs:
+    """A year's batch: its plan, its history (the ledger's view, then any history file) and its record."""
+    files = inputs.files
+    if files.year is None or files.ledger_view is None or not files.batch:
+        raise YearError("A year's batch needs the year plan, the batch and the ledger's view (--ledger or --view).")
+    year = load_year(files.year)
+    prepared = prepare_batch(year, files.batch, inputs.plan, inputs.population, LedgerView.read(files.ledger_view))
+    history = prepared.history
+    if inputs.history is not None:
+        merged = pd.concat([prepared.history.frame, inputs.history.frame], ignore_index=True).fillna("")
+        history = dataclasses.replace(history, frame=merged, source=f"{history.source} and {inputs.history.source}")
+    return dataclasses.replace(inputs, plan=prepared.plan, history=history, year_record=prepared.record)

@@ -30,7 +30,7 @@ from .inputs import DrawFiles, load_draw_inputs
 from .io import iter_parquet, read_allow_list
 from .manifest import Manifest
 from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
-from .plan import Plan, load_plan
+from .plan import Plan
 from .population import match_values
 from .roots import sorted_leaf_batches
 from .sampling import ticket
@@ -220,11 +220,11 @@ def make_proof(
         sheet=recorded.sheet,
     )
     if stream:
-        plan = load_plan(files.plan)
+        plan = manifest.parsed_plan()  # the plan drawn (for a year's batch, the batch's)
         leaf, proof_path = _streamed_leaf_and_path(manifest, files, plan, uscc, batch_rows)
     else:
         inputs = load_draw_inputs(files)
-        plan = inputs.plan
+        plan = manifest.parsed_plan()
         ordered = inputs.population.frame.sort_values("uscc", kind="stable").reset_index(drop=True)
         where = ordered.index[ordered["uscc"] == uscc]
         if len(where) == 0:

@@ -35,8 +35,9 @@ from matplotlib.figure import Figure
 from .exceptions import NotFoundError
 from .io import atomic_write_bytes
 from .manifest import Manifest
+from .yearstatus import YearStatus
 
-__all__ = ["cjk_font", "write_report"]
+__all__ = ["cjk_font", "write_report", "write_year_report"]
 
 _CJK_FONTS = (
     "Noto Sans CJK SC",
@@ -299,4 +300,68 @@ def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
             )
     path = out / "report.html"
     atomic_write_bytes(path, _page(tables, blocks, label).encode("utf-8"))
+    return path
+
+
+def _coverage_figure(status: YearStatus, label: _Labels) -> Figure:
+    """Coverage of each general task's base after each batch, against the part of the target due."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    progress = status.progress
+    for task_id, rows in progress.groupby("task_id", sort=False):
+        line = ax.plot(
+            rows["batch"], rows["drawn_share"] * 100, marker="o", label=f"{task_id} {label('抽取', 'drawn')}"
+        )
+        colour = line[0].get_color()
+        ax.plot(
+            rows["batch"],
+            rows["done_share"] * 100,
+            linestyle=":",
+            color=colour,
+            label=f"{task_id} {label('完成', 'done')}",
+        )
+        due = rows["due"].astype(float) / rows["base"].astype(float) * 100
+        ax.plot(rows["batch"], due, linestyle="--", color=colour, alpha=0.5)
+    ax.axhline(float(status.year.target) * 100, color="black", linewidth=1, label=label("年度目标", "year target"))
+    ax.set_xlabel(label("批次", "batch"))
+    ax.set_ylabel(label("占基数 %", "% of base"))
+    ax.set_title(label("一般事项抽查比例", "general-item coverage") + f" {status.year.id}")
+    ax.legend(fontsize="small", ncol=2)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def write_year_report(status: YearStatus, out_dir: str | Path) -> Path:
+    """Write ``year-status.html`` (tables and the coverage chart over the batches) and ``year-coverage.png``.
+
+    The chart needs the base (a status computed with the population); without it the page has the tables only.
+    """
+    out = Path(out_dir)
+    label = _Labels()
+    if label.font:
+        plt.rcParams["font.sans-serif"] = [label.font, *plt.rcParams["font.sans-serif"]]
+        plt.rcParams["axes.unicode_minus"] = False
+    figure = ""
+    if len(status.progress) and status.progress["base"].notna().all():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # glyph warnings when no CJK font is installed
+            data = _png(_coverage_figure(status, label))
+        atomic_write_bytes(out / "year-coverage.png", data)
+        alt = html.escape(label("一般事项抽查比例，逐批", "coverage of the general items over the batches"))
+        uri = "data:image/png;base64," + base64.b64encode(data).decode()
+        figure = f'<figure><img src="{uri}" alt="{alt}"><figcaption>{alt}</figcaption></figure>'
+    title = html.escape(f"{status.year.id} {label('年度抽查进度', 'year status')}")
+    page = (
+        '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{title}</title>"
+        "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2rem auto;"
+        "max-width:70rem}img{max-width:100%}table{border-collapse:collapse}th,td{border:1px solid #bbb;"
+        "padding:.2rem .5rem}</style></head><body>"
+        f"<h1>{title}</h1><p>{html.escape(label('目标', 'target'))}: {float(status.year.target):.1%}</p>"
+        + status.tasks.to_html(index=False, escape=True, na_rep="")
+        + figure
+        + status.batches.to_html(index=False, escape=True)
+        + "</body></html>\n"
+    )
+    path = out / "year-status.html"
+    atomic_write_bytes(path, page.encode("utf-8"))
     return path

@@ -14,6 +14,7 @@ too (:mod:`shuangsuiji.assignment.verify`). Proofs of one firm's fate are in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -31,12 +32,20 @@ from .engines import DEFAULT_PARTITION_ROWS, Engine, get_engine, is_parquet
 from .exceptions import InputError, ManifestError
 from .inputs import DrawFiles, load_draw_inputs
 from .io import sha256_file
-from .manifest import DRAW_FILES, Manifest, PopulationRecord, canonical_json, draw_manifest, draw_tables
+from .manifest import (
+    DRAW_FILES,
+    Manifest,
+    PopulationRecord,
+    YearRecord,
+    canonical_json,
+    draw_manifest,
+    draw_tables,
+)
 from .sampling import ALGORITHM, DrawResult, ticket
 
 __all__ = ["Check", "Verification", "verify_draw"]
 
-_Recompute = Callable[[Manifest, DrawFiles], tuple[DrawResult, PopulationRecord]]
+_Recompute = Callable[[Manifest, DrawFiles], tuple[DrawResult, PopulationRecord, YearRecord | None]]
 
 
 def verify_draw(
@@ -112,12 +121,17 @@ def _verify_draw(
     files = _check_files(rec, out, manifest, overrides)
     _check_seed(rec, out, manifest, commitment)
     if files is None:
-        rec.check("draw recomputed", False, "the population and the plan are needed to recompute the draw")
+        rec.check(
+            "draw recomputed",
+            False,
+            "the population and the plan (for a year's batch, the year plan and the ledger's view too) are needed "
+            "to recompute the draw",
+        )
         return
     recomputed = rec.attempt("draw recomputed", lambda: recompute(manifest, files))
     if recomputed is None:
         return
-    _check_recomputation(rec, out, manifest, *recomputed)
+    _check_recomputation(rec, out, manifest, recomputed)
     rec.attempt("tickets and thresholds", partial(_independent_checks, rec, out, manifest))
     if (out / "assignment.json").exists():
         rec.attempt("assignment", partial(verify_assignment, rec, out))
@@ -139,22 +153,24 @@ def _check_files(
         got = rec.attempt(f"input {role}", partial(sha256_file, path))
         if got is not None and rec.check(f"input {role}", got == entry.sha256, f"{path} SHA-256 {got}"):
             good.add(role)
-    if not {"population", "plan"} <= good:
+    needed = {"population", "plan"} | ({"year", "ledger_view"} if manifest.year is not None else set())
+    if not needed <= good:
         return None
-    return DrawFiles(
-        population=files.population,
-        plan=files.plan,
+    return dataclasses.replace(
+        files,
         history=files.history if "history" in good else None,
         allow_list=files.allow_list if "allow_list" in good else None,
-        encoding=files.encoding,
-        sheet=files.sheet,
     )
 
 
 def _check_recomputation(
-    rec: Recorder, out: Path, manifest: Manifest, result: DrawResult, record: PopulationRecord
+    rec: Recorder,
+    out: Path,
+    manifest: Manifest,
+    recomputed: tuple[DrawResult, PopulationRecord, YearRecord | None],
 ) -> None:
     """The Merkle root, every table and the manifest, recomputed, must equal what was published."""
+    result, record, year_record = recomputed
     committed_root = manifest.population.merkle_root
     if committed_root is not None:
         rec.check(
@@ -172,6 +188,7 @@ def _check_recomputation(
         outputs={n: hashlib.sha256(b).hexdigest() for n, b in tables.items()},
         seed_record=manifest.seed_record,
         population_record=record if committed_root is not None else None,
+        year_record=year_record,
     ).to_bytes()
     rec.check("recomputed manifest", again == manifest.data, "identical" if again == manifest.data else "differs")
 
@@ -220,8 +237,10 @@ def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_overrid
         rec.check("seed", derived == seed, f"{record.mode}: {derived}")
 
 
-def _recompute(manifest: Manifest, files: DrawFiles, *, engine: Engine) -> tuple[DrawResult, PopulationRecord]:
-    """The draw recomputed from its inputs, and the population's Merkle record."""
+def _recompute(
+    manifest: Manifest, files: DrawFiles, *, engine: Engine
+) -> tuple[DrawResult, PopulationRecord, YearRecord | None]:
+    """The draw recomputed from its inputs, the population's Merkle record and a year's batch record."""
     if engine.name == "dask" and not is_parquet(files.population):
         raise InputError(
             f"{files.population}: verifying on Dask reads the population as Parquet sorted by uscc; "
@@ -230,8 +249,8 @@ def _recompute(manifest: Manifest, files: DrawFiles, *, engine: Engine) -> tuple
     inputs = load_draw_inputs(files, engine=engine)
     result = inputs.draw(manifest.seed)
     if manifest.population.merkle_root is None and engine.name == "dask":
-        return result, PopulationRecord(result.population_size)
-    return result, inputs.population_record()
+        return result, PopulationRecord(result.population_size), inputs.year_record
+    return result, inputs.population_record(), inputs.year_record
 
 
 def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:

@@ -84,12 +84,20 @@ def _imports(module: str) -> Iterator[tuple[str, str | None]]:
 
 @cache
 def _lazy_exports(package: str) -> dict[str, str]:
-    """A package's ``_EXPORTS`` table (name -> module), resolved to absolute module names."""
+    """A package's ``_EXPORTS`` table (name -> module), resolved to absolute module names.
+
+    The table is written out (``_EXPORTS = {name: module}``), or by module (``_MODULES = {module:
+    "name name ..."}``, from which ``_EXPORTS`` is built).
+    """
     tree = _modules()[package][1]
     for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "_EXPORTS":
+        target = getattr(node.targets[0], "id", "") if isinstance(node, ast.Assign) else ""
+        if target == "_EXPORTS" and isinstance(node.value, ast.Dict):
             table = ast.literal_eval(node.value)
             return {name: package + target for name, target in table.items()}
+        if target == "_MODULES":
+            by_module = ast.literal_eval(node.value)
+            return {name: package + module for module, names in by_module.items() for name in names.split()}
     return {}
 
 

@@ -84,6 +84,7 @@ def test_all_commands_are_covered() -> None:
         "demo",
         "draw",
         "example",
+        "ledger",
         "notices",
         "page",
         "prove",
@@ -91,7 +92,25 @@ def test_all_commands_are_covered() -> None:
         "ticket",
         "verify",
         "verify-proof",
+        "year",
     }
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["year", "commit"],
+        ["year", "draw"],
+        ["year", "status"],
+        ["ledger", "add"],
+        ["ledger", "export"],
+        ["ledger", "verify"],
+    ],
+)
+def test_every_action_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args([*argv, "--help"])
+    assert info.value.code == 0 and f"usage: shuangsuiji {' '.join(argv)}" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

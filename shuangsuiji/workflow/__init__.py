@@ -14,6 +14,11 @@ small result object:
 :func:`run_verify`      recompute and check a published draw and its assignment
 :func:`run_prove`       write one firm's proof
 :func:`run_verify_proof` check one firm's proof against the manifest alone
+:func:`year_files`      a year's batch: its files, the ledger's view written beside it
+:func:`run_year_status` how far the year is against its target
+:func:`run_ledger_add`  add a draw, its assignment, results or checks to the ledger
+:func:`run_ledger_export` export the ledger (CSV, XLSX, Parquet)
+:func:`run_ledger_verify` recompute the ledger's chain and check the batches against it
 :func:`run_demo`        all of it on a synthetic city
 ======================  ====================================================================
 """
@@ -27,8 +32,10 @@ from .._lazy import attach
 if TYPE_CHECKING:
     from ._checking import ProveStep, run_prove, run_verify, run_verify_proof
     from ._draws import CommitStep, DrawStep, Reveal, run_commit, run_draw
+    from ._ledger import LedgerAddStep, run_ledger_add, run_ledger_export, run_ledger_verify
     from ._publishing import NoticesStep, ReportStep, inspector_names, run_notices, run_page, run_report
     from ._staffing import AssignmentFiles, AssignStep, run_assign
+    from ._year import YearStatusStep, run_year_status, write_ledger_view, year_files
     from .demo import DemoResult, demo_summary, run_demo, write_example_city
 
 _EXPORTS = {
@@ -37,23 +44,31 @@ _EXPORTS = {
     "CommitStep": "._draws",
     "DemoResult": ".demo",
     "DrawStep": "._draws",
+    "LedgerAddStep": "._ledger",
     "NoticesStep": "._publishing",
     "ProveStep": "._checking",
     "ReportStep": "._publishing",
     "Reveal": "._draws",
+    "YearStatusStep": "._year",
     "demo_summary": ".demo",
     "inspector_names": "._publishing",
     "run_assign": "._staffing",
     "run_commit": "._draws",
     "run_demo": ".demo",
     "run_draw": "._draws",
+    "run_ledger_add": "._ledger",
+    "run_ledger_export": "._ledger",
+    "run_ledger_verify": "._ledger",
     "run_notices": "._publishing",
     "run_page": "._publishing",
     "run_prove": "._checking",
     "run_report": "._publishing",
     "run_verify": "._checking",
     "run_verify_proof": "._checking",
+    "run_year_status": "._year",
     "write_example_city": ".demo",
+    "write_ledger_view": "._year",
+    "year_files": "._year",
 }
 __all__ = [
     "AssignStep",
@@ -61,22 +76,30 @@ __all__ = [
     "CommitStep",
     "DemoResult",
     "DrawStep",
+    "LedgerAddStep",
     "NoticesStep",
     "ProveStep",
     "ReportStep",
     "Reveal",
+    "YearStatusStep",
     "demo_summary",
     "inspector_names",
     "run_assign",
     "run_commit",
     "run_demo",
     "run_draw",
+    "run_ledger_add",
+    "run_ledger_export",
+    "run_ledger_verify",
     "run_notices",
     "run_page",
     "run_prove",
     "run_report",
     "run_verify",
     "run_verify_proof",
+    "run_year_status",
     "write_example_city",
+    "write_ledger_view",
+    "year_files",
 ]
 __getattr__, __dir__ = attach(__name__, _EXPORTS)

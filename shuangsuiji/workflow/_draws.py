@@ -169,6 +169,11 @@ def run_draw(
             chosen, seed_record, population_record = _revealed(reveal, files, out)
         result = inputs.draw(chosen)
     manifest = write_draw(
-        result, out, inputs=files.records(out), seed_record=seed_record, population_record=population_record
+        result,
+        out,
+        inputs=files.records(out),
+        seed_record=seed_record,
+        population_record=population_record,
+        year_record=inputs.year_record,
     )
     return DrawStep(result, manifest, out)

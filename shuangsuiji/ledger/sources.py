@@ -1,0 +1,337 @@
+"""What ``ledger add`` takes: a published draw, its assignment, the inspectors' results, checks outside the draw.
+
+Each builder reads one source and returns its entries (nothing is written); each entry's
+``source`` names the file by SHA-256 (``manifest <sha256>``, ``assignment <sha256>``,
+``results <sha256>``, ``checks <sha256>``), so that the ledger refuses a file added twice.
+A published file is read only when it is the one its manifest names (same SHA-256).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from ..assignment.manifest import AssignmentManifest
+from ..exceptions import ChecksError, LedgerError, Problem, ResultsError, TableError
+from ..io import read_table, sha256_file
+from ..manifest import Manifest
+from ..notices import check_results
+from ..uscc import uscc_problem
+from ..visits import visit_id
+from .entries import CHECK_KINDS, LedgerEntry
+
+__all__ = [
+    "CHECK_ALIASES",
+    "CHECK_KIND_NAMES",
+    "RESULT_ALIASES",
+    "assignment_entries",
+    "check_entries",
+    "draw_entries",
+    "result_entries",
+]
+
+#: Headers of the inspectors' results file besides the English ones (统一社会信用代码 is read as ``uscc``).
+RESULT_ALIASES: Mapping[str, str] = {
+    "任务编号": "task_id",
+    "检查结果": "result",
+    "检查完成日期": "completed",
+    "完成日期": "completed",
+}
+#: Headers of a checks file besides the English ones and those of :data:`shuangsuiji.io.COLUMN_ALIASES`
+#: (统一社会信用代码, 检查部门, 检查日期, 检查类型).
+CHECK_ALIASES: Mapping[str, str] = {
+    "检查原因": "reason",
+    "检查事由": "reason",
+    "事由": "reason",
+    "原因": "reason",
+    "检查人员": "inspectors",
+    "执法人员": "inspectors",
+    "检查编号": "visit_id",
+}
+#: Chinese names of the kinds of check, as a checks file may write them.
+CHECK_KIND_NAMES: Mapping[str, str] = {
+    "投诉举报": "complaint",
+    "投诉": "complaint",
+    "举报": "complaint",
+    "大数据预警": "alert",
+    "预警": "alert",
+    "转办交办": "referral",
+    "转办": "referral",
+    "交办": "referral",
+    "移送": "referral",
+    "复查整改": "recheck",
+    "复查": "recheck",
+    "许可核查": "licensing",
+    "其他": "other",
+}
+#: The visit statuses of ``visits.csv`` whose teams are staffed.
+STAFFED = ("staffed", "undated")
+_CHECK_COLUMNS = ("uscc", "department", "date", "kind", "reason")
+_SPLIT = re.compile(r"[;；,，、]")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _published(folder: Path, name: str, recorded: Mapping[str, str], manifest: str) -> pd.DataFrame:
+    """A table of a published folder, read only if it is the file its manifest names."""
+    path = folder / name
+    if name not in recorded:
+        raise LedgerError(f"{manifest} names no {name}; is {folder} a folder this library wrote?")
+    if not path.is_file() or sha256_file(path) != recorded[name]:
+        raise LedgerError(f"{path} is missing or is not the file {manifest} names (SHA-256 differs); run verify.")
+    frame = read_table(path)
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip()
+    return frame
+
+
+def _draw(draw_dir: str | Path) -> tuple[Path, Manifest, pd.DataFrame]:
+    folder = Path(draw_dir)
+    manifest = Manifest.read(folder)
+    return folder, manifest, _published(folder, "selection.csv", manifest.outputs, "manifest.json")
+
+
+def _year_batch(year: str | None, batch: str | None, manifest: Manifest) -> tuple[str, str]:
+    """The year and batch of a draw's entries: as given, else as a year's batch records them (else the plan id).
+
+    Raises
+    ------
+    LedgerError
+        If no year is given for a draw that is not a year's batch, or one differs from the draw's.
+    """
+    record = manifest.year
+    if record is None:
+        if year is None:
+            raise LedgerError(f"{manifest.source}: this draw is not a year's batch; name its year (--year ID).")
+        return year, batch if batch is not None else str(manifest.plan.get("id", ""))
+    for given, recorded, what in ((year, record.year, "year"), (batch, record.batch, "batch")):
+        if given is not None and given != recorded:
+            raise LedgerError(f"{manifest.source}: the draw is of {what} {recorded!r}, not {given!r}.")
+    return record.year, record.batch
+
+
+def draw_entries(draw_dir: str | Path, *, year: str | None = None, batch: str | None = None) -> list[LedgerEntry]:
+    """One ``drawn`` entry per row of a published draw's ``selection.csv``.
+
+    Each is dated with the plan's ``start``, has the visit ``"V" + uscc`` and the source
+    ``manifest <sha256 of manifest.json>``; ``year`` and ``batch`` default to those a year's batch
+    records (``batch`` else to the plan's id).
+
+    Raises
+    ------
+    ManifestError
+        If ``manifest.json`` is not a draw manifest.
+    LedgerError
+        If ``selection.csv`` is not the file the manifest names.
+    """
+    _, manifest, selection = _draw(draw_dir)
+    start, (year, batch_id) = str(manifest.plan.get("start", "") or ""), _year_batch(year, batch, manifest)
+    source = f"manifest {manifest.sha256}"
+    return [
+        LedgerEntry(
+            year=year,
+            event="drawn",
+            uscc=rec["uscc"],
+            department=rec["department"],
+            batch=batch_id,
+            task_id=rec["task_id"],
+            visit_id=visit_id(rec["uscc"]),
+            date=start,
+            source=source,
+        )
+        for rec in selection[["task_id", "uscc", "department"]].to_dict("records")
+    ]
+
+
+def _teams(teams: pd.DataFrame) -> dict[str, dict[tuple[bool, str], list[str]]]:
+    """Each visit's teams: (is an expert's place, department or field) -> inspector ids."""
+    out: dict[str, dict[tuple[bool, str], list[str]]] = {}
+    for rec in teams[["visit_id", "department", "inspector_id", "role"]].to_dict("records"):
+        key = (rec["role"] == "expert", rec["department"])
+        out.setdefault(rec["visit_id"], {}).setdefault(key, []).append(rec["inspector_id"])
+    return out
+
+
+def assignment_entries(draw_dir: str | Path, *, year: str | None = None, batch: str | None = None) -> list[LedgerEntry]:
+    """One ``staffed`` entry per (visit, department) of each staffed or undated visit of an assignment.
+
+    The entry lists the team's inspector ids, sorted and ``;``-joined, and the visit's date
+    (``""`` when undated); its ``task_id`` is the visit's tasks of that department. An outside
+    expert's place gets an entry of its own, with the expert's field as ``department``, the tasks
+    that ask for that field, and ``detail`` ``"expert"``. The source is
+    ``assignment <sha256 of assignment.json>``.
+
+    Raises
+    ------
+    ManifestError
+        If ``assignment.json`` or ``manifest.json`` is not one of its format.
+    LedgerError
+        If the assignment staffs another draw, or a table is not the file its manifest names.
+    """
+    folder, manifest, _ = _draw(draw_dir)
+    staffing = AssignmentManifest.read(folder)
+    if staffing.draw.sha256 != manifest.sha256:
+        raise LedgerError(f"{folder / 'assignment.json'} staffs another draw than {folder / 'manifest.json'}.")
+    visits = _published(folder, "visits.csv", staffing.outputs, "assignment.json")
+    teams = _teams(_published(folder, "teams.csv", staffing.outputs, "assignment.json"))
+    plan = manifest.parsed_plan()
+    department = {t.id: t.department for t in plan.tasks}
+    expert = {t.id: t.expert for t in plan.tasks}
+    (year, batch_id), source = _year_batch(year, batch, manifest), f"assignment {staffing.sha256}"
+    entries = []
+    for visit in visits[["visit_id", "uscc", "tasks", "date", "status"]].to_dict("records"):
+        if visit["status"] not in STAFFED:
+            continue
+        tasks = [t for t in visit["tasks"].split(";") if t]
+        for (is_expert, where), ids in sorted(teams.get(visit["visit_id"], {}).items()):
+            served = [t for t in tasks if (expert.get(t) if is_expert else department.get(t)) == where]
+            entries.append(
+                LedgerEntry(
+                    year=year,
+                    event="staffed",
+                    uscc=visit["uscc"],
+                    department=where,
+                    batch=batch_id,
+                    task_id=";".join(served),
+                    visit_id=visit["visit_id"],
+                    date=visit["date"],
+                    inspectors=";".join(sorted(set(ids))),
+                    detail="expert" if is_expert else "",
+                    source=source,
+                )
+            )
+    return entries
+
+
+def _renamed(frame: pd.DataFrame, aliases: Mapping[str, str], source: str, error: type[TableError]) -> pd.DataFrame:
+    """Rename the headers ``aliases`` knows, refusing two headers that mean one column."""
+    names = [aliases.get(str(c).strip(), str(c).strip()) for c in frame.columns]
+    problems = [
+        Problem(source, 1, str(frame.columns[i]), None, f"this header means the same column as another ({name!r})")
+        for i, name in enumerate(names)
+        if names.index(name) != i
+    ]
+    if problems:
+        raise error(problems)
+    return frame.set_axis(names, axis=1)
+
+
+def result_entries(
+    results_path: str | Path, draw_dir: str | Path, *, year: str | None = None, batch: str | None = None
+) -> list[LedgerEntry]:
+    """One ``done`` entry per row of the inspectors' results file (CSV or XLSX) of a published draw.
+
+    Columns ``task_id, uscc, result, completed`` (or 任务编号, 统一社会信用代码, 检查结果,
+    检查完成日期 / 完成日期), checked by :func:`shuangsuiji.notices.check_results`; each entry has
+    the task's department, the result and the completion date; the source is
+    ``results <sha256 of the file>``.
+
+    Raises
+    ------
+    ResultsError
+        Listing every problem of the file (an entity not drawn in its task, an unknown result, a bad date).
+    """
+    path = Path(results_path)
+    _, manifest, selection = _draw(draw_dir)
+    frame = _renamed(read_table(path, error=ResultsError), RESULT_ALIASES, str(path), ResultsError)
+    results = check_results(frame, selection, source=str(path))
+    department = dict(
+        zip(zip(selection["task_id"], selection["uscc"], strict=True), selection["department"], strict=True)
+    )
+    (year, batch_id), source = _year_batch(year, batch, manifest), f"results {sha256_file(path)}"
+    return [
+        LedgerEntry(
+            year=year,
+            event="done",
+            uscc=rec["uscc"],
+            department=department[(rec["task_id"], rec["uscc"])],
+            batch=batch_id,
+            task_id=rec["task_id"],
+            visit_id=visit_id(rec["uscc"]),
+            date=rec["completed"].isoformat(),
+            result=rec["result"],
+            source=source,
+        )
+        for rec in results.to_dict("records")
+    ]
+
+
+def _check_row(rec: Mapping[str, str], row: int, source: str) -> tuple[list[Problem], str]:
+    """The problems of one row of a checks file, and its kind in English."""
+    problems = []
+    if (why := uscc_problem(rec["uscc"])) is not None:
+        problems.append(Problem(source, row, "uscc", rec["uscc"], f"not a valid 统一社会信用代码: {why}"))
+    if not rec["department"]:
+        problems.append(Problem(source, row, "department", "", "name the department that checked"))
+    if not _DATE.fullmatch(rec["date"]) or _bad_date(rec["date"]):
+        problems.append(Problem(source, row, "date", rec["date"], "not a date; write it as YYYY-MM-DD"))
+    kind = CHECK_KIND_NAMES.get(rec["kind"], rec["kind"])
+    if kind not in CHECK_KINDS:
+        hint = " (random checks come from a draw: add the draw)" if kind == "random" else ""
+        problems.append(
+            Problem(source, row, "kind", rec["kind"], f"not a kind of check; use one of {list(CHECK_KINDS)}{hint}")
+        )
+    if not rec["reason"]:
+        problems.append(
+            Problem(source, row, "reason", "", "give the reason of the check (the complaint, the alert ...)")
+        )
+    return problems, kind
+
+
+def _bad_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return True
+    return False
+
+
+def check_entries(path: str | Path, *, year: str) -> list[LedgerEntry]:
+    """One ``check`` entry per row of a file of checks outside the draw (complaints, alerts, referrals ...).
+
+    Columns ``uscc, department, date, kind, reason`` and optionally ``inspectors`` (ids separated
+    by ``;``) and ``visit_id``; Chinese headers (统一社会信用代码, 检查部门, 检查日期, 检查类型,
+    检查原因, 检查人员) and kinds (投诉举报, 大数据预警, 转办交办, 移送, 复查整改, 许可核查, 其他) are
+    understood. The reason goes to ``detail``; the source is ``checks <sha256 of the file>``.
+
+    Raises
+    ------
+    ChecksError
+        Listing every problem at once, each with file, row, column and value.
+    """
+    path = Path(path)
+    source = str(path)
+    frame = _renamed(read_table(path, error=ChecksError), CHECK_ALIASES, source, ChecksError)
+    missing = [c for c in _CHECK_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ChecksError(
+            [Problem(source, 1, c, None, f"the checks file needs columns {list(_CHECK_COLUMNS)}") for c in missing]
+        )
+    columns = [*_CHECK_COLUMNS, *(c for c in ("inspectors", "visit_id") if c in frame.columns)]
+    problems: list[Problem] = []
+    entries = []
+    digest = f"checks {sha256_file(path)}"
+    for row, rec in zip(frame.index, frame[columns].apply(lambda c: c.str.strip()).to_dict("records"), strict=True):
+        found, kind = _check_row(rec, int(row), source)
+        problems += found
+        ids = sorted({i.strip() for i in _SPLIT.split(rec.get("inspectors", "")) if i.strip()})
+        entries.append(
+            LedgerEntry(
+                year=year,
+                event="check",
+                uscc=rec["uscc"],
+                department=rec["department"],
+                visit_id=rec.get("visit_id", ""),
+                kind=kind,
+                date=rec["date"],
+                inspectors=";".join(ids),
+                detail=rec["reason"],
+                source=digest,
+            )
+        )
+    if problems:
+        raise ChecksError(problems)
+    return entries

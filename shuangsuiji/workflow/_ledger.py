@@ -1,0 +1,178 @@
+"""The inspection ledger's steps: add a draw, its assignment, results and checks; export; verify."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from ..assignment.manifest import AssignmentManifest
+from ..checks import Recorder, Verification
+from ..exceptions import LedgerError
+from ..ledger.entries import LedgerEntry, LedgerHead
+from ..ledger.sources import assignment_entries, check_entries, draw_entries, result_entries
+from ..ledger.store import Ledger
+from ..manifest import Manifest
+from ..yearview import LedgerView, ledger_view
+
+__all__ = ["LedgerAddStep", "run_ledger_add", "run_ledger_export", "run_ledger_verify"]
+
+
+@dataclass(frozen=True)
+class LedgerAddStep:
+    """What :func:`run_ledger_add` appended: the new head, how many entries, and from which sources."""
+
+    head: LedgerHead
+    added: int
+    sources: tuple[str, ...] = ()
+
+
+@contextlib.contextmanager
+def opened_ledger(ledger: Ledger | str | Path, *, create: bool) -> Iterator[Ledger]:
+    """The ledger given, or the one at a path or URL (closed afterwards; made if absent with ``create``)."""
+    if isinstance(ledger, Ledger):
+        yield ledger
+        return
+    with Ledger.open(ledger, create=create) as opened:
+        yield opened
+
+
+def _draw_parts(draw: Path, *, year: str | None, batch: str | None, known: set[str]) -> list[list[LedgerEntry]]:
+    """The draw's entries and its assignment's (if staffed), leaving out the parts already in the ledger."""
+    parts = [draw_entries(draw, year=year, batch=batch)]
+    if (draw / AssignmentManifest.FILE).is_file():
+        parts.append(assignment_entries(draw, year=year, batch=batch))
+    return [p for p in parts if p and p[0].source not in known]
+
+
+def run_ledger_add(
+    ledger: Ledger | str | Path,
+    *,
+    year: str | None = None,
+    batch: str | None = None,
+    draw: str | Path | None = None,
+    results: str | Path | None = None,
+    checks: str | Path | None = None,
+) -> LedgerAddStep:
+    """Add to the ledger, in one all-or-nothing append: a published draw, its results, checks outside the draw.
+
+    Parameters
+    ----------
+    ledger : Ledger, str or Path
+        The ledger, or its file or URL (made if absent).
+    year : str, optional
+        The year's id: by default the one a year's batch records; needed for other draws and checks.
+    batch : str, optional
+        The batch's id: by default the one a year's batch records, else the draw's plan id.
+    draw : str or Path, optional
+        A published draw folder: its drawn entities and, once ``assignment.json`` is there,
+        its staffed teams. A part already in the ledger is left out, so the same folder can be
+        added after the draw and again after the assignment (and given along with ``results``).
+    results : str or Path, optional
+        The inspectors' results file (CSV or XLSX) of ``draw``, which it needs.
+    checks : str or Path, optional
+        A CSV or XLSX of checks outside the draw (complaints, alerts, referrals, re-checks).
+
+    Raises
+    ------
+    LedgerError
+        If nothing new is given (the draw and its assignment already in the ledger, and no
+        other file), if ``results`` or ``checks`` is already in the ledger, or ``results``
+        comes without ``draw``.
+    ResultsError, ChecksError
+        Listing every problem of the results or checks file.
+    """
+    folder = Path(draw) if draw is not None else None
+    if results is not None and folder is None:
+        raise LedgerError("The inspectors' results need the draw they report on: give draw= as well.")
+    if folder is None and checks is None:
+        raise LedgerError("Nothing to add: give a draw folder, a results file or a checks file.")
+    with opened_ledger(ledger, create=True) as book:
+        known = book.sources()
+        parts = _draw_parts(folder, year=year, batch=batch, known=known) if folder is not None else []
+        files = []
+        if results is not None and folder is not None:
+            files.append(result_entries(results, folder, year=year, batch=batch))
+        if checks is not None:
+            if year is None:
+                raise LedgerError("Checks outside the draw need the year they belong to: give year= (--year ID).")
+            files.append(check_entries(checks, year=year))
+        again = sorted({e.source for part in files for e in part} & known)
+        if again:
+            raise LedgerError(f"Nothing was added: already in the ledger: {', '.join(again)}.")
+        if folder is not None and not parts and not files:
+            raise LedgerError(f"The draw {folder} (and its assignment, if any) is already in the ledger.")
+        entries = [e for part in [*parts, *files] for e in part]
+        head = book.append(entries)
+    return LedgerAddStep(head, len(entries), tuple(dict.fromkeys(e.source for e in entries)))
+
+
+def run_ledger_export(ledger: Ledger | str | Path, out: str | Path) -> Path:
+    """Export the ledger to ``out`` (``.csv``, ``.xlsx`` or ``.parquet``, by its suffix); return the path.
+
+    Raises
+    ------
+    LedgerError
+        If there is no ledger there, or the suffix is not one of those.
+    """
+    with opened_ledger(ledger, create=False) as book:
+        return book.export(out)
+
+
+def run_ledger_verify(
+    ledger: Ledger | str | Path,
+    *,
+    heads: Mapping[str, LedgerHead] | None = None,
+    draws: Sequence[str | Path] = (),
+) -> Verification:
+    """Recompute the ledger's chain and check each recorded head, and each year's batch against the ledger.
+
+    Parameters
+    ----------
+    ledger : Ledger, str or Path
+        The ledger, or its file or URL.
+    heads : mapping, optional
+        Name -> a head recorded elsewhere, each checked to be a head of this chain.
+    draws : sequence of folders, optional
+        Published draws of a year's batches: the head each manifest records must be a head of
+        this chain, and the ledger view the batch read (``ledger-view.json``) must be this
+        ledger's view at that head, byte for byte.
+
+    Raises
+    ------
+    LedgerError
+        If there is no ledger there (a ledger that is there but broken fails a check instead).
+    ManifestError
+        If a draw folder holds no draw manifest.
+    """
+    recorded = dict(heads or {})
+    batches = []
+    for folder in draws:
+        manifest = Manifest.read(folder)
+        if manifest.year is None:
+            raise LedgerError(f"{manifest.source}: this draw is not a year's batch; it records no ledger head.")
+        head = LedgerHead(int(manifest.year.ledger_head["seq"]), str(manifest.year.ledger_head["hash"]))
+        recorded[f"{folder} ({manifest.year.year} {manifest.year.batch})"] = head
+        batches.append((Path(folder), manifest, head))
+    with opened_ledger(ledger, create=False) as book:
+        chain = book.verify(recorded)
+        rec = Recorder()
+        for folder, manifest, head in batches:
+            rec.attempt(f"ledger view of {folder}", partial(_check_view, rec, book, folder, manifest, head))
+        views = rec.done()
+    return Verification(chain.checks + views.checks)
+
+
+def _check_view(rec: Recorder, book: Ledger, folder: Path, manifest: Manifest, head: LedgerHead) -> None:
+    """The view a batch read must be the ledger's view at the head it records."""
+    entry = manifest.inputs.get("ledger_view")
+    if entry is None:
+        rec.check(f"ledger view of {folder}", False, "the manifest records no ledger view")
+        return
+    path = folder / entry.path
+    expected = LedgerView(head.to_dict(), ledger_view(book.frame(upto=head) if head.seq else book.frame()))
+    same = path.read_bytes() == expected.to_bytes()
+    detail = f"{path} is the ledger's view at seq {head.seq}" if same else f"{path} differs from the ledger's view"
+    rec.check(f"ledger view of {folder}", same, detail)

@@ -1,0 +1,381 @@
+"""The year: an annual plan in batches, its target held over the year (``docs/year.md``).
+
+A county bureau draws up an annual plan (年度抽查计划) and draws it batch by
+batch. The binding indicator, 一般事项抽查比例 (5% by 2025 in the Luoyang plan),
+is counted over the year: distinct firms inspected for an ordinary item, as a
+share of the operating firms in its scope. A :class:`YearPlan` (``year.toml``)
+names the year, its target, its batches and the caps per enterprise; each
+batch's draw then
+
+- takes, for each general task, the count that brings the year's distinct
+  coverage of the base to the target's share due by the end of the batch
+  (``minimum``, exactly as a floor; :func:`batch_counts`);
+- excludes firms drawn for the same item earlier in the year, and firms whose
+  checks of the year reach the caps (:class:`~shuangsuiji.exclusions.YearRules`);
+- reads its history off the inspection ledger (:func:`ledger_view`): one row per
+  department visit and per check outside the draw, in a file published with the
+  draw and committed by SHA-256, so that anyone can re-derive the batch.
+
+Examples
+--------
+>>> year = parse_year({"id": "Y", "year": 2027, "plan": "plan.toml",
+...                    "batches": [{"id": "Q1", "window": "2027-01-01:2027-06-30", "share": "0.5"},
+...                                {"id": "Q2", "window": "2027-07-01:2027-12-31", "share": "0.5"}]})
+>>> [b.id for b in year.batches], year.target, year.cumulative_share("Q1")
+(['Q1', 'Q2'], Fraction(1, 20), Fraction(1, 2))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from .exceptions import PlanError, YearError
+from .plan import Plan, Task
+from .policy import parse_window
+from .validation import (
+    check_fraction,
+    check_identifier,
+    check_int,
+    check_keys,
+    check_mapping,
+    check_text_list,
+    fraction_text,
+)
+
+__all__ = [
+    "DEFAULT_EXEMPT",
+    "YEAR_KEYS",
+    "YearBatch",
+    "YearCaps",
+    "YearPlan",
+    "batch_counts",
+    "batch_plan",
+    "general_tasks",
+    "load_year",
+    "parse_year",
+]
+
+#: Kinds of check that count toward neither the caps nor the cool-downs by default: case checks
+#: (国办发〔2024〕54号: 投诉举报, 转办交办/移送, 复查整改, 许可核查).
+DEFAULT_EXEMPT: tuple[str, ...] = ("complaint", "referral", "recheck", "licensing")
+YEAR_KEYS = ("id", "year", "plan", "indicator", "caps", "batches")
+_INDICATOR_KEYS = ("base", "target", "trajectory")
+_CAPS_KEYS = ("total", "per_department", "exempt")
+_BATCH_KEYS = ("id", "window", "tasks", "share", "count")
+
+Base = Literal["operating", "eligible"]
+
+
+@dataclass(frozen=True)
+class YearCaps:
+    """Checks per enterprise and year (国办发〔2024〕54号), and the kinds of check that do not count.
+
+    Attributes
+    ----------
+    total : int or None
+        Over all departments (a joint visit counts once).
+    per_department : int or None
+        By any one department.
+    exempt : tuple of str
+        Kinds of check left out of the caps and the cool-downs.
+    """
+
+    total: int | None = None
+    per_department: int | None = None
+    exempt: tuple[str, ...] = DEFAULT_EXEMPT
+
+
+@dataclass(frozen=True)
+class YearBatch:
+    """One batch of the year: its window, the tasks it draws, and its share of the year's target.
+
+    Attributes
+    ----------
+    id : str
+        Batch id (``Q1``, ``2027-03``...), unique in the year.
+    window : tuple of date
+        First and last day: the batch's plan starts (cool-downs count back from it) and ends there,
+        and its visits are dated in it.
+    tasks : tuple of str
+        Task ids of the year's plan drawn in this batch (all by default).
+    share : Fraction or None
+        Share of the year's target due in this batch.
+    count : Mapping[str, int]
+        Explicit counts of general tasks in this batch (instead of the share).
+    """
+
+    id: str
+    window: tuple[dt.date, dt.date]
+    tasks: tuple[str, ...] = ()
+    share: Fraction | None = None
+    count: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class YearPlan:
+    """A year plan (年度抽查计划): its target, batches and caps.
+
+    Attributes
+    ----------
+    id : str
+        The year's id; a batch's plan id is ``{id}.{batch}``.
+    year : int
+        The calendar year (caps count the checks dated in it).
+    plan : str
+        The plan file of the year's tasks, relative to the year plan.
+    base : {'operating', 'eligible'}
+        The indicator's denominator for each general task: the operating firms in its scope
+        (default), or those eligible in the batch (after every exclusion).
+    target : Fraction
+        The year's target share of the base (5% by default, or the trajectory's value for the year).
+    batches : tuple of YearBatch
+        In the order they are drawn.
+    caps : YearCaps
+        Checks per enterprise and year.
+    source : str
+        Where the year plan was read from.
+    """
+
+    id: str
+    year: int
+    plan: str
+    batches: tuple[YearBatch, ...]
+    base: Base = "operating"
+    target: Fraction = Fraction(1, 20)
+    caps: YearCaps = field(default_factory=YearCaps)
+    source: str = "<year>"
+
+    def batch(self, batch_id: str) -> YearBatch:
+        """The batch with this id.
+
+        Raises
+        ------
+        YearError
+            If the year has no such batch.
+        """
+        for b in self.batches:
+            if b.id == batch_id:
+                return b
+        raise YearError(f"{self.source}: the year has no batch {batch_id!r}; its batches are {self.batch_ids}.")
+
+    @property
+    def batch_ids(self) -> list[str]:
+        """The batches' ids, in order."""
+        return [b.id for b in self.batches]
+
+    def cumulative_share(self, batch_id: str) -> Fraction:
+        """The share of the year's target due by the end of this batch (the last batch: all of it)."""
+        upto = self.batch_ids.index(self.batch(batch_id).id) + 1
+        if upto == len(self.batches):
+            return Fraction(1)
+        return min(Fraction(1), sum((b.share or Fraction(0) for b in self.batches[:upto]), Fraction(0)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The year plan in its file's schema, every default spelt out (as a manifest records it)."""
+        caps: dict[str, Any] = {"exempt": list(self.caps.exempt)}
+        if self.caps.total is not None:
+            caps["total"] = self.caps.total
+        if self.caps.per_department is not None:
+            caps["per_department"] = self.caps.per_department
+        batches = []
+        for b in self.batches:
+            entry: dict[str, Any] = {"id": b.id, "window": f"{b.window[0].isoformat()}:{b.window[1].isoformat()}"}
+            entry["tasks"] = list(b.tasks)
+            if b.share is not None:
+                entry["share"] = fraction_text(b.share)
+            if b.count:
+                entry["count"] = dict(b.count)
+            batches.append(entry)
+        return {
+            "id": self.id,
+            "year": self.year,
+            "plan": self.plan,
+            "indicator": {"base": self.base, "target": fraction_text(self.target)},
+            "caps": caps,
+            "batches": batches,
+        }
+
+
+def _target(raw: Mapping[str, Any], year: int) -> Fraction:
+    if "trajectory" in raw:
+        path = check_mapping(raw["trajectory"], "The 'indicator.trajectory' of the year")
+        if str(year) not in path:
+            raise YearError(
+                f"The 'indicator.trajectory' of the year has no target for {year}; it covers {sorted(path)}."
+            )
+        return check_fraction(path[str(year)], f"The target of {year} in 'indicator.trajectory'", error=YearError)
+    return check_fraction(raw.get("target", "0.05"), "The 'indicator.target' of the year", error=YearError)
+
+
+def _batch(raw: object, index: int) -> YearBatch:
+    table = check_mapping(raw, f"Batch number {index + 1} of the year", error=YearError)
+    batch_id = check_identifier(table.get("id"), f"The 'id' of batch number {index + 1}", error=YearError)
+    owner = f"batch {batch_id!r}"
+    check_keys(table, _BATCH_KEYS, f"Batch {batch_id!r}", error=YearError)
+    try:
+        window = parse_window(table.get("window"), f"The 'window' of {owner}")
+    except PlanError as exc:
+        raise YearError(str(exc)) from None
+    tasks = check_text_list(table["tasks"], f"The 'tasks' of {owner}", error=YearError) if "tasks" in table else ()
+    share = check_fraction(table["share"], f"The 'share' of {owner}", error=YearError) if "share" in table else None
+    counts = check_mapping(table.get("count", {}), f"The 'count' of {owner}", error=YearError)
+    count = {str(t): check_int(n, f"The 'count.{t}' of {owner}", error=YearError) for t, n in counts.items()}
+    return YearBatch(batch_id, window, tasks, share, MappingProxyType(count))
+
+
+def parse_year(raw: Mapping[str, Any], *, source: str = "<year>") -> YearPlan:
+    """Build a :class:`YearPlan` from a parsed ``year.toml``.
+
+    Raises
+    ------
+    YearError
+        On the first schema violation, naming the key, the batch and the value.
+    """
+    doc = check_mapping(raw, "The year plan", error=YearError)
+    check_keys(doc, YEAR_KEYS, "The year plan", error=YearError)
+    year_id = check_identifier(doc.get("id"), "The year's 'id'", error=YearError)
+    year = check_int(doc.get("year"), "The year's 'year'", minimum=1900, error=YearError)
+    plan = doc.get("plan")
+    if not isinstance(plan, str) or not plan.strip():
+        raise YearError(f"The year's 'plan' must name the plan file of its tasks (plan.toml); got {plan!r}.")
+    indicator = check_mapping(doc.get("indicator", {}), "The year's 'indicator'", error=YearError)
+    check_keys(indicator, _INDICATOR_KEYS, "The year's [indicator] table", error=YearError)
+    base = indicator.get("base", "operating")
+    if base not in ("operating", "eligible"):
+        raise YearError(f"The 'indicator.base' of the year must be 'operating' or 'eligible'; got {base!r}.")
+    caps_raw = check_mapping(doc.get("caps", {}), "The year's 'caps'", error=YearError)
+    check_keys(caps_raw, _CAPS_KEYS, "The year's [caps] table", error=YearError)
+    caps = YearCaps(
+        total=None
+        if "total" not in caps_raw
+        else check_int(caps_raw["total"], "'caps.total'", minimum=1, error=YearError),
+        per_department=None
+        if "per_department" not in caps_raw
+        else check_int(caps_raw["per_department"], "'caps.per_department'", minimum=1, error=YearError),
+        exempt=check_text_list(caps_raw["exempt"], "'caps.exempt'", error=YearError)
+        if caps_raw.get("exempt")
+        else (() if "exempt" in caps_raw else DEFAULT_EXEMPT),
+    )
+    raw_batches = doc.get("batches")
+    if not isinstance(raw_batches, list) or not raw_batches:
+        raise YearError("The year must have at least one [[batches]] table; got none.")
+    batches = tuple(_batch(b, i) for i, b in enumerate(raw_batches))
+    ids = [b.id for b in batches]
+    for bid in ids:
+        if ids.count(bid) > 1:
+            raise YearError(f"The year has two batches with id {bid!r}; batch ids must be unique.")
+    return YearPlan(year_id, year, plan.strip(), batches, base, _target(indicator, year), caps, source)
+
+
+def load_year(path: str | Path) -> YearPlan:
+    """Read a year plan from a TOML file (UTF-8, with or without BOM).
+
+    Raises
+    ------
+    YearError
+        If the file is not UTF-8, not valid TOML, or breaks the schema.
+    FileNotFoundError
+        If there is no such file.
+    """
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise YearError(f"{path}: the year plan is not UTF-8; save it as UTF-8.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise YearError(f"{path}: not valid TOML: {exc}.") from None
+    try:
+        return parse_year(doc, source=str(path))
+    except YearError as exc:
+        raise YearError(f"{path}: {exc}") from None
+
+
+def batch_counts(
+    year: YearPlan, batch_id: str, plan: Plan, *, base: Mapping[str, int], covered: Mapping[str, int]
+) -> dict[str, int]:
+    """How many each general task of the batch draws, so that the year's coverage reaches its share of the target.
+
+    With ``T = ceil(target * base)`` the year's target of a task and ``s`` the share due by
+    the end of the batch (:meth:`YearPlan.cumulative_share`), the batch draws
+    ``max(0, ceil(T * s) - covered)``, or the batch's explicit ``count``.
+
+    Examples
+    --------
+    >>> from shuangsuiji.plan import parse_plan
+    >>> plan = parse_plan({"id": "P", "tasks": [{"id": "T", "department": "d", "items": ["x"], "ratio": "0"}]})
+    >>> year = parse_year({"id": "Y", "year": 2027, "plan": "p", "batches": [
+    ...     {"id": "A", "window": "2027-01-01:2027-06-30", "share": "0.4"},
+    ...     {"id": "B", "window": "2027-07-01:2027-12-31", "share": "0.6"}]})
+    >>> batch_counts(year, "A", plan, base={"T": 1001}, covered={"T": 0})  # T = ceil(50.05) = 51; ceil(51 * 0.4)
+    {'T': 21}
+    >>> batch_counts(year, "B", plan, base={"T": 1001}, covered={"T": 21})
+    {'T': 30}
+    """
+    batch = year.batch(batch_id)
+    share = year.cumulative_share(batch_id)
+    counts = {}
+    for task in _batch_tasks(plan, batch):
+        if task.category != "general":
+            continue
+        if task.id in batch.count:
+            counts[task.id] = batch.count[task.id]
+            continue
+        due = math.ceil(math.ceil(year.target * base[task.id]) * share)
+        counts[task.id] = max(0, due - covered.get(task.id, 0))
+    return counts
+
+
+def _batch_tasks(plan: Plan, batch: YearBatch) -> list[Task]:
+    if not batch.tasks:
+        return list(plan.tasks)
+    known = {t.id: t for t in plan.tasks}
+    missing = [t for t in batch.tasks if t not in known]
+    if missing:
+        raise YearError(
+            f"Batch {batch.id!r} names tasks {missing} that the plan does not have; its tasks are {list(known)}."
+        )
+    return [known[t] for t in batch.tasks]
+
+
+def batch_plan(year: YearPlan, batch_id: str, plan: Plan, counts: Mapping[str, int]) -> Plan:
+    """The plan a batch draws: its tasks, its window, and each general task's count as its ``minimum``.
+
+    A general task's ratio and floor give way to the year's target (ratio 0, floor 0, ``minimum``
+    the batch's count, its multipliers kept); key tasks keep their ratios. The plan's id becomes
+    ``{year}.{batch}``, its start and end the batch's window, and its assignment window the same.
+    """
+    batch = year.batch(batch_id)
+    tasks = []
+    for task in _batch_tasks(plan, batch):
+        if task.category == "general":
+            tasks.append(
+                dataclasses.replace(task, ratio=Fraction(0), floor=Fraction(0), minimum=counts.get(task.id, 0))
+            )
+        else:
+            tasks.append(task)
+    first, last = batch.window
+    policy = dataclasses.replace(plan.assignment, window=batch.window)
+    title = f"{plan.title} {batch.id}" if plan.title else None
+    return dataclasses.replace(
+        plan,
+        id=f"{year.id}.{batch.id}",
+        title=title,
+        tasks=tuple(tasks),
+        start=first,
+        end=last,
+        assignment=policy,
+    )
+
+
+def general_tasks(plan: Plan, batch: YearBatch) -> list[Task]:
+    """The batch's general tasks (those the year's target applies to)."""
+    return [t for t in _batch_tasks(plan, batch) if t.category == "general"]
