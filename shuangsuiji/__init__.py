@@ -107,6 +107,7 @@ if TYPE_CHECKING:
         check_entries,
         draw_entries,
         entry_hash,
+        published_entries,
         result_entries,
         verify_rows,
     )
@@ -148,6 +149,7 @@ if TYPE_CHECKING:
         ProveStep,
         ReportStep,
         Reveal,
+        YearDemoResult,
         YearStatusStep,
         run_assign,
         run_commit,
@@ -162,12 +164,14 @@ if TYPE_CHECKING:
         run_report,
         run_verify,
         run_verify_proof,
+        run_year_demo,
         run_year_status,
         write_example_city,
+        write_example_year,
         write_ledger_view,
         year_files,
     )
-    from .year import YearBatch, YearCaps, YearPlan, batch_counts, batch_plan, load_year, parse_year
+    from .year import YearBatch, YearCaps, YearPlan, batch_counts, batch_plan, key_ranking, load_year, parse_year
     from .yearstatus import year_status
     from .yearview import LedgerView, PreparedBatch, ledger_view, prepare_batch, year_rules
 
@@ -198,7 +202,7 @@ _MODULES = {
     ".io": "COLUMN_ALIASES read_allow_list read_table",
     ".ledger": (
         "CHECK_KINDS EVENTS LEDGER_FORMAT Ledger LedgerEntry LedgerHead assignment_entries check_entries "
-        "draw_entries entry_hash result_entries verify_rows"
+        "draw_entries entry_hash published_entries result_entries verify_rows"
     ),
     ".manifest": (
         "InputFile Manifest PopulationRecord SeedRecord StratumRecord TaskRecord YearRecord "
@@ -220,11 +224,12 @@ _MODULES = {
     ".workdays": "WorkCalendar read_overrides working_days",
     ".workflow": (
         "AssignStep AssignmentFiles CommitStep DemoResult DrawStep LedgerAddStep NoticesStep ProveStep "
-        "ReportStep Reveal YearStatusStep run_assign run_commit run_demo run_draw run_ledger_add "
-        "run_ledger_export run_ledger_verify run_notices run_page run_prove run_report run_verify "
-        "run_verify_proof run_year_status write_example_city write_ledger_view year_files"
+        "ReportStep Reveal YearDemoResult YearStatusStep run_assign run_commit run_demo run_draw "
+        "run_ledger_add run_ledger_export run_ledger_verify run_notices run_page run_prove run_report "
+        "run_verify run_verify_proof run_year_demo run_year_status write_example_city write_example_year "
+        "write_ledger_view year_files"
     ),
-    ".year": "YearBatch YearCaps YearPlan batch_counts batch_plan load_year parse_year",
+    ".year": "YearBatch YearCaps YearPlan batch_counts batch_plan key_ranking load_year parse_year",
     ".yearstatus": "year_status",
     ".yearview": "LedgerView PreparedBatch ledger_view prepare_batch year_rules",
 }
@@ -314,6 +319,7 @@ __all__ = [
     "WorkCalendar",
     "YearBatch",
     "YearCaps",
+    "YearDemoResult",
     "YearError",
     "YearPlan",
     "YearRecord",
@@ -349,6 +355,7 @@ __all__ = [
     "example_plan_toml",
     "get_engine",
     "is_valid_uscc",
+    "key_ranking",
     "ledger_view",
     "load_assignment_inputs",
     "load_draw_inputs",
@@ -369,6 +376,7 @@ __all__ = [
     "population_root",
     "population_root_parquet",
     "prepare_batch",
+    "published_entries",
     "read_allow_list",
     "read_commitment",
     "read_history",
@@ -393,6 +401,7 @@ __all__ = [
     "run_report",
     "run_verify",
     "run_verify_proof",
+    "run_year_demo",
     "run_year_status",
     "task_notice",
     "ticket",
@@ -407,6 +416,7 @@ __all__ = [
     "write_assignment",
     "write_draw",
     "write_example_city",
+    "write_example_year",
     "write_ledger_view",
     "write_notice",
     "write_report",

@@ -6,9 +6,11 @@ Imported only once a command has been chosen, so that ``--help`` stays light.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -57,6 +59,9 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (``| head``): stop writing, as a C program would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _write_problems(exc: TableError, out: str | None) -> str:
@@ -262,6 +267,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from .workflow import run_demo  # noqa: PLC0415
 
+    if args.year:
+        return _year_demo(args, Console(), Table)
     console = Console()
     console.print(f"A batch on a synthetic city of {args.entities:,} entities, written to {args.out}/ ...")
     with console.status("starting") as status:
@@ -279,6 +286,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"verify.html)   Report: {out / 'report' / 'report.html'}"
     )
     return 0 if result.verified else 1
+
+
+def _year_demo(args: argparse.Namespace, console: Any, table_type: Any) -> int:
+    from .workflow import run_year_demo  # noqa: PLC0415
+
+    console.print(
+        f"A year of four batches on a synthetic city of {args.entities:,} entities, written to {args.out}/ ..."
+    )
+    with console.status("starting") as status:
+        result = run_year_demo(args.out, entities=args.entities, progress=status.update)
+    tasks = result.status.status.tasks
+    table = table_type(
+        title=f"shuangsuiji year demo ({result.seconds:.0f} s): 一般事项抽查比例 over the year",
+        caption="verify: every batch and the ledger VERIFIED",
+    )
+    table.add_column("task", no_wrap=True)
+    for column in ("base", "target", "drawn", "staffed", "done", "published", "drawn share"):
+        table.add_column(column, justify="right")
+    counts = ["base", "target", "drawn", "staffed", "done", "published"]
+    for row in tasks.to_dict("records"):
+        table.add_row(str(row["task_id"]), *(f"{int(row[c]):,}" for c in counts), f"{float(row['drawn_share']):.2%}")
+    console.print(table)
+    console.print(f"Ledger: {result.ledger}   Status: {Path(args.out) / 'status' / 'year-status.html'}")
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -250,12 +250,17 @@ class YearRecord:
         General task id -> ``{"base", "target", "due", "covered", "count"}``: the indicator's base,
         the year's target ``ceil(target * base)``, the part due by the end of the batch, the firms
         of the base covered before it, and the count the batch draws.
+    key_remaining, key_taken : tuple of str
+        For a year with a key pool: the pool's tasks not drawn before this batch, in pool order,
+        and those this batch takes, in the order drawn (``docs/year.md``).
     """
 
     year: str
     batch: str
     ledger_head: Mapping[str, Any]
     tasks: Mapping[str, Mapping[str, int]]
+    key_remaining: tuple[str, ...] = ()
+    key_taken: tuple[str, ...] = ()
 
     @classmethod
     def from_fields(cls, f: Fields) -> YearRecord:
@@ -266,12 +271,18 @@ class YearRecord:
             batch=f.text("batch"),
             ledger_head={"seq": head.integer("seq"), "hash": head.text("hash")},
             tasks={t: {k: tasks.obj(t).integer(k) for k in YEAR_COUNTS} for t in f.mapping("tasks")},
+            key_remaining=f.obj("key").texts("remaining") if f.has("key") else (),
+            key_taken=f.obj("key").texts("taken") if f.has("key") else (),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """Plain form (the key pool only for a year that has one)."""
+        out = {
             "year": self.year,
             "batch": self.batch,
             "ledger_head": {"seq": int(self.ledger_head["seq"]), "hash": str(self.ledger_head["hash"])},
             "tasks": {t: {k: int(c[k]) for k in YEAR_COUNTS} for t, c in sorted(self.tasks.items())},
         }
+        if self.key_remaining or self.key_taken:
+            out["key"] = {"remaining": list(self.key_remaining), "taken": list(self.key_taken)}
+        return out

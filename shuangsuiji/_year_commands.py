@@ -115,7 +115,14 @@ def cmd_year_status(args: argparse.Namespace) -> int:
 
 def cmd_ledger_add(args: argparse.Namespace) -> int:
     step = run_ledger_add(
-        args.ledger, year=args.year, batch=args.batch, draw=args.draw, results=args.results, checks=args.checks
+        args.ledger,
+        year=args.year,
+        batch=args.batch,
+        draw=args.draw,
+        results=args.results,
+        published=args.published,
+        published_on=args.published_on,
+        checks=args.checks,
     )
     print(f"Added {step.added} entries from {', '.join(step.sources)}.")
     print(f"Ledger head: seq {step.head.seq}, hash {step.head.hash}")

@@ -180,6 +180,8 @@ def _ledger_add(p: argparse.ArgumentParser) -> None:
     _ledger_file(p)
     p.add_argument("--draw", help="a published draw folder: its drawn firms, and its teams once staffed")
     p.add_argument("--results", help="the inspectors' results (CSV or XLSX, Chinese headers accepted) of --draw")
+    p.add_argument("--published", help="the 抽查结果公告 of --draw as posted (CSV or XLSX written by 'notices')")
+    p.add_argument("--published-on", help="the day the notice was posted, YYYY-MM-DD")
     p.add_argument("--checks", help="checks outside the draw (complaints, alerts, referrals...): CSV or XLSX")
     p.add_argument("--year", help="the year's id (default: the one a year's batch records)")
     p.add_argument("--batch", help="the batch's id (default: the one a year's batch records, else the plan id)")
@@ -200,6 +202,11 @@ def _ledger_verify(p: argparse.ArgumentParser) -> None:
 def _demo(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     p.add_argument("--entities", type=int, default=200_000, help="entities in the synthetic city (default: 200000)")
+    p.add_argument(
+        "--year",
+        action="store_true",
+        help="run a whole year instead: four batches, each drawn, staffed, done and posted, with the ledger",
+    )
 
 
 def _report(p: argparse.ArgumentParser) -> None:

@@ -216,7 +216,7 @@ def _history_rules(frame: pd.DataFrame, plan: Plan, task: Task, history: History
     if task.exclude_inspected_within_days is not None:
         days = task.exclude_inspected_within_days
         since = start - pd.Timedelta(days=days)
-        last = uscc.map(latest)
+        last = latest.reindex(uscc.to_numpy()).set_axis(uscc.index)  # NaT where never inspected (map fails on empty)
 
         after = f", on or after {since.date().isoformat()} (cool-down of {days} days before {plan.start})"
 
@@ -227,7 +227,7 @@ def _history_rules(frame: pd.DataFrame, plan: Plan, task: Task, history: History
         rules.append(("cooldown", np.asarray((last >= since).fillna(False), dtype=bool), cooled))
     if task.annual_cap is not None:
         cap = task.annual_cap
-        times = uscc.map(count).fillna(0)
+        times = count.reindex(uscc.to_numpy()).set_axis(uscc.index).fillna(0)
         reach = f" inspections by {task.department} in {start.year} reach the annual cap of {cap}"
 
         def capped(rows: npt.NDArray[np.intp]) -> pd.Series:

@@ -37,7 +37,7 @@ from .population import Population, check_population
 from .sampling import DrawResult
 from .seed import Seed
 from .year import load_year
-from .yearview import LedgerView, prepare_batch
+from .yearview import LedgerView, PreparedBatch, prepare_batch
 
 __all__ = ["DRAW_ROLES", "DrawFiles", "DrawInputs", "load_draw_inputs", "read_history", "read_population"]
 
@@ -163,8 +163,12 @@ class DrawInputs:
         The entities as the engine draws them (a Dask DataFrame is checked by the draw itself).
     engine : Engine
         The engine that read them and will draw them.
-    year_record : YearRecord or None
-        For a year's batch, what its manifest records (the plan and history are then the batch's).
+    batch : PreparedBatch or None
+        For a year's batch: its plan (the key tasks it takes come with the seed), history and
+        record; :attr:`plan` and :attr:`history` are then the batch's.
+    leaf_plan : Plan or None
+        The plan whose columns the population's Merkle leaves hold, when not :attr:`plan` (for a
+        year's batch, the whole year's plan, so that the leaves do not depend on the seed).
     """
 
     files: DrawFiles
@@ -173,18 +177,34 @@ class DrawInputs:
     history: History | None
     population: Any
     engine: Engine
-    year_record: YearRecord | None = None
+    batch: PreparedBatch | None = None
+    leaf_plan: Plan | None = None
+
+    def plan_for(self, seed: str | Seed) -> Plan:
+        """The plan drawn with this seed (:attr:`plan`, with a year batch's key tasks)."""
+        return self.plan if self.batch is None else self.batch.plan_for(seed)
+
+    def year_record_for(self, seed: str | Seed) -> YearRecord | None:
+        """What a year's batch records in its manifest when drawn with this seed (``None`` otherwise)."""
+        return None if self.batch is None else self.batch.record_for(seed)
 
     def draw(self, seed: str | Seed) -> DrawResult:
         """Draw the plan on these inputs (inside the engine's session, when it has one)."""
+        chosen = Seed.of(seed)
         return self.engine.draw(
-            self.population, self.plan, Seed.of(seed), history=self.history, allow_list=self.allow_list, workers=None
+            self.population,
+            self.plan_for(chosen),
+            chosen,
+            history=self.history,
+            allow_list=self.allow_list,
+            workers=None,
         )
 
     def population_record(self) -> PopulationRecord:
         """The population's Merkle record (streamed from a sorted Parquet file on the Dask engine)."""
+        plan = self.leaf_plan or self.plan
         return self.engine.population_record(
-            self.population, self.plan, path=self.files.population, allow_list=self.allow_list
+            self.population, plan, path=self.files.population, allow_list=self.allow_list
         )
 
 
@@ -220,4 +240,4 @@ def _year_batch(inputs: DrawInputs) -> DrawInputs:
     if inputs.history is not None:
         merged = pd.concat([prepared.history.frame, inputs.history.frame], ignore_index=True).fillna("")
         history = dataclasses.replace(history, frame=merged, source=f"{history.source} and {inputs.history.source}")
-    return dataclasses.replace(inputs, plan=prepared.plan, history=history, year_record=prepared.record)
+    return dataclasses.replace(inputs, plan=prepared.plan, history=history, batch=prepared, leaf_plan=inputs.plan)

@@ -21,19 +21,22 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from .exceptions import Problem, ResultsError
-from .io import atomic_write_bytes, csv_bytes
+from .exceptions import Problem, ResultsError, TableError
+from .io import atomic_write_bytes, csv_bytes, read_table
 from .plan import Plan
 from .validation import fraction_text
 from .workdays import WorkCalendar
 
 __all__ = [
     "DEFAULT_DEADLINE_WORKING_DAYS",
+    "RESULT_ALIASES",
     "RESULT_CATEGORIES",
     "Notice",
     "ResultsError",
     "check_results",
     "plan_notice",
+    "read_results",
+    "renamed_headers",
     "result_notice",
     "task_notice",
     "write_notice",
@@ -121,6 +124,42 @@ def task_notice(plan: Plan, selection: pd.DataFrame, teams: pd.DataFrame | None 
             names.get((u, d), "") for u, d in zip(selection["uscc"], selection["department"], strict=True)
         ]
     return Notice(f"{plan.title or plan.id} 抽查任务公告", frame)
+
+
+#: Headers of the inspectors' results file besides the English ones (统一社会信用代码 is read as ``uscc``).
+RESULT_ALIASES: Mapping[str, str] = {
+    "任务编号": "task_id",
+    "检查结果": "result",
+    "检查完成日期": "completed",
+    "完成日期": "completed",
+}
+
+
+def renamed_headers(
+    frame: pd.DataFrame, aliases: Mapping[str, str], source: str, error: type[TableError]
+) -> pd.DataFrame:
+    """Rename the headers ``aliases`` knows, refusing two headers that mean one column."""
+    names = [aliases.get(str(c).strip(), str(c).strip()) for c in frame.columns]
+    problems = [
+        Problem(source, 1, str(frame.columns[i]), None, f"this header means the same column as another ({name!r})")
+        for i, name in enumerate(names)
+        if names.index(name) != i
+    ]
+    if problems:
+        raise error(problems)
+    return frame.set_axis(names, axis=1)
+
+
+def read_results(path: str | Path) -> pd.DataFrame:
+    """Read the inspectors' results file (CSV or XLSX), its Chinese headers renamed (:data:`RESULT_ALIASES`).
+
+    Raises
+    ------
+    ResultsError
+        If the file cannot be read, or two headers mean the same column.
+    """
+    source = str(path)
+    return renamed_headers(read_table(path, error=ResultsError), RESULT_ALIASES, source, ResultsError)
 
 
 def check_results(

@@ -30,7 +30,7 @@ from .inputs import DrawFiles, load_draw_inputs
 from .io import iter_parquet, read_allow_list
 from .manifest import Manifest
 from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
-from .plan import Plan
+from .plan import Plan, load_plan
 from .population import match_values
 from .roots import sorted_leaf_batches
 from .sampling import ticket
@@ -220,11 +220,10 @@ def make_proof(
         sheet=recorded.sheet,
     )
     if stream:
-        plan = manifest.parsed_plan()  # the plan drawn (for a year's batch, the batch's)
-        leaf, proof_path = _streamed_leaf_and_path(manifest, files, plan, uscc, batch_rows)
+        # the leaves hold the plan file's columns (for a year's batch, the whole year's plan)
+        leaf, proof_path = _streamed_leaf_and_path(manifest, files, load_plan(files.plan), uscc, batch_rows)
     else:
         inputs = load_draw_inputs(files)
-        plan = manifest.parsed_plan()
         ordered = inputs.population.frame.sort_values("uscc", kind="stable").reset_index(drop=True)
         where = ordered.index[ordered["uscc"] == uscc]
         if len(where) == 0:
@@ -240,7 +239,7 @@ def make_proof(
         leaf_index=proof_path.index,
         tree_size=proof_path.size,
         audit_path=tuple(p.hex() for p in proof_path.path),
-        tasks=_task_entries(out, manifest, plan, uscc, json.loads(leaf)),
+        tasks=_task_entries(out, manifest, manifest.parsed_plan(), uscc, json.loads(leaf)),
     )
 
 

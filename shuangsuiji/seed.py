@@ -28,6 +28,9 @@ drop              ``seed ":drop:" visit_id "|" department``              the hex
 schedule          ``seed ":schedule:" visit_id``                         the digest orders visits for dating; bytes
                                                                          0-3 (big-endian) modulo the working days
                                                                          rotate the days that tie
+order             ``seed ":order:" year_id "|" task_id``                 the hex digest orders the key tasks of a
+                                                                         year's pool still to draw; a batch takes
+                                                                         the first ones (``docs/year.md``)
 ================  =====================================================  =========================================
 
 A :class:`Seed` is checked once, where it enters the library, and then passed
@@ -135,6 +138,10 @@ class Seed:
     def schedule_ticket(self, visit: str) -> bytes:
         """The digest of scope ``schedule`` for one visit."""
         return hashlib.sha256(f"{self.hex}:schedule:{visit}".encode()).digest()
+
+    def order_ticket(self, year: str, task: str) -> str:
+        """The hex digest of scope ``order`` for one key task of a year's pool."""
+        return hashlib.sha256(f"{self.hex}:order:{year}|{task}".encode()).hexdigest()
 
 
 def new_secret() -> bytes:

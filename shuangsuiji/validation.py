@@ -131,13 +131,15 @@ def check_fraction(
     low: Fraction | None = Fraction(0),
     high: Fraction | None = Fraction(1),
     error: type[InputError] = PlanError,
+    ratios: bool = False,
 ) -> Fraction:
     """Read an exact decimal ratio and check it lies in ``[low, high]``.
 
     Strings are read as exact decimals (``"0.05"`` is exactly 1/20). A TOML or
     Python float is read by its shortest decimal form (``0.1`` is exactly
-    1/10, not the binary double nearest to it). Booleans, NaN, infinities and
-    fractions written ``p/q`` are refused.
+    1/10, not the binary double nearest to it). Booleans, NaN and infinities
+    are refused, and so are fractions written ``p/q`` unless ``ratios`` (a year's
+    shares: ``"1/3"``).
 
     Examples
     --------
@@ -159,16 +161,26 @@ def check_fraction(
         if isinstance(value, float) and not math.isfinite(value):
             raise error(f"{what} must be a finite decimal number in {rng}; got {_got(value)}.")
         text = repr(value) if isinstance(value, float) else str(value).strip()
-        try:
-            dec = Decimal(text)
-        except InvalidOperation:
-            raise error(f'{what} must be a decimal number in {rng} such as "0.05"; got {_got(value)}.') from None
-        if not dec.is_finite():
-            raise error(f"{what} must be a finite decimal number in {rng}; got {_got(value)}.")
-        number = Fraction(dec)
+        if ratios and isinstance(value, str) and _RATIO.fullmatch(text) and int(text.split("/")[1]):
+            number = Fraction(text)
+        else:
+            number = _decimal(text, value, what, rng, error)
     if (low is not None and number < low) or (high is not None and number > high):
         raise error(f"{what} must be in {rng}; got {_got(value)}.")
     return number
+
+
+_RATIO = re.compile(r"[0-9]+/[0-9]+")
+
+
+def _decimal(text: str, value: object, what: str, rng: str, error: type[InputError]) -> Fraction:
+    try:
+        dec = Decimal(text)
+    except InvalidOperation:
+        raise error(f'{what} must be a decimal number in {rng} such as "0.05"; got {_got(value)}.') from None
+    if not dec.is_finite():
+        raise error(f"{what} must be a finite decimal number in {rng}; got {_got(value)}.")
+    return Fraction(dec)
 
 
 def fraction_text(value: Fraction) -> str:

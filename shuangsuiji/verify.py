@@ -249,8 +249,8 @@ def _recompute(
     inputs = load_draw_inputs(files, engine=engine)
     result = inputs.draw(manifest.seed)
     if manifest.population.merkle_root is None and engine.name == "dask":
-        return result, PopulationRecord(result.population_size), inputs.year_record
-    return result, inputs.population_record(), inputs.year_record
+        return result, PopulationRecord(result.population_size), inputs.year_record_for(manifest.seed)
+    return result, inputs.population_record(), inputs.year_record_for(manifest.seed)
 
 
 def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:

@@ -31,7 +31,7 @@ import dataclasses
 import datetime as dt
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -41,6 +41,7 @@ from typing import Any, Literal
 from .exceptions import PlanError, YearError
 from .plan import Plan, Task
 from .policy import parse_window
+from .seed import Seed
 from .validation import (
     check_fraction,
     check_identifier,
@@ -60,6 +61,7 @@ __all__ = [
     "batch_counts",
     "batch_plan",
     "general_tasks",
+    "key_ranking",
     "load_year",
     "parse_year",
 ]
@@ -67,12 +69,14 @@ __all__ = [
 #: Kinds of check that count toward neither the caps nor the cool-downs by default: case checks
 #: (国办发〔2024〕54号: 投诉举报, 转办交办/移送, 复查整改, 许可核查).
 DEFAULT_EXEMPT: tuple[str, ...] = ("complaint", "referral", "recheck", "licensing")
-YEAR_KEYS = ("id", "year", "plan", "indicator", "caps", "batches")
+YEAR_KEYS = ("id", "year", "plan", "indicator", "caps", "key", "batches")
 _INDICATOR_KEYS = ("base", "target", "trajectory")
 _CAPS_KEYS = ("total", "per_department", "exempt")
-_BATCH_KEYS = ("id", "window", "tasks", "share", "count")
+_BATCH_KEYS = ("id", "window", "tasks", "share", "count", "key")
+_KEY_KEYS = ("tasks", "order")
 
 Base = Literal["operating", "eligible"]
+Order = Literal["random", "fixed"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,9 @@ class YearBatch:
         Share of the year's target due in this batch.
     count : Mapping[str, int]
         Explicit counts of general tasks in this batch (instead of the share).
+    key : int
+        How many key tasks of the year's pool (:attr:`YearPlan.key_tasks`) the batch takes, in
+        the pool's order drawn from the batch's seed (or as listed, when the order is fixed).
     """
 
     id: str
@@ -118,6 +125,7 @@ class YearBatch:
     tasks: tuple[str, ...] = ()
     share: Fraction | None = None
     count: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    key: int = 0
 
 
 @dataclass(frozen=True)
@@ -141,6 +149,11 @@ class YearPlan:
         In the order they are drawn.
     caps : YearCaps
         Checks per enterprise and year.
+    key_tasks : tuple of str
+        The pool of key tasks (重点事项) spread over the batches: each in one batch, the batches
+        taking them in an order drawn from their seeds (``key_order="random"``) or as listed.
+    key_order : {'random', 'fixed'}
+        How the pool is ordered.
     source : str
         Where the year plan was read from.
     """
@@ -152,6 +165,8 @@ class YearPlan:
     base: Base = "operating"
     target: Fraction = Fraction(1, 20)
     caps: YearCaps = field(default_factory=YearCaps)
+    key_tasks: tuple[str, ...] = ()
+    key_order: Order = "random"
     source: str = "<year>"
 
     def batch(self, batch_id: str) -> YearBatch:
@@ -189,13 +204,16 @@ class YearPlan:
         batches = []
         for b in self.batches:
             entry: dict[str, Any] = {"id": b.id, "window": f"{b.window[0].isoformat()}:{b.window[1].isoformat()}"}
-            entry["tasks"] = list(b.tasks)
+            if b.tasks:
+                entry["tasks"] = list(b.tasks)
             if b.share is not None:
                 entry["share"] = fraction_text(b.share)
             if b.count:
                 entry["count"] = dict(b.count)
+            if b.key:
+                entry["key"] = b.key
             batches.append(entry)
-        return {
+        out = {
             "id": self.id,
             "year": self.year,
             "plan": self.plan,
@@ -203,17 +221,21 @@ class YearPlan:
             "caps": caps,
             "batches": batches,
         }
+        if self.key_tasks:
+            out["key"] = {"tasks": list(self.key_tasks), "order": self.key_order}
+        return out
 
 
 def _target(raw: Mapping[str, Any], year: int) -> Fraction:
     if "trajectory" in raw:
-        path = check_mapping(raw["trajectory"], "The 'indicator.trajectory' of the year")
+        path = check_mapping(raw["trajectory"], "The 'indicator.trajectory' of the year", error=YearError)
         if str(year) not in path:
             raise YearError(
                 f"The 'indicator.trajectory' of the year has no target for {year}; it covers {sorted(path)}."
             )
-        return check_fraction(path[str(year)], f"The target of {year} in 'indicator.trajectory'", error=YearError)
-    return check_fraction(raw.get("target", "0.05"), "The 'indicator.target' of the year", error=YearError)
+        what = f"The target of {year} in 'indicator.trajectory'"
+        return check_fraction(path[str(year)], what, error=YearError, ratios=True)
+    return check_fraction(raw.get("target", "0.05"), "The 'indicator.target' of the year", error=YearError, ratios=True)
 
 
 def _batch(raw: object, index: int) -> YearBatch:
@@ -226,10 +248,38 @@ def _batch(raw: object, index: int) -> YearBatch:
     except PlanError as exc:
         raise YearError(str(exc)) from None
     tasks = check_text_list(table["tasks"], f"The 'tasks' of {owner}", error=YearError) if "tasks" in table else ()
-    share = check_fraction(table["share"], f"The 'share' of {owner}", error=YearError) if "share" in table else None
+    share = (
+        check_fraction(table["share"], f"The 'share' of {owner}", error=YearError, ratios=True)
+        if "share" in table
+        else None
+    )
     counts = check_mapping(table.get("count", {}), f"The 'count' of {owner}", error=YearError)
     count = {str(t): check_int(n, f"The 'count.{t}' of {owner}", error=YearError) for t, n in counts.items()}
-    return YearBatch(batch_id, window, tasks, share, MappingProxyType(count))
+    key = check_int(table.get("key", 0), f"The 'key' of {owner}", error=YearError)
+    return YearBatch(batch_id, window, tasks, share, MappingProxyType(count), key)
+
+
+def _key_pool(raw: object, batches: tuple[YearBatch, ...]) -> tuple[tuple[str, ...], Order]:
+    """The year's pool of key tasks and its order, checked against the batches that take them."""
+    table = check_mapping(raw, "The year's 'key'", error=YearError)
+    check_keys(table, _KEY_KEYS, "The year's [key] table", error=YearError)
+    pool = check_text_list(table.get("tasks"), "The 'key.tasks' of the year", error=YearError) if table else ()
+    order = table.get("order", "random")
+    if order not in ("random", "fixed"):
+        raise YearError(f"The 'key.order' of the year must be 'random' or 'fixed'; got {order!r}.")
+    if len(set(pool)) != len(pool):
+        raise YearError(f"The 'key.tasks' of the year name a task twice: {list(pool)}.")
+    taken = sum(b.key for b in batches)
+    if taken != len(pool):
+        raise YearError(
+            f"The batches take {taken} key tasks ('key' of each batch) but the year's pool has {len(pool)} "
+            f"({list(pool)}): each key task of the pool goes into one batch."
+        )
+    for b in batches:
+        named = sorted(set(b.tasks) & set(pool))
+        if named:
+            raise YearError(f"Batch {b.id!r} names {named} of the key pool in its 'tasks'; the pool's order decides.")
+    return pool, "fixed" if order == "fixed" else "random"
 
 
 def parse_year(raw: Mapping[str, Any], *, source: str = "<year>") -> YearPlan:
@@ -273,7 +323,8 @@ def parse_year(raw: Mapping[str, Any], *, source: str = "<year>") -> YearPlan:
     for bid in ids:
         if ids.count(bid) > 1:
             raise YearError(f"The year has two batches with id {bid!r}; batch ids must be unique.")
-    return YearPlan(year_id, year, plan.strip(), batches, base, _target(indicator, year), caps, source)
+    pool, order = _key_pool(doc.get("key", {}), batches)
+    return YearPlan(year_id, year, plan.strip(), batches, base, _target(indicator, year), caps, pool, order, source)
 
 
 def load_year(path: str | Path) -> YearPlan:
@@ -322,6 +373,13 @@ def batch_counts(
     """
     batch = year.batch(batch_id)
     share = year.cumulative_share(batch_id)
+    general = {t.id for t in _batch_tasks(plan, batch) if t.category == "general"}
+    stray = sorted(set(batch.count) - general)
+    if stray:
+        raise YearError(
+            f"The 'count' of batch {batch.id!r} names {stray}, which are not general tasks of the batch; "
+            f"its general tasks are {sorted(general)}."
+        )
     counts = {}
     for task in _batch_tasks(plan, batch):
         if task.category != "general":
@@ -346,16 +404,30 @@ def _batch_tasks(plan: Plan, batch: YearBatch) -> list[Task]:
     return [known[t] for t in batch.tasks]
 
 
-def batch_plan(year: YearPlan, batch_id: str, plan: Plan, counts: Mapping[str, int]) -> Plan:
+def batch_plan(year: YearPlan, batch_id: str, plan: Plan, counts: Mapping[str, int], key: Collection[str] = ()) -> Plan:
     """The plan a batch draws: its tasks, its window, and each general task's count as its ``minimum``.
 
     A general task's ratio and floor give way to the year's target (ratio 0, floor 0, ``minimum``
-    the batch's count, its multipliers kept); key tasks keep their ratios. The plan's id becomes
-    ``{year}.{batch}``, its start and end the batch's window, and its assignment window the same.
+    the batch's count, its multipliers kept); key tasks keep their ratios. Of the year's key pool,
+    only the tasks in ``key`` are drawn (:func:`key_ranking`). The plan's id becomes
+    ``{year}.{batch}``, its start and end the batch's window, and its assignment window the same;
+    its tasks keep the plan's order.
+
+    Raises
+    ------
+    YearError
+        If the batch or the pool names a task the plan lacks, or the pool a general task.
     """
     batch = year.batch(batch_id)
+    _check_pool(year, plan)
     tasks = []
-    for task in _batch_tasks(plan, batch):
+    for task in plan.tasks:
+        if task.id in year.key_tasks:
+            if task.id in key:
+                tasks.append(task)
+            continue
+        if task.id not in {t.id for t in _batch_tasks(plan, batch)}:
+            continue
         if task.category == "general":
             tasks.append(
                 dataclasses.replace(task, ratio=Fraction(0), floor=Fraction(0), minimum=counts.get(task.id, 0))
@@ -374,6 +446,37 @@ def batch_plan(year: YearPlan, batch_id: str, plan: Plan, counts: Mapping[str, i
         end=last,
         assignment=policy,
     )
+
+
+def _check_pool(year: YearPlan, plan: Plan) -> None:
+    known = {t.id: t for t in plan.tasks}
+    missing = [t for t in year.key_tasks if t not in known]
+    if missing:
+        raise YearError(f"The year's key pool names tasks {missing} that the plan does not have.")
+    general = [t for t in year.key_tasks if known[t].category == "general"]
+    if general:
+        raise YearError(f"The year's key pool holds general tasks {general}; the pool is for key tasks (重点事项).")
+
+
+def key_ranking(year: YearPlan, remaining: Collection[str], seed: str | Seed) -> list[str]:
+    """The key tasks of the pool still to draw, in the order the batch takes them.
+
+    With ``key.order = "random"``: by the hex digest of ``seed ":order:" year_id "|" task_id``
+    (scope ``order``), smallest first; with ``"fixed"``: as the pool lists them.
+
+    Examples
+    --------
+    >>> year = parse_year({"id": "Y", "year": 2027, "plan": "p", "key": {"tasks": ["K1", "K2"]},
+    ...                    "batches": [{"id": "A", "window": "2027-01-01:2027-06-30", "key": 1},
+    ...                                {"id": "B", "window": "2027-07-01:2027-12-31", "key": 1}]})
+    >>> key_ranking(year, ["K1", "K2"], "0" * 64)
+    ['K2', 'K1']
+    """
+    left = [t for t in year.key_tasks if t in set(remaining)]
+    if year.key_order == "fixed":
+        return left
+    chosen = Seed.of(seed)
+    return sorted(left, key=lambda t: chosen.order_ticket(year.id, t))
 
 
 def general_tasks(plan: Plan, batch: YearBatch) -> list[Task]:

@@ -17,6 +17,7 @@ manifest keeps (:class:`~shuangsuiji.manifest.YearRecord`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,10 +30,12 @@ from ._json import Fields, Published
 from ._kernel import scope_mask
 from .exceptions import InputError, LedgerError, YearError
 from .exclusions import History, YearRules, task_exclusions
+from .ledger.entries import LedgerHead
 from .manifest import YearRecord
 from .plan import Plan, Task
 from .population import Population
-from .year import YearPlan, batch_counts, batch_plan, general_tasks
+from .seed import Seed
+from .year import YearBatch, YearPlan, batch_counts, batch_plan, general_tasks, key_ranking
 
 __all__ = ["VIEW_COLUMNS", "VIEW_FORMAT", "LedgerView", "PreparedBatch", "ledger_view", "prepare_batch", "year_rules"]
 
@@ -158,7 +161,11 @@ class LedgerView(Published):
         ):
             raise LedgerError(f"{where}: 'rows' must be a list of rows of {len(VIEW_COLUMNS)} texts.")
         frame = pd.DataFrame(rows, columns=VIEW_COLUMNS, dtype="str")
-        return cls({"seq": head.integer("seq"), "hash": head.text("hash")}, frame, data)
+        try:
+            checked = LedgerHead.from_dict(head.raw)
+        except LedgerError as exc:
+            raise LedgerError(f"{where}: {exc}") from None
+        return cls(checked.to_dict(), frame, data)
 
 
 def _counted(view: pd.DataFrame, year: YearPlan) -> pd.DataFrame:
@@ -253,11 +260,53 @@ def _base(population: Population, plan: Plan, task: Task, view_history: History,
 
 @dataclass(frozen=True)
 class PreparedBatch:
-    """A batch prepared for its draw: the plan it draws, the history it reads, the record its manifest keeps."""
+    """A batch prepared for its draw: the plan it draws, the history it reads, the record its manifest keeps.
+
+    With a key pool (:attr:`~shuangsuiji.year.YearPlan.key_tasks`) the key tasks the batch takes
+    come from its seed: :meth:`plan_for` and :meth:`record_for` give the plan and the record once
+    the seed is known; :attr:`plan` and :attr:`record` are those without the pool's tasks.
+    """
 
     plan: Plan
     history: History
     record: YearRecord
+    year: YearPlan | None = None
+    year_plan: Plan | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def key_taken(self, seed: str | Seed) -> tuple[str, ...]:
+        """The key tasks of the pool this batch takes with this seed (:func:`~shuangsuiji.year.key_ranking`)."""
+        if self.year is None or not self.record.key_remaining:
+            return ()
+        take = self.year.batch(self.record.batch).key
+        return tuple(key_ranking(self.year, self.record.key_remaining, seed)[:take])
+
+    def plan_for(self, seed: str | Seed) -> Plan:
+        """The plan drawn with this seed: :attr:`plan` and the key tasks the batch takes."""
+        taken = self.key_taken(seed)
+        if not taken or self.year is None or self.year_plan is None:
+            return self.plan
+        return batch_plan(self.year, self.record.batch, self.year_plan, self.counts, key=taken)
+
+    def record_for(self, seed: str | Seed) -> YearRecord:
+        """The record the manifest keeps, with the key tasks taken."""
+        taken = self.key_taken(seed)
+        return dataclasses.replace(self.record, key_taken=taken) if taken else self.record
+
+
+def _key_remaining(view: pd.DataFrame, year: YearPlan, batch: YearBatch) -> tuple[str, ...]:
+    """The pool's key tasks no batch of the year has drawn yet, in pool order."""
+    if not year.key_tasks:
+        return ()
+    ours = view[(view["year"] == year.id) & (view["kind"] == "random")]
+    drawn = {t for tasks in ours["tasks"] for t in tasks.split(";")}
+    remaining = tuple(t for t in year.key_tasks if t not in drawn)
+    if batch.key > len(remaining):
+        raise YearError(
+            f"Batch {batch.id!r} takes {batch.key} key tasks of the year's pool, but only {list(remaining)} "
+            "remain undrawn in the ledger."
+        )
+    return remaining
 
 
 def prepare_batch(year: YearPlan, batch_id: str, plan: Plan, population: Population, view: LedgerView) -> PreparedBatch:
@@ -266,12 +315,13 @@ def prepare_batch(year: YearPlan, batch_id: str, plan: Plan, population: Populat
     Raises
     ------
     YearError
-        If the batch is not in the year, or the ledger holds it already.
+        If the batch is not in the year, comes out of order, or takes more of the key pool than remains.
     """
     batch = year.batch(batch_id)
     rules = year_rules(view.rows, year, batch.id, plan)
     source = f"ledger view at seq {view.head['seq']}"
-    plain = _history(view.rows, year, None, source)
+    # the eligible base reads the history before the year: this year's checks must not shrink it
+    plain = _history(view.rows[view.rows["year"] != year.id], year, None, source)
     drawing = batch_plan(year, batch.id, plan, {t.id: 0 for t in general_tasks(plan, batch)})
     base: dict[str, int] = {}
     covered: dict[str, int] = {}
@@ -291,5 +341,7 @@ def prepare_batch(year: YearPlan, batch_id: str, plan: Plan, population: Populat
         }
         for task_id in counts
     }
-    record = YearRecord(year=year.id, batch=batch.id, ledger_head=dict(view.head), tasks=tasks)
-    return PreparedBatch(batch_plan(year, batch.id, plan, counts), _history(view.rows, year, rules, source), record)
+    remaining = _key_remaining(view.rows, year, batch)
+    record = YearRecord(year.id, batch.id, dict(view.head), tasks, key_remaining=remaining)
+    history = _history(view.rows, year, rules, source)
+    return PreparedBatch(batch_plan(year, batch.id, plan, counts), history, record, year, plan, counts)

@@ -21,5 +21,5 @@ def test_notebook_runs(name: str) -> None:
     assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 
-def test_there_are_five_notebooks() -> None:
-    assert len(list(EXAMPLES.glob("*.ipynb"))) == 5
+def test_there_are_six_notebooks() -> None:
+    assert len(list(EXAMPLES.glob("*.ipynb"))) == 6

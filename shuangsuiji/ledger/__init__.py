@@ -4,7 +4,8 @@
 - :mod:`.chain`: recomputing a chain from its rows, naming the first broken seq;
 - :mod:`.store`: :class:`Ledger`, the table through SQLAlchemy Core (SQLite by default, or a server);
 - :mod:`.export`: the ledger as CSV, XLSX (every cell text) or Parquet;
-- :mod:`.sources`: the entries of a published draw, its assignment, the results, checks outside the draw.
+- :mod:`.sources`: the entries of a published draw, its assignment, the results, the posted result
+  notice, checks outside the draw.
 
 Names resolve on first use, so reading an entry's hash does not load SQLAlchemy.
 """
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         assignment_entries,
         check_entries,
         draw_entries,
+        published_entries,
         result_entries,
     )
     from .store import Ledger
@@ -57,6 +59,7 @@ _EXPORTS = {
     "assignment_entries": ".sources",
     "check_entries": ".sources",
     "draw_entries": ".sources",
+    "published_entries": ".sources",
     "entry_hash": ".entries",
     "result_entries": ".sources",
     "verify_rows": ".chain",
@@ -79,6 +82,7 @@ __all__ = [
     "check_entries",
     "draw_entries",
     "entry_hash",
+    "published_entries",
     "result_entries",
     "verify_rows",
 ]

@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..assignment.manifest import AssignmentManifest
-from ..exceptions import ChecksError, LedgerError, Problem, ResultsError, TableError
+from ..exceptions import ChecksError, LedgerError, Problem, ResultsError
 from ..io import read_table, sha256_file
 from ..manifest import Manifest
-from ..notices import check_results
+from ..notices import RESULT_ALIASES, check_results, read_results, renamed_headers
 from ..uscc import uscc_problem
 from ..visits import visit_id
 from .entries import CHECK_KINDS, LedgerEntry
@@ -27,20 +27,15 @@ from .entries import CHECK_KINDS, LedgerEntry
 __all__ = [
     "CHECK_ALIASES",
     "CHECK_KIND_NAMES",
+    "PUBLISHED_ALIASES",
     "RESULT_ALIASES",
     "assignment_entries",
     "check_entries",
     "draw_entries",
+    "published_entries",
     "result_entries",
 ]
 
-#: Headers of the inspectors' results file besides the English ones (统一社会信用代码 is read as ``uscc``).
-RESULT_ALIASES: Mapping[str, str] = {
-    "任务编号": "task_id",
-    "检查结果": "result",
-    "检查完成日期": "completed",
-    "完成日期": "completed",
-}
 #: Headers of a checks file besides the English ones and those of :data:`shuangsuiji.io.COLUMN_ALIASES`
 #: (统一社会信用代码, 检查部门, 检查日期, 检查类型).
 CHECK_ALIASES: Mapping[str, str] = {
@@ -206,19 +201,6 @@ def assignment_entries(draw_dir: str | Path, *, year: str | None = None, batch: 
     return entries
 
 
-def _renamed(frame: pd.DataFrame, aliases: Mapping[str, str], source: str, error: type[TableError]) -> pd.DataFrame:
-    """Rename the headers ``aliases`` knows, refusing two headers that mean one column."""
-    names = [aliases.get(str(c).strip(), str(c).strip()) for c in frame.columns]
-    problems = [
-        Problem(source, 1, str(frame.columns[i]), None, f"this header means the same column as another ({name!r})")
-        for i, name in enumerate(names)
-        if names.index(name) != i
-    ]
-    if problems:
-        raise error(problems)
-    return frame.set_axis(names, axis=1)
-
-
 def result_entries(
     results_path: str | Path, draw_dir: str | Path, *, year: str | None = None, batch: str | None = None
 ) -> list[LedgerEntry]:
@@ -236,8 +218,7 @@ def result_entries(
     """
     path = Path(results_path)
     _, manifest, selection = _draw(draw_dir)
-    frame = _renamed(read_table(path, error=ResultsError), RESULT_ALIASES, str(path), ResultsError)
-    results = check_results(frame, selection, source=str(path))
+    results = check_results(read_results(path), selection, source=str(path))
     department = dict(
         zip(zip(selection["task_id"], selection["uscc"], strict=True), selection["department"], strict=True)
     )
@@ -256,6 +237,69 @@ def result_entries(
             source=source,
         )
         for rec in results.to_dict("records")
+    ]
+
+
+#: Headers of a published 抽查结果公告 that :func:`published_entries` reads.
+PUBLISHED_ALIASES: Mapping[str, str] = {"任务编号": "task_id", "统一社会信用代码": "uscc"}
+
+
+def published_entries(
+    notice_path: str | Path,
+    draw_dir: str | Path,
+    *,
+    date: str,
+    year: str | None = None,
+    batch: str | None = None,
+) -> list[LedgerEntry]:
+    """One ``published`` entry per row of a posted 抽查结果公告 (``notices --results``) of a published draw.
+
+    The notice (CSV or XLSX, as ``notices`` writes it) is read by its 任务编号 and 统一社会信用代码
+    columns; ``date`` is the day it was posted (``YYYY-MM-DD``: no clock is read). The source is
+    ``published <sha256 of the file>``.
+
+    Raises
+    ------
+    ResultsError
+        Listing every row whose entity was not drawn in its task, or a missing column.
+    LedgerError
+        For a date that is not ``YYYY-MM-DD``.
+    """
+    if not _DATE.fullmatch(date) or _bad_date(date):
+        raise LedgerError(f"The day the notice was posted must be a date YYYY-MM-DD; got {date!r}.")
+    path = Path(notice_path)
+    _, manifest, selection = _draw(draw_dir)
+    frame = renamed_headers(read_table(path, error=ResultsError), PUBLISHED_ALIASES, str(path), ResultsError)
+    missing = [c for c in ("task_id", "uscc") if c not in frame.columns]
+    if missing:
+        raise ResultsError(
+            [Problem(str(path), 1, c, None, "the notice needs 任务编号 and 统一社会信用代码") for c in missing]
+        )
+    department = dict(
+        zip(zip(selection["task_id"], selection["uscc"], strict=True), selection["department"], strict=True)
+    )
+    rows = list(zip(frame.index, frame["task_id"].str.strip(), frame["uscc"].str.strip(), strict=True))
+    problems = [
+        Problem(str(path), int(row), "uscc", uscc, f"this entity was not drawn in task {task!r}")
+        for row, task, uscc in rows
+        if (task, uscc) not in department
+    ]
+    if problems:
+        raise ResultsError(problems)
+    (year, batch_id), source = _year_batch(year, batch, manifest), f"published {sha256_file(path)}"
+    return [
+        LedgerEntry(
+            year=year,
+            event="published",
+            uscc=uscc,
+            department=department[(task, uscc)],
+            batch=batch_id,
+            task_id=task,
+            visit_id=visit_id(uscc),
+            date=date,
+            source=source,
+        )
+        for _, task, uscc in rows
     ]
 
 
@@ -304,7 +348,7 @@ def check_entries(path: str | Path, *, year: str) -> list[LedgerEntry]:
     """
     path = Path(path)
     source = str(path)
-    frame = _renamed(read_table(path, error=ChecksError), CHECK_ALIASES, source, ChecksError)
+    frame = renamed_headers(read_table(path, error=ChecksError), CHECK_ALIASES, source, ChecksError)
     missing = [c for c in _CHECK_COLUMNS if c not in frame.columns]
     if missing:
         raise ChecksError(

@@ -20,6 +20,7 @@ small result object:
 :func:`run_ledger_export` export the ledger (CSV, XLSX, Parquet)
 :func:`run_ledger_verify` recompute the ledger's chain and check the batches against it
 :func:`run_demo`        all of it on a synthetic city
+:func:`run_year_demo`   a whole year of it, batch by batch, with the ledger
 ======================  ====================================================================
 """
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from ._staffing import AssignmentFiles, AssignStep, run_assign
     from ._year import YearStatusStep, run_year_status, write_ledger_view, year_files
     from .demo import DemoResult, demo_summary, run_demo, write_example_city
+    from .yeardemo import YearDemoResult, run_year_demo, write_example_year
 
 _EXPORTS = {
     "AssignStep": "._staffing",
@@ -49,6 +51,7 @@ _EXPORTS = {
     "ProveStep": "._checking",
     "ReportStep": "._publishing",
     "Reveal": "._draws",
+    "YearDemoResult": ".yeardemo",
     "YearStatusStep": "._year",
     "demo_summary": ".demo",
     "inspector_names": "._publishing",
@@ -65,8 +68,10 @@ _EXPORTS = {
     "run_report": "._publishing",
     "run_verify": "._checking",
     "run_verify_proof": "._checking",
+    "run_year_demo": ".yeardemo",
     "run_year_status": "._year",
     "write_example_city": ".demo",
+    "write_example_year": ".yeardemo",
     "write_ledger_view": "._year",
     "year_files": "._year",
 }
@@ -81,6 +86,7 @@ __all__ = [
     "ProveStep",
     "ReportStep",
     "Reveal",
+    "YearDemoResult",
     "YearStatusStep",
     "demo_summary",
     "inspector_names",
@@ -97,8 +103,10 @@ __all__ = [
     "run_report",
     "run_verify",
     "run_verify_proof",
+    "run_year_demo",
     "run_year_status",
     "write_example_city",
+    "write_example_year",
     "write_ledger_view",
     "year_files",
 ]

@@ -174,6 +174,6 @@ def run_draw(
         inputs=files.records(out),
         seed_record=seed_record,
         population_record=population_record,
-        year_record=inputs.year_record,
+        year_record=inputs.year_record_for(chosen),
     )
     return DrawStep(result, manifest, out)

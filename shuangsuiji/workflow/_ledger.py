@@ -8,11 +8,19 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
+
 from ..assignment.manifest import AssignmentManifest
 from ..checks import Recorder, Verification
 from ..exceptions import LedgerError
 from ..ledger.entries import LedgerEntry, LedgerHead
-from ..ledger.sources import assignment_entries, check_entries, draw_entries, result_entries
+from ..ledger.sources import (
+    assignment_entries,
+    check_entries,
+    draw_entries,
+    published_entries,
+    result_entries,
+)
 from ..ledger.store import Ledger
 from ..manifest import Manifest
 from ..yearview import LedgerView, ledger_view
@@ -47,6 +55,11 @@ def _draw_parts(draw: Path, *, year: str | None, batch: str | None, known: set[s
     return [p for p in parts if p and p[0].source not in known]
 
 
+def frame_at(book: Ledger, head: LedgerHead) -> pd.DataFrame:
+    """The ledger's rows up to a head (none at the empty ledger's head, seq 0)."""
+    return book.frame(upto=head) if head.seq else book.frame().iloc[0:0]
+
+
 def run_ledger_add(
     ledger: Ledger | str | Path,
     *,
@@ -54,6 +67,8 @@ def run_ledger_add(
     batch: str | None = None,
     draw: str | Path | None = None,
     results: str | Path | None = None,
+    published: str | Path | None = None,
+    published_on: str | None = None,
     checks: str | Path | None = None,
 ) -> LedgerAddStep:
     """Add to the ledger, in one all-or-nothing append: a published draw, its results, checks outside the draw.
@@ -72,6 +87,9 @@ def run_ledger_add(
         added after the draw and again after the assignment (and given along with ``results``).
     results : str or Path, optional
         The inspectors' results file (CSV or XLSX) of ``draw``, which it needs.
+    published, published_on : str or Path, and str, optional
+        The 抽查结果公告 of ``draw`` as posted (``notices --results`` writes it), and the day it was
+        posted (``YYYY-MM-DD``).
     checks : str or Path, optional
         A CSV or XLSX of checks outside the draw (complaints, alerts, referrals, re-checks).
 
@@ -85,16 +103,20 @@ def run_ledger_add(
         Listing every problem of the results or checks file.
     """
     folder = Path(draw) if draw is not None else None
-    if results is not None and folder is None:
-        raise LedgerError("The inspectors' results need the draw they report on: give draw= as well.")
+    if (results is not None or published is not None) and folder is None:
+        raise LedgerError("Results and notices need the draw they report on: give draw= (--draw) as well.")
+    if (published is None) != (published_on is None):
+        raise LedgerError("A posted notice comes with the day it was posted: give both --published and --published-on.")
     if folder is None and checks is None:
-        raise LedgerError("Nothing to add: give a draw folder, a results file or a checks file.")
+        raise LedgerError("Nothing to add: give a draw folder (with its results or notice), or a checks file.")
     with opened_ledger(ledger, create=True) as book:
         known = book.sources()
         parts = _draw_parts(folder, year=year, batch=batch, known=known) if folder is not None else []
         files = []
         if results is not None and folder is not None:
             files.append(result_entries(results, folder, year=year, batch=batch))
+        if published is not None and published_on is not None and folder is not None:
+            files.append(published_entries(published, folder, date=published_on, year=year, batch=batch))
         if checks is not None:
             if year is None:
                 raise LedgerError("Checks outside the draw need the year they belong to: give year= (--year ID).")
@@ -172,7 +194,7 @@ def _check_view(rec: Recorder, book: Ledger, folder: Path, manifest: Manifest, h
         rec.check(f"ledger view of {folder}", False, "the manifest records no ledger view")
         return
     path = folder / entry.path
-    expected = LedgerView(head.to_dict(), ledger_view(book.frame(upto=head) if head.seq else book.frame()))
+    expected = LedgerView(head.to_dict(), ledger_view(frame_at(book, head)))
     same = path.read_bytes() == expected.to_bytes()
     detail = f"{path} is the ledger's view at seq {head.seq}" if same else f"{path} differs from the ledger's view"
     rec.check(f"ledger view of {folder}", same, detail)

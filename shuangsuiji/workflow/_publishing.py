@@ -10,13 +10,14 @@ import pandas as pd
 
 from .._lazy import extra
 from ..assignment.manifest import AssignmentManifest
-from ..exceptions import InputError, NotFoundError, ResultsError, RosterError
+from ..exceptions import InputError, NotFoundError, RosterError
 from ..io import atomic_write_bytes, read_table, write_csv
 from ..manifest import Manifest
 from ..notices import (
     DEFAULT_DEADLINE_WORKING_DAYS,
     check_results,
     plan_notice,
+    read_results,
     result_notice,
     task_notice,
     write_notice,
@@ -98,7 +99,7 @@ def run_notices(
     written += write_notice(task_notice(plan, selection, names), target, "抽查任务公告")
     pending = None
     if results is not None:
-        checked = check_results(read_table(results, error=ResultsError), selection, source=str(results))
+        checked = check_results(read_results(results), selection, source=str(results))
         calendar = WorkCalendar(read_overrides(calendar_overrides) if calendar_overrides else None)
         notice, pending = result_notice(
             plan, selection, checked, calendar=calendar, working_days=working_days, teams=names

@@ -16,7 +16,7 @@ from ..plan import Plan, load_plan
 from ..year import load_year
 from ..yearstatus import YearStatus, year_status
 from ..yearview import LedgerView, ledger_view
-from ._ledger import opened_ledger
+from ._ledger import frame_at, opened_ledger
 
 __all__ = ["YearStatusStep", "run_year_status", "write_ledger_view", "year_files"]
 
@@ -33,7 +33,7 @@ def write_ledger_view(ledger: Ledger | str | Path, out: str | Path) -> LedgerVie
     """
     with opened_ledger(ledger, create=True) as book:
         head = book.head()
-        frame = book.frame(upto=head) if head.seq else book.frame()
+        frame = frame_at(book, head)
     view = LedgerView(head.to_dict(), ledger_view(frame))
     data = view.to_bytes()
     atomic_write_bytes(Path(out) / LedgerView.FILE, data)
