@@ -173,7 +173,7 @@ if TYPE_CHECKING:
     )
     from .year import YearBatch, YearCaps, YearPlan, batch_counts, batch_plan, key_ranking, load_year, parse_year
     from .yearstatus import year_status
-    from .yearview import LedgerView, PreparedBatch, ledger_view, prepare_batch, year_rules
+    from .yearview import LedgerView, PreparedBatch, ledger_view, prepare_batch, view_history, year_rules
 
 #: Where each public name lives, by module (each imported on first use).
 _MODULES = {
@@ -231,7 +231,7 @@ _MODULES = {
     ),
     ".year": "YearBatch YearCaps YearPlan batch_counts batch_plan key_ranking load_year parse_year",
     ".yearstatus": "year_status",
-    ".yearview": "LedgerView PreparedBatch ledger_view prepare_batch year_rules",
+    ".yearview": "LedgerView PreparedBatch ledger_view prepare_batch view_history year_rules",
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names.split()}
 __all__ = [
@@ -412,6 +412,7 @@ __all__ = [
     "verify_draw",
     "verify_proof",
     "verify_rows",
+    "view_history",
     "working_days",
     "write_assignment",
     "write_draw",

@@ -275,6 +275,10 @@ def _width(text: str) -> int:
     return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
 
+#: The creation time written into every workbook's properties (a fixed date, not the clock).
+_CREATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
 def xlsx_bytes(notice: Notice) -> bytes:
     """The notice as an XLSX workbook: bold, frozen header row and fitted column widths.
 
@@ -283,6 +287,7 @@ def xlsx_bytes(notice: Notice) -> bytes:
     """
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"created": _CREATED})  # no clock time: the same notice gives the same bytes
     sheet = book.add_worksheet("公告")
     sheet.write_row(0, 0, [str(c) for c in notice.table.columns], book.add_format({"bold": True}))
     for i, row in enumerate(notice.table.astype(str).itertuples(index=False), start=1):

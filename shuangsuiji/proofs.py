@@ -143,6 +143,10 @@ class Proof:
         return cls.from_dict(load_json(Path(path).read_bytes(), str(path), ProofError), where=str(path))
 
 
+#: Exclusions a year adds (only a year's batch can give them).
+_YEAR_REASONS = ("drawn_this_year", "year_cap", "department_cap")
+
+
 def _in_scope(plan_task: Any, values: Mapping[str, object]) -> bool:
     """Whether a leaf's values pass the task's ``where`` (values compared as text, as in the population)."""
     return all(
@@ -350,10 +354,12 @@ def _check_tasks(rec: Recorder, proof: Proof, manifest: Manifest, values: Mappin
             rec.check(f"{name} outcome", entry.outcome == "excluded" and entry.reason == "status", "not operating")
             continue
         if entry.outcome == "excluded":
+            year = manifest.year is not None and entry.reason in _YEAR_REASONS
+            shown = "the year's ledger view (ledger-view.json)" if year else "the inspection history"
             rec.check(
                 f"{name} outcome",
-                entry.reason in ("cooldown", "annual_cap"),
-                f"excluded for {entry.reason} ({entry.detail}); the inspection history, not the manifest, shows this",
+                entry.reason in ("cooldown", "annual_cap") or year,
+                f"excluded for {entry.reason} ({entry.detail}); {shown}, not the manifest, shows this",
             )
             continue
         label = stratum_label(task.strata, [str(values.get(c, "")) for c in task.strata])

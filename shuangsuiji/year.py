@@ -4,17 +4,11 @@ A county bureau draws up an annual plan (年度抽查计划) and draws it batch 
 batch. The binding indicator, 一般事项抽查比例 (5% by 2025 in the Luoyang plan),
 is counted over the year: distinct firms inspected for an ordinary item, as a
 share of the operating firms in its scope. A :class:`YearPlan` (``year.toml``)
-names the year, its target, its batches and the caps per enterprise; each
-batch's draw then
-
-- takes, for each general task, the count that brings the year's distinct
-  coverage of the base to the target's share due by the end of the batch
-  (``minimum``, exactly as a floor; :func:`batch_counts`);
-- excludes firms drawn for the same item earlier in the year, and firms whose
-  checks of the year reach the caps (:class:`~shuangsuiji.exclusions.YearRules`);
-- reads its history off the inspection ledger (:func:`ledger_view`): one row per
-  department visit and per check outside the draw, in a file published with the
-  draw and committed by SHA-256, so that anyone can re-derive the batch.
+names the year, its target, its batches and the caps per enterprise. Each batch
+takes, for each general task, the count that brings the year's distinct coverage
+to the share of the target due by its end (:func:`batch_counts`), and leaves out
+firms drawn earlier in the year and firms at their caps, as the inspection
+ledger's published view says (:mod:`shuangsuiji.yearview`).
 
 Examples
 --------
@@ -39,6 +33,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from .exceptions import PlanError, YearError
+from .ledger.entries import CHECK_KINDS
 from .plan import Plan, Task
 from .policy import parse_window
 from .seed import Seed
@@ -227,6 +222,8 @@ class YearPlan:
 
 
 def _target(raw: Mapping[str, Any], year: int) -> Fraction:
+    if "trajectory" in raw and "target" in raw:
+        raise YearError("The year's [indicator] gives both 'target' and 'trajectory'; give one of them.")
     if "trajectory" in raw:
         path = check_mapping(raw["trajectory"], "The 'indicator.trajectory' of the year", error=YearError)
         if str(year) not in path:
@@ -236,6 +233,20 @@ def _target(raw: Mapping[str, Any], year: int) -> Fraction:
         what = f"The target of {year} in 'indicator.trajectory'"
         return check_fraction(path[str(year)], what, error=YearError, ratios=True)
     return check_fraction(raw.get("target", "0.05"), "The 'indicator.target' of the year", error=YearError, ratios=True)
+
+
+def _exempt(caps: Mapping[str, Any]) -> tuple[str, ...]:
+    """The kinds of check the caps leave out: a list of the ledger's kinds (``[]``: none)."""
+    if "exempt" not in caps:
+        return DEFAULT_EXEMPT
+    raw = caps["exempt"]
+    if raw == []:
+        return ()
+    kinds = check_text_list(raw, "'caps.exempt'", error=YearError)
+    unknown = [k for k in kinds if k not in CHECK_KINDS]
+    if unknown:
+        raise YearError(f"'caps.exempt' names {unknown}, which are not kinds of check; they are {list(CHECK_KINDS)}.")
+    return kinds
 
 
 def _batch(raw: object, index: int) -> YearBatch:
@@ -311,9 +322,7 @@ def parse_year(raw: Mapping[str, Any], *, source: str = "<year>") -> YearPlan:
         per_department=None
         if "per_department" not in caps_raw
         else check_int(caps_raw["per_department"], "'caps.per_department'", minimum=1, error=YearError),
-        exempt=check_text_list(caps_raw["exempt"], "'caps.exempt'", error=YearError)
-        if caps_raw.get("exempt")
-        else (() if "exempt" in caps_raw else DEFAULT_EXEMPT),
+        exempt=_exempt(caps_raw),
     )
     raw_batches = doc.get("batches")
     if not isinstance(raw_batches, list) or not raw_batches:
@@ -323,6 +332,11 @@ def parse_year(raw: Mapping[str, Any], *, source: str = "<year>") -> YearPlan:
     for bid in ids:
         if ids.count(bid) > 1:
             raise YearError(f"The year has two batches with id {bid!r}; batch ids must be unique.")
+    for b in batches:
+        if b.window[0].year != year or b.window[1].year != year:
+            raise YearError(
+                f"The window of batch {b.id!r} ({b.window[0]}:{b.window[1]}) is not in {year}, the year's 'year'."
+            )
     pool, order = _key_pool(doc.get("key", {}), batches)
     return YearPlan(year_id, year, plan.strip(), batches, base, _target(indicator, year), caps, pool, order, source)
 

@@ -184,6 +184,7 @@ def year_status(year: YearPlan, plan: Plan, view: pd.DataFrame, population: Popu
     whole = None if population is None else union
     rows.append(_row(ALL_GENERAL, "", ours[every], whole, year.target))
     targets.append((ALL_GENERAL, whole, every))
+    marked = set(view.loc[(view["year"] == year.id) & (view["kind"] == "batch"), "batch"])
     batches = []
     for batch in year.batches:
         part = ours[ours["batch"] == batch.id]
@@ -192,7 +193,7 @@ def year_status(year: YearPlan, plan: Plan, view: pd.DataFrame, population: Popu
                 "batch": batch.id,
                 "window": f"{batch.window[0].isoformat()}:{batch.window[1].isoformat()}",
                 "share_due": float(year.cumulative_share(batch.id)),
-                "in_ledger": bool(len(part)),
+                "in_ledger": bool(len(part)) or batch.id in marked,
                 "firms": part["uscc"].nunique(),
                 **{stage: len(_reached(part, stage)) for stage in STAGES},
             }

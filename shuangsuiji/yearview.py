@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -37,7 +37,16 @@ from .population import Population
 from .seed import Seed
 from .year import YearBatch, YearPlan, batch_counts, batch_plan, general_tasks, key_ranking
 
-__all__ = ["VIEW_COLUMNS", "VIEW_FORMAT", "LedgerView", "PreparedBatch", "ledger_view", "prepare_batch", "year_rules"]
+__all__ = [
+    "VIEW_COLUMNS",
+    "VIEW_FORMAT",
+    "LedgerView",
+    "PreparedBatch",
+    "ledger_view",
+    "prepare_batch",
+    "view_history",
+    "year_rules",
+]
 
 #: Format name and version of ``ledger-view.json``.
 VIEW_FORMAT = "shuangsuiji-ledger-view/1"
@@ -114,7 +123,24 @@ def ledger_view(frame: pd.DataFrame) -> pd.DataFrame:
         },
         columns=VIEW_COLUMNS,
     )
-    view = pd.concat([_random_rows(frame), outside], ignore_index=True)
+    batches = frame[frame["event"] == "batch"]
+    markers = pd.DataFrame(
+        {
+            "year": batches["year"].to_numpy(),
+            "batch": batches["batch"].to_numpy(),
+            "visit": (batches["batch"] + "/").to_numpy(),
+            "uscc": "",
+            "department": "",
+            "tasks": batches["task_id"].to_numpy(),
+            "kind": "batch",
+            "status": "batch",
+            "date": batches["date"].to_numpy(),
+            "scheduled": "",
+            "inspectors": "",
+        },
+        columns=VIEW_COLUMNS,
+    )
+    view = pd.concat([markers, _random_rows(frame), outside], ignore_index=True)
     view = view.astype("str").sort_values(["year", "date", "visit", "department"], kind="stable", ignore_index=True)
     return view[VIEW_COLUMNS]
 
@@ -155,12 +181,20 @@ class LedgerView(Published):
         if list(f.texts("columns")) != VIEW_COLUMNS:
             raise LedgerError(f"{where}: the columns must be {VIEW_COLUMNS}.")
         head = f.obj("head")
-        rows = f.raw["rows"]
+        rows = f.raw.get("rows")
         if not isinstance(rows, list) or not all(
             isinstance(r, list) and len(r) == len(VIEW_COLUMNS) and all(isinstance(x, str) for x in r) for r in rows
         ):
             raise LedgerError(f"{where}: 'rows' must be a list of rows of {len(VIEW_COLUMNS)} texts.")
         frame = pd.DataFrame(rows, columns=VIEW_COLUMNS, dtype="str")
+        for column in ("date", "scheduled"):
+            text = frame[column]
+            parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+            bad = text[(text != "") & (~text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}") | parsed.isna())]
+            if len(bad):
+                raise LedgerError(
+                    f"{where}: row {int(bad.index[0]) + 1} has {column} {bad.iat[0]!r}; dates are YYYY-MM-DD or empty."
+                )
         try:
             checked = LedgerHead.from_dict(head.raw)
         except LedgerError as exc:
@@ -170,7 +204,7 @@ class LedgerView(Published):
 
 def _counted(view: pd.DataFrame, year: YearPlan) -> pd.DataFrame:
     """The year's checks that count toward the caps: this year's rows, exempt kinds left out."""
-    rows = view[(view["year"] == year.id) & ~view["kind"].isin(year.caps.exempt)]
+    rows = view[(view["year"] == year.id) & ~view["kind"].isin([*year.caps.exempt, "batch"])]
     return rows[rows["date"].str.startswith(str(year.year)) | (rows["date"] == "")]
 
 
@@ -203,7 +237,9 @@ def year_rules(view: pd.DataFrame, year: YearPlan, batch_id: str, plan: Plan) ->
     """
     batch = year.batch(batch_id)
     ours = view[(view["year"] == year.id) & (view["kind"] == "random")]
-    _check_order(year, batch.id, set(ours["batch"]))
+    _check_order(
+        year, batch.id, set(view.loc[(view["year"] == year.id) & view["kind"].isin(["random", "batch"]), "batch"])
+    )
     drawn: dict[str, frozenset[str]] = {}
     for task in general_tasks(plan, batch):
         hit = ours["tasks"].str.split(";").map(lambda tasks, t=task.id: t in tasks)
@@ -230,9 +266,17 @@ def year_rules(view: pd.DataFrame, year: YearPlan, batch_id: str, plan: Plan) ->
     )
 
 
-def _history(view: pd.DataFrame, year: YearPlan, rules: YearRules | None, source: str) -> History:
-    """The inspections the draw's cool-downs, caps and rotation read: exempt kinds left out."""
-    rows = view[~view["kind"].isin(year.caps.exempt) & (view["date"] != "")]
+def view_history(
+    view: LedgerView | pd.DataFrame, *, exempt: Collection[str] = (), source: str | None = None
+) -> History:
+    """The inspections of a ledger's view as a :class:`~shuangsuiji.exclusions.History`: every dated row.
+
+    What a batch's cool-downs read (with the year's ``exempt`` kinds left out), and what the
+    assignment's rotation reads when a year's batch is staffed (every dated row, with its inspectors).
+    """
+    rows = view.rows if isinstance(view, LedgerView) else view
+    where = source or (f"ledger view at seq {view.head['seq']}" if isinstance(view, LedgerView) else "ledger view")
+    rows = rows[~rows["kind"].isin([*exempt, "batch"]) & (rows["date"] != "")]
     frame = pd.DataFrame(
         {
             "uscc": rows["uscc"].to_numpy(),
@@ -242,7 +286,12 @@ def _history(view: pd.DataFrame, year: YearPlan, rules: YearRules | None, source
             "inspectors": rows["inspectors"].to_numpy(),
         }
     )
-    return History(frame=frame, source=source, year=rules)
+    return History(frame=frame, source=where)
+
+
+def _history(view: pd.DataFrame, year: YearPlan, rules: YearRules | None, source: str) -> History:
+    """The inspections the draw's cool-downs and caps read: exempt kinds left out."""
+    return dataclasses.replace(view_history(view, exempt=year.caps.exempt, source=source), year=rules)
 
 
 def _base(population: Population, plan: Plan, task: Task, view_history: History, kind: str) -> set[str]:
@@ -298,8 +347,8 @@ def _key_remaining(view: pd.DataFrame, year: YearPlan, batch: YearBatch) -> tupl
     """The pool's key tasks no batch of the year has drawn yet, in pool order."""
     if not year.key_tasks:
         return ()
-    ours = view[(view["year"] == year.id) & (view["kind"] == "random")]
-    drawn = {t for tasks in ours["tasks"] for t in tasks.split(";")}
+    ours = view[(view["year"] == year.id) & view["kind"].isin(["random", "batch"])]
+    drawn = {t for tasks in ours["tasks"] for t in tasks.split(";")}  # a batch marker names every task it took
     remaining = tuple(t for t in year.key_tasks if t not in drawn)
     if batch.key > len(remaining):
         raise YearError(

@@ -76,6 +76,7 @@ PUBLIC: dict[str, set[str]] = {
         "load_year",
         "parse_year",
         "prepare_batch",
+        "view_history",
         "year_rules",
         "year_status",
     },

@@ -752,15 +752,16 @@ _TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x0
 @st.composite
 def entries_strategy(draw: st.DrawFn) -> LedgerEntry:
     event = draw(st.sampled_from(EVENTS))
+    marker = event == "batch"  # a year batch's marker: no entity, no department, a batch
     return LedgerEntry(
         year=draw(st.from_regex(r"[A-Za-z0-9._-]{1,64}", fullmatch=True)),
         event=event,
-        uscc=draw(_TEXT.filter(lambda s: bool(s.strip()))),
-        department=draw(_TEXT),
-        batch=draw(_TEXT),
+        uscc="" if marker else draw(_TEXT.filter(lambda s: bool(s.strip()))),
+        department="" if marker else draw(_TEXT),
+        batch=draw(_TEXT.filter(bool)) if marker else draw(_TEXT),
         task_id=draw(_TEXT),
         visit_id=draw(_TEXT),
-        kind=draw(st.sampled_from(CHECK_KINDS)) if event == "check" else "random",
+        kind=draw(st.sampled_from(CHECK_KINDS)) if event == "check" else "batch" if marker else "random",
         date=draw(st.one_of(st.just(""), st.dates().map(dt.date.isoformat))),
         inspectors=draw(_TEXT),
         result=draw(_TEXT),

@@ -7,11 +7,14 @@ never copied from the code under test.
 from __future__ import annotations
 
 import copy
+import io
 import json
 import math
+import re
 import shutil
 import sqlite3
 import tomllib
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -30,6 +33,7 @@ from shuangsuiji.exceptions import LedgerError, YearError
 from shuangsuiji.io import write_csv
 from shuangsuiji.ledger import CHECK_KINDS, COLUMNS
 from shuangsuiji.manifest import Manifest
+from shuangsuiji.notices import Notice, xlsx_bytes
 from shuangsuiji.plan import parse_plan
 from shuangsuiji.population import check_population
 from shuangsuiji.synthetic import make_population
@@ -623,7 +627,8 @@ def _selection(folder: Path) -> pd.DataFrame:
 
 def test_end_to_end_batches_verify_and_hold_the_target(year_run: Run) -> None:
     selections = [_selection(d) for d in year_run.draws()]
-    assert year_run.heads == list(np.cumsum([len(s) for s in selections]))  # one drawn entry per selection row
+    # one batch marker and one drawn entry per selection row
+    assert year_run.heads == list(np.cumsum([len(s) + 1 for s in selections]))
     for i, (folder, selection) in enumerate(zip(year_run.draws(), selections, strict=True)):
         verification = verify_draw(folder)
         assert verification.ok, str(verification)
@@ -684,8 +689,11 @@ def test_deleted_last_rows_fail_on_the_recorded_head(year_run: Run, tmp_path: Pa
         conn.execute("DELETE FROM ledger WHERE seq > ?", (year_run.heads[0],))
     assert run_ledger_verify(ledger).ok
     verification = run_ledger_verify(ledger, draws=year_run.draws())
-    failed = [c for c in verification.checks if not c.ok]
-    assert failed and all("draw-Q3" in c.name for c in failed)  # Q3 read the ledger at Q2's head
+    failed = [c.name for c in verification.checks if not c.ok]
+    # Q3 read the ledger at Q2's head, now gone; the draws of Q2 and Q3 are gone from it
+    assert any("recorded ledger head" in n and "draw-Q3" in n for n in failed)
+    assert f"ledger holds the draw of {year_run.draws()[1]}" in failed  # Q3's view check stops at its head
+    assert not any("draw-Q1" in n for n in failed)
 
 
 def test_an_altered_ledger_view_fails_both_verifications(year_run: Run, tmp_path: Path) -> None:
@@ -737,8 +745,8 @@ def test_the_command_line_draws_a_year(city: Path, tmp_path: Path, capsys: pytes
     capsys.readouterr()
     exported = pd.read_csv(tmp_path / "ledger.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     drawn = sum(len(_selection(tmp_path / b)) for b in ("Q1", "Q2"))
-    assert len(exported) == drawn and set(exported["batch"]) == {"Q1", "Q2"}
-    assert set(exported["year"]) == {"Y-2027"} and set(exported["event"]) == {"drawn"}
+    assert len(exported) == drawn + 2 and set(exported["batch"]) == {"Q1", "Q2"}  # and one marker per batch
+    assert set(exported["year"]) == {"Y-2027"} and set(exported["event"]) == {"drawn", "batch"}
     for batch in ("Q1", "Q2"):
         selection = _selection(tmp_path / batch)
         for task in ("SC-GS", "SW-FP"):
@@ -757,9 +765,9 @@ def test_the_command_line_draws_a_year(city: Path, tmp_path: Path, capsys: pytes
         ("Q1", [], "--ledger"),
         ("Q1", ["--ledger", "L", "--view", "V"], "not both"),
         ("Q9", ["--ledger", "L"], "no batch 'Q9'"),
-        ("Q2", ["--ledger", "L"], "comes after ['Q1']"),
+        ("Q2", ["--ledger", "L"], "There is no ledger at"),
     ],
-    ids=["no ledger or view", "ledger and view", "unknown batch", "out of order"],
+    ids=["no ledger or view", "ledger and view", "unknown batch", "no ledger for a later batch"],
 )
 def test_the_command_line_refuses_a_bad_year_draw(
     city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], batch: str, options: list[str], message: str
@@ -768,3 +776,74 @@ def test_the_command_line_refuses_a_bad_year_draw(
     assert _year_draw(city, batch, tmp_path / "out", *options) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- review findings
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"caps": {"exempt": ["complaints"]}}, "not kinds of check"),
+        ({"caps": {"exempt": ""}}, "caps.exempt"),
+        ({"indicator": {"target": "0.05", "trajectory": {"2027": "0.05"}}}, "both 'target' and 'trajectory'"),
+        ({"batches": [{"id": "Q1", "window": "2026-12-01:2027-01-31"}]}, "is not in 2027"),
+    ],
+    ids=["unknown exempt kind", "exempt not a list", "target and trajectory", "window outside the year"],
+)
+def test_year_plans_that_say_too_much_or_the_wrong_thing_are_refused(change: dict[str, Any], message: str) -> None:
+    doc = {"id": "Y", "year": 2027, "plan": "p", "batches": [{"id": "Q1", "window": "2027-01-01:2027-06-30"}]}
+    doc.update(change)
+    with pytest.raises(YearError, match=re.escape(message)):
+        parse_year(doc)
+
+
+def test_an_empty_exempt_list_counts_every_kind() -> None:
+    doc = {"id": "Y", "year": 2027, "plan": "p", "caps": {"exempt": []}}
+    doc["batches"] = [{"id": "Q1", "window": "2027-01-01:2027-06-30"}]
+    assert parse_year(doc).caps.exempt == ()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.pop("rows"), "rows"),
+        (lambda d: d["rows"][0].__setitem__(VIEW_COLUMNS.index("date"), "2027-13-45"), "dates are YYYY-MM-DD"),
+        (lambda d: d["rows"][0].__setitem__(VIEW_COLUMNS.index("date"), "yesterday"), "dates are YYYY-MM-DD"),
+        (lambda d: d["rows"][0].__setitem__(VIEW_COLUMNS.index("scheduled"), "2027-1-5"), "dates are YYYY-MM-DD"),
+    ],
+    ids=["no rows", "impossible date", "not a date", "short date"],
+)
+def test_a_ledger_view_with_bad_rows_is_a_ledger_error(change: Callable[[dict[str, Any]], None], message: str) -> None:
+    row = ["Y", "Q1", "Q1/V1", "91410302000005194E", "d", "T", "random", "drawn", "2027-03-01", "", ""]
+    doc = {"format": "shuangsuiji-ledger-view/1", "head": {"seq": 0, "hash": "0" * 64}}
+    doc |= {"columns": VIEW_COLUMNS, "rows": [row]}
+    LedgerView.from_dict(copy.deepcopy(doc))
+    change(doc)
+    with pytest.raises(LedgerError, match=re.escape(message)):
+        LedgerView.from_dict(doc)
+
+
+def test_notice_workbooks_hold_no_clock_time() -> None:
+    notice = Notice("t", pd.DataFrame({"统一社会信用代码": ["91410302000005194E"]}))
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes(notice))) as book:
+        core = book.read("docProps/core.xml").decode()
+    assert "2000-01-01T00:00:00Z" in core
+
+
+def test_a_batch_that_draws_no_firm_is_still_in_the_ledger(city: Path, tmp_path: Path) -> None:
+    text = YEAR_TOML.replace(
+        '{ id = "Q1", window = "2027-03-01:2027-03-31", share = "0.3" }',
+        '{ id = "Q1", window = "2027-03-01:2027-03-31", share = "0", tasks = ["SC-GS"] }',
+    )
+    (city / "empty-year.toml").write_text(text.replace("Y-2027", "E-2027"), encoding="utf-8")
+    year, ledger = city / "empty-year.toml", tmp_path / "ledger.sqlite"
+    draws = []
+    for batch in ("Q1", "Q2"):
+        out = tmp_path / batch
+        files = year_files(year, batch, city / "population.csv", out, ledger=ledger)
+        run_draw(files, out, seed="ab" * 32)
+        run_ledger_add(ledger, draw=out)
+        draws.append(out)
+    assert _selection(draws[0]).empty and not _selection(draws[1]).empty
+    assert run_ledger_verify(ledger, draws=draws).ok

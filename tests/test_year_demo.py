@@ -16,9 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from shuangsuiji.assignment.inputs import load_assignment_inputs
+from shuangsuiji.exceptions import LedgerError
 from shuangsuiji.io import read_table
 from shuangsuiji.ledger import Ledger, LedgerHead
-from shuangsuiji.workflow import run_ledger_verify, run_verify
+from shuangsuiji.manifest import canonical_json
+from shuangsuiji.proofs import make_proof, verify_proof
+from shuangsuiji.workflow import run_draw, run_ledger_add, run_ledger_verify, run_verify, year_files
 from shuangsuiji.workflow.yeardemo import YearDemoResult, run_year_demo
 
 GENERAL = ("SC-GS", "SW-FP")
@@ -178,3 +182,57 @@ def test_ledger_verify_fails_on_a_head_that_differs(year: YearDemoResult) -> Non
     wrong = LedgerHead(int(head["seq"]), "f" * 64)
     result = run_ledger_verify(year.ledger, heads={"Q3": wrong})
     assert not result.ok and "broken at seq" in str(result)
+
+
+def test_later_batches_rotate_their_officers_off_the_ledger(year: YearDemoResult) -> None:
+    """Given no history, a year's assignment reads its rotation off the view its draw read."""
+    q3 = year.draws[2]
+    recorded = json.loads((q3 / "assignment.json").read_bytes())["inputs"]["history"]
+    assert recorded["path"] == "../commit/ledger-view.json"
+    inputs = load_assignment_inputs(
+        q3, {"population": year.out / "inputs" / "population-Q3.csv", "roster": year.out / "inputs" / "roster.csv"}
+    )
+    rotated = {pair for pair, kind in inputs.conflicts.kinds.items() if kind == "rotation"}
+    teams = pd.concat([read_table(d / "teams.csv") for d in year.draws[:2]])
+    earlier = set(zip(teams["inspector_id"], teams["visit_id"].str[1:], strict=True))
+    assert rotated and rotated <= earlier
+
+
+def test_a_firm_drawn_earlier_in_the_year_proves_its_exclusion(year: YearDemoResult) -> None:
+    q3 = year.draws[2]
+    excluded = read_table(q3 / "excluded.csv")
+    firm = excluded.loc[excluded["reason"] == "drawn_this_year", "uscc"].iloc[0]
+    proof = make_proof(q3, firm, population=year.out / "inputs" / "population-Q3.csv")
+    assert any(t.reason == "drawn_this_year" for t in proof.tasks)
+    assert verify_proof(proof, (q3 / "manifest.json").read_bytes()).ok
+
+
+def _redraw_q2(year: YearDemoResult, out: Path, view: Path) -> Path:
+    files = year_files(
+        year.out / "inputs" / "year.toml", "Q2", year.out / "inputs" / "population-Q2.csv", out, view=view
+    )
+    run_draw(files, out, seed="12" * 32)
+    return out
+
+
+def test_a_second_draw_of_a_batch_stays_out_of_the_ledger(year: YearDemoResult, tmp_path: Path) -> None:
+    again = _redraw_q2(year, tmp_path / "again", year.draws[1].parent / "commit" / "ledger-view.json")
+    path = _copy(year, tmp_path)
+    with pytest.raises(LedgerError, match="drawn once"):
+        run_ledger_add(path, draw=again)
+    result = run_ledger_verify(path, draws=[again])
+    assert [c.name for c in result.checks if not c.ok] == [f"ledger holds the draw of {again}"]
+
+
+def test_a_draw_from_a_forged_view_fails_even_with_the_real_view_put_back(year: YearDemoResult, tmp_path: Path) -> None:
+    real = year.draws[1].parent / "commit" / "ledger-view.json"
+    doc = json.loads(real.read_bytes())
+    kind = doc["columns"].index("kind")
+    doc["rows"] = [r for r in doc["rows"] if r[kind] != "random"]  # Q1's draws forgotten: its firms drawable again
+    forged = tmp_path / "forged" / "ledger-view.json"
+    forged.parent.mkdir()
+    forged.write_bytes(canonical_json(doc))
+    drawn = _redraw_q2(year, tmp_path / "forged-draw", forged)
+    shutil.copyfile(real, forged)  # the file now matches the ledger, but not the manifest
+    result = run_ledger_verify(year.ledger, draws=[drawn])
+    assert f"ledger view of {drawn}" in [c.name for c in result.checks if not c.ok]

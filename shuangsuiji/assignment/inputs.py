@@ -33,9 +33,10 @@ from ..plan import AssignmentPolicy, Plan
 from ..roster import Roster, RosterError, check_roster
 from ..visits import Visits, make_visits
 from ..workdays import WorkCalendar, read_overrides
+from ..yearview import LedgerView, view_history
 from .results import AssignmentResult
 
-__all__ = ["ASSIGNMENT_ROLES", "AssignmentInputs", "load_assignment_inputs"]
+__all__ = ["ASSIGNMENT_ROLES", "AssignmentInputs", "assignment_roles", "load_assignment_inputs"]
 
 ASSIGNMENT_ROLES = ("population", "roster", "conflicts", "requests", "relations", "pairs", "history", "calendar")
 
@@ -85,7 +86,10 @@ def _conflicts(
         found = relation_conflicts(graph, ids, entities, hops=policy.relation_hops, relations=policy.relations)
         parts.append(("relation", found))
     if "history" in files and policy.rotation:
-        history = read_history(files["history"], allow_list=allow)
+        path = files["history"]
+        history = (
+            view_history(LedgerView.read(path)) if path.suffix == ".json" else read_history(path, allow_list=allow)
+        )
         parts.append(("rotation", rotation_conflicts(history, entities, last=policy.rotation)))
     exclusive: frozenset[frozenset[str]] = frozenset()
     if "pairs" in files:
@@ -93,6 +97,21 @@ def _conflicts(
             read_table(files["pairs"], error=ConflictError), inspectors=ids, source=str(files["pairs"])
         )
     return Conflicts.combine(parts, exclusive)
+
+
+def assignment_roles(draw_dir: str | Path, files: Mapping[str, Path]) -> dict[str, Path]:
+    """The assignment's input files: ``files``, and for a year's batch given no history, the ledger's view it read.
+
+    A year's batch staffs its visits with the rotation read off the same view of the ledger that its
+    draw read (``ledger-view.json``, recorded by the draw's manifest): nothing is merged by hand.
+    """
+    roles = dict(files)
+    if "history" not in roles:
+        manifest = Manifest.read(draw_dir)
+        view = DrawFiles.recorded(manifest, draw_dir).ledger_view
+        if manifest.year is not None and view is not None:
+            roles["history"] = view
+    return roles
 
 
 def load_assignment_inputs(
@@ -106,7 +125,8 @@ def load_assignment_inputs(
 ) -> AssignmentInputs:
     """Read and check an assignment's inputs (``files`` maps roles to paths) for the draw in ``draw_dir``.
 
-    The population and the history are read as the draw read them, with the
+    A year's batch given no history reads its rotation off the ledger's view its draw read
+    (:func:`assignment_roles`). The population and the history are read as the draw read them, with the
     allow-list of legacy codes the draw's manifest records; the population
     file, when it is the one the draw recorded, with the draw's forced CSV
     encoding or XLSX sheet (``encoding`` and ``sheet`` override them).
@@ -117,6 +137,7 @@ def load_assignment_inputs(
         Naming every problem found.
     """
     draw_dir = Path(draw_dir)
+    files = assignment_roles(draw_dir, files)
     manifest = Manifest.read(draw_dir)
     plan = manifest.parsed_plan()
     policy = plan.assignment if window is None else dataclasses.replace(plan.assignment, window=window)

@@ -38,8 +38,9 @@ __all__ = [
 
 #: The format named inside every hashed entry; a new format gets a new name.
 LEDGER_FORMAT = "shuangsuiji-ledger/1"
-#: What an entry records: drawn, staffed, done (a result), published, or a check outside the draw.
-EVENTS: tuple[str, ...] = ("drawn", "staffed", "done", "published", "check")
+#: What an entry records: drawn, staffed, done (a result), published, a check outside the draw, or
+#: ``batch``: one marker per draw of a year's batch (its tasks, even when it drew no firm).
+EVENTS: tuple[str, ...] = ("drawn", "staffed", "done", "published", "check", "batch")
 #: Kinds of a "check" event (checks outside the random draw); random-draw events have kind "random":
 #: 投诉举报, 大数据预警, 转办交办/移送, 复查整改, 许可核查, 其他.
 CHECK_KINDS: tuple[str, ...] = ("complaint", "alert", "referral", "recheck", "licensing", "other")
@@ -73,7 +74,8 @@ class LedgerEntry:
         The visit; a joint visit has one entry per department with the same ``visit_id``; draws
         use ``"V" + uscc``.
     kind : str
-        ``"random"`` for drawn, staffed, done and published; one of :data:`CHECK_KINDS` for ``check``.
+        ``"random"`` for drawn, staffed, done and published; one of :data:`CHECK_KINDS` for ``check``;
+        ``"batch"`` for ``batch``.
     date : str
         ISO date ``YYYY-MM-DD``, or ``""``.
     inspectors : str
@@ -124,11 +126,16 @@ class LedgerEntry:
             raise LedgerError(f"Entry field 'event' must be one of {list(EVENTS)}; got {self.event!r}.")
         if self.event == "check" and self.kind not in CHECK_KINDS:
             raise LedgerError(f"Entry field 'kind' of a check must be one of {list(CHECK_KINDS)}; got {self.kind!r}.")
-        if self.event != "check" and self.kind != "random":
+        if self.event == "batch" and self.kind != "batch":
+            raise LedgerError(f"Entry field 'kind' of a 'batch' entry must be 'batch'; got {self.kind!r}.")
+        if self.event not in ("check", "batch") and self.kind != "random":
             raise LedgerError(f"Entry field 'kind' of a {self.event!r} entry must be 'random'; got {self.kind!r}.")
         if self.date and not _is_date(self.date):
             raise LedgerError(f"Entry field 'date' must be an ISO date YYYY-MM-DD or empty; got {self.date!r}.")
-        if not self.uscc.strip():
+        if self.event == "batch":
+            if self.uscc or self.department or not self.batch:
+                raise LedgerError("A 'batch' entry names its batch and no entity or department.")
+        elif not self.uscc.strip():
             raise LedgerError(f"Entry field 'uscc' must not be empty; got {self.uscc!r}.")
 
 

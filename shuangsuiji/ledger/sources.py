@@ -109,7 +109,10 @@ def _year_batch(year: str | None, batch: str | None, manifest: Manifest) -> tupl
 
 
 def draw_entries(draw_dir: str | Path, *, year: str | None = None, batch: str | None = None) -> list[LedgerEntry]:
-    """One ``drawn`` entry per row of a published draw's ``selection.csv``.
+    """One ``drawn`` entry per row of a published draw's ``selection.csv`` (after a year batch's ``batch`` marker).
+
+    A year's batch first gets one ``batch`` entry: no entity, ``task_id`` its tasks (sorted,
+    ``;``-joined), so that the ledger knows the batch was drawn even when it drew no firm.
 
     Each is dated with the plan's ``start``, has the visit ``"V" + uscc`` and the source
     ``manifest <sha256 of manifest.json>``; ``year`` and ``batch`` default to those a year's batch
@@ -125,7 +128,23 @@ def draw_entries(draw_dir: str | Path, *, year: str | None = None, batch: str | 
     _, manifest, selection = _draw(draw_dir)
     start, (year, batch_id) = str(manifest.plan.get("start", "") or ""), _year_batch(year, batch, manifest)
     source = f"manifest {manifest.sha256}"
-    return [
+    marker = []
+    if manifest.year is not None:
+        tasks = ";".join(sorted(t.id for t in manifest.tasks))
+        marker = [
+            LedgerEntry(
+                year=year,
+                event="batch",
+                uscc="",
+                department="",
+                batch=batch_id,
+                task_id=tasks,
+                kind="batch",
+                date=start,
+                source=source,
+            )
+        ]
+    return marker + [
         LedgerEntry(
             year=year,
             event="drawn",

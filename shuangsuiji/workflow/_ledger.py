@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -13,7 +14,7 @@ import pandas as pd
 from ..assignment.manifest import AssignmentManifest
 from ..checks import Recorder, Verification
 from ..exceptions import LedgerError
-from ..ledger.entries import LedgerEntry, LedgerHead
+from ..ledger.entries import ZERO_HASH, LedgerEntry, LedgerHead
 from ..ledger.sources import (
     assignment_entries,
     check_entries,
@@ -53,6 +54,45 @@ def _draw_parts(draw: Path, *, year: str | None, batch: str | None, known: set[s
     if (draw / AssignmentManifest.FILE).is_file():
         parts.append(assignment_entries(draw, year=year, batch=batch))
     return [p for p in parts if p and p[0].source not in known]
+
+
+def _check_batch(book: Ledger, folder: Path) -> None:
+    """A year's batch goes into the ledger once, in order, and only into the ledger whose head it read.
+
+    Raises
+    ------
+    LedgerError
+        If the ledger holds another draw of the batch or a later batch, or the head the batch
+        recorded is not a head of this ledger.
+    """
+    manifest = Manifest.read(folder)
+    record = manifest.year
+    if record is None:
+        return
+    head = LedgerHead(int(record.ledger_head["seq"]), str(record.ledger_head["hash"]))
+    if head.seq:
+        frame_at(book, head)  # refuses a head that is not one of this chain
+    elif head.hash != ZERO_HASH:
+        raise LedgerError(f"{manifest.source}: the ledger head it recorded is not a ledger head.")
+    rows = book.frame(year=record.year)
+    drawn = rows[rows["event"].isin(["drawn", "batch"])]
+    other = sorted(set(drawn.loc[drawn["batch"] == record.batch, "source"]) - {f"manifest {manifest.sha256}"})
+    if other:
+        raise LedgerError(
+            f"The ledger holds batch {record.batch!r} of {record.year} already, from another draw ({other[0]}): "
+            "a batch is drawn once."
+        )
+    later = sorted(set(drawn["batch"]) - _before(rows, head) - {record.batch})
+    if later:
+        raise LedgerError(
+            f"Batch {record.batch!r} read the ledger at seq {head.seq}, but batches {later} were added since: "
+            "its exclusions do not know them; draw it again from the ledger as it is now."
+        )
+
+
+def _before(rows: pd.DataFrame, head: LedgerHead) -> set[str]:
+    """The batches whose draws are in the ledger at a head."""
+    return set(rows.loc[(rows["seq"] <= head.seq) & rows["event"].isin(["drawn", "batch"]), "batch"])
 
 
 def frame_at(book: Ledger, head: LedgerHead) -> pd.DataFrame:
@@ -112,6 +152,8 @@ def run_ledger_add(
     with opened_ledger(ledger, create=True) as book:
         known = book.sources()
         parts = _draw_parts(folder, year=year, batch=batch, known=known) if folder is not None else []
+        if folder is not None and parts and parts[0][0].event in ("batch", "drawn"):
+            _check_batch(book, folder)
         files = []
         if results is not None and folder is not None:
             files.append(result_entries(results, folder, year=year, batch=batch))
@@ -188,13 +230,34 @@ def run_ledger_verify(
 
 
 def _check_view(rec: Recorder, book: Ledger, folder: Path, manifest: Manifest, head: LedgerHead) -> None:
-    """The view a batch read must be the ledger's view at the head it records."""
+    """The view a batch read must be the ledger's view at the head it records, and the ledger must hold its draw."""
     entry = manifest.inputs.get("ledger_view")
     if entry is None:
         rec.check(f"ledger view of {folder}", False, "the manifest records no ledger view")
         return
+    expected = LedgerView(head.to_dict(), ledger_view(frame_at(book, head))).to_bytes()
     path = folder / entry.path
-    expected = LedgerView(head.to_dict(), ledger_view(frame_at(book, head)))
-    same = path.read_bytes() == expected.to_bytes()
-    detail = f"{path} is the ledger's view at seq {head.seq}" if same else f"{path} differs from the ledger's view"
+    recorded = hashlib.sha256(expected).hexdigest() == entry.sha256
+    same = recorded and path.is_file() and path.read_bytes() == expected
+    detail = (
+        f"{path}, as the manifest records it, is the ledger's view at seq {head.seq}"
+        if same
+        else f"the view the manifest records (SHA-256 {entry.sha256}) differs from the ledger's at seq {head.seq}"
+        if not recorded
+        else f"{path} is not the view the manifest records"
+    )
     rec.check(f"ledger view of {folder}", same, detail)
+    if manifest.year is None:
+        return
+    rows = book.frame(year=manifest.year.year)
+    drawn = rows[rows["event"].isin(["drawn", "batch"]) & (rows["batch"] == manifest.year.batch)]
+    sources = set(drawn["source"])
+    ours = f"manifest {manifest.sha256}"
+    rec.check(
+        f"ledger holds the draw of {folder}",
+        sources == {ours} and bool((drawn["seq"] > head.seq).all()),
+        f"batch {manifest.year.batch}: {len(drawn)} drawn entries after seq {head.seq}, all from this manifest"
+        if sources == {ours}
+        else f"batch {manifest.year.batch}: the ledger's drawn entries come from {sorted(sources) or 'no draw'}, "
+        f"not from this manifest ({ours})",
+    )

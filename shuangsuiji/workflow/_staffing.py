@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..assignment.inputs import AssignmentInputs, load_assignment_inputs
+from ..assignment.inputs import AssignmentInputs, assignment_roles, load_assignment_inputs
 from ..assignment.manifest import AssignmentManifest, write_assignment
 from ..assignment.results import AssignmentResult
 from ..manifest import InputFile
@@ -114,7 +114,7 @@ def run_assign(
     """
     draw_dir = Path(draw)
     target = draw_dir if out is None else Path(out)
-    roles = files.roles()
+    roles = assignment_roles(draw_dir, files.roles())
     inputs = load_assignment_inputs(
         draw_dir,
         roles,

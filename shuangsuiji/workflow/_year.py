@@ -21,17 +21,17 @@ from ._ledger import frame_at, opened_ledger
 __all__ = ["YearStatusStep", "run_year_status", "write_ledger_view", "year_files"]
 
 
-def write_ledger_view(ledger: Ledger | str | Path, out: str | Path) -> LedgerView:
+def write_ledger_view(ledger: Ledger | str | Path, out: str | Path, *, create: bool = False) -> LedgerView:
     """Read the ledger at its head and write its view, ``ledger-view.json``, into folder ``out``.
 
-    A ledger that does not exist yet is made (empty): the year's first batch reads it so.
+    With ``create``, a ledger that does not exist yet is made (empty): the year's first batch reads it so.
 
     Raises
     ------
     LedgerError
         If the ledger cannot be opened or read.
     """
-    with opened_ledger(ledger, create=True) as book:
+    with opened_ledger(ledger, create=create) as book:
         head = book.head()
         frame = frame_at(book, head)
     view = LedgerView(head.to_dict(), ledger_view(frame))
@@ -62,7 +62,8 @@ def year_files(
 ) -> DrawFiles:
     """The files of a year's batch, its ledger's view written into ``out`` when read from the ledger.
 
-    Give the ledger (its view is read at its head and written into ``out``), or a view written
+    Give the ledger (its view is read at its head and written into ``out``; made empty if absent
+    only for the year's first batch), or a view written
     before (``view``), or, for the draw after a commitment, neither: the view the commitment
     recorded is used, so that the draw reads the ledger as committed.
 
@@ -77,7 +78,10 @@ def year_files(
     if ledger is not None and view is not None:
         raise YearError("Give the ledger (--ledger) or a view written before (--view), not both.")
     if ledger is not None:
-        write_ledger_view(ledger, out)
+        # only the year's first batch may start a ledger: a mistyped path must not read as an empty year
+        plan_year = load_year(year)
+        first = plan_year.batch(batch).id == plan_year.batch_ids[0]  # an unknown batch: YearError
+        write_ledger_view(ledger, out, create=first)
         view = Path(out) / LedgerView.FILE
     elif view is None and commitment is not None:
         view = _committed_view(commitment)
