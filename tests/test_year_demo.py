@@ -236,3 +236,11 @@ def test_a_draw_from_a_forged_view_fails_even_with_the_real_view_put_back(year: 
     shutil.copyfile(real, forged)  # the file now matches the ledger, but not the manifest
     result = run_ledger_verify(year.ledger, draws=[drawn])
     assert f"ledger view of {drawn}" in [c.name for c in result.checks if not c.ok]
+
+
+def test_the_same_year_gives_the_same_bytes(tmp_path: Path) -> None:
+    """Given its secrets, the example year publishes the same files: no clock, no machine in them."""
+    runs = [run_year_demo(tmp_path / name, entities=2500, secret=bytes(32)) for name in ("a", "b")]
+    for first, second in zip(runs[0].draws, runs[1].draws, strict=True):
+        for name in ("manifest.json", "assignment.json", "../commit/ledger-view.json", "../notices/抽查结果公告.xlsx"):
+            assert (first / name).read_bytes() == (second / name).read_bytes(), (first, name)
