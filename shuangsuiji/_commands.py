@@ -6,6 +6,7 @@ Imported only once a command has been chosen, so that ``--help`` stays light.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -60,7 +61,8 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (``| head``): stop writing, as a C program would
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError, ValueError):  # a stdout without a file (captured) needs nothing
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from ._json import Fields
 from .io import sha256_file
+from .ledger.entries import LedgerHead
 
 __all__ = ["YEAR_COUNTS", "InputFile", "PopulationRecord", "SeedRecord", "StratumRecord", "TaskRecord", "YearRecord"]
 
@@ -261,6 +262,11 @@ class YearRecord:
     tasks: Mapping[str, Mapping[str, int]]
     key_remaining: tuple[str, ...] = ()
     key_taken: tuple[str, ...] = ()
+
+    @property
+    def head(self) -> LedgerHead:
+        """The ledger head the batch read, as a :class:`~shuangsuiji.ledger.LedgerHead`."""
+        return LedgerHead(int(self.ledger_head["seq"]), str(self.ledger_head["hash"]))
 
     @classmethod
     def from_fields(cls, f: Fields) -> YearRecord:

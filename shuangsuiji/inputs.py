@@ -75,10 +75,8 @@ class DrawFiles:
     batch: str | None = None
 
     @classmethod
-    def for_year(
-        cls, year: str | Path, batch: str, population: str | Path, ledger_view: str | Path, **options: Any
-    ) -> DrawFiles:
-        """The files of a year's batch: the plan is the one the year plan names (beside it).
+    def for_year(cls, year: str | Path, batch: str, population: str | Path, ledger_view: str | Path) -> DrawFiles:
+        """The files of a year's batch: the plan is the one the year plan names (beside it); other files unset.
 
         Raises
         ------
@@ -86,7 +84,7 @@ class DrawFiles:
             If the year plan is bad.
         """
         plan = Path(year).parent / load_year(year).plan
-        return cls(Path(population), plan, year=Path(year), ledger_view=Path(ledger_view), batch=batch, **options)
+        return cls(Path(population), plan, year=Path(year), ledger_view=Path(ledger_view), batch=batch)
 
     def roles(self) -> dict[str, Path]:
         """Role -> path of every file given."""

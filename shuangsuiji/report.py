@@ -59,8 +59,13 @@ def cjk_font() -> str | None:
 
 
 class _Labels:
+    """Labels in Chinese and English when a CJK font is installed (figures then use it), else in English."""
+
     def __init__(self) -> None:
         self.font = cjk_font()
+        if self.font:
+            plt.rcParams["font.sans-serif"] = [self.font, *plt.rcParams["font.sans-serif"]]
+            plt.rcParams["axes.unicode_minus"] = False
 
     def __call__(self, zh: str, en: str) -> str:
         return f"{zh} {en}" if self.font else en
@@ -75,9 +80,32 @@ def _read(folder: Path, name: str) -> pd.DataFrame | None:
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # glyph warnings when no CJK font is installed
+        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
+
+
+def _embedded(path: Path, fig: Figure, alt: str, key: str | None = None) -> str:
+    """Write the figure as PNG to ``path`` and return it as an HTML figure (the image inline)."""
+    data = _png(fig)
+    atomic_write_bytes(path, data)
+    uri = "data:image/png;base64," + base64.b64encode(data).decode()
+    text = html.escape(alt)
+    where = f' id="{key}"' if key else ""
+    return f'<figure{where}><img src="{uri}" alt="{text}"><figcaption>{text}</figcaption></figure>'
+
+
+def _html(title: str, body: str) -> str:
+    """A self-contained page: no script, no link out."""
+    return (
+        '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2rem auto;"
+        "max-width:70rem}img{max-width:100%}table{border-collapse:collapse}th,td{border:1px solid #bbb;"
+        "padding:.2rem .5rem}figure{margin:2rem 0}</style></head><body>" + body + "</body></html>\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -255,18 +283,11 @@ def _page(t: _Tables, blocks: list[str], label: _Labels) -> str:
     )
     plan, m = t.manifest.plan, t.manifest
     table = t.summary[["task_id", "department", "eligible", "excluded", "sample", "floor_target", "floor_binding"]]
-    return (
-        '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{html.escape(str(plan.get('id', '')))} report</title>"
-        "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2rem auto;"
-        "max-width:70rem}img{max-width:100%}table{border-collapse:collapse}th,td{border:1px solid #bbb;"
-        "padding:.2rem .5rem}figure{margin:2rem 0}</style></head><body>"
+    return _html(
+        f"{plan.get('id', '')} report",
         f"<h1>{html.escape(str(plan.get('title', plan.get('id', ''))))}</h1>"
         f"<p>Seed ({html.escape(m.seed_record.mode)}): <code>{m.seed}</code>; "
-        f"{m.population.rows:,} entities.</p>{note}"
-        + table.to_html(index=False, escape=True)
-        + "".join(blocks)
-        + "</body></html>\n"
+        f"{m.population.rows:,} entities.</p>{note}" + table.to_html(index=False, escape=True) + "".join(blocks),
     )
 
 
@@ -282,22 +303,11 @@ def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
     tables = _Tables.read(folder)
     out.mkdir(parents=True, exist_ok=True)
     label = _Labels()
-    if label.font:
-        plt.rcParams["font.sans-serif"] = [label.font, *plt.rcParams["font.sans-serif"]]
-        plt.rcParams["axes.unicode_minus"] = False
-    blocks = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # glyph warnings when no CJK font is installed
-        for figure in (f(tables, label) for f in _FIGURES):
-            if figure is None:
-                continue
-            data = _png(figure.make())
-            atomic_write_bytes(out / f"{figure.key}.png", data)
-            uri = "data:image/png;base64," + base64.b64encode(data).decode()
-            alt = html.escape(figure.alt)
-            blocks.append(
-                f'<figure id="{figure.key}"><img src="{uri}" alt="{alt}"><figcaption>{alt}</figcaption></figure>'
-            )
+    blocks = [
+        _embedded(out / f"{figure.key}.png", figure.make(), figure.alt, figure.key)
+        for figure in (f(tables, label) for f in _FIGURES)
+        if figure is not None
+    ]
     path = out / "report.html"
     atomic_write_bytes(path, _page(tables, blocks, label).encode("utf-8"))
     return path
@@ -337,30 +347,17 @@ def write_year_report(status: YearStatus, out_dir: str | Path) -> Path:
     """
     out = Path(out_dir)
     label = _Labels()
-    if label.font:
-        plt.rcParams["font.sans-serif"] = [label.font, *plt.rcParams["font.sans-serif"]]
-        plt.rcParams["axes.unicode_minus"] = False
     figure = ""
     if len(status.progress) and status.progress["base"].notna().all():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # glyph warnings when no CJK font is installed
-            data = _png(_coverage_figure(status, label))
-        atomic_write_bytes(out / "year-coverage.png", data)
-        alt = html.escape(label("一般事项抽查比例，逐批", "coverage of the general items over the batches"))
-        uri = "data:image/png;base64," + base64.b64encode(data).decode()
-        figure = f'<figure><img src="{uri}" alt="{alt}"><figcaption>{alt}</figcaption></figure>'
-    title = html.escape(f"{status.year.id} {label('年度抽查进度', 'year status')}")
-    page = (
-        '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{title}</title>"
-        "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2rem auto;"
-        "max-width:70rem}img{max-width:100%}table{border-collapse:collapse}th,td{border:1px solid #bbb;"
-        "padding:.2rem .5rem}</style></head><body>"
-        f"<h1>{title}</h1><p>{html.escape(label('目标', 'target'))}: {float(status.year.target):.1%}</p>"
+        alt = label("一般事项抽查比例，逐批", "coverage of the general items over the batches")
+        figure = _embedded(out / "year-coverage.png", _coverage_figure(status, label), alt)
+    title = f"{status.year.id} {label('年度抽查进度', 'year status')}"
+    page = _html(
+        title,
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(label('目标', 'target'))}: {float(status.year.target):.1%}</p>"
         + status.tasks.to_html(index=False, escape=True, na_rep="")
         + figure
-        + status.batches.to_html(index=False, escape=True)
-        + "</body></html>\n"
+        + status.batches.to_html(index=False, escape=True),
     )
     path = out / "year-status.html"
     atomic_write_bytes(path, page.encode("utf-8"))

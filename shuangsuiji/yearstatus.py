@@ -21,6 +21,7 @@ from ._kernel import scope_mask
 from .plan import Plan, Task
 from .population import Population
 from .year import YearPlan, general_tasks
+from .yearview import drew
 
 __all__ = [
     "ALL_GENERAL",
@@ -113,10 +114,6 @@ class YearStatus:
     progress: pd.DataFrame
 
 
-def _hits(rows: pd.DataFrame, task_id: str) -> npt.NDArray[np.bool_]:
-    return rows["tasks"].str.split(";").map(lambda tasks: task_id in tasks).to_numpy(dtype=bool)
-
-
 _Target = tuple[str, set[str] | None, npt.NDArray[np.bool_]]
 
 
@@ -175,7 +172,7 @@ def year_status(year: YearPlan, plan: Plan, view: pd.DataFrame, population: Popu
     union: set[str] = set()
     every = np.zeros(len(ours), dtype=bool)
     for task in _general_tasks(plan, year):
-        hits = _hits(ours, task.id)
+        hits = drew(ours, task.id)
         every |= hits
         base = None if population is None else _operating(population, plan, task)
         union |= base or set()

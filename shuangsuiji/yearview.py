@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ._json import Fields, Published
@@ -42,6 +43,7 @@ __all__ = [
     "VIEW_FORMAT",
     "LedgerView",
     "PreparedBatch",
+    "drew",
     "ledger_view",
     "prepare_batch",
     "view_history",
@@ -202,6 +204,11 @@ class LedgerView(Published):
         return cls(checked.to_dict(), frame, data)
 
 
+def drew(rows: pd.DataFrame, task_id: str) -> npt.NDArray[np.bool_]:
+    """Which rows of a view drew the task (its id among their ``;``-joined ``tasks``)."""
+    return rows["tasks"].str.split(";").map(lambda tasks: task_id in tasks).to_numpy(dtype=bool)
+
+
 def _counted(view: pd.DataFrame, year: YearPlan) -> pd.DataFrame:
     """The year's checks that count toward the caps: this year's rows, exempt kinds left out."""
     rows = view[(view["year"] == year.id) & ~view["kind"].isin([*year.caps.exempt, "batch"])]
@@ -242,8 +249,7 @@ def year_rules(view: pd.DataFrame, year: YearPlan, batch_id: str, plan: Plan) ->
     )
     drawn: dict[str, frozenset[str]] = {}
     for task in general_tasks(plan, batch):
-        hit = ours["tasks"].str.split(";").map(lambda tasks, t=task.id: t in tasks)
-        drawn[task.id] = frozenset(ours.loc[hit.astype(bool), "uscc"])
+        drawn[task.id] = frozenset(ours.loc[drew(ours, task.id), "uscc"])
     counted = _counted(view, year)
     total = counted.groupby("uscc")["visit"].nunique()
     per_department = counted.groupby(["uscc", "department"])["visit"].nunique()

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from shuangsuiji import _commands as commands_module
 from shuangsuiji import report as report_module
 from shuangsuiji.cli import build_parser
+from shuangsuiji.exceptions import InternalError, YearError
 from shuangsuiji.report import write_report
 from shuangsuiji.workflow import run_demo
 
@@ -126,3 +129,33 @@ def test_every_action_has_help(argv: list[str], capsys: pytest.CaptureFixture[st
 def test_errors_have_no_traceback(argv: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-m", "shuangsuiji", *argv], capture_output=True, text=True, check=False)
     assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr
+
+
+def _raises(exc: BaseException) -> Callable[[argparse.Namespace], int]:
+    def run(_: argparse.Namespace) -> int:
+        raise exc
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "message"),
+    [
+        (InternalError("a broken guarantee"), 3, "internal error (a bug in shuangsuiji"),
+        (YearError("bad year"), 2, "error: bad year"),
+        (FileNotFoundError(2, "No such file or directory", "x.csv"), 2, "error: x.csv: No such file or directory"),
+        (KeyboardInterrupt(), 130, "interrupted"),
+        (BrokenPipeError(), 141, ""),
+    ],
+    ids=["bug", "library error", "missing file", "interrupted", "reader gone"],
+)
+def test_the_command_line_turns_each_failure_into_a_status(
+    exc: BaseException, status: int, message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redirected: list[int] = []
+    monkeypatch.setattr(commands_module.os, "dup2", lambda _src, dst: redirected.append(dst))
+    monkeypatch.setattr(commands_module.sys, "stdout", argparse.Namespace(fileno=lambda: 99))
+    assert commands_module.guarded(_raises(exc), argparse.Namespace()) == status
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert redirected == ([99] if isinstance(exc, BrokenPipeError) else [])  # stdout to /dev/null: the reader is gone

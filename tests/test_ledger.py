@@ -397,6 +397,11 @@ def test_a_recorded_head_that_is_not_in_the_chain_fails(where: Where) -> None:
     assert "FAIL  recorded ledger head 'later'" in str(_verify(where, {"later": LedgerHead(9, heads[0].hash)}))
     with where.open() as ledger, pytest.raises(LedgerError, match="not a head of this ledger"):
         ledger.frame(upto=LedgerHead(3, heads[1].hash))
+    with where.open() as ledger:
+        ledger.require_head(heads[2])
+        ledger.require_head(LedgerHead(0, "0" * 64))
+        with pytest.raises(LedgerError, match="its row there does not exist"):
+            ledger.require_head(LedgerHead(9, heads[0].hash))
 
 
 def test_append_refuses_a_ledger_whose_last_row_was_changed(where: Where) -> None:

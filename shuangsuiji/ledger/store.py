@@ -264,6 +264,17 @@ class Ledger:
                 f"(its row there {'has hash ' + str(found) if found is not None else 'does not exist'})."
             )
 
+    def require_head(self, head: LedgerHead) -> None:
+        """Check that ``head`` is a head of this chain (the row at its ``seq`` has its hash).
+
+        Raises
+        ------
+        LedgerError
+            If it is not, naming the row found there.
+        """
+        with self._errors("be read"), self._read() as conn:
+            self._require_head(conn, head)
+
     def frame(self, *, year: str | None = None, upto: LedgerHead | None = None) -> pd.DataFrame:
         """Every row in seq order: ``seq`` (a whole number), every entry field, ``prev`` and ``hash`` as text.
 

@@ -14,7 +14,7 @@ import pandas as pd
 from ..assignment.manifest import AssignmentManifest
 from ..checks import Recorder, Verification
 from ..exceptions import LedgerError
-from ..ledger.entries import ZERO_HASH, LedgerEntry, LedgerHead
+from ..ledger.entries import LedgerEntry, LedgerHead
 from ..ledger.sources import (
     assignment_entries,
     check_entries,
@@ -69,11 +69,8 @@ def _check_batch(book: Ledger, folder: Path) -> None:
     record = manifest.year
     if record is None:
         return
-    head = LedgerHead(int(record.ledger_head["seq"]), str(record.ledger_head["hash"]))
-    if head.seq:
-        frame_at(book, head)  # refuses a head that is not one of this chain
-    elif head.hash != ZERO_HASH:
-        raise LedgerError(f"{manifest.source}: the ledger head it recorded is not a ledger head.")
+    head = record.head
+    book.require_head(head)
     rows = book.frame(year=record.year)
     drawn = rows[rows["event"].isin(["drawn", "batch"])]
     other = sorted(set(drawn.loc[drawn["batch"] == record.batch, "source"]) - {f"manifest {manifest.sha256}"})
@@ -93,11 +90,6 @@ def _check_batch(book: Ledger, folder: Path) -> None:
 def _before(rows: pd.DataFrame, head: LedgerHead) -> set[str]:
     """The batches whose draws are in the ledger at a head."""
     return set(rows.loc[(rows["seq"] <= head.seq) & rows["event"].isin(["drawn", "batch"]), "batch"])
-
-
-def frame_at(book: Ledger, head: LedgerHead) -> pd.DataFrame:
-    """The ledger's rows up to a head (none at the empty ledger's head, seq 0)."""
-    return book.frame(upto=head) if head.seq else book.frame().iloc[0:0]
 
 
 def run_ledger_add(
@@ -217,25 +209,26 @@ def run_ledger_verify(
         manifest = Manifest.read(folder)
         if manifest.year is None:
             raise LedgerError(f"{manifest.source}: this draw is not a year's batch; it records no ledger head.")
-        head = LedgerHead(int(manifest.year.ledger_head["seq"]), str(manifest.year.ledger_head["hash"]))
-        recorded[f"{folder} ({manifest.year.year} {manifest.year.batch})"] = head
-        batches.append((Path(folder), manifest, head))
+        recorded[f"{folder} ({manifest.year.year} {manifest.year.batch})"] = manifest.year.head
+        batches.append((Path(folder), manifest))
     with opened_ledger(ledger, create=False) as book:
         chain = book.verify(recorded)
+        rows = book.frame() if batches else pd.DataFrame()
         rec = Recorder()
-        for folder, manifest, head in batches:
-            rec.attempt(f"ledger view of {folder}", partial(_check_view, rec, book, folder, manifest, head))
+        for folder, manifest in batches:
+            rec.attempt(f"ledger view of {folder}", partial(_check_view, rec, rows, folder, manifest))
         views = rec.done()
     return Verification(chain.checks + views.checks)
 
 
-def _check_view(rec: Recorder, book: Ledger, folder: Path, manifest: Manifest, head: LedgerHead) -> None:
+def _check_view(rec: Recorder, rows: pd.DataFrame, folder: Path, manifest: Manifest) -> None:
     """The view a batch read must be the ledger's view at the head it records, and the ledger must hold its draw."""
-    entry = manifest.inputs.get("ledger_view")
-    if entry is None:
+    entry, record = manifest.inputs.get("ledger_view"), manifest.year
+    if entry is None or record is None:
         rec.check(f"ledger view of {folder}", False, "the manifest records no ledger view")
         return
-    expected = LedgerView(head.to_dict(), ledger_view(frame_at(book, head))).to_bytes()
+    head = record.head
+    expected = LedgerView(head.to_dict(), ledger_view(rows[rows["seq"] <= head.seq])).to_bytes()
     path = folder / entry.path
     recorded = hashlib.sha256(expected).hexdigest() == entry.sha256
     same = recorded and path.is_file() and path.read_bytes() == expected
@@ -247,17 +240,15 @@ def _check_view(rec: Recorder, book: Ledger, folder: Path, manifest: Manifest, h
         else f"{path} is not the view the manifest records"
     )
     rec.check(f"ledger view of {folder}", same, detail)
-    if manifest.year is None:
-        return
-    rows = book.frame(year=manifest.year.year)
-    drawn = rows[rows["event"].isin(["drawn", "batch"]) & (rows["batch"] == manifest.year.batch)]
+    ours = rows[(rows["year"] == record.year) & (rows["batch"] == record.batch)]
+    drawn = ours[ours["event"].isin(["drawn", "batch"])]
     sources = set(drawn["source"])
-    ours = f"manifest {manifest.sha256}"
+    mine = f"manifest {manifest.sha256}"
     rec.check(
         f"ledger holds the draw of {folder}",
-        sources == {ours} and bool((drawn["seq"] > head.seq).all()),
-        f"batch {manifest.year.batch}: {len(drawn)} drawn entries after seq {head.seq}, all from this manifest"
-        if sources == {ours}
-        else f"batch {manifest.year.batch}: the ledger's drawn entries come from {sorted(sources) or 'no draw'}, "
-        f"not from this manifest ({ours})",
+        sources == {mine} and bool((drawn["seq"] > head.seq).all()),
+        f"batch {record.batch}: {len(drawn)} drawn entries after seq {head.seq}, all from this manifest"
+        if sources == {mine}
+        else f"batch {record.batch}: the ledger's drawn entries come from {sorted(sources) or 'no draw'}, "
+        f"not from this manifest ({mine})",
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .._lazy import extra
 from ..ceremony import Commitment
@@ -16,7 +16,7 @@ from ..plan import Plan, load_plan
 from ..year import load_year
 from ..yearstatus import YearStatus, year_status
 from ..yearview import LedgerView, ledger_view
-from ._ledger import frame_at, opened_ledger
+from ._ledger import opened_ledger
 
 __all__ = ["YearStatusStep", "run_year_status", "write_ledger_view", "year_files"]
 
@@ -33,7 +33,7 @@ def write_ledger_view(ledger: Ledger | str | Path, out: str | Path, *, create: b
     """
     with opened_ledger(ledger, create=create) as book:
         head = book.head()
-        frame = frame_at(book, head)
+        frame = book.frame(upto=head)
     view = LedgerView(head.to_dict(), ledger_view(frame))
     data = view.to_bytes()
     atomic_write_bytes(Path(out) / LedgerView.FILE, data)
@@ -58,17 +58,18 @@ def year_files(
     ledger: Ledger | str | Path | None = None,
     view: str | Path | None = None,
     commitment: str | Path | None = None,
-    **options: Any,
+    history: str | Path | None = None,
+    allow_list: str | Path | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> DrawFiles:
     """The files of a year's batch, its ledger's view written into ``out`` when read from the ledger.
 
     Give the ledger (its view is read at its head and written into ``out``; made empty if absent
-    only for the year's first batch), or a view written
-    before (``view``), or, for the draw after a commitment, neither: the view the commitment
-    recorded is used, so that the draw reads the ledger as committed.
-
-    Other options (``history``, ``allow_list``, ``encoding``, ``sheet``) go to
-    :class:`~shuangsuiji.inputs.DrawFiles`.
+    only for the year's first batch), or a view written before (``view``), or, for the draw after
+    a commitment, neither: the view the commitment recorded is used, so that the draw reads the
+    ledger as committed. ``history`` (inspections from before the ledger), ``allow_list``,
+    ``encoding`` and ``sheet`` are as for :class:`~shuangsuiji.inputs.DrawFiles`.
 
     Raises
     ------
@@ -87,9 +88,14 @@ def year_files(
         view = _committed_view(commitment)
     if view is None:
         raise YearError("A year's batch reads the ledger: give --ledger LEDGER (or --view ledger-view.json).")
-    paths = {k: None if v is None else Path(v) for k, v in options.items() if k in ("history", "allow_list")}
-    rest = {k: v for k, v in options.items() if k not in paths}
-    return DrawFiles.for_year(year, batch, population, view, **paths, **rest)
+    files = DrawFiles.for_year(year, batch, population, view)
+    return dataclasses.replace(
+        files,
+        history=None if history is None else Path(history),
+        allow_list=None if allow_list is None else Path(allow_list),
+        encoding=encoding,
+        sheet=sheet,
+    )
 
 
 @dataclass(frozen=True)

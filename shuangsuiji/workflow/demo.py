@@ -45,6 +45,7 @@ __all__ = [
     "DemoResult",
     "demo_summary",
     "run_demo",
+    "synthetic_results",
     "write_example_city",
 ]
 
@@ -107,7 +108,13 @@ def write_example_city(folder: str | Path, *, entities: int, seed: int = 2027) -
 
 
 def _results(draw: Path, path: Path, seed: int) -> Path:
-    """Results filled in by inspectors for most visits (the rest are still pending)."""
+    """Results filled in by inspectors for most visits (the rest are still pending), as CSV."""
+    write_csv(synthetic_results(draw, seed), path)
+    return path
+
+
+def synthetic_results(draw: Path, seed: int) -> pd.DataFrame:
+    """``task_id, uscc, result, completed`` for 80% of a staffed draw's dated visits, seeded."""
     visits = pd.read_csv(draw / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     selection = pd.read_csv(draw / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     rng = np.random.default_rng([seed, 3])
@@ -118,8 +125,7 @@ def _results(draw: Path, path: Path, seed: int) -> Path:
     weights = np.array([80, 6, 2, 4, 1, 6, 1], dtype=float)
     rows["result"] = rng.choice(np.array(RESULT_CATEGORIES), size=len(rows), p=weights / weights.sum())
     rows["completed"] = rows["uscc"].map(when)
-    write_csv(rows, path)
-    return path
+    return rows
 
 
 def run_demo(

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..exceptions import InternalError
 from ..io import atomic_write_bytes, atomic_write_text, read_table, write_csv
-from ..notices import RESULT_CATEGORIES, Notice, xlsx_bytes
+from ..notices import Notice, xlsx_bytes
 from ..synthetic import make_population
 from ..year import load_year
 from ._checking import run_verify
@@ -28,7 +28,7 @@ from ._ledger import run_ledger_add, run_ledger_verify
 from ._publishing import run_notices
 from ._staffing import AssignmentFiles, run_assign
 from ._year import YearStatusStep, run_year_status, year_files
-from .demo import write_example_city
+from .demo import synthetic_results, write_example_city
 
 __all__ = ["EXAMPLE_YEAR_TOML", "YearDemoResult", "run_year_demo", "write_example_year"]
 
@@ -104,23 +104,9 @@ def _register(previous: Path, path: Path, index: int, seed: int) -> Path:
 
 
 def _results(draw: Path, path: Path, seed: int) -> Path:
-    """The inspectors' results workbook, Chinese headers, for 80% of the dated visits."""
-    visits = read_table(draw / "visits.csv")
-    selection = read_table(draw / "selection.csv")
-    rng = np.random.default_rng([seed, 13])
-    dated = visits[(visits["status"] == "staffed") & (visits["date"] != "")]
-    done = dated[rng.random(len(dated)) < 0.8]
-    when = dict(zip(done["uscc"], done["date"], strict=True))
-    rows = selection[selection["uscc"].isin(list(when))]
-    weights = np.array([80, 6, 2, 4, 1, 6, 1], dtype=float)
-    table = pd.DataFrame(
-        {
-            "任务编号": rows["task_id"].to_numpy(),
-            "统一社会信用代码": rows["uscc"].to_numpy(),
-            "检查结果": rng.choice(np.array(RESULT_CATEGORIES), size=len(rows), p=weights / weights.sum()),
-            "检查完成日期": rows["uscc"].map(when).to_numpy(),
-        }
-    )
+    """The inspectors' results workbook (:func:`synthetic_results`), with the Chinese headers bureaus use."""
+    chinese = {"task_id": "任务编号", "uscc": "统一社会信用代码", "result": "检查结果", "completed": "检查完成日期"}
+    table = synthetic_results(draw, seed).rename(columns=chinese)
     atomic_write_bytes(path, xlsx_bytes(Notice("检查结果录入", table)))
     return path
 
