@@ -40,6 +40,7 @@ from ._lazy import attach
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._items_plan import items_plan
     from .allocation import StratumAllocation, StratumSpec, TaskAllocation, allocate
     from .assignment import (
         AssignmentInputs,
@@ -53,8 +54,10 @@ if TYPE_CHECKING:
         verify_certificate,
         write_assignment,
     )
+    from .bureau import EntityTriage, RosterImport, inspectors_roster, triage_entities
     from .ceremony import Commitment, check_inputs_against, check_secret, make_commitment, read_commitment
     from .checks import Check, Verification
+    from .columns import ColumnMap, canonical_columns, load_column_map
     from .conflicts import (
         Conflicts,
         RelationGraph,
@@ -74,11 +77,13 @@ if TYPE_CHECKING:
         CalendarOverrideError,
         CeremonyError,
         ChecksError,
+        ColumnMapError,
         ConflictError,
         DependencyError,
         HistoryError,
         InputError,
         InternalError,
+        ItemsError,
         LedgerError,
         ManifestError,
         NotFoundError,
@@ -94,8 +99,10 @@ if TYPE_CHECKING:
         YearError,
     )
     from .exclusions import History, YearRules, check_history
+    from .identity import excel_damage, identity_kind, normalise_code
     from .inputs import DrawFiles, DrawInputs, load_draw_inputs, read_history, read_population
     from .io import COLUMN_ALIASES, read_allow_list, read_table
+    from .items import Item, ItemsList, read_items, read_joint_items
     from .ledger import (
         CHECK_KINDS,
         EVENTS,
@@ -134,6 +141,7 @@ if TYPE_CHECKING:
     from .sampling import ALGORITHM, OUTCOMES, DrawResult, draw, ticket, ticket_digests
     from .seed import Seed, check_beacon_value, check_seed, derive_seed, new_secret
     from .synthetic import example_plan_toml, make_conflicts, make_history, make_population, make_roster
+    from .templates import results_template, write_templates
     from .uscc import is_valid_uscc, uscc_check_character, uscc_problem
     from .verify import verify_draw
     from .visits import Visits, make_visits
@@ -144,6 +152,7 @@ if TYPE_CHECKING:
         CommitStep,
         DemoResult,
         DrawStep,
+        ImportStep,
         LedgerAddStep,
         NoticesStep,
         ProveStep,
@@ -155,6 +164,7 @@ if TYPE_CHECKING:
         run_commit,
         run_demo,
         run_draw,
+        run_import,
         run_ledger_add,
         run_ledger_export,
         run_ledger_verify,
@@ -184,6 +194,12 @@ _MODULES = {
     ),
     ".ceremony": "Commitment check_inputs_against check_secret make_commitment read_commitment",
     ".checks": "Check Verification",
+    ".columns": "ColumnMap canonical_columns load_column_map",
+    ".identity": "excel_damage identity_kind normalise_code",
+    ".bureau": "EntityTriage RosterImport inspectors_roster triage_entities",
+    ".items": "Item ItemsList read_items read_joint_items",
+    "._items_plan": "items_plan",
+    ".templates": "results_template write_templates",
     ".conflicts": (
         "Conflicts RelationGraph check_conflicts check_exclusive_pairs check_relations relation_conflicts "
         "rotation_conflicts"
@@ -195,7 +211,7 @@ _MODULES = {
         "AllocationError AssignmentError CalendarError CalendarOverrideError CeremonyError ChecksError "
         "ConflictError DependencyError HistoryError InputError InternalError LedgerError ManifestError "
         "NotFoundError PlanError PopulationError Problem ProofError ResultsError RosterError SeedError "
-        "ShuangsuijiError TableError YearError"
+        "ShuangsuijiError TableError YearError ColumnMapError ItemsError"
     ),
     ".exclusions": "History YearRules check_history",
     ".inputs": "DrawFiles DrawInputs load_draw_inputs read_history read_population",
@@ -227,7 +243,7 @@ _MODULES = {
         "ReportStep Reveal YearDemoResult YearStatusStep run_assign run_commit run_demo run_draw "
         "run_ledger_add run_ledger_export run_ledger_verify run_notices run_page run_prove run_report "
         "run_verify run_verify_proof run_year_demo run_year_status write_example_city write_example_year "
-        "write_ledger_view year_files"
+        "write_ledger_view year_files ImportStep run_import"
     ),
     ".year": "YearBatch YearCaps YearPlan batch_counts batch_plan key_ranking load_year parse_year",
     ".yearstatus": "year_status",
@@ -255,6 +271,8 @@ __all__ = [
     "CeremonyError",
     "Check",
     "ChecksError",
+    "ColumnMap",
+    "ColumnMapError",
     "CommitStep",
     "Commitment",
     "ConflictError",
@@ -268,12 +286,17 @@ __all__ = [
     "DrawResult",
     "DrawStep",
     "Engine",
+    "EntityTriage",
     "GroupReport",
     "History",
     "HistoryError",
+    "ImportStep",
     "InputError",
     "InputFile",
     "InternalError",
+    "Item",
+    "ItemsError",
+    "ItemsList",
     "Ledger",
     "LedgerAddStep",
     "LedgerEntry",
@@ -303,6 +326,7 @@ __all__ = [
     "Reveal",
     "Roster",
     "RosterError",
+    "RosterImport",
     "Seed",
     "SeedError",
     "SeedRecord",
@@ -332,6 +356,7 @@ __all__ = [
     "assignment_tables",
     "batch_counts",
     "batch_plan",
+    "canonical_columns",
     "canonical_json",
     "check_assignment",
     "check_beacon_value",
@@ -353,11 +378,16 @@ __all__ = [
     "draw_tables",
     "entry_hash",
     "example_plan_toml",
+    "excel_damage",
     "get_engine",
+    "identity_kind",
+    "inspectors_roster",
     "is_valid_uscc",
+    "items_plan",
     "key_ranking",
     "ledger_view",
     "load_assignment_inputs",
+    "load_column_map",
     "load_draw_inputs",
     "load_plan",
     "load_year",
@@ -369,6 +399,7 @@ __all__ = [
     "make_roster",
     "make_visits",
     "new_secret",
+    "normalise_code",
     "parse_plan",
     "parse_window",
     "parse_year",
@@ -380,6 +411,8 @@ __all__ = [
     "read_allow_list",
     "read_commitment",
     "read_history",
+    "read_items",
+    "read_joint_items",
     "read_overrides",
     "read_parquet_dask",
     "read_population",
@@ -387,11 +420,13 @@ __all__ = [
     "relation_conflicts",
     "result_entries",
     "result_notice",
+    "results_template",
     "rotation_conflicts",
     "run_assign",
     "run_commit",
     "run_demo",
     "run_draw",
+    "run_import",
     "run_ledger_add",
     "run_ledger_export",
     "run_ledger_verify",
@@ -406,6 +441,7 @@ __all__ = [
     "task_notice",
     "ticket",
     "ticket_digests",
+    "triage_entities",
     "uscc_check_character",
     "uscc_problem",
     "verify_certificate",
@@ -421,6 +457,7 @@ __all__ = [
     "write_ledger_view",
     "write_notice",
     "write_report",
+    "write_templates",
     "year_files",
     "year_rules",
     "year_status",

@@ -243,8 +243,34 @@ def _ticket(p: argparse.ArgumentParser) -> None:
     p.add_argument("uscc", nargs="+", help="codes")
 
 
+def _import(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--entities", help="the entity export (检查对象名录库): CSV, XLS, XLSX or Parquet")
+    p.add_argument("--inspectors", help="the inspector roster (执法检查人员名录库): CSV, XLS or XLSX")
+    p.add_argument("--items", help="the inspection items list (抽查事项清单): XLS or XLSX")
+    p.add_argument("--joint", help="the joint items list (部门联合抽查事项清单): XLS or XLSX")
+    p.add_argument("--columns", help="a column map (map.toml): the bureau's own headers and default values")
+    p.add_argument("--plan-id", default="IMPORTED", help="the id of the plan written from the items list")
+    p.add_argument("--sheet", help="the entity export's sheet: a name or a number from 1 (default: the first)")
+    p.add_argument("--header-row", type=int, help="the entity export's header row, counted from 1 (default: found)")
+    p.add_argument("--out", required=True, help="folder for the cleaned inputs and the triage report")
+
+
 def _check_uscc(p: argparse.ArgumentParser) -> None:
     p.add_argument("code", nargs="+", help="codes to check")
+
+
+def _import_items(p: argparse.ArgumentParser) -> None:
+    p.add_argument("items", metavar="ITEMS", help="the items list (抽查事项清单), .xls or .xlsx (docs/items.md)")
+    p.add_argument("--joint", help="the joint items list (部门联合抽查事项清单), .xls or .xlsx")
+    p.add_argument("--sheet", help="the items list's sheet, by name or number from 1 (default: the first)")
+    p.add_argument("--header-row", type=int, help="the items list's header row as Excel numbers it (default: found)")
+    p.add_argument("--joint-sheet", help="the joint list's sheet (default: the first)")
+    p.add_argument("--joint-header-row", type=int, help="the joint list's header row (default: found)")
+    p.add_argument("--plan-id", required=True, help="the plan's id, [A-Za-z0-9._-]{1,64}")
+    p.add_argument("--title", help="the plan's title (抽查计划名称)")
+    p.add_argument("--ratio", help="the ratio written where the list gives none, marked 待填写 (default 0.05)")
+    p.add_argument("--floor", help="the plan's floor for general items (default 0.05)")
+    p.add_argument("--out", dest="out_file", required=True, help="the plan file to write (plan.toml)")
 
 
 #: Every command, in the order ``--help`` lists them.
@@ -323,9 +349,37 @@ COMMANDS: dict[str, Command] = {
         },
         module="._year_commands",
     ),
+    "import": Command(
+        "import a bureau's 两库一单 as it keeps them",
+        "Read the entity export, the roster and the items lists as they are; write the cleaned inputs "
+        "and a triage report in which every row read is accounted for (docs/inputs.md).",
+        _import,
+        module="._import_commands",
+    ),
     "ticket": Command("compute tickets by hand", "Print SHA-256(seed:scope:uscc) of codes.", _ticket),
     "check-uscc": Command("check unified social credit codes", "Check codes (GB 32100).", _check_uscc),
+    "import-items": Command(
+        "write a draft plan from the items list",
+        "Read 抽查事项清单 (and 部门联合抽查事项清单) and write plan.toml, one task per item (docs/items.md).",
+        _import_items,
+        module="._items_commands",
+    ),
 }
+
+
+def _template(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="folder for the workbooks")
+    p.add_argument("--departments", help="the departments of the drop-downs, comma-separated (市场监管局,税务局)")
+    p.add_argument("--plan", help="a plan TOML file: its departments, credit classes and tiers fill the drop-downs")
+    p.add_argument("--draw", help="a published draw's folder: also write 检查结果录入表.xlsx pre-filled from it")
+
+
+COMMANDS["template"] = Command(
+    "write blank input workbooks for clerks",
+    "Write one XLSX template per input a clerk fills by hand, and with --draw a results workbook (docs/templates.md).",
+    _template,
+    module="._template_commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,6 +27,7 @@ from itertools import pairwise
 
 import pandas as pd
 
+from .columns import canonical_columns
 from .exceptions import ConflictError, Problem
 from .exclusions import History
 from .population import text_column
@@ -108,6 +109,9 @@ def check_conflicts(
     ConflictError
         Listing every problem.
     """
+    frame = canonical_columns(
+        frame, "conflicts" if kind == "declared" else "requests", source=source, error=ConflictError
+    )
     _need(frame, ("inspector_id", "uscc"), source)
     ids = text_column(frame["inspector_id"]).tolist()
     codes = text_column(frame["uscc"]).tolist()
@@ -178,6 +182,7 @@ def check_relations(frame: pd.DataFrame, *, source: str = "<frame>") -> Relation
     ConflictError
         Listing every row without both parties and a relation, or relating a party to itself.
     """
+    frame = canonical_columns(frame, "relations", source=source, error=ConflictError)
     _need(frame, ("a", "b", "relation"), source)
     a, b, rel = (text_column(frame[c]).tolist() for c in ("a", "b", "relation"))
     problems = []
@@ -242,6 +247,7 @@ def check_exclusive_pairs(
     frame: pd.DataFrame, *, inspectors: Collection[str], source: str = "<frame>"
 ) -> frozenset[frozenset[str]]:
     """Read pairs of officers who must not share a team: ``a, b[, reason]``."""
+    frame = canonical_columns(frame, "pairs", source=source, error=ConflictError)
     _need(frame, ("a", "b"), source)
     problems = []
     out = set()

@@ -16,7 +16,9 @@ catch either::
     │   │   ├── ConflictError              ... in a conflicts, requests, relations or pairs file (回避)
     │   │   ├── ResultsError               ... in the inspectors' results file
     │   │   ├── ChecksError                ... in a file of checks outside the draw (投诉举报, 复查 ...)
-    │   │   └── CalendarOverrideError      ... in a working-day override file
+    │   │   ├── CalendarOverrideError      ... in a working-day override file
+    │   │   └── ItemsError                 ... in an inspection items list (抽查事项清单)
+    │   ├── ColumnMapError                 a column map (map.toml) that names an unknown kind or column
     │   ├── AllocationError                a plan that cannot be allocated (floor out of reach)
     │   ├── AssignmentError                visits that cannot be staffed (the reasons in numbers)
     │   ├── CalendarError                  a date in a year the working-day calendar does not know
@@ -45,11 +47,13 @@ __all__ = [
     "CalendarOverrideError",
     "CeremonyError",
     "ChecksError",
+    "ColumnMapError",
     "ConflictError",
     "DependencyError",
     "HistoryError",
     "InputError",
     "InternalError",
+    "ItemsError",
     "LedgerError",
     "ManifestError",
     "NotFoundError",
@@ -233,3 +237,13 @@ class CalendarOverrideError(TableError):
     """Problems in a calendar override file."""
 
     kind = "calendar override file"
+
+
+class ItemsError(TableError):
+    """Problems in an inspection items list (抽查事项清单) or a joint items list."""
+
+    kind = "items list"
+
+
+class ColumnMapError(InputError):
+    """A column map (``map.toml``) that names an unknown kind of input or column."""

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .columns import canonical_columns
 from .exceptions import HistoryError, Problem
 from .plan import Plan, Task
 from .population import Population
@@ -126,6 +127,7 @@ def check_history(frame: pd.DataFrame, *, source: str = "<frame>", allow_list: C
     >>> h.frame["date"].dt.year.tolist()
     [2026]
     """
+    frame = canonical_columns(frame, "history", source=source, error=HistoryError)
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise HistoryError(

@@ -140,7 +140,7 @@ def read_population(
 
 def read_history(path: str | Path, *, allow_list: Collection[str] = ()) -> History:
     """Read and check an inspection history file."""
-    return check_history(read_table(path, error=HistoryError), source=str(path), allow_list=allow_list)
+    return check_history(read_table(path, error=HistoryError, kind="history"), source=str(path), allow_list=allow_list)
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,197 +14,123 @@ rename), so a crash never leaves a half-written file under the final name.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
-import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ._csv import read_csv_table
+from ._frames import text_frame
+from ._sheets import Grid, read_sheet
+from ._workbooks import read_grid
+from .columns import ALIASES, ColumnMap, canonical_name, is_known_header
 from .exceptions import Problem, TableError
-from .validation import cell_text
 
 __all__ = [
     "COLUMN_ALIASES",
     "atomic_write_bytes",
     "atomic_write_text",
     "csv_bytes",
+    "grid_frame",
     "iter_parquet",
     "parquet_partitions",
     "read_allow_list",
     "read_parquet_groups",
     "read_table",
+    "safe_xlsx_bytes",
     "sha256_file",
     "write_csv",
     "write_sealed",
 ]
 
-#: Chinese (and a few English) headers accepted for the canonical columns.
-COLUMN_ALIASES: Mapping[str, str] = {
-    "统一社会信用代码": "uscc",
-    "社会信用代码": "uscc",
-    "信用代码": "uscc",
-    "企业名称": "name",
-    "主体名称": "name",
-    "名称": "name",
-    "信用风险分类": "credit_class",
-    "信用风险类别": "credit_class",
-    "信用等级": "credit_class",
-    "风险等级": "risk_tier",
-    "风险分级": "risk_tier",
-    "行政区划": "region",
-    "行政区划代码": "region",
-    "所属区域": "region",
-    "行业": "industry",
-    "行业代码": "industry",
-    "国民经济行业": "industry",
-    "登记状态": "status",
-    "经营状态": "status",
-    "主体类型": "entity_type",
-    "市场主体类型": "entity_type",
-    "所属监管所": "station",
-    "监管所": "station",
-    "检查部门": "department",
-    "部门": "department",
-    "检查日期": "date",
-    "日期": "date",
-    "检查类型": "kind",
-}
+#: Chinese (and register-code) headers every reader understands for the population's columns; each kind
+#: of input has its own in :data:`shuangsuiji.columns.ALIASES`.
+COLUMN_ALIASES: Mapping[str, str] = MappingProxyType({k: v for k, v in ALIASES["population"].items() if k != v})
 
 _CSV_SUFFIXES = (".csv", ".txt")
-_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def _frame(
-    columns: list[str], data: Iterable[pa.Array | pa.ChunkedArray | list[str]], source: str, error: type[TableError]
+def _read_workbook(  # noqa: PLR0917 - private, called once
+    path: Path,
+    source: str,
+    sheet: str | int | None,
+    error: type[TableError],
+    kind: str | None = "population",
+    column_map: ColumnMap | None = None,
+    header_row: int | None = None,
 ) -> pd.DataFrame:
-    """Assemble a text frame, renaming aliases and refusing clashing headers."""
-    names = [c.strip() for c in columns]
-    problems: list[Problem] = []
-    canon = [COLUMN_ALIASES.get(n, n) for n in names]
-    for i, c in enumerate(canon):
-        if c == "":
-            problems.append(Problem(source, 1, f"#{i + 1}", "", "the header of this column is empty; name it"))
-        elif canon.index(c) != i:
-            first = names[canon.index(c)]
-            problems.append(
+    grid = read_grid(path, sheet=sheet, error=error)
+    return grid_frame(grid, error, kind=kind, column_map=column_map, header_row=header_row)
+
+
+def grid_frame(
+    grid: Grid,
+    error: type[TableError] = TableError,
+    *,
+    kind: str | None = "population",
+    column_map: ColumnMap | None = None,
+    header_row: int | None = None,
+) -> pd.DataFrame:
+    """The table below a sheet's header as a text frame (see :mod:`shuangsuiji._sheets` for the rules).
+
+    The frame's index is each row's number as Excel shows it; rows left out (notes across the whole
+    row) are listed in ``frame.attrs["skipped_rows"]`` as ``(row, text, why)``.
+
+    Raises
+    ------
+    TableError
+        (the ``error`` subclass) listing the sheet's problems: formulas without a value, Excel
+        error values, empty or clashing headers.
+    """
+    extra = column_map.columns.get(kind) if column_map is not None and kind is not None else None
+    table = read_sheet(grid, known=is_known_header(kind, extra), header_row=header_row)
+    if not table.names and header_row is not None:
+        raise error(
+            [
                 Problem(
-                    source,
-                    1,
-                    names[i],
+                    grid.where(),
                     None,
-                    f"this header means the same column as {first!r} (both read as {c!r}); keep one of them",
+                    None,
+                    str(header_row),
+                    f"the sheet has {len(grid.cells)} rows; no header row {header_row}",
                 )
-            )
+            ]
+        )
+    if not table.names:
+        raise error(
+            [Problem(grid.where(), None, None, None, "the sheet is empty; it needs a header row and data rows")]
+        )
+    data_rows = set(table.data)
+    problems = [p for p in grid.problems if p.row is None or (p.row - 1) in data_rows]
     if problems:
         raise error(problems)
-    arrays = [pa.array(d, type=pa.string()) if isinstance(d, list) else d for d in data]
-    table = pa.table(dict(zip(canon, arrays, strict=True)))
-    frame: pd.DataFrame = table.to_pandas()
-    for c in frame.columns:
-        if frame[c].dtype != "str":
-            frame[c] = frame[c].astype("str")
-    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    columns = table.columns()
+    names = list(table.names)
+    # Columns with neither a header nor any value (Excel's formatted but empty columns) are dropped.
+    keep = [j for j, n in enumerate(names) if n.strip() or any(columns[j])]
+    frame = text_frame(
+        [names[j] for j in keep],
+        [columns[j] for j in keep],
+        grid.where(),
+        error,
+        kind=kind,
+        column_map=column_map,
+        header_line=table.header[-1] + 1,
+        index=[r + 1 for r in table.data],
+    )
+    frame.attrs["skipped_rows"] = [(r + 1, grid.cells[r][0], why) for r, why in table.skipped]
+    frame.attrs["header_rows"] = [r + 1 for r in table.header]
     return frame
-
-
-def _head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(1 << 16)
-
-
-def _sniff_encoding(head: bytes) -> str:
-    """UTF-8 if the file's first 64 KiB decode as UTF-8, else GB18030."""
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf8"
-
-
-def _read_csv(path: Path, source: str, encoding: str | None, error: type[TableError]) -> pd.DataFrame:
-    head = _head(path)
-    enc = encoding or _sniff_encoding(head)
-    text = head.decode("utf-8-sig" if enc == "utf8" else enc, errors="replace")
-    header = next(csv.reader(io.StringIO(text)), None)
-    if not header:
-        raise error([Problem(source, None, None, None, "the file is empty; it needs a header row and data rows")])
-    bad: list[Problem] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad.append(
-            Problem(
-                source,
-                row.number,
-                None,
-                row.text[:60],
-                f"this row has {row.actual_columns} fields but the header has {row.expected_columns}; "
-                "check for a stray comma or an unclosed quote",
-            )
-        )
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=enc, use_threads=False),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc) and encoding is None and enc == "utf8":
-            # Valid UTF-8 at the start, not further on: a GB18030 file that starts in ASCII.
-            return _read_csv(path, source, "gb18030", error)
-        raise error(
-            [Problem(source, None, None, None, f"cannot read the CSV as {enc}: {exc}; save it as UTF-8 CSV")]
-        ) from None
-    if bad:
-        raise error(bad)
-    return _frame(table.column_names, table.columns, source, error)
-
-
-def _read_xlsx(path: Path, source: str, sheet: str | None, error: type[TableError]) -> pd.DataFrame:
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise error([Problem(source, None, None, None, f"cannot open the workbook: {exc}")]) from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise error([Problem(source, None, None, sheet, f"no such sheet; the sheets are {book.sheetnames}")])
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise error([Problem(source, None, None, None, "the sheet is empty; it needs a header row and data rows")])
-        width = len(header)
-        while width and header[width - 1] is None:
-            width -= 1
-        cols: list[list[str]] = [[] for _ in range(width)]
-        for row in rows:
-            cells = list(row[:width]) + [None] * (width - len(row))
-            for j in range(width):
-                cols[j].append(cell_text(cells[j]))
-        # Trailing rows Excel keeps after deleting content are empty; drop them.
-        n = len(cols[0]) if cols else 0
-        while n and all(c[n - 1] == "" for c in cols):
-            n -= 1
-        return _frame([cell_text(h) for h in header[:width]], [c[:n] for c in cols], source, error)
-    finally:
-        book.close()
 
 
 def _arrow_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -229,7 +155,7 @@ def _projection(names: list[str], columns: Collection[str] | None) -> list[str] 
     """The file's column names whose canonical name (aliases resolved) is wanted; ``None`` for all."""
     if columns is None:
         return None
-    return [n for n in names if COLUMN_ALIASES.get(n.strip(), n.strip()) in columns]
+    return [n for n in names if canonical_name(n, "population") in columns]
 
 
 def _text_table(table: pa.Table, source: str, error: type[TableError], first_row: int = 2) -> pd.DataFrame:
@@ -237,7 +163,7 @@ def _text_table(table: pa.Table, source: str, error: type[TableError], first_row
         cols = [_arrow_text(c) for c in table.columns]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise error([Problem(source, None, None, None, f"a column cannot be read as text: {exc}")]) from None
-    frame = _frame(table.column_names, cols, source, error)
+    frame = text_frame(table.column_names, cols, source, error)
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     return frame
 
@@ -328,10 +254,18 @@ def read_table(
     *,
     error: type[TableError] = TableError,
     encoding: str | None = None,
-    sheet: str | None = None,
+    sheet: str | int | None = None,
     columns: Collection[str] | None = None,
+    kind: str | None = "population",
+    header_row: int | None = None,
+    column_map: ColumnMap | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV, XLSX or Parquet table with every column as text.
+    """Read a CSV, XLS, XLSX or Parquet table with every column as text.
+
+    Spreadsheets are read as bureaus keep them (docs/inputs.md): the header found below title
+    rows, headers of two rows joined, merged cells filled, trailing empty rows dropped, a formula
+    without a calculated value reported. Headers are renamed to canonical names by the aliases of
+    ``kind`` (:data:`shuangsuiji.columns.ALIASES`) and ``column_map``.
 
     Parameters
     ----------
@@ -341,17 +275,24 @@ def read_table(
         The error raised for problems (``PopulationError``, ``HistoryError``...).
     encoding : str, optional
         Force a CSV encoding; by default UTF-8 (BOM or not), then GB18030.
-    sheet : str, optional
-        XLSX sheet name; by default the first sheet.
+    sheet : str or int, optional
+        The workbook's sheet: a name, or a number counted from 1; by default the first sheet.
     columns : collection of str, optional
         Canonical names of the columns needed. A Parquet file (a column store)
         reads only those; CSV and XLSX files are read whole.
+    kind : str or None
+        The kind of input (``population``, ``roster``, ``results`` ...: :data:`shuangsuiji.columns.INPUT_KINDS`)
+        whose headers are understood; ``None`` for the headers common to all.
+    header_row : int, optional
+        The header's (first) row as the spreadsheet numbers it, when the guess is not enough.
+    column_map : ColumnMap, optional
+        A bureau's own headers and default values.
 
     Returns
     -------
     pandas.DataFrame
         Text columns (canonical names; Chinese aliases renamed), indexed by
-        spreadsheet row (header = row 1).
+        spreadsheet row (the header's last row + 1 onwards).
 
     Raises
     ------
@@ -364,15 +305,19 @@ def read_table(
     source = str(path)
     if not path.is_file():
         raise FileNotFoundError(f"{source}: no such file")
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
+        raise error([Problem(source, None, None, str(header_row), "the header row is a row number from 1")])
     suffix = path.suffix.lower()
     if suffix in _CSV_SUFFIXES:
-        frame = _read_csv(path, source, encoding, error)
+        frame = read_csv_table(path, source, encoding, error, kind, column_map, header_row)
     elif suffix in _XLSX_SUFFIXES:
-        frame = _read_xlsx(path, source, sheet, error)
+        frame = _read_workbook(path, source, sheet, error, kind, column_map, header_row)
     elif suffix in _PARQUET_SUFFIXES:
         frame = _read_parquet(path, source, error, columns)
+        if column_map is not None and kind is not None:
+            frame = column_map.apply(frame, kind, error=error)
     else:
-        raise error([Problem(source, None, None, suffix, "unknown file type; use .csv, .xlsx or .parquet")])
+        raise error([Problem(source, None, None, suffix, "unknown file type; use .csv, .xls, .xlsx or .parquet")])
     return frame
 
 
@@ -475,3 +420,34 @@ def write_sealed(
     atomic_write_bytes(out / f"{name}.json", data)
     atomic_write_bytes(out / f"{name}.sha256", f"{hashlib.sha256(data).hexdigest()}  {name}.json\n".encode())
     return data
+
+
+def safe_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """Frames as the sheets of one XLSX workbook, every cell written as text.
+
+    No cell can become a formula, a link or a number (``=SUM(A1)`` and ``http://...`` stay text;
+    codes keep their digits); the header row is bold and frozen; the created date is fixed, so
+    the same frames give the same bytes.
+    """
+    import datetime as dt  # noqa: PLC0415 - only this writer needs it
+
+    import xlsxwriter  # noqa: PLC0415 - only written workbooks need it
+
+    buffer = io.BytesIO()
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    book = xlsxwriter.Workbook(buffer, options)
+    book.set_properties({"created": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)})
+    bold = book.add_format({"bold": True})
+    text = book.add_format({"num_format": "@"})
+    for name, frame in sheets.items():
+        sheet = book.add_worksheet(name[:31])
+        for j, column in enumerate(frame.columns):
+            sheet.write_string(0, j, str(column), bold)
+            values = frame[column].astype("str").tolist()
+            width = max([len(str(column)) * 2, *(min(60, len(v) * 2) for v in values[:2000])])
+            sheet.set_column(j, j, min(60, width + 2), text)
+            for i, value in enumerate(values, start=1):
+                sheet.write_string(i, j, value)
+        sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()

@@ -23,12 +23,13 @@ import xlsxwriter
 
 from .exceptions import Problem, ResultsError, TableError
 from .io import atomic_write_bytes, csv_bytes, read_table
-from .plan import Plan
+from .plan import Plan, Task
 from .validation import fraction_text
 from .workdays import WorkCalendar
 
 __all__ = [
     "DEFAULT_DEADLINE_WORKING_DAYS",
+    "ITEM_COLUMNS",
     "RESULT_ALIASES",
     "RESULT_CATEGORIES",
     "Notice",
@@ -74,8 +75,34 @@ def _scope_text(where: Mapping[str, Sequence[str]]) -> str:
     return ";".join(f"{col}: {'、'.join(v)}" for col, v in where.items())
 
 
+#: Columns of the items list's fields (``[tasks.item]``), after 抽查事项, in the plan notice and (the first
+#: four) in the task notice; added only when some task has the field, so other notices keep their bytes.
+ITEM_COLUMNS: Mapping[str, str] = {
+    "抽查类别": "category",
+    "检查方式": "methods",
+    "检查依据": "basis",
+    "配合部门": "partners",
+    "检查对象": "object",
+    "检查主体": "subject",
+    "抽查频次": "frequency",
+    "检查人员要求": "requirements",
+}
+
+
+def _with_items(frame: pd.DataFrame, tasks: Sequence[Task], headers: Sequence[str]) -> pd.DataFrame:
+    """``frame`` (one row per task of ``tasks``) with a column after 抽查事项 for each item field some task has."""
+    at = list(frame.columns).index("抽查事项") + 1 if len(frame.columns) else 0
+    for header in headers:
+        key = ITEM_COLUMNS[header]
+        values = [getattr(t.item, key) if t.item is not None else "" for t in tasks]
+        if any(values):
+            frame.insert(at, header, ["、".join(v) if isinstance(v, tuple) else v for v in values])
+            at += 1
+    return frame
+
+
 def plan_notice(plan: Plan) -> Notice:
-    """抽查计划公告: the plan and its tasks, with items, departments and ratios."""
+    """抽查计划公告: the plan and its tasks, with items, departments and ratios (and the items' fields, if any)."""
     rows = [
         {
             "计划编号": plan.id,
@@ -93,7 +120,8 @@ def plan_notice(plan: Plan) -> Notice:
         }
         for t in plan.tasks
     ]
-    return Notice(f"{plan.title or plan.id} 抽查计划公告", pd.DataFrame(rows))
+    frame = _with_items(pd.DataFrame(rows), plan.tasks, list(ITEM_COLUMNS))
+    return Notice(f"{plan.title or plan.id} 抽查计划公告", frame)
 
 
 def task_notice(plan: Plan, selection: pd.DataFrame, teams: pd.DataFrame | None = None) -> Notice:
@@ -118,6 +146,7 @@ def task_notice(plan: Plan, selection: pd.DataFrame, teams: pd.DataFrame | None 
             "企业名称": selection["name"],
         }
     )
+    frame = _with_items(frame, [tasks[t] for t in selection["task_id"]], list(ITEM_COLUMNS)[:4])
     if teams is not None:
         names = teams.set_index(["uscc", "department"])["names"].to_dict()
         frame["检查人员"] = [
@@ -159,7 +188,7 @@ def read_results(path: str | Path) -> pd.DataFrame:
         If the file cannot be read, or two headers mean the same column.
     """
     source = str(path)
-    return renamed_headers(read_table(path, error=ResultsError), RESULT_ALIASES, source, ResultsError)
+    return renamed_headers(read_table(path, error=ResultsError, kind="results"), RESULT_ALIASES, source, ResultsError)
 
 
 def check_results(

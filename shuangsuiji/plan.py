@@ -25,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from ._item_fields import TaskItem, parse_task_item
 from .credit import DEFAULT_CREDIT_COLUMN, CreditPolicy, MultiplierTables, check_multiplier_tables
 from .exceptions import NotFoundError, PlanError
 from .policy import AssignmentPolicy, parse_assignment, parse_window
@@ -70,25 +71,10 @@ ValueLists = Mapping[str, tuple[str, ...]]
 
 _PLAN_KEYS = ("id", "title", "start", "end", "floor", "multipliers", "credit", "exclusions", "assignment", "tasks")
 _TASK_KEYS = (
-    "id",
-    "name",
-    "department",
-    "items",
-    "category",
-    "ratio",
-    "floor",
-    "minimum",
-    "strata",
-    "coordination",
-    "take_all",
-    "where",
-    "multipliers",
-    "exclude_inspected_within_days",
-    "annual_cap",
-    "team_size",
-    "certificates",
-    "expert",
-)
+    "id", "name", "department", "items", "category", "ratio", "floor", "minimum", "strata", "coordination",
+    "take_all", "where", "multipliers", "exclude_inspected_within_days", "annual_cap", "team_size", "certificates",
+    "expert", "item",
+)  # fmt: skip
 _CREDIT_KEYS = ("column", "classes", "missing")
 _EXCLUSION_KEYS = ("status_column", "statuses")
 
@@ -136,6 +122,8 @@ class Task:
         Certificates the team's lead (主检) must hold for this task's items (特种设备, 食品...).
     expert : str or None
         Field of an outside expert (专家库) who joins each visit of this task.
+    item : TaskItem or None
+        The item's fields from the items list (``[tasks.item]``: 抽查类别, 检查方式, 检查依据... ``docs/items.md``).
     """
 
     id: str
@@ -156,6 +144,7 @@ class Task:
     certificates: tuple[str, ...] = ()
     expert: str | None = None
     minimum: int | None = None
+    item: TaskItem | None = None
 
     def scope(self, plan_id: str) -> str:
         """The ticket scope: the plan id, or ``plan_id.task_id`` when independent.
@@ -196,6 +185,8 @@ class Task:
                 out[key] = getattr(self, key)
         if self.certificates:
             out["certificates"] = list(self.certificates)
+        if self.item is not None:
+            out["item"] = self.item.to_dict()
         return out
 
 
@@ -382,6 +373,7 @@ def _parse_task(
         else (),
         expert=check_text(table["expert"], f"The 'expert' of {owner}") if "expert" in table else None,
         minimum=None if table.get("minimum") is None else check_int(table["minimum"], f"The 'minimum' of {owner}"),
+        item=parse_task_item(table["item"], owner) if "item" in table else None,
     )
 
 

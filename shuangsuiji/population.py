@@ -24,10 +24,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._strings import byte_column
+from .columns import canonical_columns
 from .credit import CreditPolicy
-from .exceptions import PopulationError, Problem
+from .exceptions import InternalError, PopulationError, Problem
+from .identity import code_problems, excel_damage, normalised_codes
 from .plan import Plan
-from .uscc import UsccStatus, uscc_problem, uscc_status
 from .validation import cell_text
 
 __all__ = [
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 _ID = "uscc"
-_ALLOWED_LEGACY = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_REGNO = "regno"
 
 
 @dataclass(frozen=True, eq=False)
@@ -350,15 +351,29 @@ def prepare_population(
     """
     if len(frame) == 0:
         raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
-    if _ID not in frame.columns:
+    frame = canonical_columns(frame, "population", source=source, error=PopulationError)
+    if _ID not in frame.columns and _REGNO not in frame.columns:
         raise PopulationError([_no_uscc(source, list(frame.columns))])
     rows = _row_numbers(frame.index)
     positions = pd.RangeIndex(len(frame))
-    codes = text_column(frame[_ID]).set_axis(positions)
+    codes = text_column(frame[_ID]).set_axis(positions) if _ID in frame.columns else None
+    if _REGNO in frame.columns:
+        # An entity without a USCC is keyed by its 注册号 (docs/inputs.md).
+        regno = text_column(frame[_REGNO]).set_axis(positions)
+        codes = regno if codes is None else codes.where(codes != "", regno)
+    if codes is None:  # pragma: no cover - one of the two columns is there (checked above)
+        raise InternalError("no code column")
+    codes, changed, first = normalised_codes(codes)
     if on_codes is not None:
         on_codes(codes)
     others = {str(c): text_column(frame[c]).set_axis(positions) for c in frame.columns if c != _ID}
-    return pd.DataFrame({_ID: codes, **others}, index=positions), rows
+    data = pd.DataFrame({_ID: codes, **others}, index=positions)
+    if changed and first is not None:
+        data.attrs["warnings"] = (
+            f"{changed} codes held full-width characters or blanks and were normalised (NFKC, blanks removed; "
+            f"first: row {int(rows[first])}); correct them in the register.",
+        )
+    return data, rows
 
 
 def check_prepared(
@@ -376,13 +391,20 @@ def check_prepared(
     uscc = data[_ID]
     dup = _repeats(uscc)
     if dup.any():
+        # A code Excel destroyed is already a problem of its own; it is never another's duplicate.
+        damaged = np.zeros(len(uscc), dtype=bool)
+        for i in np.flatnonzero(dup).tolist():
+            damaged[i] = excel_damage(str(uscc.iat[i])) is not None
+        dup &= ~damaged
+    if dup.any():
         first_row = dict(zip(uscc[~dup].tolist(), rows[~dup].tolist(), strict=True))
         for i in np.flatnonzero(dup).tolist():
             problems.append(
                 Problem(source, int(rows[i]), _ID, str(uscc.iat[i]), repeat_message(first_row[uscc.iat[i]]))
             )
     _raise_if(problems)
-    return Population(frame=data, rows=rows, source=source, warnings=_imputed(found, rows, plan), checked_against=plan)
+    warnings = (*data.attrs.pop("warnings", ()), *_imputed(found, rows, plan))
+    return Population(frame=data, rows=rows, source=source, warnings=warnings, checked_against=plan)
 
 
 def _imputed(found: RowCheck, rows: npt.NDArray[np.int64], plan: Plan | None) -> tuple[str, ...]:
@@ -394,31 +416,6 @@ def _imputed(found: RowCheck, rows: npt.NDArray[np.int64], plan: Plan | None) ->
 def repeat_message(first_row: int) -> str:
     """The message for a code that repeats the code of ``first_row``."""
     return f"this code already appears in row {first_row}; keep one row per entity"
-
-
-def code_problems(
-    uscc: pd.Series, rows: npt.NDArray[np.int64], *, source: str, allow_list: Collection[str] = ()
-) -> list[Problem]:
-    """Codes failing the alphabet, length or check character (GB 32100-2015), allow-list aside."""
-    problems: list[Problem] = []
-
-    def add(i: int, message: str) -> None:
-        problems.append(Problem(source, int(rows[i]), _ID, str(uscc.iat[i]), message))
-
-    status = uscc_status(uscc)
-    for i in np.flatnonzero(status != UsccStatus.OK).tolist():
-        code = str(uscc.iat[i])
-        if code in allow_list and status[i] != UsccStatus.EMPTY:
-            if not set(code) <= _ALLOWED_LEGACY:
-                add(i, "an allow-listed code must still be upper-case letters and digits")
-            continue
-        fix = (
-            "fill in the entity's code or delete the row"
-            if status[i] == UsccStatus.EMPTY
-            else "correct the code, or add it to the allow-list if it is a legal legacy code"
-        )
-        add(i, f"{uscc_problem(code)}; {fix}")
-    return problems
 
 
 def check_population(

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .columns import canonical_columns
 from .exceptions import Problem, RosterError
 from .population import text_column
 
@@ -206,6 +207,7 @@ def check_roster(frame: pd.DataFrame, *, source: str = "<frame>") -> Roster:
         officer without an enforcement certificate number, bad flags,
         capacities and dates.
     """
+    frame = canonical_columns(frame, "roster", source=source, error=RosterError)
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise RosterError(

@@ -42,7 +42,7 @@ def read_overrides(path: str | Path) -> dict[dt.date, bool]:
     CalendarOverrideError
         Listing every bad row.
     """
-    frame = read_table(path, error=CalendarOverrideError)
+    frame = read_table(path, error=CalendarOverrideError, kind="calendar")
     source = str(path)
     missing = [c for c in ("date", "kind") if c not in frame.columns]
     if missing:

@@ -78,11 +78,13 @@ def _conflicts(
     parts = []
     for role in ("conflicts", "requests"):
         if role in files:
-            frame = read_table(files[role], error=ConflictError)
+            frame = read_table(files[role], error=ConflictError, kind=role)
             kind = "declared" if role == "conflicts" else "request"
             parts.append((kind, check_conflicts(frame, inspectors=ids, source=str(files[role]), kind=kind)))
     if "relations" in files:
-        graph = check_relations(read_table(files["relations"], error=ConflictError), source=str(files["relations"]))
+        graph = check_relations(
+            read_table(files["relations"], error=ConflictError, kind="relations"), source=str(files["relations"])
+        )
         found = relation_conflicts(graph, ids, entities, hops=policy.relation_hops, relations=policy.relations)
         parts.append(("relation", found))
     if "history" in files and policy.rotation:
@@ -94,7 +96,7 @@ def _conflicts(
     exclusive: frozenset[frozenset[str]] = frozenset()
     if "pairs" in files:
         exclusive = check_exclusive_pairs(
-            read_table(files["pairs"], error=ConflictError), inspectors=ids, source=str(files["pairs"])
+            read_table(files["pairs"], error=ConflictError, kind="pairs"), inspectors=ids, source=str(files["pairs"])
         )
     return Conflicts.combine(parts, exclusive)
 
@@ -148,7 +150,7 @@ def load_assignment_inputs(
     if encoding is None and sheet is None and entry is not None and sha256_file(files["population"]) == entry.sha256:
         encoding, sheet = entry.encoding, entry.sheet
     population = read_population(files["population"], allow_list=allow, encoding=encoding, sheet=sheet).frame
-    roster = check_roster(read_table(files["roster"], error=RosterError), source=str(files["roster"]))
+    roster = check_roster(read_table(files["roster"], error=RosterError, kind="roster"), source=str(files["roster"]))
     visits = make_visits(selection, plan, population)
     conflicts = _conflicts(files, set(roster.frame["inspector_id"]), set(visits.visits["uscc"]), policy, allow)
     calendar = WorkCalendar(read_overrides(files["calendar"]) if "calendar" in files else None)

@@ -288,7 +288,9 @@ def published_entries(
         raise LedgerError(f"The day the notice was posted must be a date YYYY-MM-DD; got {date!r}.")
     path = Path(notice_path)
     _, manifest, selection = _draw(draw_dir)
-    frame = renamed_headers(read_table(path, error=ResultsError), PUBLISHED_ALIASES, str(path), ResultsError)
+    frame = renamed_headers(
+        read_table(path, error=ResultsError, kind="results"), PUBLISHED_ALIASES, str(path), ResultsError
+    )
     missing = [c for c in ("task_id", "uscc") if c not in frame.columns]
     if missing:
         raise ResultsError(
@@ -367,7 +369,7 @@ def check_entries(path: str | Path, *, year: str) -> list[LedgerEntry]:
     """
     path = Path(path)
     source = str(path)
-    frame = renamed_headers(read_table(path, error=ChecksError), CHECK_ALIASES, source, ChecksError)
+    frame = renamed_headers(read_table(path, error=ChecksError, kind="checks"), CHECK_ALIASES, source, ChecksError)
     missing = [c for c in _CHECK_COLUMNS if c not in frame.columns]
     if missing:
         raise ChecksError(

@@ -7,6 +7,7 @@ small result object:
 ======================  ====================================================================
 :func:`run_commit`      commit to the plan, the inputs and a secret before the beacon exists
 :func:`run_draw`        draw the targets (from a seed, or revealing the commitment)
+:func:`run_import`      import a bureau's 两库一单 as it keeps them, with a triage of every row
 :func:`run_assign`      staff and date the visits (the second random)
 :func:`run_notices`     write 抽查计划公告, 抽查任务公告 and 抽查结果公告
 :func:`run_page`        write the offline verification page
@@ -33,6 +34,7 @@ from .._lazy import attach
 if TYPE_CHECKING:
     from ._checking import ProveStep, run_prove, run_verify, run_verify_proof
     from ._draws import CommitStep, DrawStep, Reveal, run_commit, run_draw
+    from ._import import ImportStep, run_import
     from ._ledger import LedgerAddStep, run_ledger_add, run_ledger_export, run_ledger_verify
     from ._publishing import NoticesStep, ReportStep, inspector_names, run_notices, run_page, run_report
     from ._staffing import AssignmentFiles, AssignStep, run_assign
@@ -46,6 +48,7 @@ _EXPORTS = {
     "CommitStep": "._draws",
     "DemoResult": ".demo",
     "DrawStep": "._draws",
+    "ImportStep": "._import",
     "LedgerAddStep": "._ledger",
     "NoticesStep": "._publishing",
     "ProveStep": "._checking",
@@ -59,6 +62,7 @@ _EXPORTS = {
     "run_commit": "._draws",
     "run_demo": ".demo",
     "run_draw": "._draws",
+    "run_import": "._import",
     "run_ledger_add": "._ledger",
     "run_ledger_export": "._ledger",
     "run_ledger_verify": "._ledger",
@@ -81,6 +85,7 @@ __all__ = [
     "CommitStep",
     "DemoResult",
     "DrawStep",
+    "ImportStep",
     "LedgerAddStep",
     "NoticesStep",
     "ProveStep",
@@ -94,6 +99,7 @@ __all__ = [
     "run_commit",
     "run_demo",
     "run_draw",
+    "run_import",
     "run_ledger_add",
     "run_ledger_export",
     "run_ledger_verify",

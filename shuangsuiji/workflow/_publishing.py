@@ -45,7 +45,7 @@ def inspector_names(folder: str | Path) -> pd.DataFrame:
     manifest = AssignmentManifest.read(folder)
     if "roster" not in manifest.inputs:
         raise NotFoundError(f"{folder / 'assignment.json'} records no roster, so the inspectors have no names.")
-    roster = read_table(folder / manifest.inputs["roster"].path, error=RosterError)
+    roster = read_table(folder / manifest.inputs["roster"].path, error=RosterError, kind="roster")
     if not {"inspector_id", "name"} <= set(roster.columns):
         raise NotFoundError(f"The roster {manifest.inputs['roster'].path} has no 'inspector_id' and 'name' columns.")
     name = dict(zip(roster["inspector_id"], roster["name"], strict=True))
