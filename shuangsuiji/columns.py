@@ -43,6 +43,7 @@ __all__ = [
     "CANONICAL",
     "CHINESE_HEADERS",
     "INPUT_KINDS",
+    "KIND_ALIASES",
     "ColumnMap",
     "canonical_columns",
     "canonical_name",
@@ -278,6 +279,12 @@ _KIND_ALIASES: dict[str, dict[str, str]] = {
         "检查编号": "visit_id",
     },
 }
+
+
+#: The Chinese headers of each kind of input as written (before normalisation), beside :data:`ALIASES`.
+KIND_ALIASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {k: MappingProxyType(dict(v)) for k, v in _KIND_ALIASES.items()}
+)
 
 
 def _build(kind: str) -> Mapping[str, str]:

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .columns import canonical_columns
+from .columns import CANONICAL, canonical_columns
 from .exceptions import Problem, RosterError
 from .population import text_column
 
@@ -116,20 +116,7 @@ def _capacity(text: str) -> int | None:
     return value if value >= 0 else None
 
 
-_COLUMNS = (
-    "inspector_id",
-    "name",
-    "department",
-    "station",
-    "region",
-    "cert_no",
-    "certificates",
-    "lead",
-    "capacity",
-    "unavailable",
-    "active",
-    "kind",
-)
+_COLUMNS = CANONICAL["roster"]
 _KINDS = {"": "officer", "officer": "officer", "执法人员": "officer", "expert": "expert", "专家": "expert"}
 
 

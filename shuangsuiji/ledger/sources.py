@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..assignment.manifest import AssignmentManifest
+from ..columns import KIND_ALIASES
 from ..exceptions import ChecksError, LedgerError, Problem, ResultsError
 from ..io import read_table, sha256_file
 from ..manifest import Manifest
@@ -36,17 +37,9 @@ __all__ = [
     "result_entries",
 ]
 
-#: Headers of a checks file besides the English ones and those of :data:`shuangsuiji.io.COLUMN_ALIASES`
-#: (统一社会信用代码, 检查部门, 检查日期, 检查类型).
-CHECK_ALIASES: Mapping[str, str] = {
-    "检查原因": "reason",
-    "检查事由": "reason",
-    "事由": "reason",
-    "原因": "reason",
-    "检查人员": "inspectors",
-    "执法人员": "inspectors",
-    "检查编号": "visit_id",
-}
+#: Headers of a checks file besides the English ones: those of the ``checks`` kind in
+#: :data:`shuangsuiji.columns.ALIASES` (统一社会信用代码, 检查部门, 检查日期, 检查类型, 检查原因, 检查人员 ...).
+CHECK_ALIASES: Mapping[str, str] = KIND_ALIASES["checks"]
 #: Chinese names of the kinds of check, as a checks file may write them.
 CHECK_KIND_NAMES: Mapping[str, str] = {
     "投诉举报": "complaint",
