@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ._frames import text_frame
-from ._sheets import find_header, grid_of_rows
+from ._sheets import HEADER_SEARCH_ROWS, find_header, grid_of_rows
 from .columns import ColumnMap, is_known_header
 from .exceptions import Problem, TableError
 
@@ -35,40 +35,47 @@ def _sniff_encoding(head: bytes) -> str:
     return "utf8"
 
 
-def _csv_top(text: str, source: str, kind: str | None, column_map: ColumnMap | None, header_row: int | None) -> int:
-    """The header's row (0-based) in a CSV: the row given, else found among the first rows as in a sheet."""
-    rows = []
-    reader = csv.reader(io.StringIO(text))
+def _csv_header(
+    text: str, source: str, kind: str | None, column_map: ColumnMap | None, header_row: int | None
+) -> tuple[int, list[str]]:
+    """The header's row (0-based) and its fields: the row given, else found among the first rows as in a sheet."""
+    rows: list[list[str]] = []
     try:
-        for row in reader:
+        for row in csv.reader(io.StringIO(text)):
             rows.append(row)
-            if len(rows) >= 30:
+            if len(rows) >= max(HEADER_SEARCH_ROWS, header_row or 0):
                 break
     except csv.Error:
         pass
-    if not rows:
-        return 0
     extra = column_map.columns.get(kind) if column_map is not None and kind is not None else None
-    header = find_header(grid_of_rows(rows, source), is_known_header(kind, extra), header_row)
-    return header[0] if header else 0
+    header = find_header(grid_of_rows(rows, source), is_known_header(kind, extra), header_row) if rows else ()
+    return (header[0], rows[header[0]]) if header else (0, [])
+
+
+#: Rows looked at in one step from the end for rows with every field empty.
+_TAIL = 1024
 
 
 def _drop_trailing_empty(table: pa.Table) -> pa.Table:
-    """Leave out the rows at the end in which every field is empty (as Excel leaves them)."""
-    n = table.num_rows
-    if n == 0 or table.num_columns == 0:
+    """Leave out the rows at the end in which every field is empty (as Excel leaves them).
+
+    Only the end of the table is looked at, a block of rows at a time, so a large file costs no more.
+    """
+    keep = table.num_rows
+    if table.num_columns == 0:
         return table
-    empty = None
-    for col in table.columns:
-        blank = pc.equal(pc.utf8_trim_whitespace(pc.fill_null(col, "")), "")
-        empty = blank if empty is None else pc.and_(empty, blank)
-    flags = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool) if empty is not None else np.zeros(n, bool)
-    if not flags[-1]:
-        return table
-    keep = n
-    while keep and flags[keep - 1]:
-        keep -= 1
-    return table.slice(0, keep)
+    while keep:
+        start = max(0, keep - _TAIL)
+        tail = table.slice(start, keep - start)
+        empty = np.ones(tail.num_rows, dtype=bool)
+        for col in tail.columns:
+            blank = pc.equal(pc.utf8_trim_whitespace(pc.fill_null(col, "")), "")
+            empty &= np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+        filled = np.flatnonzero(~empty)
+        if filled.size:
+            return table.slice(0, start + int(filled[-1]) + 1)
+        keep = start
+    return table.slice(0, 0)
 
 
 def read_csv_table(  # noqa: PLR0917 - private, called in two places
@@ -83,12 +90,9 @@ def read_csv_table(  # noqa: PLR0917 - private, called in two places
     head = _head(path)
     enc = encoding or _sniff_encoding(head)
     text = head.decode("utf-8-sig" if enc == "utf8" else enc, errors="replace")
-    top = _csv_top(text, source, kind, column_map, header_row)
-    header = None
-    for i, row in enumerate(csv.reader(io.StringIO(text))):
-        if i == top:
-            header = row
-            break
+    top, header = _csv_header(text, source, kind, column_map, header_row)
+    if not header and header_row is not None:
+        raise error([Problem(source, None, None, str(header_row), f"there is no header row {header_row} in the file")])
     if not header:
         raise error([Problem(source, None, None, None, "the file is empty; it needs a header row and data rows")])
     bad: list[Problem] = []

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 import pyarrow as pa
 
-from .columns import ColumnMap, canonical_name
+from .columns import ColumnMap, canonical_name, clash_problems
 from .exceptions import Problem, TableError
 
 __all__ = ["text_frame"]
@@ -31,23 +31,12 @@ def text_frame(
     names = [c.strip() for c in columns]
     extra = column_map.columns.get(kind) if column_map is not None and kind is not None else None
     canon = [canonical_name(n, kind, extra) for n in names]
-    problems: list[Problem] = []
-    for i, c in enumerate(canon):
-        if c == "":
-            problems.append(
-                Problem(source, header_line, f"#{i + 1}", "", "the header of this column is empty; name it")
-            )
-        elif canon.index(c) != i:
-            first = names[canon.index(c)]
-            problems.append(
-                Problem(
-                    source,
-                    header_line,
-                    names[i],
-                    None,
-                    f"this header means the same column as {first!r} (both read as {c!r}); keep one of them",
-                )
-            )
+    problems = [
+        Problem(source, header_line, f"#{i + 1}", "", "the header of this column is empty; name it")
+        for i, c in enumerate(canon)
+        if c == ""
+    ]
+    problems += clash_problems(names, canon, source, header_line) if not problems else []
     if problems:
         raise error(problems)
     arrays = [pa.array(d, type=pa.string()) if isinstance(d, list) else d for d in data]

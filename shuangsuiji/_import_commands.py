@@ -32,7 +32,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         kinds = ", ".join(f"{IDENTITY_KINDS[k]} {n}" for k, n in step.entities.kinds().items())
         print(f"  cleaned population: {len(step.entities.population)} entities ({kinds})")
     if step.roster is not None:
-        waiting = int((step.roster.rows.groupby("officer")["message"].first() != "").sum())
+        waiting = step.roster.incomplete()
         print(f"执法检查人员名录库 {args.inspectors}: {len(step.roster.rows)} rows, {len(step.roster.roster)} officers")
         if waiting:
             print(f"  {waiting} officers lack a department, capacity or certificate: see triage.csv")

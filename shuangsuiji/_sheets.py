@@ -30,8 +30,6 @@ The rules, which ``docs/inputs.md`` states for users:
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -41,15 +39,14 @@ from .exceptions import Problem
 
 __all__ = [
     "EXCEL_ERRORS",
+    "HEADER_SEARCH_ROWS",
     "Grid",
     "Sheet",
-    "cell_value_text",
     "column_index",
     "column_letter",
     "find_header",
     "grid_of_rows",
     "normal_header",
-    "number_text",
     "read_sheet",
 ]
 
@@ -79,39 +76,6 @@ def column_index(letters: str) -> int:
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n - 1
-
-
-def number_text(value: float | int) -> str:
-    """The text of a numeric cell, as Excel shows a number it still holds exactly.
-
-    Examples
-    --------
-    >>> number_text(469006600187440.0), number_text(2.5), number_text(9.14690062012665e17), number_text(7)
-    ('469006600187440', '2.5', '9.14690062012665E+17', '7')
-    """
-    if isinstance(value, int):
-        return str(value)
-    if math.isnan(value) or math.isinf(value):
-        return ""
-    if abs(value) >= 1e15:
-        return f"{value:.15G}"
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def cell_value_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return number_text(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return str(value)
 
 
 def normal_header(text: str) -> str:
@@ -319,10 +283,8 @@ def read_sheet(
 ) -> Sheet:
     """Split a grid into its header, its data rows and the rows left out.
 
-    Raises
-    ------
-    TableError
-        Not raised here: problems stay in ``grid.problems`` for the caller's own error.
+    Raises nothing: the grid's problems stay in ``grid.problems`` for the caller to raise in its own
+    error; a grid with no header (empty, or no row ``header_row``) gives a sheet without names.
     """
     header = find_header(grid, known, header_row)
     if not header:

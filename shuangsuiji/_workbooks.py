@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ._sheets import EXCEL_ERRORS, Grid, cell_value_text, column_index, number_text
+from ._sheets import EXCEL_ERRORS, Grid, column_index
 from .exceptions import Problem, TableError
+from .validation import cell_text, number_text
 
 __all__ = ["read_grid"]
+
+_ERROR_VALUE = "the cell holds an Excel error value; correct the formula or type the value"
 
 
 def _sheet_choice(names: Sequence[str], sheet: str | int | None, where: str, error: type[TableError]) -> int:
@@ -58,7 +61,7 @@ def _read_xls(path: Path, sheet: str | int | None, error: type[TableError]) -> G
                 cell = ws.cell(r, c)
                 if cell.ctype == xlrd.XL_CELL_DATE:
                     try:
-                        row.append(cell_value_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)))
+                        row.append(cell_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)))
                     except (ValueError, OverflowError, xlrd.xldate.XLDateError):
                         row.append(number_text(float(cell.value)))
                 elif cell.ctype == xlrd.XL_CELL_NUMBER:
@@ -68,9 +71,7 @@ def _read_xls(path: Path, sheet: str | int | None, error: type[TableError]) -> G
                 elif cell.ctype == xlrd.XL_CELL_ERROR:
                     text = xlrd.error_text_from_code.get(cell.value, "#ERROR")
                     row.append(text)
-                    grid.problem(
-                        r, c, text, "the cell holds an Excel error value; correct the formula or type the value"
-                    )
+                    grid.problem(r, c, text, _ERROR_VALUE)
                 else:
                     row.append(str(cell.value))
             grid.cells.append(row)
@@ -127,7 +128,7 @@ def _xlsx_text(value: object) -> str:
     """The text of an ``.xlsx`` cell, its ``_xHHHH_`` escapes decoded as Excel shows them."""
     if isinstance(value, str):
         return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
-    return cell_value_text(value)
+    return cell_text(value)
 
 
 def _read_xlsx(path: Path, sheet: str | int | None, error: type[TableError]) -> Grid:
@@ -146,8 +147,12 @@ def _read_xlsx(path: Path, sheet: str | int | None, error: type[TableError]) -> 
         grid = Grid(source, ws.title, [])
         with warnings.catch_warnings():  # ... and warns again of them while reading the rows
             warnings.simplefilter("ignore")
-            for row in ws.iter_rows(values_only=True):
-                grid.cells.append([_xlsx_text(v) for v in row])
+            for r, row in enumerate(ws.iter_rows(values_only=True)):
+                texts = [_xlsx_text(v) for v in row]
+                for c, text in enumerate(texts):
+                    if text in EXCEL_ERRORS:
+                        grid.problem(r, c, text, _ERROR_VALUE)
+                grid.cells.append(texts)
     except TableError:
         raise
     except Exception as exc:  # a damaged sheet part
@@ -171,10 +176,6 @@ def _read_xlsx(path: Path, sheet: str | int | None, error: type[TableError]) -> 
                     "the cell holds a formula that was never calculated, so it has no value; open the file in "
                     "Excel or WPS and save it again, or paste the values over the formulas",
                 )
-    for r, row in enumerate(grid.cells):
-        for c, text in enumerate(row):
-            if text in EXCEL_ERRORS:
-                grid.problem(r, c, text, "the cell holds an Excel error value; correct the formula or type the value")
     return grid
 
 

@@ -189,6 +189,10 @@ class RosterImport:
     roster: pd.DataFrame
     rows: pd.DataFrame
 
+    def incomplete(self) -> int:
+        """Officers whose rows say something is missing (department, capacity, certificate)."""
+        return int((self.rows.groupby("officer")["message"].first() != "").sum())
+
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -199,7 +203,7 @@ def _officer_id(numbers: list[str], serial: str, index: int) -> str:
         text = _ID_UNSAFE.sub("-", number).strip("-")[:64]
         if text:
             return text
-    return f"P{serial or index:0>3}" if (serial or str(index)).isdigit() else f"P{index:03d}"
+    return f"P{int(serial):03d}" if serial.isdigit() else f"P{index:03d}"
 
 
 def inspectors_roster(frame: pd.DataFrame, *, serial_column: str = "序号") -> RosterImport:

@@ -28,7 +28,7 @@ Examples
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -47,6 +47,7 @@ __all__ = [
     "ColumnMap",
     "canonical_columns",
     "canonical_name",
+    "clash_problems",
     "is_known_header",
     "load_column_map",
 ]
@@ -325,22 +326,36 @@ def canonical_name(header: object, kind: str | None = None, extra: Mapping[str, 
     return text
 
 
-def is_known_header(kind: str | None, extra: Mapping[str, str] | None = None) -> _Known:
-    """A test of whether a (normalised) header names a column of ``kind`` (header-row detection)."""
-    return _Known(kind, extra)
+def is_known_header(kind: str | None, extra: Mapping[str, str] | None = None) -> Callable[[str], bool]:
+    """A test of whether a header names a column of ``kind`` (or, for ``None``, a column every kind has).
+
+    Examples
+    --------
+    >>> known = is_known_header("roster")
+    >>> known("执法证号"), known("学历及专业")
+    (True, False)
+    """
+    columns = set(CANONICAL[kind]) if kind is not None else set(_ANY.values())
+    return lambda header: canonical_name(header, kind, extra) in columns
 
 
-@dataclass(frozen=True)
-class _Known:
-    kind: str | None
-    extra: Mapping[str, str] | None
-
-    def __call__(self, header: str) -> bool:
-        if self.kind is None:
-            return header.casefold() in _ANY
-        return canonical_name(header, self.kind, self.extra) in CANONICAL[self.kind] or bool(
-            self.extra and header in self.extra
-        )
+def clash_problems(original: list[str], names: list[str], source: str, row: int = 1) -> list[Problem]:
+    """A problem for each header (of the header row ``row``) whose canonical name an earlier one already has."""
+    problems = []
+    for i, name in enumerate(names):
+        first = names.index(name)
+        if first != i:
+            problems.append(
+                Problem(
+                    source,
+                    row,
+                    original[i],
+                    None,
+                    f"this header means the same column as {original[first]!r} (both read as {name!r}); "
+                    "keep one of them, or map one to another name in the column map",
+                )
+            )
+    return problems
 
 
 def canonical_columns(
@@ -364,20 +379,7 @@ def canonical_columns(
     names = [canonical_name(c, kind, extra) for c in original]
     if names == original:
         return frame
-    problems = []
-    for i, name in enumerate(names):
-        first = names.index(name)
-        if first != i:
-            problems.append(
-                Problem(
-                    source,
-                    1,
-                    original[i],
-                    None,
-                    f"this header means the same column as {original[first]!r} (both read as {name!r}); "
-                    "keep one of them, or map one to another name in the column map",
-                )
-            )
+    problems = clash_problems(original, names, source)
     if problems:
         raise error(problems)
     return frame.set_axis(names, axis=1)

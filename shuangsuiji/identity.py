@@ -48,7 +48,6 @@ __all__ = [
     "code_problems",
     "excel_damage",
     "identity_kind",
-    "identity_kinds",
     "normalise_code",
     "normalised_codes",
     "regno_check_digit",
@@ -114,19 +113,6 @@ def identity_kind(code: str) -> str | None:
     if _CJK.search(code) and _DIGIT.search(code) and len(code) <= 40:
         return "old"
     return None
-
-
-def identity_kinds(codes: pd.Series) -> pd.Series:
-    """:func:`identity_kind` of every code (``""`` for none), fast for columns of valid USCCs."""
-    out = pd.Series([""] * len(codes), index=codes.index, dtype=object)
-    plain = codes.str.len().to_numpy() == 18
-    if plain.any():
-        status = np.asarray(uscc_status(codes[plain]))
-        out[plain] = np.where(status == UsccStatus.OK, "uscc", "")
-    rest = ~plain | (out == "").to_numpy()
-    for i in np.flatnonzero(rest).tolist():
-        out.iat[i] = identity_kind(str(codes.iat[i])) or ""
-    return out
 
 
 def excel_damage(code: str) -> str | None:

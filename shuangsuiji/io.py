@@ -14,6 +14,7 @@ rename), so a crash never leaves a half-written file under the final name.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import os
@@ -21,6 +22,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -34,8 +36,13 @@ from ._workbooks import read_grid
 from .columns import ALIASES, ColumnMap, canonical_name, is_known_header
 from .exceptions import Problem, TableError
 
+if TYPE_CHECKING:
+    import xlsxwriter
+
 __all__ = [
     "COLUMN_ALIASES",
+    "SAFE_XLSX_OPTIONS",
+    "WORKBOOK_CREATED",
     "atomic_write_bytes",
     "atomic_write_text",
     "csv_bytes",
@@ -45,6 +52,7 @@ __all__ = [
     "read_allow_list",
     "read_parquet_groups",
     "read_table",
+    "safe_workbook",
     "safe_xlsx_bytes",
     "sha256_file",
     "write_csv",
@@ -56,7 +64,7 @@ __all__ = [
 COLUMN_ALIASES: Mapping[str, str] = MappingProxyType({k: v for k, v in ALIASES["population"].items() if k != v})
 
 _CSV_SUFFIXES = (".csv", ".txt")
-_XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
@@ -310,7 +318,7 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix in _CSV_SUFFIXES:
         frame = read_csv_table(path, source, encoding, error, kind, column_map, header_row)
-    elif suffix in _XLSX_SUFFIXES:
+    elif suffix in _WORKBOOK_SUFFIXES:
         frame = _read_workbook(path, source, sheet, error, kind, column_map, header_row)
     elif suffix in _PARQUET_SUFFIXES:
         frame = _read_parquet(path, source, error, columns)
@@ -336,7 +344,7 @@ def read_allow_list(path: str | Path) -> frozenset[str]:
     ['91350100M0001TGQXM']
     """
     path = Path(path)
-    if path.suffix.lower() in _CSV_SUFFIXES[:1] + _XLSX_SUFFIXES + _PARQUET_SUFFIXES:
+    if path.suffix.lower() in _CSV_SUFFIXES[:1] + _WORKBOOK_SUFFIXES + _PARQUET_SUFFIXES:
         frame = read_table(path)
         if "uscc" not in frame.columns:
             raise TableError(
@@ -422,6 +430,23 @@ def write_sealed(
     return data
 
 
+#: XlsxWriter's options for a workbook no cell of which can become a formula, a link or a number.
+SAFE_XLSX_OPTIONS: Mapping[str, bool] = MappingProxyType(
+    {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+)
+#: The created date every written workbook carries (no clock time: the same data give the same bytes).
+WORKBOOK_CREATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def safe_workbook(buffer: io.BytesIO, **properties: str) -> xlsxwriter.Workbook:
+    """An in-memory XlsxWriter workbook with :data:`SAFE_XLSX_OPTIONS` and the fixed created date."""
+    import xlsxwriter  # noqa: PLC0415 - only written workbooks need it
+
+    book = xlsxwriter.Workbook(buffer, dict(SAFE_XLSX_OPTIONS))
+    book.set_properties({"created": WORKBOOK_CREATED, **properties})
+    return book
+
+
 def safe_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """Frames as the sheets of one XLSX workbook, every cell written as text.
 
@@ -429,14 +454,8 @@ def safe_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     codes keep their digits); the header row is bold and frozen; the created date is fixed, so
     the same frames give the same bytes.
     """
-    import datetime as dt  # noqa: PLC0415 - only this writer needs it
-
-    import xlsxwriter  # noqa: PLC0415 - only written workbooks need it
-
     buffer = io.BytesIO()
-    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    book = xlsxwriter.Workbook(buffer, options)
-    book.set_properties({"created": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)})
+    book = safe_workbook(buffer)
     bold = book.add_format({"bold": True})
     text = book.add_format({"num_format": "@"})
     for name, frame in sheets.items():

@@ -17,10 +17,12 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 import xlsxwriter
 
+from .columns import KIND_ALIASES, canonical_columns
 from .exceptions import Problem, ResultsError, TableError
 from .io import atomic_write_bytes, csv_bytes, read_table
 from .plan import Plan, Task
@@ -156,39 +158,25 @@ def task_notice(plan: Plan, selection: pd.DataFrame, teams: pd.DataFrame | None 
 
 
 #: Headers of the inspectors' results file besides the English ones (统一社会信用代码 is read as ``uscc``).
-RESULT_ALIASES: Mapping[str, str] = {
-    "任务编号": "task_id",
-    "检查结果": "result",
-    "检查完成日期": "completed",
-    "完成日期": "completed",
-}
+RESULT_ALIASES: Mapping[str, str] = MappingProxyType({"任务编号": "task_id", **KIND_ALIASES["results"]})
 
 
 def renamed_headers(
     frame: pd.DataFrame, aliases: Mapping[str, str], source: str, error: type[TableError]
 ) -> pd.DataFrame:
     """Rename the headers ``aliases`` knows, refusing two headers that mean one column."""
-    names = [aliases.get(str(c).strip(), str(c).strip()) for c in frame.columns]
-    problems = [
-        Problem(source, 1, str(frame.columns[i]), None, f"this header means the same column as another ({name!r})")
-        for i, name in enumerate(names)
-        if names.index(name) != i
-    ]
-    if problems:
-        raise error(problems)
-    return frame.set_axis(names, axis=1)
+    return canonical_columns(frame, None, source=source, error=error, extra=aliases)
 
 
 def read_results(path: str | Path) -> pd.DataFrame:
-    """Read the inspectors' results file (CSV or XLSX), its Chinese headers renamed (:data:`RESULT_ALIASES`).
+    """Read the inspectors' results file (CSV, XLS or XLSX), its Chinese headers renamed (:data:`RESULT_ALIASES`).
 
     Raises
     ------
     ResultsError
         If the file cannot be read, or two headers mean the same column.
     """
-    source = str(path)
-    return renamed_headers(read_table(path, error=ResultsError, kind="results"), RESULT_ALIASES, source, ResultsError)
+    return read_table(path, error=ResultsError, kind="results")
 
 
 def check_results(

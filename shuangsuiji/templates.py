@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .columns import CANONICAL, CHINESE_HEADERS
 from .exceptions import InputError, NotFoundError
-from .io import atomic_write_bytes, read_table
+from .io import atomic_write_bytes, read_table, safe_workbook
 from .notices import RESULT_CATEGORIES
 from .plan import Plan
 from .visits import visit_id
@@ -59,8 +58,6 @@ __all__ = [
 DEFAULT_DEPARTMENTS: tuple[str, ...] = ("市场监管局",)
 #: The file name of the results workbook in a templates folder.
 RESULTS_FILE = "检查结果录入表.xlsx"
-_CREATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # no clock time: the same inputs give the same bytes
-_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _LAST_ROW = 1_048_575
 _FLAGS = ("是", "否")
@@ -261,8 +258,7 @@ class _Book:
 
     def __init__(self) -> None:
         self.buffer = io.BytesIO()
-        self.book = xlsxwriter.Workbook(self.buffer, _OPTIONS)
-        self.book.set_properties({"created": _CREATED, "title": "", "author": "shuangsuiji"})
+        self.book = safe_workbook(self.buffer, title="", author="shuangsuiji")
         base = {"font_name": "宋体", "font_size": 11, "valign": "top"}
         self.text = self.book.add_format({**base, "num_format": "@"})
         self.date = self.book.add_format({**base, "num_format": "yyyy-mm-dd"})

@@ -28,6 +28,7 @@ __all__ = [
     "check_text",
     "check_text_list",
     "fraction_text",
+    "number_text",
     "value_text",
 ]
 
@@ -212,8 +213,29 @@ def fraction_text(value: Fraction) -> str:
     return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
 
 
+def number_text(value: float | int) -> str:
+    """The text of a numeric cell, as Excel shows a number it still holds exactly.
+
+    Whole numbers below 10^15 are their digits; from 10^15 on, what Excel shows
+    (``9.14690062012665E+17``): Excel keeps 15 significant digits, so such a
+    cell has already lost the rest (a code stored as a number is destroyed).
+
+    Examples
+    --------
+    >>> number_text(469006600187440.0), number_text(2.5), number_text(9.14690062012665e17), number_text(7)
+    ('469006600187440', '2.5', '9.14690062012665E+17', '7')
+    """
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value) or math.isinf(value):
+        return ""
+    if abs(value) >= 1e15:
+        return f"{value:.15G}"
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def cell_text(value: object) -> str:
-    """Text of a table cell: whole numbers without ``.0``, dates in ISO form, empty for missing.
+    """Text of a table cell: numbers by :func:`number_text`, dates in ISO form, empty for missing.
 
     Examples
     --------
@@ -224,13 +246,11 @@ def cell_text(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (int, float)):
+        return number_text(value)
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
+    if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
 

@@ -520,3 +520,65 @@ def test_the_whole_two_rosters_and_list_import_and_draw(tmp_path: Path) -> None:
     selection = pd.read_csv(out / "selection.csv", dtype=str)
     assert selection["task_id"].nunique() == 368
     assert ssj.run_verify(out).ok
+
+
+# --- The reader's error paths ----------------------------------------------------------------------
+
+
+def test_an_excel_error_value_is_a_problem_naming_sheet_row_and_column(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "名录"
+    ws.append(["uscc", "name"])
+    ws.append(["91110000600037341L", "#N/A"])
+    path = tmp_path / "e.xlsx"
+    book.save(path)
+    with pytest.raises(PopulationError) as info:
+        read_table(path, error=PopulationError)
+    problem = info.value.problems[0]
+    assert (problem.file, problem.row, problem.column, problem.value) == (f"{path} [名录]", 2, "B", "#N/A")
+    assert "Excel error value" in problem.message
+
+
+def test_a_broken_xls_and_an_empty_sheet_are_refused(tmp_path: Path) -> None:
+    broken = tmp_path / "b.xls"
+    broken.write_bytes(b"not a workbook at all")
+    with pytest.raises(TableError, match=r"cannot open the \.xls workbook"):
+        read_table(broken)
+    empty = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(empty)
+    with pytest.raises(TableError, match="the sheet is empty"):
+        read_table(empty)
+
+
+def test_a_csv_header_below_title_rows_is_found_and_a_missing_header_row_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "某某市市场监督管理局检查对象名录库,,\n填报单位：某局,,\n统一社会信用代码,企业名称,登记状态\n91110000600037341L,甲,存续\n",
+        encoding="utf-8",
+    )
+    frame = read_table(path)
+    assert list(frame.columns) == ["uscc", "name", "status"]
+    assert frame.index.tolist() == [4]  # rows as the file numbers them
+    with pytest.raises(TableError, match="no header row 9"):
+        read_table(path, header_row=9)
+    with pytest.raises(TableError, match="a row number from 1"):
+        read_table(path, header_row=0)
+
+
+def test_trailing_empty_rows_beyond_one_block_are_all_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    data = "".join(f"91110000600037341L,{i}\n" for i in range(3000))
+    path.write_text("uscc,name\n" + data + ",\n" * 2500, encoding="utf-8")
+    frame = read_table(path)
+    assert len(frame) == 3000
+    assert frame.index[-1] == 3001
+
+
+def test_a_frame_whose_codes_excel_made_floats_names_the_damage() -> None:
+    frame = pd.DataFrame({"uscc": [9.14690062012665e17, 469006600187440.0]})
+    with pytest.raises(PopulationError) as info:
+        check_population(frame)
+    (problem,) = info.value.problems
+    assert problem.value == "9.14690062012665E+17"
+    assert "scientific notation" in problem.message

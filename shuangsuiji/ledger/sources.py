@@ -20,7 +20,7 @@ from ..columns import KIND_ALIASES
 from ..exceptions import ChecksError, LedgerError, Problem, ResultsError
 from ..io import read_table, sha256_file
 from ..manifest import Manifest
-from ..notices import RESULT_ALIASES, check_results, read_results, renamed_headers
+from ..notices import RESULT_ALIASES, check_results, read_results
 from ..uscc import uscc_problem
 from ..visits import visit_id
 from .entries import CHECK_KINDS, LedgerEntry
@@ -281,9 +281,7 @@ def published_entries(
         raise LedgerError(f"The day the notice was posted must be a date YYYY-MM-DD; got {date!r}.")
     path = Path(notice_path)
     _, manifest, selection = _draw(draw_dir)
-    frame = renamed_headers(
-        read_table(path, error=ResultsError, kind="results"), PUBLISHED_ALIASES, str(path), ResultsError
-    )
+    frame = read_table(path, error=ResultsError, kind="results")
     missing = [c for c in ("task_id", "uscc") if c not in frame.columns]
     if missing:
         raise ResultsError(
@@ -362,7 +360,7 @@ def check_entries(path: str | Path, *, year: str) -> list[LedgerEntry]:
     """
     path = Path(path)
     source = str(path)
-    frame = renamed_headers(read_table(path, error=ChecksError, kind="checks"), CHECK_ALIASES, source, ChecksError)
+    frame = read_table(path, error=ChecksError, kind="checks")
     missing = [c for c in _CHECK_COLUMNS if c not in frame.columns]
     if missing:
         raise ChecksError(

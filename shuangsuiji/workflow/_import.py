@@ -108,7 +108,7 @@ def _summary(entities: EntityTriage | None, roster: RosterImport | None, items: 
             (
                 "执法检查人员名录库",
                 "待补全的人员",
-                str(int((roster.rows.groupby("officer")["message"].first() != "").sum())),
+                str(roster.incomplete()),
             )
         )
     if items:
