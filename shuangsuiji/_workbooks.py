@@ -90,10 +90,14 @@ def _ref(text: str) -> tuple[int, int] | None:
     return None if m is None else (int(m.group(2)) - 1, column_index(m.group(1)))
 
 
-def _xlsx_extras(path: Path, member: str) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int]]]:
-    """Merged ranges and formula cells without a calculated value, read from the sheet's XML."""
-    merges: list[tuple[int, int, int, int]] = []
-    uncalculated: list[tuple[int, int]] = []
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([^"]+)"')
+_CHUNK = 1 << 20
+
+
+def _uncalculated(path: Path, member: str) -> list[tuple[int, int]]:
+    """The formula cells of a sheet's XML that hold no calculated value."""
+    out: list[tuple[int, int]] = []
     with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
         for _event, elem in ElementTree.iterparse(fh, events=("end",)):
             tag = elem.tag.rsplit("}", 1)[-1]
@@ -107,17 +111,35 @@ def _xlsx_extras(path: Path, member: str) -> tuple[list[tuple[int, int, int, int
                         has_value = True
                 cell = _ref(elem.get("r", ""))
                 if has_formula and not has_value and cell is not None:
-                    uncalculated.append(cell)
+                    out.append(cell)
                 elem.clear()
             elif tag == "row":
                 elem.clear()
-            elif tag == "mergeCell":
-                ref = elem.get("ref", "")
-                first, _, last = ref.partition(":")
-                start, end = _ref(first), _ref(last or first)
-                if start is not None and end is not None:
-                    merges.append((*start, *end))
-    return merges, uncalculated
+    return out
+
+
+def _xlsx_extras(path: Path, member: str) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int]]]:
+    """Merged ranges and formula cells without a calculated value, read from the sheet's XML.
+
+    The XML is scanned once as bytes for merged ranges and for any formula; only a sheet that has
+    formulas is parsed, to find those without a value (a register's export has none).
+    """
+    refs: set[bytes] = set()
+    has_formula = False
+    tail = b""
+    with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+        while chunk := fh.read(_CHUNK):
+            buf = tail + chunk
+            has_formula = has_formula or _FORMULA.search(buf) is not None
+            refs.update(m.group(1) for m in _MERGE.finditer(buf))  # a match in the overlap counts once
+            tail = buf[-512:]
+    merges: list[tuple[int, int, int, int]] = []
+    for ref in sorted(refs):
+        first, _, last = ref.decode("ascii", "replace").partition(":")
+        start, end = _ref(first), _ref(last or first)
+        if start is not None and end is not None:
+            merges.append((*start, *end))
+    return merges, (_uncalculated(path, member) if has_formula else [])
 
 
 #: OOXML's escape of a character in a string (``_x000D_`` is a carriage return), which openpyxl leaves as is.
@@ -127,7 +149,7 @@ _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 def _xlsx_text(value: object) -> str:
     """The text of an ``.xlsx`` cell, its ``_xHHHH_`` escapes decoded as Excel shows them."""
     if isinstance(value, str):
-        return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+        return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value) if "_x" in value else value
     return cell_text(value)
 
 
@@ -149,9 +171,10 @@ def _read_xlsx(path: Path, sheet: str | int | None, error: type[TableError]) -> 
             warnings.simplefilter("ignore")
             for r, row in enumerate(ws.iter_rows(values_only=True)):
                 texts = [_xlsx_text(v) for v in row]
-                for c, text in enumerate(texts):
-                    if text in EXCEL_ERRORS:
-                        grid.problem(r, c, text, _ERROR_VALUE)
+                if not EXCEL_ERRORS.isdisjoint(texts):
+                    for c, text in enumerate(texts):
+                        if text in EXCEL_ERRORS:
+                            grid.problem(r, c, text, _ERROR_VALUE)
                 grid.cells.append(texts)
     except TableError:
         raise
