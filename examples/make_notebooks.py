@@ -122,7 +122,8 @@ NOTEBOOKS = {
         "files = ssj.DrawFiles(\n"
         "    population=DATA / 'population.csv', plan=DATA / 'plan.toml', history=DATA / 'history.csv'\n"
         ")\n"
-        "committed = ssj.run_commit(files, pub, beacon='drand quicknet round 1 (example)')\n"
+        "keep = Path(tempfile.mkdtemp()) / 'secret.txt'  # the secret, never inside the folder that is published\n"
+        "committed = ssj.run_commit(files, pub, beacon='drand quicknet round 1 (example)', secret_out=keep)\n"
         "drawn = ssj.run_draw(files, pub / 'draw', reveal=ssj.Reveal(committed.path, 'c0ffee', committed.secret))\n"
         "drawn.manifest.seed_record.mode, drawn.manifest.seed",
         "checks = ssj.verify_draw(pub / 'draw')\n"

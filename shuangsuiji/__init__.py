@@ -41,6 +41,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._items_plan import items_plan
+    from .absence import AbsenceProof, make_absence_proof, verify_absence
     from .allocation import StratumAllocation, StratumSpec, TaskAllocation, allocate
     from .assignment import (
         AssignmentInputs,
@@ -80,6 +81,7 @@ if TYPE_CHECKING:
         ColumnMapError,
         ConflictError,
         DependencyError,
+        FolderError,
         HistoryError,
         InputError,
         InternalError,
@@ -131,7 +133,22 @@ if TYPE_CHECKING:
         draw_tables,
         write_draw,
     )
-    from .notices import RESULT_CATEGORIES, Notice, check_results, plan_notice, result_notice, task_notice, write_notice
+    from .notices import (
+        EXPORT_FIELDS,
+        LISTING_DEADLINE_WORKING_DAYS,
+        LISTING_RESULTS,
+        RESULT_CATEGORIES,
+        Notice,
+        NoticeProvenance,
+        NoticeSettings,
+        check_results,
+        load_notice_settings,
+        plan_notice,
+        publicity_export,
+        result_notice,
+        task_notice,
+        write_notice,
+    )
     from .plan import AssignmentPolicy, Plan, Task, load_plan, parse_plan, parse_window
     from .population import Population, check_population
     from .proofs import Proof, ProofTask, make_proof, verify_proof
@@ -156,6 +173,7 @@ if TYPE_CHECKING:
         LedgerAddStep,
         NoticesStep,
         ProveStep,
+        PublishStep,
         ReportStep,
         Reveal,
         YearDemoResult,
@@ -171,6 +189,7 @@ if TYPE_CHECKING:
         run_notices,
         run_page,
         run_prove,
+        run_publish,
         run_report,
         run_verify,
         run_verify_proof,
@@ -209,7 +228,7 @@ _MODULES = {
     ".engines": "DaskEngine Engine MemoryEngine get_engine",
     ".exceptions": (
         "AllocationError AssignmentError CalendarError CalendarOverrideError CeremonyError ChecksError "
-        "ConflictError DependencyError HistoryError InputError InternalError LedgerError ManifestError "
+        "ConflictError DependencyError HistoryError InputError InternalError FolderError LedgerError ManifestError "
         "NotFoundError PlanError PopulationError Problem ProofError ResultsError RosterError SeedError "
         "ShuangsuijiError TableError YearError ColumnMapError ItemsError"
     ),
@@ -224,9 +243,14 @@ _MODULES = {
         "InputFile Manifest PopulationRecord SeedRecord StratumRecord TaskRecord YearRecord "
         "canonical_json draw_manifest draw_tables write_draw"
     ),
-    ".notices": "Notice RESULT_CATEGORIES check_results plan_notice result_notice task_notice write_notice",
+    ".notices": (
+        "Notice RESULT_CATEGORIES check_results plan_notice result_notice task_notice write_notice NoticeSettings "
+        "NoticeProvenance load_notice_settings publicity_export EXPORT_FIELDS LISTING_RESULTS "
+        "LISTING_DEADLINE_WORKING_DAYS"
+    ),
     ".plan": "AssignmentPolicy Plan Task load_plan parse_plan parse_window",
     ".population": "Population check_population",
+    ".absence": "AbsenceProof make_absence_proof verify_absence",
     ".proofs": "Proof ProofTask make_proof verify_proof",
     ".report": "write_report",
     ".roots": "population_root population_root_parquet",
@@ -239,9 +263,9 @@ _MODULES = {
     ".visits": "Visits make_visits",
     ".workdays": "WorkCalendar read_overrides working_days",
     ".workflow": (
-        "AssignStep AssignmentFiles CommitStep DemoResult DrawStep LedgerAddStep NoticesStep ProveStep "
+        "AssignStep AssignmentFiles CommitStep DemoResult DrawStep LedgerAddStep NoticesStep ProveStep PublishStep "
         "ReportStep Reveal YearDemoResult YearStatusStep run_assign run_commit run_demo run_draw "
-        "run_ledger_add run_ledger_export run_ledger_verify run_notices run_page run_prove run_report "
+        "run_ledger_add run_ledger_export run_ledger_verify run_notices run_page run_prove run_publish run_report "
         "run_verify run_verify_proof run_year_demo run_year_status write_example_city write_example_year "
         "write_ledger_view year_files ImportStep run_import"
     ),
@@ -255,9 +279,13 @@ __all__ = [
     "CHECK_KINDS",
     "COLUMN_ALIASES",
     "EVENTS",
+    "EXPORT_FIELDS",
     "LEDGER_FORMAT",
+    "LISTING_DEADLINE_WORKING_DAYS",
+    "LISTING_RESULTS",
     "OUTCOMES",
     "RESULT_CATEGORIES",
+    "AbsenceProof",
     "AllocationError",
     "AssignStep",
     "AssignmentError",
@@ -287,6 +315,7 @@ __all__ = [
     "DrawStep",
     "Engine",
     "EntityTriage",
+    "FolderError",
     "GroupReport",
     "History",
     "HistoryError",
@@ -308,6 +337,8 @@ __all__ = [
     "MemoryEngine",
     "NotFoundError",
     "Notice",
+    "NoticeProvenance",
+    "NoticeSettings",
     "NoticesStep",
     "Plan",
     "PlanError",
@@ -320,6 +351,7 @@ __all__ = [
     "ProofError",
     "ProofTask",
     "ProveStep",
+    "PublishStep",
     "RelationGraph",
     "ReportStep",
     "ResultsError",
@@ -389,8 +421,10 @@ __all__ = [
     "load_assignment_inputs",
     "load_column_map",
     "load_draw_inputs",
+    "load_notice_settings",
     "load_plan",
     "load_year",
+    "make_absence_proof",
     "make_commitment",
     "make_conflicts",
     "make_history",
@@ -407,6 +441,7 @@ __all__ = [
     "population_root",
     "population_root_parquet",
     "prepare_batch",
+    "publicity_export",
     "published_entries",
     "read_allow_list",
     "read_commitment",
@@ -433,6 +468,7 @@ __all__ = [
     "run_notices",
     "run_page",
     "run_prove",
+    "run_publish",
     "run_report",
     "run_verify",
     "run_verify_proof",
@@ -444,6 +480,7 @@ __all__ = [
     "triage_entities",
     "uscc_check_character",
     "uscc_problem",
+    "verify_absence",
     "verify_certificate",
     "verify_draw",
     "verify_proof",

@@ -16,10 +16,12 @@ from typing import Any
 import pandas as pd
 
 from ._lazy import extra
+from .absence import AbsenceProof
 from .engines import Engine, get_engine
 from .exceptions import MAX_LISTED_PROBLEMS, InputError, InternalError, Problem, ShuangsuijiError, TableError
 from .inputs import DrawFiles
 from .io import write_csv
+from .merkle import LEAF_FORMATS
 from .plan import parse_window
 from .sampling import DrawResult, ticket
 from .seed import check_seed
@@ -30,7 +32,6 @@ from .workflow import (
     run_assign,
     run_commit,
     run_draw,
-    run_notices,
     run_page,
     run_prove,
     run_report,
@@ -106,14 +107,23 @@ def print_summary(result: DrawResult) -> None:
 
 
 def cmd_commit(args: argparse.Namespace) -> int:
-    step = run_commit(_files(args), args.out, beacon=args.beacon, secret=not args.no_secret, engine=_engine(args))
+    step = run_commit(
+        _files(args),
+        args.out,
+        beacon=args.beacon,
+        secret=not args.no_secret,
+        secret_out=args.secret_out,
+        engine=_engine(args),
+        force=args.force,
+        leaf_format=LEAF_FORMATS[args.leaf_format],
+    )
     out, commitment = Path(args.out), step.commitment
     print(f"Wrote {out}/commitment.json (SHA-256 {commitment.sha256}).")
     print(f"Population: {commitment.population.rows:,} entities, Merkle root {commitment.population.merkle_root}.")
     print(f"Beacon to wait for: {commitment.beacon}")
     if step.secret is not None:
         warn(
-            f"{out}/secret.txt holds the secret (readable by you only). Keep it private until the draw, "
+            f"{step.secret} holds the secret (readable by you only). Keep it private until the draw, "
             "and do not lose it: the draw cannot be made without it."
         )
     print("Publish commitment.json now, before the beacon value exists.")
@@ -133,7 +143,15 @@ def reveal_of(args: argparse.Namespace) -> Reveal | None:
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
-    step = run_draw(_files(args), args.out, seed=args.seed, reveal=reveal_of(args), engine=_engine(args))
+    step = run_draw(
+        _files(args),
+        args.out,
+        seed=args.seed,
+        reveal=reveal_of(args),
+        engine=_engine(args),
+        force=args.force,
+        leaf_format=LEAF_FORMATS[args.leaf_format],
+    )
     print_summary(step.result)
     for w in step.result.warnings:
         warn(w)
@@ -160,7 +178,15 @@ def cmd_assign(args: argparse.Namespace) -> int:
         sheet=args.sheet,
     )
     window = parse_window(args.window, "--window") if args.window else None
-    step = run_assign(args.draw, files, out=args.out, window=window, allow_partial=args.allow_partial, seed=args.seed)
+    step = run_assign(
+        args.draw,
+        files,
+        out=args.out,
+        window=window,
+        allow_partial=args.allow_partial,
+        seed=args.seed,
+        force=args.force,
+    )
     result = step.result
     status = result.visits["status"].value_counts()
     staffed, undated = int(status.get("staffed", 0)), int(status.get("undated", 0))
@@ -204,8 +230,11 @@ def cmd_prove(args: argparse.Namespace) -> int:
         stream=args.stream,
         batch_rows=args.batch_rows,
     )
-    for task in step.proof.tasks:
-        print(f"{task.task_id}: {task.outcome}  ticket {task.ticket}")
+    if isinstance(step.proof, AbsenceProof):
+        print(f"{step.proof.uscc} is not in the committed population of {step.proof.tree_size} entities.")
+    else:
+        for task in step.proof.tasks:
+            print(f"{task.task_id}: {task.outcome}  ticket {task.ticket}")
     print(f"Wrote {step.path}")
     return 0
 
@@ -220,22 +249,6 @@ def cmd_verify_proof(args: argparse.Namespace) -> int:
 def cmd_page(args: argparse.Namespace) -> int:
     out = run_page(args.out)
     print(f"Wrote {out}: open it in a browser (no server, no network), load manifest.json and enter a code.")
-    return 0
-
-
-def cmd_notices(args: argparse.Namespace) -> int:
-    step = run_notices(
-        args.draw,
-        args.out,
-        results=args.results,
-        working_days=args.working_days,
-        calendar_overrides=args.calendar_overrides,
-        publish_inspector_names=args.publish_inspector_names,
-    )
-    if step.pending is not None and len(step.pending):
-        warn(f"{len(step.pending)} drawn entities have no result yet (listed in pending.csv).")
-    for path in step.paths:
-        print(f"Wrote {path}")
     return 0
 
 

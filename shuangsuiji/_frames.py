@@ -6,11 +6,15 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .columns import ColumnMap, canonical_name, clash_problems
 from .exceptions import Problem, TableError
 
-__all__ = ["text_frame"]
+__all__ = ["FORMULA_QUOTE", "text_frame"]
+
+#: A cell the library's CSV writer neutralised (``'`` before ``= + - @``, tab or CR): the quote is dropped on reading.
+FORMULA_QUOTE = r"^'([=+\-@\t\r])"
 
 
 def text_frame(
@@ -40,6 +44,8 @@ def text_frame(
     if problems:
         raise error(problems)
     arrays = [pa.array(d, type=pa.string()) if isinstance(d, list) else d for d in data]
+    # cells the library's own CSV writer neutralised (io.csv_bytes) read back as they were
+    arrays = [pc.replace_substring_regex(a, FORMULA_QUOTE, r"\1") if pa.types.is_string(a.type) else a for a in arrays]
     table = pa.table(dict(zip(canon, arrays, strict=True)))
     frame: pd.DataFrame = table.to_pandas()
     for c in frame.columns:

@@ -20,7 +20,7 @@ import rfc8785
 
 from .exceptions import InputError
 
-__all__ = ["Fields", "Published", "canonical_json", "load_json"]
+__all__ = ["Fields", "Published", "canonical_json", "indented_json", "load_json"]
 
 
 def canonical_json(value: Any) -> bytes:
@@ -43,6 +43,17 @@ def canonical_json(value: Any) -> bytes:
         return bytes(rfc8785.dumps(value))
     except rfc8785.CanonicalizationError as exc:
         raise InputError(f"Cannot be written as canonical JSON (RFC 8785): {exc}") from None
+
+
+def indented_json(value: Any) -> bytes:
+    """Indented UTF-8 JSON and a line end: a file for people (a proof read on a phone), not canonical.
+
+    Examples
+    --------
+    >>> indented_json({"b": [], "a": "中"})
+    b'{\\n  "b": [],\\n  "a": "\\xe4\\xb8\\xad"\\n}\\n'
+    """
+    return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
 def _kind(value: object) -> str:

@@ -61,19 +61,26 @@ def _print_year(record: YearRecord | None) -> None:
 
 
 def cmd_year_commit(args: argparse.Namespace) -> int:
-    step = run_commit(_files(args), args.out, beacon=args.beacon, secret=not args.no_secret)
+    step = run_commit(
+        _files(args),
+        args.out,
+        beacon=args.beacon,
+        secret=not args.no_secret,
+        secret_out=args.secret_out,
+        force=args.force,
+    )
     out, commitment = Path(args.out), step.commitment
     print(f"Wrote {out}/ledger-view.json and {out}/commitment.json (SHA-256 {commitment.sha256}).")
     print(f"Beacon to wait for: {commitment.beacon}")
     if step.secret is not None:
-        warn(f"{out}/secret.txt holds the secret (readable by you only). Keep it private until the draw.")
+        warn(f"{step.secret} holds the secret (readable by you only). Keep it private until the draw.")
     print("Publish commitment.json and ledger-view.json now, before the beacon value exists.")
     return 0
 
 
 def cmd_year_draw(args: argparse.Namespace) -> int:
     reveal = reveal_of(args)
-    step = run_draw(_files(args, args.commitment), args.out, seed=args.seed, reveal=reveal)
+    step = run_draw(_files(args, args.commitment), args.out, seed=args.seed, reveal=reveal, force=args.force)
     print_summary(step.result)
     _print_year(step.manifest.year)
     for w in step.result.warnings:

@@ -33,16 +33,20 @@ class Check:
     """One verification step: its name, whether it passed, and what was compared.
 
     ``skipped`` marks a step that could not run here (an optional dependency
-    missing); it counts as not passed.
+    missing); it counts as not passed. ``withheld`` marks a step that needs a
+    file the bureau deliberately did not publish (the population, listed in
+    ``publication.json``): it is neither passed nor failed, and the verdict
+    names it.
     """
 
     name: str
     ok: bool
     detail: str = ""
     skipped: bool = False
+    withheld: bool = False
 
     def __str__(self) -> str:
-        mark = "ok  " if self.ok else "skip" if self.skipped else "FAIL"
+        mark = "ok  " if self.ok else "skip" if self.skipped else "n/a " if self.withheld else "FAIL"
         return f"{mark}  {self.name}{': ' + self.detail if self.detail else ''}"
 
 
@@ -54,13 +58,19 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        """Whether every check passed (and there was at least one)."""
-        return bool(self.checks) and all(c.ok for c in self.checks)
+        """Whether every check that could be made passed (and at least one was)."""
+        made = [c for c in self.checks if not c.withheld]
+        return bool(made) and all(c.ok for c in made)
 
     @property
     def failed(self) -> int:
         """How many checks failed (not counting those that could not run)."""
-        return sum(not c.ok and not c.skipped for c in self.checks)
+        return sum(not c.ok and not c.skipped and not c.withheld for c in self.checks)
+
+    @property
+    def withheld(self) -> int:
+        """How many checks need files that were deliberately not published."""
+        return sum(c.withheld for c in self.checks)
 
     @property
     def skipped(self) -> int:
@@ -71,6 +81,11 @@ class Verification:
         """One line: ``VERIFIED: ...`` or ``NOT VERIFIED: ...`` with the counts."""
         passed = sum(c.ok for c in self.checks)
         if self.ok:
+            if self.withheld:
+                return (
+                    f"VERIFIED (the published files): {passed} checks passed, 0 failed; {self.withheld} need "
+                    "inputs the bureau did not publish (marked n/a)."
+                )
             return f"VERIFIED: {passed} checks passed, 0 failed."
         tail = f", {self.skipped} not run" if self.skipped else ""
         return f"NOT VERIFIED: {passed} checks passed, {self.failed} failed{tail}."
@@ -93,6 +108,10 @@ class Recorder:
     def skip(self, name: str, detail: str) -> None:
         """Record a check that could not run here, and why."""
         self.checks.append(Check(name, False, detail, skipped=True))
+
+    def withhold(self, name: str, detail: str) -> None:
+        """Record a check that needs a file the bureau deliberately did not publish, and which."""
+        self.checks.append(Check(name, False, detail, withheld=True))
 
     def attempt(self, name: str, fn: Callable[[], _T]) -> _T | None:
         """Run ``fn``; any error (published files are untrusted input) becomes a failed check."""

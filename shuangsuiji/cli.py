@@ -78,11 +78,35 @@ def _recorded(p: argparse.ArgumentParser, *names: str) -> None:
         p.add_argument(f"--{name}", help=f"the {name} file (default: as the manifest records)")
 
 
+def _leaf_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--leaf-format",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="the Merkle leaf format of the population (default 2; 1 writes what versions before it wrote)",
+    )
+
+
+def _force(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--force", action="store_true", help=f"remove {what} of an earlier run from the folder first")
+
+
+def _secret_out(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--secret-out", metavar="FILE", help="where to keep the secret, outside --out (e.g. private/secret.txt)"
+    )
+    where.add_argument("--no-secret", action="store_true", help="beacon-only ceremony: no secret")
+
+
 def _commit(p: argparse.ArgumentParser) -> None:
     _inputs(p)
     p.add_argument("--beacon", required=True, help="the future public random value, e.g. 'drand quicknet round 1234'")
-    p.add_argument("--out", required=True, help="folder for commitment.json and secret.txt")
-    p.add_argument("--no-secret", action="store_true", help="beacon-only ceremony: no secret")
+    p.add_argument("--out", required=True, help="folder for commitment.json (to publish now)")
+    _secret_out(p)
+    _force(p, "the commitment")
+    _leaf_format(p)
     _engine(p)
 
 
@@ -93,11 +117,14 @@ def _draw(p: argparse.ArgumentParser) -> None:
     p.add_argument("--commitment", help="commitment.json published before the beacon (see 'commit')")
     p.add_argument("--beacon-value", help="the public random value named in the commitment, as published")
     p.add_argument("--secret", help="secret.txt written by 'commit' (omit for a beacon-only commitment)")
+    _force(p, "the draw, assignment and proofs")
+    _leaf_format(p)
     _engine(p)
 
 
 def _assign(p: argparse.ArgumentParser) -> None:
     _draw_folder(p)
+    _force(p, "the assignment")
     p.add_argument("--population", required=True, help="the population the draw used (regions, stations, names)")
     p.add_argument("--roster", required=True, help="inspectors and experts (执法检查人员名录库, 专家库)")
     p.add_argument("--out", help="output folder (default: the draw's folder, beside the draw)")
@@ -151,8 +178,9 @@ def _year_inputs(p: argparse.ArgumentParser) -> None:
 def _year_commit(p: argparse.ArgumentParser) -> None:
     _year_inputs(p)
     p.add_argument("--beacon", required=True, help="the future public random value, e.g. 'drand quicknet round 1234'")
-    p.add_argument("--out", required=True, help="folder for commitment.json, ledger-view.json and secret.txt")
-    p.add_argument("--no-secret", action="store_true", help="beacon-only ceremony: no secret")
+    p.add_argument("--out", required=True, help="folder for commitment.json and ledger-view.json (to publish now)")
+    _secret_out(p)
+    _force(p, "the commitment")
 
 
 def _year_draw(p: argparse.ArgumentParser) -> None:
@@ -162,6 +190,7 @@ def _year_draw(p: argparse.ArgumentParser) -> None:
     p.add_argument("--commitment", help="commitment.json of 'year commit' (its ledger view is the one read)")
     p.add_argument("--beacon-value", help="the public random value named in the commitment, as published")
     p.add_argument("--secret", help="secret.txt written by 'year commit' (omit for a beacon-only commitment)")
+    _force(p, "the draw, assignment and proofs")
 
 
 def _year_status(p: argparse.ArgumentParser) -> None:
@@ -221,8 +250,11 @@ def _example(p: argparse.ArgumentParser) -> None:
 
 
 def _notices(p: argparse.ArgumentParser) -> None:
-    _draw_folder(p)
+    p.add_argument("draw", metavar="DRAW", nargs="?", help="the draw's folder (with manifest.json); or give --plan")
+    p.add_argument("--plan", help="a plan file instead of DRAW: the plan notice alone, posted before the draw")
     p.add_argument("--out", required=True, help="folder for the notices")
+    p.add_argument("--templates", help="folder of notice templates replacing the shipped ones by name")
+    p.add_argument("--notice-settings", help="the bureau's notice.toml: bureau, date, letterhead, preamble, contact")
     p.add_argument("--results", help="results filled in by inspectors: task_id, uscc, result, completed")
     p.add_argument("--working-days", type=int, default=20, help="publication deadline in working days (default: 20)")
     p.add_argument("--calendar-overrides", help="holidays and 调休 working days for years chinese-calendar lacks")
@@ -231,6 +263,7 @@ def _notices(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="add the inspectors' names (needs the assignment in DRAW); conflict declarations are never published",
     )
+    _force(p, "the notices")
 
 
 def _page(p: argparse.ArgumentParser) -> None:
@@ -299,9 +332,11 @@ COMMANDS: dict[str, Command] = {
     "report": Command("write an HTML report of a draw", "Write report.html and PNG figures.", _report),
     "example": Command("write example input files", "Write a synthetic city's inputs.", _example),
     "notices": Command(
-        "write the public notices of a draw",
-        "Write 抽查计划公告, 抽查任务公告 and (with --results) 抽查结果公告 as CSV, XLSX and HTML.",
+        "write the public notices of a plan or a draw",
+        "Write 抽查计划公告 (from --plan alone, before the draw), 抽查任务公告 and (with --results) 抽查结果公告 "
+        "as CSV, XLSX and HTML, and the export for the national system (docs/notices.md).",
         _notices,
+        module="._notice_commands",
     ),
     "page": Command(
         "write the offline verification page",
@@ -379,6 +414,25 @@ COMMANDS["template"] = Command(
     "Write one XLSX template per input a clerk fills by hand, and with --draw a results workbook (docs/templates.md).",
     _template,
     module="._template_commands",
+)
+
+
+def _publish(p: argparse.ArgumentParser) -> None:
+    _draw_folder(p)
+    p.add_argument("--out", required=True, help="the public folder to write (a new folder)")
+    p.add_argument("--notices", help="the notices folder written by 'notices' (pending.csv is left out)")
+    p.add_argument(
+        "--reveal", action="store_true", help="a sealed plan's draw: publish everything now (its day has come)"
+    )
+    _force(p, "the publication")
+
+
+COMMANDS["publish"] = Command(
+    "assemble the folder the public gets",
+    "Copy what anyone may see and check (commitment, manifest, tables, notices, verify.html, a guide in Chinese) "
+    "into a new folder; the inputs stay with the bureau, and a folder holding a secret is refused.",
+    _publish,
+    module="._publish_commands",
 )
 
 

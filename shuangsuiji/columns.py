@@ -264,6 +264,7 @@ _KIND_ALIASES: dict[str, dict[str, str]] = {
         "检查人员": "inspectors",
         "执法人员": "inspectors",
         "备注": "note",
+        "remark": "note",
     },
     "calendar": {"日期": "date", "类型": "kind", "调整类型": "kind"},
     "checks": {

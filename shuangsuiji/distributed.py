@@ -78,6 +78,7 @@ from .population import (
     check_rows,
     header_problems,
     imputed_warning,
+    normalised_warning,
     prepare_population,
 )
 from .seed import Seed
@@ -112,6 +113,7 @@ class _Census:
     keys: dict[str, npt.NDArray[np.uint64]] = field(default_factory=dict)
     prints: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     numbered: bool = False  # the problems and ``imputed`` name rows of the source, not positions
+    normalised: tuple[int, int] = (0, 0)  # codes made NFKC or stripped of blanks, first such row (or position)
 
 
 @dataclass
@@ -130,8 +132,11 @@ def _prepare(
     allow_list: Collection[str] = (),
     *,
     codes: bool = True,
-) -> tuple[_Prepared, list[Problem], tuple[int, int]]:
+) -> tuple[_Prepared, list[Problem], tuple[tuple[int, int], tuple[int, int]]]:
     """Text, row checks (credit classes filled in), scope, exclusions and strata of one partition.
+
+    The counts returned are of the entities given the plan's credit class and of the codes
+    normalised, each with its first row (or position).
 
     Problems name the partition's own row numbers (:func:`~shuangsuiji._dask_rows.own_rows`) when
     it has them; otherwise positions within the partition stand in, and the client adds the offsets.
@@ -150,7 +155,9 @@ def _prepare(
         members.append(eligible)
         stratified.append(strata(factors, eligible, task.strata))
     imputed = (found.imputed, int(numbers[found.first_imputed]) if found.first_imputed is not None else 0)
-    return _Prepared(population, states, members, stratified), found.problems, imputed
+    changed, first = data.attrs.get("normalised", (0, None))
+    normalised = (int(changed), int(numbers[first]) if first is not None else 0)
+    return _Prepared(population, states, members, stratified), found.problems, (imputed, normalised)
 
 
 def _scope_keys(seed: Seed, plan: Plan, prepared: _Prepared) -> dict[str, npt.NDArray[np.uint64]]:
@@ -180,12 +187,12 @@ def _census(
     """Pass 1 on one partition."""
     if len(part) == 0:
         return _Census(0, [], (0, 0), [])
-    prepared, problems, imputed = _prepare(part, plan, history, source, allow_list)
+    prepared, problems, (imputed, normalised) = _prepare(part, plan, history, source, allow_list)
     frame = prepared.population.frame
     numbered = own_rows(part) is not None
     if problems:
         prints = fingerprints(seed, plan, frame["uscc"], {})
-        return _Census(len(frame), problems, imputed, [], prints=prints, numbered=numbered)
+        return _Census(len(frame), problems, imputed, [], prints=prints, numbered=numbered, normalised=normalised)
     keys = _scope_keys(seed, plan, prepared)
     tasks = []
     bins = 1 << BUCKET_BITS
@@ -204,7 +211,9 @@ def _census(
             )
         )
     prints = fingerprints(seed, plan, frame["uscc"], keys)
-    return _Census(len(frame), problems, imputed, tasks, keys=keys, prints=prints, numbered=numbered)
+    return _Census(
+        len(frame), problems, imputed, tasks, keys=keys, prints=prints, numbered=numbered, normalised=normalised
+    )
 
 
 def _summary(census: _Census) -> _Census:
@@ -374,10 +383,21 @@ def draw_dask(
         _task_draw(task, t, allocations[task.id], candidates=candidates, summaries=summaries, total=rows.total)
         for t, task in enumerate(plan.tasks)
     ]
-    warnings = [*plan.warnings, *_imputed_warnings(plan, summaries, rows), *history_warnings(plan, history)]
+    counted = [*_normalised_warnings(summaries, rows), *_imputed_warnings(plan, summaries, rows)]
+    warnings = [*plan.warnings, *counted, *history_warnings(plan, history)]
     return assemble(
         plan, seed.hex, tasks, population=None, warnings=warnings, engine="dask", fates=DaskFates(population)
     )
+
+
+def _normalised_warnings(summaries: Sequence[_Census], rows: RowNumbers) -> list[str]:
+    """The memory engine's warning for codes normalised, counted over the partitions (first row of the first)."""
+    changed = [(p, s.normalised) for p, s in enumerate(summaries) if s.normalised[0]]
+    if not changed:
+        return []
+    first, (_, at) = changed[0]
+    row = at if summaries[first].numbered else rows(first, at)
+    return [normalised_warning(sum(c[0] for _, c in changed), row)]
 
 
 def _imputed_warnings(plan: Plan, summaries: Sequence[_Census], rows: RowNumbers) -> list[str]:

@@ -39,6 +39,7 @@ from ._memory import draw_memory
 from .exceptions import InputError, PopulationError
 from .exclusions import History
 from .io import COLUMN_ALIASES, read_table
+from .merkle import LEAF_FORMAT
 from .plan import Plan
 from .population import Population, check_population, draw_columns
 from .roots import population_root, population_root_parquet
@@ -101,7 +102,13 @@ class Engine(Protocol):
         """Read a population file the way this engine draws it."""
 
     def population_record(
-        self, population: Any, plan: Plan, *, path: str | Path, allow_list: Collection[str] = ()
+        self,
+        population: Any,
+        plan: Plan,
+        *,
+        path: str | Path,
+        allow_list: Collection[str] = (),
+        leaf_format: str = LEAF_FORMAT,
     ) -> PopulationRecord:
         """The population's Merkle record (``population_root``) for a manifest or a commitment."""
 
@@ -147,9 +154,15 @@ class MemoryEngine:
         return check_population(frame, plan, source=str(path), allow_list=allow_list)
 
     def population_record(
-        self, population: Any, plan: Plan, *, path: str | Path, allow_list: Collection[str] = ()
+        self,
+        population: Any,
+        plan: Plan,
+        *,
+        path: str | Path,
+        allow_list: Collection[str] = (),
+        leaf_format: str = LEAF_FORMAT,
     ) -> PopulationRecord:
-        return population_root(population, plan)
+        return population_root(population, plan, leaf_format=leaf_format)
 
     def session(self) -> contextlib.AbstractContextManager[object]:
         return contextlib.nullcontext()
@@ -220,13 +233,22 @@ class DaskEngine:
         return dd.from_pandas(frame, chunksize=self.partition_rows, sort=False)
 
     def population_record(
-        self, population: Any, plan: Plan, *, path: str | Path, allow_list: Collection[str] = ()
+        self,
+        population: Any,
+        plan: Plan,
+        *,
+        path: str | Path,
+        allow_list: Collection[str] = (),
+        leaf_format: str = LEAF_FORMAT,
     ) -> PopulationRecord:
         """Streamed from a Parquet file sorted by code; from the frame already read otherwise."""
         if is_parquet(path):
-            return population_root_parquet(path, plan, allow_list=allow_list, batch_rows=self.partition_rows)
+            return population_root_parquet(
+                path, plan, allow_list=allow_list, batch_rows=self.partition_rows, leaf_format=leaf_format
+            )
         frame = population.compute()
-        return population_root(check_population(frame, plan, source=str(path), allow_list=allow_list), plan)
+        checked = check_population(frame, plan, source=str(path), allow_list=allow_list)
+        return population_root(checked, plan, leaf_format=leaf_format)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[object]:

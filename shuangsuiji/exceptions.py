@@ -25,6 +25,7 @@ catch either::
     │   ├── CeremonyError                  a commitment, secret or beacon value that does not fit the ceremony
     │   ├── ManifestError                  a published manifest that is not one of its format
     │   ├── LedgerError                    an inspection ledger that cannot take or give what is asked
+    │   ├── FolderError                    an output folder holding another run's files, or a public one a secret
     │   ├── YearError                      a year plan (year.toml) that breaks its schema or cannot be met
     │   └── ProofError                     a proof file that is not one of its format
     ├── DependencyError (ImportError)      an optional part whose dependencies are not installed
@@ -50,6 +51,7 @@ __all__ = [
     "ColumnMapError",
     "ConflictError",
     "DependencyError",
+    "FolderError",
     "HistoryError",
     "InputError",
     "InternalError",
@@ -113,6 +115,10 @@ class CalendarError(InputError):
 
 class CeremonyError(InputError):
     """A commitment, secret or beacon value that does not fit the ceremony."""
+
+
+class FolderError(InputError):
+    """An output folder that holds files of an earlier run, or a folder to publish that would hold a secret."""
 
 
 class LedgerError(InputError):

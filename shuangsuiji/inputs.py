@@ -28,10 +28,11 @@ from typing import Any
 import pandas as pd
 
 from .engines import Engine, get_engine
-from .exceptions import HistoryError, PopulationError, YearError
+from .exceptions import HistoryError, PlanError, PopulationError, YearError
 from .exclusions import History, check_history
 from .io import read_allow_list, read_table
 from .manifest import InputFile, Manifest, PopulationRecord, YearRecord
+from .merkle import LEAF_FORMAT
 from .plan import Plan, load_plan
 from .population import Population, check_population
 from .sampling import DrawResult
@@ -51,8 +52,10 @@ class DrawFiles:
 
     Attributes
     ----------
-    population, plan : Path
-        The entities (CSV, XLSX or Parquet) and the plan (TOML).
+    population : Path
+        The entities (CSV, XLSX or Parquet).
+    plan : Path or None
+        The plan (TOML); ``None`` only when the plan comes another way (a published manifest's).
     history, allow_list : Path or None
         Past inspections, and legacy codes accepted although they fail the GB 32100 check.
     encoding, sheet : str or None
@@ -65,7 +68,7 @@ class DrawFiles:
     """
 
     population: Path
-    plan: Path
+    plan: Path | None
     history: Path | None = None
     allow_list: Path | None = None
     encoding: str | None = None
@@ -88,7 +91,7 @@ class DrawFiles:
 
     def roles(self) -> dict[str, Path]:
         """Role -> path of every file given."""
-        found = {"population": self.population, "plan": self.plan, "history": self.history}
+        found: dict[str, Path | None] = {"population": self.population, "plan": self.plan, "history": self.history}
         found |= {"allow_list": self.allow_list, "year": self.year, "ledger_view": self.ledger_view}
         return {role: path for role, path in found.items() if path is not None}
 
@@ -198,16 +201,18 @@ class DrawInputs:
             workers=None,
         )
 
-    def population_record(self) -> PopulationRecord:
-        """The population's Merkle record (streamed from a sorted Parquet file on the Dask engine)."""
+    def population_record(self, leaf_format: str = LEAF_FORMAT) -> PopulationRecord:
+        """The population's Merkle record in ``leaf_format`` (streamed from a sorted Parquet file on Dask)."""
         plan = self.leaf_plan or self.plan
         return self.engine.population_record(
-            self.population, plan, path=self.files.population, allow_list=self.allow_list
+            self.population, plan, path=self.files.population, allow_list=self.allow_list, leaf_format=leaf_format
         )
 
 
-def load_draw_inputs(files: DrawFiles, *, engine: Engine | None = None) -> DrawInputs:
+def load_draw_inputs(files: DrawFiles, *, engine: Engine | None = None, plan: Plan | None = None) -> DrawInputs:
     """Read and check a draw's inputs: the allow-list once, then the plan, population and history.
+
+    ``plan`` replaces the plan file (a verifier given a published manifest's plan).
 
     Raises
     ------
@@ -218,7 +223,10 @@ def load_draw_inputs(files: DrawFiles, *, engine: Engine | None = None) -> DrawI
     """
     engine = engine or get_engine()
     allow = read_allow_list(files.allow_list) if files.allow_list is not None else frozenset()
-    plan = load_plan(files.plan)
+    if plan is None:
+        if files.plan is None:
+            raise PlanError("No plan: give the plan file (--plan).")
+        plan = load_plan(files.plan)
     if files.year is not None and engine.name != "memory":
         raise YearError(f"{files.year}: a year's batch is drawn on the memory engine; drop --engine {engine.name}.")
     population = engine.load(files.population, plan, encoding=files.encoding, sheet=files.sheet, allow_list=allow)

@@ -14,10 +14,9 @@ rename), so a crash never leaves a half-written file under the final name.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import os
+import re
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
@@ -33,11 +32,12 @@ from ._csv import read_csv_table
 from ._frames import text_frame
 from ._sheets import Grid, read_sheet
 from ._workbooks import read_grid
+from ._xlsx_safe import SAFE_XLSX_OPTIONS, WORKBOOK_CREATED, safe_workbook, safe_xlsx_bytes
 from .columns import ALIASES, ColumnMap, canonical_name, is_known_header
 from .exceptions import Problem, TableError
 
 if TYPE_CHECKING:
-    import xlsxwriter
+    pass
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -401,9 +401,47 @@ def atomic_write_text(path: str | Path, text: str, *, mode: int | None = None) -
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
 
 
+_LIVE = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+
+
+def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``'`` before every text cell and header a spreadsheet would run as a formula.
+
+    A cell starting with ``= + - @``, tab or CR (OWASP's CSV-injection list) that is not a plain
+    decimal number (``-3``, ``-0.5`` stay) gets a leading ``'``; the library's readers drop it again
+    (``_frames.FORMULA_QUOTE``), so its own tables round-trip unchanged.
+    """
+    out = frame
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i]
+        if values.dtype.kind not in "OSUT" and str(values.dtype) not in ("str", "string"):
+            continue
+        text = values.astype(str)
+        live = text.str.contains(_LIVE, regex=True) & ~text.str.fullmatch(_PLAIN_NUMBER)
+        if live.any():
+            out = out.copy() if out is frame else out
+            out.iloc[:, i] = text.where(~live, "'" + text)
+    names = [str(c) for c in frame.columns]
+    quoted = [("'" + n) if re.match(_LIVE, n) and not re.fullmatch(_PLAIN_NUMBER, n) else n for n in names]
+    if quoted != names:
+        out = out.set_axis(quoted, axis=1)
+    return out
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as CSV bytes: UTF-8 with BOM (Excel opens it), ``\\n`` line ends, no index."""
-    return "\ufeff".encode() + frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """A frame as CSV bytes: UTF-8 with BOM (Excel opens it), ``\\n`` line ends, no index.
+
+    Text cells a spreadsheet would run as formulas are neutralised with a leading ``'`` (OWASP; see
+    ``docs/formats.md``); the library's readers drop that quote again.
+
+    Examples
+    --------
+    >>> csv_bytes(pd.DataFrame({"name": ["=1+1", "-2", "A"]})).decode("utf-8-sig")
+    "name\\n'=1+1\\n-2\\nA\\n"
+    """
+    safe = _neutralised(frame)
+    return "\ufeff".encode() + safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
@@ -428,45 +466,3 @@ def write_sealed(
     atomic_write_bytes(out / f"{name}.json", data)
     atomic_write_bytes(out / f"{name}.sha256", f"{hashlib.sha256(data).hexdigest()}  {name}.json\n".encode())
     return data
-
-
-#: XlsxWriter's options for a workbook no cell of which can become a formula, a link or a number.
-SAFE_XLSX_OPTIONS: Mapping[str, bool] = MappingProxyType(
-    {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-)
-#: The created date every written workbook carries (no clock time: the same data give the same bytes).
-WORKBOOK_CREATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-
-def safe_workbook(buffer: io.BytesIO, **properties: str) -> xlsxwriter.Workbook:
-    """An in-memory XlsxWriter workbook with :data:`SAFE_XLSX_OPTIONS` and the fixed created date."""
-    import xlsxwriter  # noqa: PLC0415 - only written workbooks need it
-
-    book = xlsxwriter.Workbook(buffer, dict(SAFE_XLSX_OPTIONS))
-    book.set_properties({"created": WORKBOOK_CREATED, **properties})
-    return book
-
-
-def safe_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """Frames as the sheets of one XLSX workbook, every cell written as text.
-
-    No cell can become a formula, a link or a number (``=SUM(A1)`` and ``http://...`` stay text;
-    codes keep their digits); the header row is bold and frozen; the created date is fixed, so
-    the same frames give the same bytes.
-    """
-    buffer = io.BytesIO()
-    book = safe_workbook(buffer)
-    bold = book.add_format({"bold": True})
-    text = book.add_format({"num_format": "@"})
-    for name, frame in sheets.items():
-        sheet = book.add_worksheet(name[:31])
-        for j, column in enumerate(frame.columns):
-            sheet.write_string(0, j, str(column), bold)
-            values = frame[column].astype("str").tolist()
-            width = max([len(str(column)) * 2, *(min(60, len(v) * 2) for v in values[:2000])])
-            sheet.set_column(j, j, min(60, width + 2), text)
-            for i, value in enumerate(values, start=1):
-                sheet.write_string(i, j, value)
-        sheet.freeze_panes(1, 0)
-    book.close()
-    return buffer.getvalue()

@@ -14,6 +14,11 @@ subtrees level by level on whole arrays, and the fold in bounded memory.
 
 The leaves of a population are its entities in code order, each the RFC 8785
 canonical JSON of exactly the fields the draw reads (:func:`population_leaves`).
+Leaf format 2 (:data:`LEAF_FORMAT`) orders the keys as RFC 8785 does (by UTF-16
+code units) and adds, beside the credit class the draw used, the register's own
+value under the key ``#register:`` + the credit column (:func:`leaf_table`);
+format 1 (:data:`LEAF_FORMAT_1`) ordered keys by code point and had no such key.
+Manifests record the format, and those of format 1 still verify.
 
 Examples
 --------
@@ -40,6 +45,10 @@ from .exceptions import InputError
 from .plan import Plan
 
 __all__ = [
+    "LEAF_FORMAT",
+    "LEAF_FORMATS",
+    "LEAF_FORMAT_1",
+    "REGISTER_PREFIX",
     "AuditPath",
     "StreamingAuditPath",
     "StreamingRoot",
@@ -47,12 +56,21 @@ __all__ = [
     "audit_ranges",
     "leaf_fields",
     "leaf_hashes",
+    "leaf_table",
     "merkle_root",
     "population_leaves",
     "verify_audit_path",
 ]
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+#: Leaf format 1: keys in code-point order, the credit class as the draw used it.
+LEAF_FORMAT_1 = "rfc8785-json"
+#: Leaf format 2 (the default): keys in RFC 8785 (UTF-16) order, and the register's own credit class.
+LEAF_FORMAT = "shuangsuiji-leaf/2"
+#: Every leaf format, by the number a command line gives.
+LEAF_FORMATS = {1: LEAF_FORMAT_1, 2: LEAF_FORMAT}
+#: The key of a leaf of format 2 that holds the register's own value of a column (the credit class).
+REGISTER_PREFIX = "#register:"
 
 
 def leaf_hashes(
@@ -298,8 +316,58 @@ def _json_string(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def population_leaves(frame: pd.DataFrame, fields: Sequence[str]) -> pa.Array:
+def _utf16(key: str) -> bytes:
+    return key.encode("utf-16-be")
+
+
+def leaf_table(
+    frame: pd.DataFrame,
+    fields: Sequence[str],
+    *,
+    leaf_format: str = LEAF_FORMAT,
+    credit_column: str | None = None,
+    register: pd.Series | None = None,
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The columns a leaf of ``leaf_format`` holds, and their keys in the format's order.
+
+    For format 2, the credit column (when a leaf field) gets a companion
+    ``#register:<column>``: the register's own value (``register``, positional;
+    by default the value the draw used, when nothing was filled in).
+
+    Raises
+    ------
+    InputError
+        For an unknown leaf format.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"uscc": ["X"], "credit_class": ["C"]})
+    >>> leaf_table(frame, ["credit_class", "uscc"], credit_column="credit_class", register=pd.Series([""]))[1]
+    ('#register:credit_class', 'credit_class', 'uscc')
+    """
+    if leaf_format == LEAF_FORMAT_1:
+        return frame, tuple(sorted(fields))
+    if leaf_format != LEAF_FORMAT:
+        raise InputError(
+            f"Unknown Merkle leaf format {leaf_format!r}; this library writes {list(LEAF_FORMATS.values())}."
+        )
+    reserved = [f for f in fields if f.startswith("#")]
+    if reserved:
+        raise InputError(f"Column {reserved[0]!r}: names beginning with '#' are reserved for leaf keys; rename it.")
+    keys = list(fields)
+    if credit_column is not None and credit_column in fields:
+        key = REGISTER_PREFIX + credit_column
+        raw = frame[credit_column] if register is None else pd.Series(register.to_numpy(), index=frame.index)
+        frame = frame.assign(**{key: raw.astype("str")})
+        keys.append(key)
+    return frame, tuple(sorted(keys, key=_utf16))
+
+
+def population_leaves(frame: pd.DataFrame, fields: Sequence[str], *, ordered: bool = False) -> pa.Array:
     r"""The leaf of each row: RFC 8785 canonical JSON of ``fields`` (string values), as UTF-8.
+
+    The keys go in code-point order (leaf format 1), or as given with ``ordered``
+    (the order :func:`leaf_table` gives for format 2).
 
     Built with vectorised string joins; values holding a quote, a backslash or
     a control character are escaped one by one.
@@ -310,7 +378,7 @@ def population_leaves(frame: pd.DataFrame, fields: Sequence[str]) -> pa.Array:
     ['{"region":"4\\"1","uscc":"X"}']
     """
     parts: list[object] = []
-    for i, f in enumerate(sorted(fields)):
+    for i, f in enumerate(fields if ordered else sorted(fields)):
         col = pa.array(frame[f], type=pa.string())
         needs = pc.match_substring_regex(col, r'["\\\x00-\x1f]')
         if pc.any(needs).as_py():

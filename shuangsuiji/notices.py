@@ -1,48 +1,72 @@
-"""Public notices (公示): 抽查计划公告, 抽查任务公告 and 抽查结果公告.
+"""Public notices (公示): 抽查计划公告, 抽查任务公告, 抽查结果公告, and the export for the national system.
 
-Each notice is a frame with Chinese headers, written as CSV (UTF-8 with BOM),
-XLSX (bold, frozen header row, fitted column widths) and HTML (one table, no
-script). The result notice reads a results file filled in by inspectors,
-checks it (every problem at once), and gives each result its publication
-deadline counted in working days on the Chinese calendar
-(:mod:`shuangsuiji.workdays`). Inspector names appear only when the bureau
-asks for them; conflict-of-interest declarations never appear.
+Each notice is a :class:`Notice`: a table with Chinese headers, and what its printed forms need.
+:func:`write_notice` writes it three ways (``docs/notices.md``):
+
+- **CSV** (UTF-8 with BOM): the machine copy, the table as it is; a cell that starts like a
+  formula (``=``, ``+``, ``-``, ``@``, tab, carriage return; not a plain number) gets a ``'``
+  before it, which the library's readers drop (:func:`shuangsuiji.io.csv_bytes`). Spreadsheets
+  should open the XLSX instead.
+- **XLSX**: for spreadsheets and print. Title row, 序号, A4 landscape one page wide, the header
+  repeated on every page and frozen, page numbers, a filter; codes as text, dates as dates, ratios
+  as percentages; no cell can become a formula or a link; fixed metadata, so the same bytes.
+- **HTML**: for screen and A4 print, from Jinja2 templates a bureau may replace, with its own
+  letterhead, preamble, contact, issuing bureau and date (:class:`NoticeSettings`); the task and
+  result notices are grouped by task; the footer names the plan, the seed's mode and the
+  manifest's SHA-256 (:class:`NoticeProvenance`). Escaped text, no script.
+
+The plan notice needs only the plan, so it is posted before the draw. The result notice reads a
+results file filled in by inspectors, checks it (every problem at once), and gives each result its
+publication deadline and, for the results that put a firm on the 经营异常名录, the deadline to
+decide the listing, in working days on the Chinese calendar (:mod:`shuangsuiji.workdays`).
+Inspector names appear only when the bureau asks for them; conflict-of-interest declarations never
+appear.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 import pandas as pd
-import xlsxwriter
 
+from ._notice_model import Notice, NoticeProvenance, NoticeSettings, load_notice_settings
+from ._notice_render import html_text
+from ._notice_text import percent_text, scope_words
+from ._notice_xlsx import xlsx_bytes
 from .columns import KIND_ALIASES, canonical_columns
 from .exceptions import Problem, ResultsError, TableError
 from .io import atomic_write_bytes, csv_bytes, read_table
 from .plan import Plan, Task
-from .validation import fraction_text
 from .workdays import WorkCalendar
 
 __all__ = [
     "DEFAULT_DEADLINE_WORKING_DAYS",
+    "EXPORT_FIELDS",
     "ITEM_COLUMNS",
+    "LISTING_DEADLINE_WORKING_DAYS",
+    "LISTING_RESULTS",
     "RESULT_ALIASES",
     "RESULT_CATEGORIES",
     "Notice",
+    "NoticeProvenance",
+    "NoticeSettings",
     "ResultsError",
     "check_results",
+    "html_text",
+    "load_notice_settings",
+    "notice_csv_bytes",
+    "notice_files",
     "plan_notice",
+    "publicity_export",
     "read_results",
     "renamed_headers",
     "result_notice",
     "task_notice",
     "write_notice",
+    "xlsx_bytes",
 ]
 
 #: Result categories seen in practice (../shared/domain.md).
@@ -57,24 +81,51 @@ RESULT_CATEGORIES: tuple[str, ...] = (
 )
 #: Results are published within this many working days of the end of the inspection.
 DEFAULT_DEADLINE_WORKING_DAYS = 20
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A notice: its title and its table (Chinese headers)."""
-
-    title: str
-    table: pd.DataFrame
+#: The results that put a firm on the 经营异常名录 (企业经营异常名录管理暂行办法).
+LISTING_RESULTS: tuple[str, ...] = (
+    "未按规定公示(即时)信息",
+    "公示信息隐瞒真实情况、弄虚作假",
+    "通过登记的住所(经营场所)无法联系",
+)
+#: The listing is decided within this many working days of the inspection's completion.
+LISTING_DEADLINE_WORKING_DAYS = 10
+#: The fields of the national system's record of a random check (双随机抽查结果信息), in order.
+EXPORT_FIELDS: tuple[str, ...] = (
+    "统一社会信用代码",
+    "抽查计划编号",
+    "抽查计划名称",
+    "抽查任务编号",
+    "抽查任务名称",
+    "抽查类型",
+    "检查机关",
+    "检查完成日期",
+    "检查结果",
+    "备注",
+)
+_CODES = ("计划编号", "任务编号", "抽查计划编号", "抽查任务编号", "统一社会信用代码")
+_DATES = ("开始日期", "结束日期", "检查完成日期", "公示截止日期", "列入经营异常名录决定期限")
+_TYPES: Mapping[str, str] = MappingProxyType(
+    {**dict.fromkeys(_CODES, "code"), **dict.fromkeys(_DATES, "date"), "抽查比例": "percent", "最低比例": "percent"}
+)
 
 
 def _category(task_category: str) -> str:
     return "一般事项" if task_category == "general" else "重点事项"
 
 
-def _scope_text(where: Mapping[str, Sequence[str]]) -> str:
-    if not where:
-        return "全部检查对象"
-    return ";".join(f"{col}: {'、'.join(v)}" for col, v in where.items())
+def _draw_type(task: Task) -> str:
+    """抽查类型: 定向 for a task whose scope is filtered first (a ``where``), else 不定向."""
+    return "定向" if task.where else "不定向"
+
+
+def _plan_info(plan: Plan) -> tuple[tuple[str, str], ...]:
+    info = [("计划编号", plan.id)]
+    if plan.title:
+        info.append(("计划名称", plan.title))
+    if plan.start or plan.end:
+        span = " 至 ".join(d.isoformat() for d in (plan.start, plan.end) if d is not None)
+        info.append(("抽查时间", span))
+    return tuple(info)
 
 
 #: Columns of the items list's fields (``[tasks.item]``), after 抽查事项, in the plan notice and (the first
@@ -103,8 +154,16 @@ def _with_items(frame: pd.DataFrame, tasks: Sequence[Task], headers: Sequence[st
     return frame
 
 
+def _types(frame: pd.DataFrame) -> Mapping[str, str]:
+    return MappingProxyType({c: _TYPES[c] for c in frame.columns if c in _TYPES})
+
+
 def plan_notice(plan: Plan) -> Notice:
-    """抽查计划公告: the plan and its tasks, with items, departments and ratios (and the items' fields, if any)."""
+    """抽查计划公告: the plan and its tasks, with items, departments, ratios and scopes in words.
+
+    It needs the plan alone, so it can be posted before the draw. Ratios read as percentages
+    (``2%``), a task without a floor as ``不设``, and the scope in words (``行业：F52*（以F52开头）``).
+    """
     rows = [
         {
             "计划编号": plan.id,
@@ -114,16 +173,28 @@ def plan_notice(plan: Plan) -> Notice:
             "发起部门": t.department,
             "抽查事项": "、".join(t.items),
             "事项类别": _category(t.category),
-            "抽查比例": fraction_text(t.ratio),
-            "最低比例": fraction_text(t.floor),
-            "抽查范围": _scope_text(t.where),
+            "抽查比例": percent_text(t.ratio),
+            "最低比例": percent_text(t.floor) if t.floor else "不设",
+            "抽查范围": scope_words(t.where),
             "开始日期": plan.start.isoformat() if plan.start else "",
             "结束日期": plan.end.isoformat() if plan.end else "",
         }
         for t in plan.tasks
     ]
     frame = _with_items(pd.DataFrame(rows), plan.tasks, list(ITEM_COLUMNS))
-    return Notice(f"{plan.title or plan.id} 抽查计划公告", frame)
+    return Notice(
+        f"{plan.title or plan.id} 抽查计划公告",
+        frame,
+        kind="plan",
+        info=_plan_info(plan),
+        summary=("计划编号", "计划名称", "开始日期", "结束日期"),
+        types=_types(frame),
+    )
+
+
+def _names(teams: pd.DataFrame, uscc: pd.Series, department: pd.Series) -> list[str]:
+    names = teams.set_index(["uscc", "department"])["names"].to_dict()
+    return [names.get((u, d), "") for u, d in zip(uscc, department, strict=True)]
 
 
 def task_notice(plan: Plan, selection: pd.DataFrame, teams: pd.DataFrame | None = None) -> Notice:
@@ -150,11 +221,16 @@ def task_notice(plan: Plan, selection: pd.DataFrame, teams: pd.DataFrame | None 
     )
     frame = _with_items(frame, [tasks[t] for t in selection["task_id"]], list(ITEM_COLUMNS)[:4])
     if teams is not None:
-        names = teams.set_index(["uscc", "department"])["names"].to_dict()
-        frame["检查人员"] = [
-            names.get((u, d), "") for u, d in zip(selection["uscc"], selection["department"], strict=True)
-        ]
-    return Notice(f"{plan.title or plan.id} 抽查任务公告", frame)
+        frame["检查人员"] = _names(teams, selection["uscc"], selection["department"])
+    grouped = tuple(c for c in frame.columns if c not in ("统一社会信用代码", "企业名称", "检查人员"))
+    return Notice(
+        f"{plan.title or plan.id} 抽查任务公告",
+        frame,
+        kind="task",
+        info=_plan_info(plan),
+        grouped=grouped,
+        types=_types(frame),
+    )
 
 
 #: Headers of the inspectors' results file besides the English ones (统一社会信用代码 is read as ``uscc``).
@@ -186,10 +262,12 @@ def check_results(
     source: str = "<frame>",
     categories: Sequence[str] = RESULT_CATEGORIES,
 ) -> pd.DataFrame:
-    """Check a results file: ``task_id, uscc, result, completed`` (``YYYY-MM-DD``).
+    """Check a results file: ``task_id, uscc, result, completed`` (``YYYY-MM-DD``), and an optional ``note``.
 
     Every row must be a drawn entity of its task, with a known result category
     and a completion date, and no entity may have two results in one task.
+    The checked frame has the columns ``task_id, uscc, result, completed, note``
+    (``note``, 备注, empty when the file has none).
 
     Raises
     ------
@@ -237,6 +315,7 @@ def check_results(
             "uscc": frame["uscc"].astype(str).str.strip().to_numpy(),
             "result": frame["result"].astype(str).str.strip().to_numpy(),
             "completed": dates,
+            "note": frame["note"].fillna("").astype(str).str.strip().to_numpy() if "note" in frame.columns else "",
         }
     )
     return out
@@ -250,11 +329,15 @@ def result_notice(
     calendar: WorkCalendar | None = None,
     working_days: int = DEFAULT_DEADLINE_WORKING_DAYS,
     teams: pd.DataFrame | None = None,
+    listing_days: int = LISTING_DEADLINE_WORKING_DAYS,
 ) -> tuple[Notice, pd.DataFrame]:
-    """抽查结果公告, and the drawn entities still without a result.
+    """抽查结果公告, with the fields of the national record, and the drawn entities still without a result.
 
-    Each result's publication deadline is its completion date plus
-    ``working_days`` working days.
+    Each result's publication deadline (公示截止日期) is its completion date plus ``working_days``
+    working days; a result of :data:`LISTING_RESULTS` also gets the deadline to decide the listing
+    in the 经营异常名录 (列入经营异常名录决定期限): the completion date plus ``listing_days``
+    working days. 抽查类型 is 定向 for a task with a ``where`` filter, else 不定向; 备注 is the
+    results file's ``note`` (备注) column, if it has one.
 
     Returns
     -------
@@ -264,81 +347,118 @@ def result_notice(
     calendar = calendar or WorkCalendar()
     tasks = {t.id: t for t in plan.tasks}
     merged = results.merge(selection[["task_id", "uscc", "name", "department"]], on=["task_id", "uscc"], how="left")
-    # Results share few completion dates: count each date's deadline once.
-    deadline = {d: calendar.add_working_days(d, working_days).isoformat() for d in set(merged["completed"])}
+    # Results share few completion dates: count each date's deadlines once.
+    days = set(merged["completed"])
+    deadline = {d: calendar.add_working_days(d, working_days).isoformat() for d in days}
+    listed = {d: calendar.add_working_days(d, listing_days).isoformat() for d in days}
+    notes = merged["note"] if "note" in merged.columns else pd.Series([""] * len(merged))
     frame = pd.DataFrame(
         {
+            "抽查计划编号": plan.id,
+            "抽查计划名称": plan.title or "",
             "任务编号": merged["task_id"],
-            "检查部门": merged["department"],
+            "任务名称": [tasks[t].name or "" for t in merged["task_id"]],
+            "抽查类型": [_draw_type(tasks[t]) for t in merged["task_id"]],
+            "检查机关": merged["department"],
             "抽查事项": ["、".join(tasks[t].items) for t in merged["task_id"]],
             "统一社会信用代码": merged["uscc"],
             "企业名称": merged["name"],
             "检查结果": merged["result"],
             "检查完成日期": [d.isoformat() for d in merged["completed"]],
             "公示截止日期": [deadline[d] for d in merged["completed"]],
-        }
+            "列入经营异常名录决定期限": [
+                listed[d] if r in LISTING_RESULTS else ""
+                for d, r in zip(merged["completed"], merged["result"], strict=True)
+            ],
+            "备注": notes.fillna("").astype(str).to_numpy(),
+        },
+        index=range(len(merged)),
     )
     if teams is not None:
-        names = teams.set_index(["uscc", "department"])["names"].to_dict()
-        frame["检查人员"] = [names.get((u, d), "") for u, d in zip(merged["uscc"], merged["department"], strict=True)]
+        frame["检查人员"] = _names(teams, merged["uscc"], merged["department"])
     done = set(zip(results["task_id"], results["uscc"], strict=True))
     pending = selection[[(t, u) not in done for t, u in zip(selection["task_id"], selection["uscc"], strict=True)]]
-    return Notice(f"{plan.title or plan.id} 抽查结果公告", frame), pending[["task_id", "uscc", "name"]].reset_index(
-        drop=True
+    notice = Notice(
+        f"{plan.title or plan.id} 抽查结果公告",
+        frame,
+        kind="result",
+        info=_plan_info(plan),
+        grouped=("任务编号", "任务名称", "抽查类型", "检查机关", "抽查事项"),
+        summary=("抽查计划编号", "抽查计划名称"),
+        types=_types(frame),
     )
+    return notice, pending[["task_id", "uscc", "name"]].reset_index(drop=True)
 
 
-def _width(text: str) -> int:
-    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+def publicity_export(notice: Notice) -> Notice:
+    """The result notice in exactly the national record's fields (:data:`EXPORT_FIELDS`), for its import."""
+    renamed = notice.table.rename(columns={"任务编号": "抽查任务编号", "任务名称": "抽查任务名称"})
+    frame = renamed[list(EXPORT_FIELDS)].reset_index(drop=True)
+    return Notice(notice.title.replace("抽查结果公告", "抽查结果公示导出"), frame, kind="export", types=_types(frame))
 
 
-#: The creation time written into every workbook's properties (a fixed date, not the clock).
-_CREATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+def notice_csv_bytes(notice: Notice) -> bytes:
+    """The notice's machine copy: the table as CSV with BOM, formula-like cells neutralised (:func:`.io.csv_bytes`).
 
-
-def xlsx_bytes(notice: Notice) -> bytes:
-    """The notice as an XLSX workbook: bold, frozen header row and fitted column widths.
-
-    Written with XlsxWriter, which writes large notices several times faster than openpyxl (used
-    for reading); every value is written as text, so codes and ratios stay as they are.
+    A line break inside a cell is written as a line feed (a bare carriage return would end the record for
+    most readers), so each record stays one row.
     """
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    book.set_properties({"created": _CREATED})  # no clock time: the same notice gives the same bytes
-    sheet = book.add_worksheet("公告")
-    sheet.write_row(0, 0, [str(c) for c in notice.table.columns], book.add_format({"bold": True}))
-    for i, row in enumerate(notice.table.astype(str).itertuples(index=False), start=1):
-        sheet.write_row(i, 0, row)
-    sheet.freeze_panes(1, 0)
-    for i, col in enumerate(notice.table.columns):
-        widest = max([_width(str(col)), *(_width(str(v)) for v in notice.table[col].head(5000))])
-        sheet.set_column(i, i, min(60, widest + 2))
-    book.close()
-    return buffer.getvalue()
+    table = notice.table.astype(str).replace({"\r\n": "\n", "\r": "\n"}, regex=True)
+    return csv_bytes(table)
 
 
-def html_text(notice: Notice) -> str:
-    """The notice as a self-contained HTML page (escaped text, no script)."""
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in notice.table.columns)
-    body = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-        for row in notice.table.itertuples(index=False)
-    )
-    title = html.escape(notice.title)
-    return (
-        f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>\n'
-        "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2rem}"
-        "table{border-collapse:collapse}th,td{border:1px solid #bbb;padding:.25rem .5rem}th{background:#eee}</style>"
-        f"</head><body><h1>{title}</h1>\n<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
-        f"<p>共 {len(notice.table)} 条。</p></body></html>\n"
-    )
+def notice_files(
+    notice: Notice,
+    stem: str,
+    *,
+    settings: NoticeSettings | None = None,
+    provenance: NoticeProvenance | None = None,
+    templates: str | Path | None = None,
+) -> dict[str, bytes]:
+    """The bytes of ``stem.csv``, ``stem.xlsx`` and ``stem.html`` (the export has no HTML), file name -> bytes.
+
+    Parameters
+    ----------
+    settings : NoticeSettings, optional
+        The bureau's letterhead, preamble, contact, issuing bureau and date (HTML).
+    provenance : NoticeProvenance, optional
+        The plan, the seed's mode and the manifest's SHA-256 for the footer (HTML; the plan id in the XLSX's).
+    templates : str or Path, optional
+        A folder of templates replacing the shipped ones by name.
+
+    Raises
+    ------
+    InputError
+        For a template with a mistake.
+    """
+    files = {
+        f"{stem}.csv": notice_csv_bytes(notice),
+        f"{stem}.xlsx": xlsx_bytes(notice, footer=provenance.plan_id if provenance is not None else ""),
+    }
+    if notice.kind != "export":
+        page = html_text(notice, settings=settings, provenance=provenance, templates=templates)
+        files[f"{stem}.html"] = page.encode("utf-8")
+    return files
 
 
-def write_notice(notice: Notice, out_dir: str | Path, stem: str) -> list[Path]:
-    """Write ``stem.csv``, ``stem.xlsx`` and ``stem.html`` into ``out_dir`` (atomically)."""
+def write_notice(
+    notice: Notice,
+    out_dir: str | Path,
+    stem: str,
+    *,
+    settings: NoticeSettings | None = None,
+    provenance: NoticeProvenance | None = None,
+    templates: str | Path | None = None,
+) -> list[Path]:
+    """Write the files of :func:`notice_files` into ``out_dir`` (each atomically, once all are made).
+
+    Raises
+    ------
+    InputError
+        For a template with a mistake (nothing is written then).
+    """
     out = Path(out_dir)
-    paths = [out / f"{stem}.csv", out / f"{stem}.xlsx", out / f"{stem}.html"]
-    atomic_write_bytes(paths[0], csv_bytes(notice.table))
-    atomic_write_bytes(paths[1], xlsx_bytes(notice))
-    atomic_write_bytes(paths[2], html_text(notice).encode("utf-8"))
-    return paths
+    files = notice_files(notice, stem, settings=settings, provenance=provenance, templates=templates)
+    for name, data in files.items():
+        atomic_write_bytes(out / name, data)
+    return [out / name for name in files]

@@ -27,9 +27,11 @@ from typing import Any, Literal
 
 from ._item_fields import TaskItem, parse_task_item
 from .credit import DEFAULT_CREDIT_COLUMN, CreditPolicy, MultiplierTables, check_multiplier_tables
+from .disclosure import PublicationPolicy, parse_publication
 from .exceptions import NotFoundError, PlanError
 from .policy import AssignmentPolicy, parse_assignment, parse_window
 from .validation import (
+    check_date,
     check_fraction,
     check_identifier,
     check_int,
@@ -69,7 +71,8 @@ Category = Literal["general", "key"]
 Coordination = Literal["plan", "independent"]
 ValueLists = Mapping[str, tuple[str, ...]]
 
-_PLAN_KEYS = ("id", "title", "start", "end", "floor", "multipliers", "credit", "exclusions", "assignment", "tasks")
+_PLAN_KEYS: tuple[str, ...] = ("id", "title", "start", "end", "floor", "multipliers", "credit", "exclusions")
+_PLAN_KEYS += ("assignment", "publication", "tasks")
 _TASK_KEYS = (
     "id", "name", "department", "items", "category", "ratio", "floor", "minimum", "strata", "coordination",
     "take_all", "where", "multipliers", "exclude_inspected_within_days", "annual_cap", "team_size", "certificates",
@@ -216,6 +219,8 @@ class Plan:
         Parts of the plan that have no effect (reported with every draw).
     assignment : AssignmentPolicy
         How visits are staffed (``[assignment]``).
+    publication : PublicationPolicy
+        When the draw is disclosed (``[publication]``: open, or sealed until a day).
     """
 
     id: str
@@ -230,6 +235,7 @@ class Plan:
     source: str = "<plan>"
     warnings: tuple[str, ...] = ()
     assignment: AssignmentPolicy = field(default_factory=AssignmentPolicy)
+    publication: PublicationPolicy = field(default_factory=PublicationPolicy)
 
     def task(self, task_id: str) -> Task:
         """The task with this id.
@@ -275,20 +281,9 @@ class Plan:
             out["start"] = self.start.isoformat()
         if self.end is not None:
             out["end"] = self.end.isoformat()
+        if not self.publication.is_default:  # open plans keep the record they had before [publication]
+            out["publication"] = self.publication.to_dict()
         return out
-
-
-def _check_date(value: object, what: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        raise PlanError(f"{what} must be a date such as 2027-03-01 without a time; got {value!r}.")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PlanError(f"{what} must be a date such as 2027-03-01; got {value!r}.")
 
 
 def _value_lists(raw: object, key: str, owner: str) -> ValueLists:
@@ -434,8 +429,8 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
     for tid in ids:
         if ids.count(tid) > 1:
             raise PlanError(f"The plan has two tasks with id {tid!r}; task ids must be unique.")
-    start = _check_date(doc["start"], "The plan 'start'") if "start" in doc else None
-    end = _check_date(doc["end"], "The plan 'end'") if "end" in doc else None
+    start = check_date(doc["start"], "The plan 'start'") if "start" in doc else None
+    end = check_date(doc["end"], "The plan 'end'") if "end" in doc else None
     if start and end and end < start:
         raise PlanError(f"The plan 'end' ({end}) is before its 'start' ({start}).")
     for t in tasks:
@@ -448,6 +443,7 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
     return Plan(
         id=plan_id,
         assignment=assignment,
+        publication=parse_publication(doc.get("publication", {}), end=end),
         tasks=tasks,
         floor=floor,
         credit=credit,

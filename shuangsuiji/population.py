@@ -43,6 +43,7 @@ __all__ = [
     "header_problems",
     "imputed_warning",
     "match_values",
+    "normalised_warning",
     "prepare_population",
     "repeat_message",
     "text_column",
@@ -69,6 +70,9 @@ class Population:
     checked_against : Plan or None
         The plan it was checked against (columns, strata, credit classes), so
         that a draw of that plan does not check it again.
+    register : pandas.Series or None
+        The register's own credit classes (positional), when the plan's
+        ``credit.missing`` filled some in: the Merkle leaves record both.
     """
 
     frame: pd.DataFrame
@@ -76,6 +80,7 @@ class Population:
     source: str
     warnings: tuple[str, ...] = ()
     checked_against: Plan | None = None
+    register: pd.Series | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -245,11 +250,14 @@ class RowCheck:
         Entities given the plan's ``credit.missing`` class.
     first_imputed : int or None
         Position (in the run) of the first of them.
+    register : pandas.Series or None
+        The credit classes as the rows gave them, before any was filled in (``None`` when none was).
     """
 
     problems: list[Problem]
     imputed: int = 0
     first_imputed: int | None = None
+    register: pd.Series | None = None
 
 
 def check_rows(
@@ -309,8 +317,9 @@ def check_rows(
     if not empty.any():
         return RowCheck(problems)
     if credit.missing is not None:
+        register = classes.copy()
         data.loc[empty, credit.column] = credit.missing
-        return RowCheck(problems, int(empty.sum()), int(np.flatnonzero(empty)[0]))
+        return RowCheck(problems, int(empty.sum()), int(np.flatnonzero(empty)[0]), register.reset_index(drop=True))
     if needed:
         for i in np.flatnonzero(empty).tolist():
             add(
@@ -369,11 +378,17 @@ def prepare_population(
     others = {str(c): text_column(frame[c]).set_axis(positions) for c in frame.columns if c != _ID}
     data = pd.DataFrame({_ID: codes, **others}, index=positions)
     if changed and first is not None:
-        data.attrs["warnings"] = (
-            f"{changed} codes held full-width characters or blanks and were normalised (NFKC, blanks removed; "
-            f"first: row {int(rows[first])}); correct them in the register.",
-        )
+        data.attrs["warnings"] = (normalised_warning(changed, int(rows[first])),)
+        data.attrs["normalised"] = (changed, first)  # for engines that count over partitions
     return data, rows
+
+
+def normalised_warning(count: int, first_row: int) -> str:
+    """The warning for codes that held full-width characters or blanks (made NFKC, blanks removed)."""
+    return (
+        f"{count} codes held full-width characters or blanks and were normalised (NFKC, blanks removed; "
+        f"first: row {first_row}); correct them in the register."
+    )
 
 
 def check_prepared(
@@ -404,7 +419,9 @@ def check_prepared(
             )
     _raise_if(problems)
     warnings = (*data.attrs.pop("warnings", ()), *_imputed(found, rows, plan))
-    return Population(frame=data, rows=rows, source=source, warnings=warnings, checked_against=plan)
+    return Population(
+        frame=data, rows=rows, source=source, warnings=warnings, checked_against=plan, register=found.register
+    )
 
 
 def _imputed(found: RowCheck, rows: npt.NDArray[np.int64], plan: Plan | None) -> tuple[str, ...]:
@@ -471,6 +488,12 @@ def fit_plan(population: Population, plan: Plan) -> Population:
     found = check_rows(data, population.rows, plan, source=population.source, codes=False)
     _raise_if(found.problems)
     warnings = (*population.warnings, *_imputed(found, population.rows, plan))
+    register = found.register if found.register is not None else population.register
     return Population(
-        frame=data, rows=population.rows, source=population.source, warnings=warnings, checked_against=plan
+        frame=data,
+        rows=population.rows,
+        source=population.source,
+        warnings=warnings,
+        checked_against=plan,
+        register=register,
     )

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._json import Fields, load_json
+from ._json import Fields, indented_json, load_json
 from ._kernel import stratum_label
 from .checks import Recorder, Verification
 from .engines import DEFAULT_PARTITION_ROWS, is_parquet
@@ -29,10 +29,10 @@ from .exceptions import ManifestError, NotFoundError, PopulationError, ProofErro
 from .inputs import DrawFiles, load_draw_inputs
 from .io import iter_parquet, read_allow_list
 from .manifest import Manifest
-from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, population_leaves, verify_audit_path
+from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, verify_audit_path
 from .plan import Plan, load_plan
 from .population import match_values
-from .roots import sorted_leaf_batches
+from .roots import entity_leaves, sorted_leaf_batches
 from .sampling import ticket
 
 __all__ = ["PROOF_FORMAT", "Proof", "ProofTask", "make_proof", "verify_proof"]
@@ -108,7 +108,7 @@ class Proof:
 
     def to_json(self) -> bytes:
         """The file's bytes: indented UTF-8 JSON, readable on a phone."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+        return indented_json(self.to_dict())
 
     @classmethod
     def from_dict(cls, value: object, *, where: str = "proof") -> Proof:
@@ -225,15 +225,22 @@ def make_proof(
     )
     if stream:
         # the leaves hold the plan file's columns (for a year's batch, the whole year's plan)
+        if files.plan is None:
+            raise ProofError("A streamed proof reads the plan file the draw recorded; give the draw's folder.")
         leaf, proof_path = _streamed_leaf_and_path(manifest, files, load_plan(files.plan), uscc, batch_rows)
     else:
         inputs = load_draw_inputs(files)
-        ordered = inputs.population.frame.sort_values("uscc", kind="stable").reset_index(drop=True)
+        ordered, leaves = entity_leaves(
+            inputs.population.frame,
+            manifest.population.leaf_fields or (),
+            inputs.leaf_plan or inputs.plan,
+            leaf_format=manifest.population.leaf_format,
+            register=inputs.population.register,
+        )
         where = ordered.index[ordered["uscc"] == uscc]
         if len(where) == 0:
             raise NotFoundError(f"{uscc!r} is not in the population {files.population}; check the code.")
         index = int(where[0])
-        leaves = population_leaves(ordered, manifest.population.leaf_fields or ())
         proof_path = audit_path(leaf_hashes(leaves), index)
         leaf = leaves[index].as_py()
     return Proof(
@@ -273,7 +280,10 @@ def _streamed_leaf_and_path(
         raise ProofError(too_many)
     stream = StreamingAuditPath(index, size)
     leaf = None
-    for chunk in sorted_leaf_batches(path, plan, allow_list=allow, batch_rows=batch_rows):
+    chunks = sorted_leaf_batches(
+        path, plan, allow_list=allow, batch_rows=batch_rows, leaf_format=manifest.population.leaf_format
+    )
+    for chunk in chunks:
         if list(chunk.fields) != list(manifest.population.leaf_fields or ()):
             raise ProofError(f"{path}: its leaf fields {list(chunk.fields)} differ from the manifest's.")
         if chunk.first + len(chunk.hashes) > size:

@@ -10,7 +10,7 @@ bounded memory, checking every batch with the same row checks as every engine.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,23 +22,46 @@ import pyarrow as pa
 from .exceptions import PopulationError, Problem
 from .io import iter_parquet
 from .manifest import PopulationRecord
-from .merkle import StreamingRoot, leaf_fields, leaf_hashes, merkle_root, population_leaves
+from .merkle import LEAF_FORMAT, StreamingRoot, leaf_fields, leaf_hashes, leaf_table, merkle_root, population_leaves
 from .plan import Plan
 from .population import Population, check_rows, draw_columns, prepare_population, repeat_message
 
-__all__ = ["LeafBatch", "population_root", "population_root_parquet", "sorted_leaf_batches"]
+__all__ = ["LeafBatch", "entity_leaves", "population_root", "population_root_parquet", "sorted_leaf_batches"]
 
 
-def population_root(population: Population, plan: Plan, *, workers: int | None = None) -> PopulationRecord:
+def entity_leaves(
+    frame: pd.DataFrame,
+    fields: Sequence[str],
+    plan: Plan,
+    *,
+    leaf_format: str = LEAF_FORMAT,
+    register: pd.Series | None = None,
+    order: bool = True,
+) -> tuple[pd.DataFrame, pa.Array]:
+    """The rows (in code order, unless ``order`` is false) and their Merkle leaves in ``leaf_format``.
+
+    ``register`` holds the register's own credit classes (positional) when the plan filled some in.
+    """
+    table, keys = leaf_table(
+        frame, fields, leaf_format=leaf_format, credit_column=plan.credit.column, register=register
+    )
+    if order:
+        table = table.sort_values("uscc", kind="stable").reset_index(drop=True)
+    return table, population_leaves(table, keys, ordered=True)
+
+
+def population_root(
+    population: Population, plan: Plan, *, leaf_format: str = LEAF_FORMAT, workers: int | None = None
+) -> PopulationRecord:
     """The Merkle commitment to a population: root, size and the leaf fields, for a manifest.
 
-    Leaves are the entities in code order, each the RFC 8785 JSON of the fields
-    the plan's draw reads.
+    Leaves are the entities in code order, each the canonical JSON of the fields
+    the plan's draw reads (in ``leaf_format``: :mod:`shuangsuiji.merkle`).
     """
     fields = leaf_fields(plan, population.frame.columns)
-    ordered = population.frame.sort_values("uscc", kind="stable")
-    hashes = leaf_hashes(population_leaves(ordered, fields), workers=workers)
-    return PopulationRecord(len(population), tuple(fields), merkle_root(hashes=hashes).hex())
+    _, leaves = entity_leaves(population.frame, fields, plan, leaf_format=leaf_format, register=population.register)
+    hashes = leaf_hashes(leaves, workers=workers)
+    return PopulationRecord(len(population), tuple(fields), merkle_root(hashes=hashes).hex(), leaf_format)
 
 
 def population_root_parquet(
@@ -48,6 +71,7 @@ def population_root_parquet(
     allow_list: Collection[str] = (),
     batch_rows: int = 1 << 20,
     workers: int | None = None,
+    leaf_format: str = LEAF_FORMAT,
 ) -> PopulationRecord:
     """:func:`population_root` of a Parquet population sorted by ``uscc``, in bounded memory.
 
@@ -78,10 +102,13 @@ def population_root_parquet(
     """
     root = StreamingRoot()
     fields: tuple[str, ...] = ()
-    for batch in sorted_leaf_batches(path, plan, allow_list=allow_list, batch_rows=batch_rows, workers=workers):
+    batches = sorted_leaf_batches(
+        path, plan, allow_list=allow_list, batch_rows=batch_rows, workers=workers, leaf_format=leaf_format
+    )
+    for batch in batches:
         fields = batch.fields
         root.add(batch.hashes)
-    return PopulationRecord(root.count, fields, root.root().hex())
+    return PopulationRecord(root.count, fields, root.root().hex(), leaf_format)
 
 
 @dataclass(frozen=True)
@@ -102,6 +129,7 @@ def sorted_leaf_batches(
     allow_list: Collection[str] = (),
     batch_rows: int = 1 << 20,
     workers: int | None = None,
+    leaf_format: str = LEAF_FORMAT,
 ) -> Iterator[LeafBatch]:
     """Stream the Merkle leaves of a Parquet population sorted by ``uscc``, checking it on the way.
 
@@ -124,11 +152,12 @@ def sorted_leaf_batches(
         if len(batch) == 0:
             continue
         data, rows = prepare_population(batch, source=source)
-        problems += check_rows(data, rows, plan, source=source, allow_list=allow_list).problems
+        found = check_rows(data, rows, plan, source=source, allow_list=allow_list)
+        problems += found.problems
         repeats, last = _neighbour_repeats(data["uscc"], rows, last, source)
         problems += repeats
         if not problems:
-            leaves = population_leaves(data, fields)
+            _, leaves = entity_leaves(data, fields, plan, leaf_format=leaf_format, register=found.register, order=False)
             yield LeafBatch(position, data, fields, leaves, leaf_hashes(leaves, workers=workers))
         position += len(data)
     if problems:

@@ -21,6 +21,7 @@ from .exceptions import InputError, InternalError, PlanError
 
 __all__ = [
     "cell_text",
+    "check_date",
     "check_fraction",
     "check_identifier",
     "check_int",
@@ -253,6 +254,26 @@ def cell_text(value: object) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
+
+
+def check_date(value: object, what: str, *, error: type[InputError] = PlanError) -> dt.date:
+    """A date, from TOML's date or ``YYYY-MM-DD`` text (a date and time is refused).
+
+    Examples
+    --------
+    >>> check_date("2027-03-01", "The plan 'start'")
+    datetime.date(2027, 3, 1)
+    """
+    if isinstance(value, dt.datetime):
+        raise error(f"{what} must be a date such as 2027-03-01 without a time; got {value!r}.")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise error(f"{what} must be a date such as 2027-03-01; got {value!r}.")
 
 
 def check_mapping(value: object, what: str, *, error: type[InputError] = PlanError) -> Mapping[str, Any]:

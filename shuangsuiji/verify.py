@@ -15,6 +15,7 @@ too (:mod:`shuangsuiji.assignment.verify`). Proofs of one firm's fate are in
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -42,6 +43,7 @@ from .manifest import (
     draw_tables,
 )
 from .sampling import ALGORITHM, DrawResult, ticket
+from .sealed import check_revealed, check_sealed, read_sealed
 
 __all__ = ["Check", "Verification", "verify_draw"]
 
@@ -58,8 +60,12 @@ def verify_draw(
     commitment: str | Path | None = None,
     engine: str | Engine = "memory",
     partition_rows: int = DEFAULT_PARTITION_ROWS,
+    today: dt.date | None = None,
 ) -> Verification:
     """Verify a published draw; paths not given default to those its manifest records.
+
+    A sealed plan's folder before its reveal (``sealed.json``, no manifest) is checked for what it
+    holds, and fails once ``today`` (by default the clock's date) is past the announced day.
 
     ``engine="dask"`` recomputes the draw on Dask's current scheduler
     (:mod:`shuangsuiji.distributed`) and streams the Merkle root from a
@@ -81,8 +87,25 @@ def verify_draw(
     rec = Recorder()
     overrides = {"population": population, "plan": plan, "history": history, "allow_list": allow_list}
     recompute = partial(_recompute, engine=chosen)
-    rec.attempt("verification completed", partial(_verify_draw, rec, Path(out_dir), overrides, commitment, recompute))
+    folder = Path(out_dir)
+    if not (folder / "manifest.json").exists() and read_sealed(folder) is not None:
+        check_sealed(rec, folder, today=today or dt.date.today())
+        return rec.done()
+    rec.attempt("verification completed", partial(_verify_draw, rec, folder, overrides, commitment, recompute))
     return rec.done()
+
+
+def published_withheld(out: Path) -> frozenset[str]:
+    """The input roles a public folder says the bureau withheld (``publication.json``; empty for a draw folder)."""
+    path = out / "publication.json"
+    if not path.is_file():
+        return frozenset()
+    try:
+        raw = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return frozenset()
+    roles = raw.get("withheld") if isinstance(raw, dict) else None
+    return frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset()
 
 
 def _read(out: Path) -> tuple[Manifest, dict[str, object]]:
@@ -112,36 +135,51 @@ def _verify_draw(
             "manifest seal", seal == f"{manifest.sha256}  manifest.json\n", f"manifest.json SHA-256 {manifest.sha256}"
         )
     rec.check("manifest canonical (RFC 8785)", canonical_json(raw) == data)
+    check_revealed(rec, out, manifest.sha256)
     rec.check(
         "algorithm and library",
         manifest.algorithm == ALGORITHM and manifest.library_version == __version__,
         f"manifest {manifest.algorithm} / shuangsuiji {manifest.library_version}; "
         f"this verifier {ALGORITHM} / {__version__}",
     )
-    files = _check_files(rec, out, manifest, overrides)
+    withheld = published_withheld(out)
+    files = _check_files(rec, out, manifest, overrides, withheld)
     _check_seed(rec, out, manifest, commitment)
-    if files is None:
-        rec.check(
+    needs = "the population (for a year's batch, the year plan and the ledger's view too)"
+    if files is None and "population" in withheld and overrides.get("population") is None:
+        rec.withhold(
             "draw recomputed",
-            False,
-            "the population and the plan (for a year's batch, the year plan and the ledger's view too) are needed "
-            "to recompute the draw",
+            f"needs {needs}, which the bureau did not publish; the tables are checked against the manifest below, "
+            "and each firm checks its own entry with its proof (prove / verify-proof)",
         )
-        return
-    recomputed = rec.attempt("draw recomputed", lambda: recompute(manifest, files))
-    if recomputed is None:
-        return
-    _check_recomputation(rec, out, manifest, recomputed)
+    elif files is None:
+        rec.check("draw recomputed", False, f"needs {needs}: give the missing files (see the input lines above)")
+    else:
+        recomputed = rec.attempt("draw recomputed", lambda: recompute(manifest, files))
+        if recomputed is not None:
+            _check_recomputation(rec, out, manifest, recomputed)
     rec.attempt("tickets and thresholds", partial(_independent_checks, rec, out, manifest))
     if (out / "assignment.json").exists():
-        rec.attempt("assignment", partial(verify_assignment, rec, out))
+        rec.attempt("assignment", partial(verify_assignment, rec, out, withheld=bool(withheld)))
 
 
 def _check_files(
-    rec: Recorder, out: Path, manifest: Manifest, overrides: Mapping[str, str | Path | None]
+    rec: Recorder,
+    out: Path,
+    manifest: Manifest,
+    overrides: Mapping[str, str | Path | None],
+    withheld: frozenset[str] = frozenset(),
 ) -> DrawFiles | None:
-    """Every output and input byte for byte; the inputs to recompute from (``None`` without population or plan)."""
+    """Every output and input byte for byte; the inputs to recompute from (``None`` without the population).
+
+    A missing input is named in words, with the option that gives it; one a public folder says was
+    withheld is marked so, not failed. Without the plan file the plan inside the manifest is used
+    (except for a year's batch, whose manifest holds the batch's plan, not the year's).
+    """
     for name, expected in sorted(manifest.outputs.items()):
+        if not (out / name).is_file():
+            rec.check(f"output {name}", False, f"{out / name} is missing: the manifest lists it as an output")
+            continue
         got = rec.attempt(f"output {name}", partial(sha256_file, out / name))
         if got is not None:
             rec.check(f"output {name}", got == expected, f"SHA-256 {got}")
@@ -150,14 +188,23 @@ def _check_files(
     good: set[str] = set()
     for role, entry in sorted(manifest.inputs.items()):
         path = given[role] if role in given else out / entry.path
+        if not path.is_file():
+            option = f"--{role.replace('_', '-')} FILE"
+            if role in withheld and overrides.get(role) is None:
+                rec.withhold(f"input {role}", f"not published (publication.json); who has it checks it with {option}")
+            else:
+                missing = f"{path} is not here (the manifest records {entry.path}): give {option}"
+                rec.check(f"input {role}", False, missing)
+            continue
         got = rec.attempt(f"input {role}", partial(sha256_file, path))
         if got is not None and rec.check(f"input {role}", got == entry.sha256, f"{path} SHA-256 {got}"):
             good.add(role)
-    needed = {"population", "plan"} | ({"year", "ledger_view"} if manifest.year is not None else set())
-    if not needed <= good:
+    year = manifest.year is not None
+    if "population" not in good or (year and not {"plan", "year", "ledger_view"} <= good):
         return None
     return dataclasses.replace(
         files,
+        plan=files.plan if "plan" in good else None,
         history=files.history if "history" in good else None,
         allow_list=files.allow_list if "allow_list" in good else None,
     )
@@ -205,6 +252,9 @@ def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_overrid
     entry = record.commitment
     recorded = out / (entry.path if entry is not None else "commitment.json")
     path = Path(commitment_override) if commitment_override else recorded
+    if not path.is_file():
+        rec.check("commitment", False, f"{path} is not here (the manifest records it): give --commitment FILE")
+        return
     commitment = rec.attempt("commitment", lambda: Commitment.read(path))
     if commitment is None:
         return
@@ -246,11 +296,12 @@ def _recompute(
             f"{files.population}: verifying on Dask reads the population as Parquet sorted by uscc; "
             "convert it, or verify with the memory engine."
         )
-    inputs = load_draw_inputs(files, engine=engine)
+    inputs = load_draw_inputs(files, engine=engine, plan=None if files.plan is not None else manifest.parsed_plan())
     result = inputs.draw(manifest.seed)
     if manifest.population.merkle_root is None and engine.name == "dask":
         return result, PopulationRecord(result.population_size), inputs.year_record_for(manifest.seed)
-    return result, inputs.population_record(), inputs.year_record_for(manifest.seed)
+    record = inputs.population_record(manifest.population.leaf_format)  # format 1 manifests still verify
+    return result, record, inputs.year_record_for(manifest.seed)
 
 
 def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:

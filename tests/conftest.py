@@ -52,7 +52,8 @@ def publish(tmp: Path, *, entities: int, seed: int, beacon_value: str = "9f") ->
     """The example city committed and drawn as a bureau would publish it; returns the draw's folder."""
     assert main(["example", "--out", str(tmp / "in"), "--entities", str(entities), "--seed", str(seed)]) == 0
     inputs = example_inputs(tmp)
-    assert main(["commit", *inputs, "--beacon", "drand quicknet round 1", "--out", str(tmp / "pub")]) == 0
+    secret = ["--secret-out", str(tmp / "private/secret.txt")]
+    assert main(["commit", *inputs, "--beacon", "drand quicknet round 1", "--out", str(tmp / "pub"), *secret]) == 0
     assert (
         main(
             [
@@ -63,7 +64,7 @@ def publish(tmp: Path, *, entities: int, seed: int, beacon_value: str = "9f") ->
                 "--beacon-value",
                 beacon_value,
                 "--secret",
-                str(tmp / "pub/secret.txt"),
+                str(tmp / "private/secret.txt"),
                 "--out",
                 str(tmp / "pub/draw"),
             ]

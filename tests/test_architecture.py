@@ -19,7 +19,10 @@ ROOT = PACKAGE.parent
 #: No file of the package over this many lines, no function over that many, but for these (with why).
 MAX_FILE_LINES, MAX_FUNCTION_LINES = 500, 80
 LONG_FUNCTIONS: dict[str, str] = {}
-LONG_FILES: dict[str, str] = {}
+LONG_FILES: dict[str, str] = {
+    # the public surface: every public name three times (for type checkers, the lazy table and __all__)
+    "shuangsuiji": "lists the whole API",
+}
 #: The solver's side of the assignment, which the independent rule checker must not reach.
 SOLVER = {
     "shuangsuiji.assignment.encode",

@@ -59,7 +59,10 @@ def test_secret_and_beacon_checks() -> None:
 def ceremony(tmp_path: Path) -> Path:
     assert main(["example", "--out", str(tmp_path / "in"), "--entities", "400", "--seed", "3"]) == 0
     args = example_inputs(tmp_path)
-    assert main(["commit", *args, "--beacon", "drand quicknet round 12345678", "--out", str(tmp_path / "pub")]) == 0
+    keep = ["--secret-out", str(tmp_path / "private/secret.txt")]
+    assert (
+        main(["commit", *args, "--beacon", "drand quicknet round 12345678", "--out", str(tmp_path / "pub"), *keep]) == 0
+    )
     return tmp_path
 
 
@@ -67,28 +70,29 @@ def test_commitment_contents(ceremony: Path) -> None:
     pub = ceremony / "pub"
     data = (pub / "commitment.json").read_bytes()
     content = json.loads(data)
-    secret = check_secret((pub / "secret.txt").read_text())
+    secret = check_secret((ceremony / "private/secret.txt").read_text())
+    assert not (pub / "secret.txt").exists()  # nothing secret in the folder that is published
     assert content["secret_sha256"] == hashlib.sha256(secret).hexdigest()
     assert content["beacon"] == {"name": "drand quicknet round 12345678"}
     assert set(content["inputs"]) == {"population", "plan", "history"}
     assert content["population"]["rows"] == 400 and len(content["population"]["merkle_root"]) == 64
     assert "secret" not in data.decode().replace("secret_sha256", "")  # the secret itself stays out
-    assert (pub / "secret.txt").stat().st_mode & 0o777 == 0o600
+    assert (ceremony / "private/secret.txt").stat().st_mode & 0o777 == 0o600
     assert (pub / "commitment.sha256").read_text() == f"{hashlib.sha256(data).hexdigest()}  commitment.json\n"
 
 
 def test_draw_from_commitment_and_refusals(ceremony: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pub = ceremony / "pub"
+    pub, kept = ceremony / "pub", ceremony / "private"
     base = [*example_inputs(ceremony), "--commitment", str(pub / "commitment.json"), "--out", str(ceremony / "d")]
-    assert main(["draw", *base, "--beacon-value", "ab12", "--secret", str(pub / "secret.txt")]) == 0
+    assert main(["draw", *base, "--beacon-value", "ab12", "--secret", str(kept / "secret.txt")]) == 0
     manifest = json.loads((ceremony / "d/manifest.json").read_bytes())
     commitment_sha = hashlib.sha256((pub / "commitment.json").read_bytes()).digest()
-    secret = check_secret((pub / "secret.txt").read_text())
+    secret = check_secret((kept / "secret.txt").read_text())
     assert manifest["seed"]["value"] == derive_seed(commitment_sha, "ab12", secret=secret)
     assert manifest["seed"]["mode"] == "commit-reveal" and manifest["seed"]["secret"] == secret.hex()
     capsys.readouterr()
     # Missing beacon value, missing secret, wrong secret, seed and commitment together.
-    assert main(["draw", *base, "--secret", str(pub / "secret.txt")]) == 2
+    assert main(["draw", *base, "--secret", str(kept / "secret.txt")]) == 2
     assert main(["draw", *base, "--beacon-value", "ab12"]) == 2
     other = ceremony / "other.txt"
     other.write_text("cd" * 32)
@@ -102,8 +106,27 @@ def test_draw_from_commitment_and_refusals(ceremony: Path, capsys: pytest.Captur
     changed = pop.read_bytes().replace("存续".encode(), "在业".encode(), 1)
     assert changed != pop.read_bytes()
     pop.write_bytes(changed)
-    assert main(["draw", *base, "--beacon-value", "ab12", "--secret", str(pub / "secret.txt")]) == 2
+    assert main(["draw", *base, "--beacon-value", "ab12", "--secret", str(kept / "secret.txt")]) == 2
     assert "differ from the commitment" in capsys.readouterr().err
+
+
+def test_the_secret_is_kept_out_of_the_published_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["example", "--out", str(tmp_path / "in"), "--entities", "100"]) == 0
+    commit = ["commit", *example_inputs(tmp_path), "--beacon", "drand round 1", "--out", str(tmp_path / "pub")]
+    with pytest.raises(SystemExit) as stopped:  # argparse: say where the secret goes, or --no-secret
+        main(commit)
+    assert stopped.value.code == 2
+    assert "--secret-out" in capsys.readouterr().err
+    assert main([*commit, "--secret-out", str(tmp_path / "pub/secret.txt")]) == 2
+    assert "inside" in capsys.readouterr().err
+    assert main([*commit, "--secret-out", str(tmp_path / "pub/sub/../secret.txt")]) == 2
+    (tmp_path / "old.txt").write_text("ab" * 32)
+    assert main([*commit, "--secret-out", str(tmp_path / "old.txt")]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (tmp_path / "old.txt").read_text() == "ab" * 32  # another commitment's secret is not lost
+    assert not (tmp_path / "pub/commitment.json").exists()
+    assert main([*commit, "--secret-out", str(tmp_path / "keep/secret.txt")]) == 0
+    assert sorted(p.name for p in (tmp_path / "pub").iterdir()) == ["commitment.json", "commitment.sha256"]
 
 
 def test_beacon_only_ceremony(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,9 +28,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_demo_publishes_everything_and_verifies(demo: Path) -> None:
     publish = demo / "publish"
+    assert (demo / "private/secret.txt").exists() and not list(publish.rglob("secret*"))
     for path in (
         "commitment.json",
-        "secret.txt",
         "verify.html",
         "draw/manifest.json",
         "draw/assignment.json",
@@ -47,6 +47,18 @@ def test_demo_publishes_everything_and_verifies(demo: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0 and "VERIFIED:" in proc.stdout
+    # the folder to post: no secret, no inputs, no to-do list, and it verifies on its own
+    public = demo / "public"
+    posted = {p.relative_to(public).as_posix() for p in public.rglob("*") if p.is_file()}
+    assert {"commitment.json", "verify.html", "如何核验.txt", "draw/manifest.json", "draw/publication.json"} <= posted
+    assert not any("secret" in p or p.endswith(("pending.csv", "roster.csv", "population.csv")) for p in posted)
+    proc = subprocess.run(
+        [sys.executable, "-m", "shuangsuiji", "verify", str(public / "draw")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0 and "VERIFIED" in proc.stdout
 
 
 @pytest.mark.slow
@@ -93,6 +105,7 @@ def test_all_commands_are_covered() -> None:
         "notices",
         "page",
         "prove",
+        "publish",
         "report",
         "template",
         "ticket",

@@ -151,6 +151,24 @@ def test_imputed_credit_classes_warn_as_in_memory(example: Any) -> None:
     assert any("3 entities have no credit class" in w and "row 32" in w for w in on_dask.warnings)
 
 
+def test_normalised_codes_warn_as_in_memory(example: Any) -> None:
+    """Full-width codes and blanks in codes: the Dask draw warns as the memory draw does (same manifest)."""
+    frame, plan, _ = example
+    wide = frame.copy()
+    for i in (1200, 40, 41):  # full-width digits in two rows, a blank in a third
+        code = wide.at[wide.index[i], "uscc"]
+        wide.at[wide.index[i], "uscc"] = code[:4] + " " + code[4:] if i == 41 else code.translate(_FULL_WIDTH)
+    memory = draw(wide, plan, SEED)
+    with dask.config.set(scheduler="sync"):
+        on_dask = draw(dd.from_pandas(wide, npartitions=4, sort=False), plan, SEED)
+    _same(memory, on_dask)
+    assert any(w.startswith("3 codes held full-width characters") and "row 42" in w for w in on_dask.warnings)
+    assert memory.warnings == on_dask.warnings
+
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
 def test_outcomes_of_every_row(example: Any) -> None:
     frame, plan, history = example
     memory = draw(frame, plan, SEED, history=history)
@@ -248,9 +266,11 @@ def test_cli_ceremony_on_dask_verifies(tmp_path: Path, example: Any, capsys: pyt
     frame.sort_values("uscc").to_parquet(path, index=False, row_group_size=500)
     dask_opts = ["--engine", "dask", "--workers", "2"]
     pub = tmp_path / "pub"
-    assert main(["commit", *_cli_inputs(path), "--beacon", "drand round 7", "--out", str(pub), *dask_opts]) == 0
+    keep = tmp_path / "private/secret.txt"
+    commit = ["commit", *_cli_inputs(path), "--beacon", "drand round 7"]
+    assert main([*commit, "--out", str(pub), "--secret-out", str(keep), *dask_opts]) == 0
     memory_commit = tmp_path / "memory-commit"
-    assert main(["commit", *_cli_inputs(path), "--beacon", "drand round 7", "--out", str(memory_commit)]) == 0
+    assert main([*commit, "--out", str(memory_commit), "--secret-out", str(tmp_path / "private/other.txt")]) == 0
     a = json.loads((pub / "commitment.json").read_bytes())["population"]
     assert a == json.loads((memory_commit / "commitment.json").read_bytes())["population"]
     secret = [
@@ -259,7 +279,7 @@ def test_cli_ceremony_on_dask_verifies(tmp_path: Path, example: Any, capsys: pyt
         "--beacon-value",
         "ab12",
         "--secret",
-        str(pub / "secret.txt"),
+        str(keep),
     ]
     assert main(["draw", *_cli_inputs(path), *secret, *dask_opts, "--out", str(pub / "draw")]) == 0
     capsys.readouterr()

@@ -12,18 +12,22 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shuangsuiji import InputError, parse_plan
+from shuangsuiji import InputError, check_population, parse_plan
 from shuangsuiji.merkle import (
+    LEAF_FORMAT,
+    LEAF_FORMAT_1,
     AuditPath,
     StreamingAuditPath,
     StreamingRoot,
     audit_path,
     leaf_fields,
     leaf_hashes,
+    leaf_table,
     merkle_root,
     population_leaves,
     verify_audit_path,
 )
+from shuangsuiji.roots import entity_leaves, population_root
 
 # Test data of the certificate-transparency project (its Python merkle tests and Trillian's
 # logProofTestVector): leaves d0..d7 as hex, the root of the first n for n = 1..8, and two
@@ -191,3 +195,42 @@ def test_leaves_are_rfc8785_json_of_the_fields_the_draw_reads() -> None:
     leaf = population_leaves(frame, fields).to_pylist()[0]
     assert leaf.encode() == rfc8785.dumps(json.loads(leaf))
     assert json.loads(leaf) == {"credit_class": "B", "industry": "C1", "region": '41"\\', "uscc": "A1"}
+
+
+def test_leaf_format_2_records_the_register_class_beside_the_class_drawn() -> None:
+    """Golden leaves of format 2, written out by hand from docs/ceremony.md."""
+    plan = parse_plan(
+        {
+            "id": "P",
+            "credit": {"missing": "C"},
+            "tasks": [{"id": "T", "department": "d", "items": ["i"], "ratio": "0.1", "strata": ["credit_class"]}],
+        }
+    )
+    population = check_population(
+        pd.DataFrame({"uscc": ["91110000600037341L", "9144030071526726XG"], "credit_class": ["", "A"]}), plan
+    )
+    _, leaves = entity_leaves(population.frame, ("credit_class", "uscc"), plan, register=population.register)
+    assert leaves.to_pylist() == [
+        '{"#register:credit_class":"","credit_class":"C","uscc":"91110000600037341L"}',
+        '{"#register:credit_class":"A","credit_class":"A","uscc":"9144030071526726XG"}',
+    ]
+    _, old = entity_leaves(population.frame, ("credit_class", "uscc"), plan, leaf_format=LEAF_FORMAT_1)
+    assert old.to_pylist()[0] == '{"credit_class":"C","uscc":"91110000600037341L"}'  # format 1: the class drawn only
+    record = population_root(population, plan)
+    assert record.leaf_format == LEAF_FORMAT == "shuangsuiji-leaf/2"
+    assert record.merkle_root == merkle_root([leaf.encode() for leaf in leaves.to_pylist()]).hex()
+    assert population_root(population, plan, leaf_format=LEAF_FORMAT_1).merkle_root != record.merkle_root
+
+
+def test_leaf_format_2_orders_keys_by_utf16_as_rfc8785_does() -> None:
+    frame = pd.DataFrame({"uscc": ["X"], "\uff71": ["a"], "\U00020000": ["b"]})
+    table, keys = leaf_table(frame, ["uscc", "\uff71", "\U00020000"])
+    assert keys == ("uscc", "\U00020000", "\uff71")  # U+20000 is D840 DC00 in UTF-16, below U+FF71
+    leaf = population_leaves(table, keys, ordered=True).to_pylist()[0]
+    assert leaf.encode() == rfc8785.dumps(json.loads(leaf))
+    assert leaf_table(frame, ["uscc", "\uff71", "\U00020000"], leaf_format=LEAF_FORMAT_1)[1][1:] == (
+        "\uff71",
+        "\U00020000",
+    )  # format 1: code points
+    with pytest.raises(InputError, match="Unknown Merkle leaf format"):
+        leaf_table(frame, ["uscc"], leaf_format="leaf/9")

@@ -4,6 +4,9 @@
 through every command; the demo on 20,000 entities), recorded by ``tests/recorded/record.py`` on
 the commit it names, before the workflow layer existed. The runs are repeated here and must give
 the same files, byte for byte, and the same verification.
+
+Files changed on purpose since the recording are listed in :data:`CHANGED_ON_PURPOSE` with the issue
+that changed them, and their bytes are pinned by that issue's own tests instead.
 """
 
 from __future__ import annotations
@@ -17,14 +20,32 @@ from .recorded.runs import RUNS
 
 RECORDED = json.loads((Path(__file__).parent / "recorded" / "outputs.json").read_text(encoding="utf-8"))
 
+#: Path prefixes whose files changed on purpose (not compared), per run.
+CHANGED_ON_PURPOSE: dict[str, tuple[str, ...]] = {
+    # issue 13: printable notices from templates (tests/test_notices.py, test_notice_print.py), the page
+    # rewritten (tests/test_browser.py), the demo's folder marked as a demo's (tests/test_folders.py), and
+    # its public folder (tests/test_publish.py)
+    "example": ("pub/notices/", "pub/verify.html"),
+    "demo_20000": ("publish/notices/", "publish/verify.html", ".shuangsuiji-demo", "public/"),
+}
+#: Files moved on purpose, recorded path -> path now (compared byte for byte at their new place).
+MOVED = {"demo_20000": {"publish/secret.txt": "private/secret.txt"}}  # issue 13: the secret out of publish/
+
+
+def _kept(name: str, files: dict[str, str]) -> dict[str, str]:
+    return {f: h for f, h in files.items() if not f.startswith(CHANGED_ON_PURPOSE.get(name, ()))}
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_reference_run_writes_the_recorded_bytes(name: str, tmp_path: Path) -> None:
     got = RUNS[name](tmp_path)
     expected = RECORDED[name]
-    assert sorted(got["files"]) == sorted(expected["files"])
-    changed = [f for f in expected["files"] if got["files"][f] != expected["files"][f]]
+    moved = MOVED.get(name, {})
+    now = _kept(name, got["files"])
+    recorded = {moved.get(f, f): h for f, h in _kept(name, expected["files"]).items()}
+    assert sorted(now) == sorted(recorded)
+    changed = [f for f in recorded if now[f] != recorded[f]]
     assert not changed, f"files whose bytes changed: {changed}"
     assert got["verify"] == expected["verify"]
     for key in set(expected) - {"files", "verify"}:

@@ -154,8 +154,10 @@ def test_tampered_proofs_fail(published: Path, capsys: pytest.CaptureFixture[str
     assert main(["verify-proof", str(out), "--manifest", str(draw / "manifest.json")]) == 0
     out.write_text(json.dumps(tampered[0]))
     assert main(["verify-proof", str(out), "--manifest", str(draw / "manifest.json")]) == 1
-    assert main(["prove", str(draw), "--uscc", "91110000600037341L"]) == 2
-    assert "not in the population" in capsys.readouterr().err
+    # A code not in the population gets the proof of its absence (tests/test_absence.py).
+    assert main(["prove", str(draw), "--uscc", "91110000600037341L", "--out", str(out)]) == 0
+    assert "not in the committed population" in capsys.readouterr().out
+    assert json.loads(out.read_text())["format"] == "shuangsuiji-absence/1"
 
 
 def test_seed_mode_draw_verifies_and_missing_files_fail(tmp_path: Path) -> None:

@@ -39,8 +39,12 @@ def _manifest(out: Path) -> tuple[AssignmentManifest, object]:
     return AssignmentManifest.from_dict(raw, where=str(path), data=path.read_bytes()), raw
 
 
-def verify_assignment(rec: Recorder, out: Path) -> None:
-    """Record the checks of the assignment in ``out`` (``assignment.json`` beside the draw's manifest)."""
+def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False) -> None:
+    """Record the checks of the assignment in ``out`` (``assignment.json`` beside the draw's manifest).
+
+    In a public folder (``withheld``) the inputs are with the bureau (the roster, the conflict
+    declarations): their checks, the recomputation and the rules are marked withheld, not failed.
+    """
     manifest, raw = _manifest(out)
     data, digest = manifest.data or b"", manifest.sha256
     seal = (out / "assignment.sha256").read_text(encoding="utf-8") if (out / "assignment.sha256").exists() else ""
@@ -54,9 +58,16 @@ def verify_assignment(rec: Recorder, out: Path) -> None:
     files: dict[str, Path] = {}
     for role, entry in sorted(manifest.inputs.items()):
         path = out / entry.path
+        if withheld and not path.exists():
+            rec.withhold(f"assignment input {role}", "not published: the bureau keeps it (conflicts stay private)")
+            continue
         got = sha256_file(path) if path.exists() else "missing"
         if rec.check(f"assignment input {role}", got == entry.sha256, f"{path} SHA-256 {got}"):
             files[role] = path
+    if withheld and set(files) != set(manifest.inputs):
+        rec.withhold("recomputed assignment", "needs the roster and the other inputs, which were not published")
+        rec.withhold("assignment rules", "recusal and jurisdiction are checked against the unpublished inputs")
+        return
     window = manifest.policy.get("window")
     population = manifest.inputs.get("population")
     inputs = load_assignment_inputs(

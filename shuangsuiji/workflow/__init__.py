@@ -11,6 +11,7 @@ small result object:
 :func:`run_assign`      staff and date the visits (the second random)
 :func:`run_notices`     write 抽查计划公告, 抽查任务公告 and 抽查结果公告
 :func:`run_page`        write the offline verification page
+:func:`run_publish`     assemble the public folder: what anyone may see and check, no secret, no inputs
 :func:`run_report`      write an HTML report with figures
 :func:`run_verify`      recompute and check a published draw and its assignment
 :func:`run_prove`       write one firm's proof
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from ._draws import CommitStep, DrawStep, Reveal, run_commit, run_draw
     from ._import import ImportStep, run_import
     from ._ledger import LedgerAddStep, run_ledger_add, run_ledger_export, run_ledger_verify
+    from ._publish import PublishStep, run_publish
     from ._publishing import NoticesStep, ReportStep, inspector_names, run_notices, run_page, run_report
     from ._staffing import AssignmentFiles, AssignStep, run_assign
     from ._year import YearStatusStep, run_year_status, write_ledger_view, year_files
@@ -52,6 +54,7 @@ _EXPORTS = {
     "LedgerAddStep": "._ledger",
     "NoticesStep": "._publishing",
     "ProveStep": "._checking",
+    "PublishStep": "._publish",
     "ReportStep": "._publishing",
     "Reveal": "._draws",
     "YearDemoResult": ".yeardemo",
@@ -69,6 +72,7 @@ _EXPORTS = {
     "run_notices": "._publishing",
     "run_page": "._publishing",
     "run_prove": "._checking",
+    "run_publish": "._publish",
     "run_report": "._publishing",
     "run_verify": "._checking",
     "run_verify_proof": "._checking",
@@ -89,6 +93,7 @@ __all__ = [
     "LedgerAddStep",
     "NoticesStep",
     "ProveStep",
+    "PublishStep",
     "ReportStep",
     "Reveal",
     "YearDemoResult",
@@ -106,6 +111,7 @@ __all__ = [
     "run_notices",
     "run_page",
     "run_prove",
+    "run_publish",
     "run_report",
     "run_verify",
     "run_verify_proof",

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._json import load_json
+from ..absence import ABSENCE_FORMAT, AbsenceProof, make_absence_proof, verify_absence
 from ..checks import Verification
 from ..engines import DEFAULT_PARTITION_ROWS, Engine, get_engine
-from ..exceptions import ProofError
+from ..exceptions import NotFoundError, ProofError
+from ..identity import normalise_code
 from ..io import atomic_write_bytes
 from ..proofs import Proof, make_proof, verify_proof
 from ..verify import verify_draw
@@ -42,9 +44,9 @@ def run_verify(
 
 @dataclass(frozen=True)
 class ProveStep:
-    """What :func:`run_prove` wrote: one entity's proof."""
+    """What :func:`run_prove` wrote: one entity's proof of fate, or the proof that the code is not in the population."""
 
-    proof: Proof
+    proof: Proof | AbsenceProof
     path: Path
 
 
@@ -61,16 +63,24 @@ def run_prove(
     """Write the proof of one entity's fate (default ``DRAW/proof-USCC.json``).
 
     With ``stream`` the population (Parquet sorted by code) is read in batches
-    of ``batch_rows``, in bounded memory whatever its size.
+    of ``batch_rows``, in bounded memory whatever its size. A code that is not in
+    the population gets a non-membership proof (:mod:`shuangsuiji.absence`) instead.
     """
-    proof = make_proof(draw, uscc, population=population, allow_list=allow_list, stream=stream, batch_rows=batch_rows)
+    uscc = normalise_code(uscc)
+    proof: Proof | AbsenceProof
+    try:
+        proof = make_proof(
+            draw, uscc, population=population, allow_list=allow_list, stream=stream, batch_rows=batch_rows
+        )
+    except NotFoundError:
+        proof = make_absence_proof(draw, uscc, population=population, allow_list=allow_list)
     path = Path(out) if out is not None else Path(draw) / f"proof-{uscc}.json"
     atomic_write_bytes(path, proof.to_json())
     return ProveStep(proof, path)
 
 
 def run_verify_proof(proof: str | Path, manifest: str | Path) -> Verification:
-    """Check a proof file against the draw's public manifest alone.
+    """Check a proof file (of fate, or of absence) against the draw's public manifest alone.
 
     Raises
     ------
@@ -79,4 +89,8 @@ def run_verify_proof(proof: str | Path, manifest: str | Path) -> Verification:
     ManifestError
         If the manifest is not a draw manifest.
     """
-    return verify_proof(load_json(Path(proof).read_bytes(), str(proof), ProofError), Path(manifest).read_bytes())
+    parsed = load_json(Path(proof).read_bytes(), str(proof), ProofError)
+    manifest_bytes = Path(manifest).read_bytes()
+    if isinstance(parsed, dict) and parsed.get("format") == ABSENCE_FORMAT:
+        return verify_absence(parsed, manifest_bytes)
+    return verify_proof(parsed, manifest_bytes)

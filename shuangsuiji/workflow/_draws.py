@@ -7,16 +7,18 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._outdir import COMMIT_WRITES, DRAW_WRITES, claim_folder
 from ..ceremony import Commitment, check_inputs_against, check_secret, make_commitment
 from ..engines import Engine, get_engine
 from ..exceptions import CeremonyError, InputError
 from ..inputs import DrawFiles, load_draw_inputs
 from ..io import atomic_write_bytes, atomic_write_text
 from ..manifest import InputFile, Manifest, PopulationRecord, SeedRecord, write_draw
+from ..merkle import LEAF_FORMAT
 from ..sampling import DrawResult
 from ..seed import Seed, check_beacon_value, derive_seed, new_secret
 
-__all__ = ["CommitStep", "DrawStep", "Reveal", "run_commit", "run_draw"]
+__all__ = ["CommitStep", "DrawStep", "Reveal", "run_commit", "run_draw", "secret_path"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class CommitStep:
     path : Path
         ``commitment.json``; ``commitment.sha256`` beside it.
     secret : Path or None
-        ``secret.txt`` (readable by its owner only), to keep private until the draw.
+        The secret's file (readable by its owner only, outside the published folder), to keep
+        private until the draw.
     """
 
     commitment: Commitment
@@ -38,8 +41,42 @@ class CommitStep:
     secret: Path | None
 
 
+def secret_path(out: str | Path, secret_out: str | Path | None) -> Path:
+    """Where the secret goes: the path given, never inside the folder that is published.
+
+    Raises
+    ------
+    CeremonyError
+        If no path is given, it lies inside ``out``, or a file is already there (another
+        commitment's secret, which must not be lost).
+    """
+    if secret_out is None:
+        raise CeremonyError(
+            "Say where to keep the secret, outside the folder you publish: --secret-out FILE "
+            "(e.g. private/secret.txt); or commit without one (--no-secret)."
+        )
+    path, folder = Path(secret_out), Path(out)
+    if path.resolve().is_relative_to(folder.resolve()):
+        raise CeremonyError(
+            f"{path} is inside {folder}, the folder that is published: keep the secret elsewhere (--secret-out)."
+        )
+    if path.exists():
+        raise CeremonyError(
+            f"{path} already exists (the secret of another commitment?): choose a new file for this secret."
+        )
+    return path
+
+
 def run_commit(
-    files: DrawFiles, out: str | Path, *, beacon: str, secret: bool | bytes = True, engine: Engine | None = None
+    files: DrawFiles,
+    out: str | Path,
+    *,
+    beacon: str,
+    secret: bool | bytes = True,
+    secret_out: str | Path | None = None,
+    engine: Engine | None = None,
+    force: bool = False,
+    leaf_format: str = LEAF_FORMAT,
 ) -> CommitStep:
     """Commit to a draw before its randomness exists: the plan, every input and (by default) a secret.
 
@@ -48,25 +85,39 @@ def run_commit(
     files : DrawFiles
         The draw's inputs.
     out : str or Path
-        Folder for ``commitment.json``, ``commitment.sha256`` and ``secret.txt``.
+        Folder for ``commitment.json`` and ``commitment.sha256`` (to publish now).
     beacon : str
         The future public random value, e.g. ``drand quicknet round 12345678``.
     secret : bool or bytes
         Commit-reveal with a fresh secret (``True``, the default), or with these 32
         bytes (a test, a notarised secret), or beacon only (``False``).
+    secret_out : str or Path
+        The file for the secret (readable by its owner only), outside ``out``: needed with a secret.
     engine : Engine, optional
         Reads the population and computes its Merkle root (default: memory).
+    force : bool
+        Replace the commitment of an earlier run in ``out`` (by default its presence is an error).
+    leaf_format : str
+        The population's Merkle leaf format (:data:`~shuangsuiji.merkle.LEAF_FORMATS`; the latest by default).
 
     Raises
     ------
     InputError
         For bad inputs (every problem named), or an empty beacon name.
+    CeremonyError
+        For a secret without a place outside ``out`` (:func:`secret_path`).
     """
-    out = Path(out)
+    out = claim_folder(out, COMMIT_WRITES, step="commit", force=force)
+    keep = secret_path(out, secret_out) if secret is not False else None
     engine = engine or get_engine()
     with engine.session():
         inputs = load_draw_inputs(files, engine=engine)
-        record = inputs.population_record()
+        record = inputs.population_record(leaf_format)
+    if inputs.plan.publication.sealed and secret is False:
+        raise CeremonyError(
+            "A sealed plan needs a secret: with the beacon alone, anyone could compute every ticket as soon as "
+            "the beacon is out, before the reveal. Commit with --secret-out FILE."
+        )
     secret_bytes = secret if isinstance(secret, bytes) else new_secret() if secret else None
     if secret_bytes is not None and len(secret_bytes) != 32:
         raise CeremonyError(f"The secret has 32 bytes; got {len(secret_bytes)}.")
@@ -76,11 +127,9 @@ def run_commit(
     data = commitment.to_bytes()
     atomic_write_bytes(out / "commitment.json", data)
     atomic_write_bytes(out / "commitment.sha256", f"{hashlib.sha256(data).hexdigest()}  commitment.json\n".encode())
-    secret_path = None
-    if secret_bytes is not None:
-        secret_path = out / "secret.txt"
-        atomic_write_text(secret_path, secret_bytes.hex() + "\n", mode=0o600)
-    return CommitStep(dataclasses.replace(commitment, data=data), out / "commitment.json", secret_path)
+    if keep is not None and secret_bytes is not None:
+        atomic_write_text(keep, secret_bytes.hex() + "\n", mode=0o600)
+    return CommitStep(dataclasses.replace(commitment, data=data), out / "commitment.json", keep)
 
 
 @dataclass(frozen=True)
@@ -143,18 +192,24 @@ def run_draw(
     seed: str | None = None,
     reveal: Reveal | None = None,
     engine: Engine | None = None,
+    force: bool = False,
+    leaf_format: str = LEAF_FORMAT,
 ) -> DrawStep:
     """Draw the targets of every task of a plan and write the draw's files and manifest into ``out``.
 
     Give either ``seed`` (a notebook or a test: nothing stopped the drawer
     choosing it) or ``reveal`` (the seed derived from a published commitment,
-    the beacon value and the secret).
+    the beacon value and the secret). A folder holding an earlier draw (or its assignment or
+    proofs) is refused, unless ``force`` removes those files first. A draw with ``seed`` records
+    its population in ``leaf_format``; one from a commitment, in the commitment's.
 
     Raises
     ------
     InputError
         Naming what to fix: bad inputs, inputs that differ from the commitment,
         a wrong secret, or neither (or both) of ``seed`` and ``reveal``.
+    FolderError
+        If ``out`` holds an earlier run's files and ``force`` is false.
     """
     out = Path(out)
     if (seed is None) == (reveal is None):
@@ -164,10 +219,11 @@ def run_draw(
         inputs = load_draw_inputs(files, engine=engine)
         if reveal is None:
             chosen = Seed.of(seed or "").hex
-            seed_record, population_record = SeedRecord(), inputs.population_record()
+            seed_record, population_record = SeedRecord(), inputs.population_record(leaf_format)
         else:
             chosen, seed_record, population_record = _revealed(reveal, files, out)
         result = inputs.draw(chosen)
+    claim_folder(out, DRAW_WRITES, step="draw", force=force)  # once the draw is made: the old one goes now
     manifest = write_draw(
         result,
         out,

@@ -9,19 +9,26 @@ from pathlib import Path
 import pandas as pd
 
 from .._lazy import extra
+from .._outdir import NOTICE_WRITES, claim_folder
 from ..assignment.manifest import AssignmentManifest
 from ..exceptions import InputError, NotFoundError, RosterError
-from ..io import atomic_write_bytes, read_table, write_csv
+from ..io import atomic_write_bytes, csv_bytes, read_table, sha256_file
 from ..manifest import Manifest
 from ..notices import (
     DEFAULT_DEADLINE_WORKING_DAYS,
+    Notice,
+    NoticeProvenance,
+    NoticeSettings,
     check_results,
+    load_notice_settings,
+    notice_files,
     plan_notice,
+    publicity_export,
     read_results,
     result_notice,
     task_notice,
-    write_notice,
 )
+from ..plan import Plan, load_plan
 from ..workdays import WorkCalendar, read_overrides
 
 __all__ = ["NoticesStep", "ReportStep", "inspector_names", "run_notices", "run_page", "run_report"]
@@ -71,43 +78,101 @@ class NoticesStep:
     pending: pd.DataFrame | None
 
 
+def _draw_notices(
+    folder: Path, names: pd.DataFrame | None
+) -> tuple[Plan, pd.DataFrame, NoticeProvenance, list[tuple[Notice, str]]]:
+    manifest = Manifest.read(folder)
+    plan = manifest.parsed_plan()
+    recorded = manifest.inputs.get("plan")
+    provenance = NoticeProvenance(
+        plan.id,
+        plan_sha256=recorded.sha256 if recorded is not None else None,
+        seed_mode=manifest.seed_record.mode,
+        manifest_sha256=manifest.sha256,
+    )
+    selection = _table(folder / "selection.csv")
+    notices = [(plan_notice(plan), "抽查计划公告"), (task_notice(plan, selection, names), "抽查任务公告")]
+    return plan, selection, provenance, notices
+
+
 def run_notices(
-    draw: str | Path,
+    draw: str | Path | None,
     out: str | Path,
     *,
+    plan: str | Path | None = None,
     results: str | Path | None = None,
     working_days: int = DEFAULT_DEADLINE_WORKING_DAYS,
     calendar_overrides: str | Path | None = None,
     publish_inspector_names: bool = False,
+    templates: str | Path | None = None,
+    settings: str | Path | NoticeSettings | None = None,
+    force: bool = False,
 ) -> NoticesStep:
-    """Write 抽查计划公告, 抽查任务公告 and (with ``results``) 抽查结果公告 as CSV, XLSX and HTML.
+    """Write the notices as CSV, XLSX and HTML (``docs/notices.md``).
+
+    With a draw's folder: 抽查计划公告 and 抽查任务公告, and with ``results`` 抽查结果公告, the
+    export for the national system (抽查结果公示导出, CSV and XLSX) and ``pending.csv``. With
+    ``draw=None`` and ``plan`` (a plan file): 抽查计划公告 alone, posted before the draw. Every
+    file is made before any is written, so a template's mistake leaves ``out`` as it was.
+
+    Parameters
+    ----------
+    draw : str or Path or None
+        The draw's folder (its manifest's plan is the one published); ``None`` with ``plan``.
+    plan : str or Path, optional
+        A plan file, for the plan notice before the draw (not with ``draw``).
+    templates : str or Path, optional
+        A folder whose templates replace the shipped ones by name.
+    settings : str or Path or NoticeSettings, optional
+        The bureau's settings (``notice.toml``): issuing bureau, date, letterhead, preamble, contact.
+    force : bool
+        Replace the notices of an earlier run in ``out`` (by default their presence is an error, so that
+        an old 抽查结果公告 never sits beside new notices).
 
     Raises
     ------
     ResultsError
         For a results file with problems, every one named.
     InputError
-        For a negative number of working days.
+        For a negative number of working days, a draw and a plan given together (or neither),
+        results or inspector names without a draw, or a settings file or template with a mistake.
     """
-    folder, target = Path(draw), Path(out)
+    target = Path(out)
     if working_days < 0:
         raise InputError(f"The publication deadline is a number of working days, 0 or more; got {working_days}.")
-    plan = Manifest.read(folder).parsed_plan()
-    selection = _table(folder / "selection.csv")
-    names = inspector_names(folder) if publish_inspector_names else None
-    written = write_notice(plan_notice(plan), target, "抽查计划公告")
-    written += write_notice(task_notice(plan, selection, names), target, "抽查任务公告")
-    pending = None
+    if (draw is None) == (plan is None):
+        raise InputError(
+            "Give the draw's folder for its notices, or a plan file (--plan) for the plan notice before the draw; "
+            "not both: a draw's plan is the one its manifest records."
+        )
+    if draw is None and (results is not None or publish_inspector_names):
+        raise InputError("Results and inspector names belong to a draw: give the draw's folder, not a plan file.")
+    chosen = load_notice_settings(settings) if isinstance(settings, (str, Path)) else settings
+    pending, names = None, None
+    if plan is not None:
+        parsed = load_plan(plan)
+        provenance = NoticeProvenance(parsed.id, plan_sha256=sha256_file(plan))
+        notices = [(plan_notice(parsed), "抽查计划公告")]
+    else:
+        folder = Path(str(draw))
+        names = inspector_names(folder) if publish_inspector_names else None
+        parsed, selection, provenance, notices = _draw_notices(folder, names)
     if results is not None:
         checked = check_results(read_results(results), selection, source=str(results))
         calendar = WorkCalendar(read_overrides(calendar_overrides) if calendar_overrides else None)
         notice, pending = result_notice(
-            plan, selection, checked, calendar=calendar, working_days=working_days, teams=names
+            parsed, selection, checked, calendar=calendar, working_days=working_days, teams=names
         )
-        written += write_notice(notice, target, "抽查结果公告")
-        write_csv(pending, target / "pending.csv")
-        written.append(target / "pending.csv")
-    return NoticesStep(tuple(written), pending)
+        notices += [(notice, "抽查结果公告"), (publicity_export(notice), "抽查结果公示导出")]
+    made: dict[str, bytes] = {}
+    for notice, stem in notices:
+        made |= notice_files(notice, stem, settings=chosen, provenance=provenance, templates=templates)
+    if pending is not None:
+        made["pending.csv"] = csv_bytes(pending)
+    claim_folder(target, NOTICE_WRITES, step="notices", force=force)
+    for name, data in made.items():
+        atomic_write_bytes(target / name, data)
+    return NoticesStep(tuple(target / name for name in made), pending)
 
 
 def run_page(out: str | Path) -> Path:

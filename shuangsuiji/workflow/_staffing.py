@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._outdir import ASSIGN_WRITES, claim_folder
 from ..assignment.inputs import AssignmentInputs, assignment_roles, load_assignment_inputs
 from ..assignment.manifest import AssignmentManifest, write_assignment
 from ..assignment.results import AssignmentResult
@@ -86,6 +87,7 @@ def run_assign(
     window: tuple[dt.date, dt.date] | None = None,
     allow_partial: bool = False,
     seed: str | None = None,
+    force: bool = False,
 ) -> AssignStep:
     """Merge a draw into visits, staff them from the roster, date them, and write the assignment.
 
@@ -104,6 +106,8 @@ def run_assign(
         an unstaffable visit is an error.
     seed : str, optional
         A seed other than the draw's.
+    force : bool
+        Replace an earlier assignment in the folder (by default its presence is an error).
 
     Raises
     ------
@@ -111,9 +115,11 @@ def run_assign(
         When some visit cannot be staffed and ``allow_partial`` is false (the reasons in numbers).
     InputError
         For bad inputs, every problem named.
+    FolderError
+        If the folder holds an earlier assignment and ``force`` is false.
     """
     draw_dir = Path(draw)
-    target = draw_dir if out is None else Path(out)
+    target = claim_folder(draw_dir if out is None else Path(out), ASSIGN_WRITES, step="assign", force=force)
     roles = assignment_roles(draw_dir, files.roles())
     inputs = load_assignment_inputs(
         draw_dir,

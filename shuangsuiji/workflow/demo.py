@@ -8,7 +8,7 @@ Writes everything under one folder:
 ``publish/``
     What a bureau publishes: ``commitment.json`` (before the beacon), the draw and the assignment
     in ``draw/`` with their manifests, the notices in ``notices/`` and the offline page ``verify.html``.
-    ``secret.txt`` stays beside the commitment (private until the draw; the manifest reveals it).
+    ``private/secret.txt`` is kept outside the published folder (private until the draw; the manifest reveals it).
 ``report/``
     ``report.html`` with its figures.
 
@@ -26,15 +26,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._outdir import claim_demo_folder
 from ..assignment.manifest import AssignmentManifest
 from ..exceptions import InternalError
 from ..inputs import DrawFiles
 from ..io import atomic_write_text, write_csv
 from ..manifest import Manifest
+from ..merkle import LEAF_FORMAT
 from ..notices import RESULT_CATEGORIES
 from ..synthetic import example_plan_toml, make_conflicts, make_history, make_population, make_roster
 from ._checking import run_verify
 from ._draws import Reveal, run_commit, run_draw
+from ._publish import run_publish
 from ._publishing import run_notices, run_page, run_report
 from ._staffing import AssignmentFiles, run_assign
 
@@ -135,6 +138,7 @@ def run_demo(
     seed: int = 2027,
     progress: Callable[[str], object] | None = None,
     secret: bytes | None = None,
+    leaf_format: str = LEAF_FORMAT,
 ) -> DemoResult:
     """Run a whole batch on the example city and write everything under ``out``.
 
@@ -150,21 +154,32 @@ def run_demo(
         Called with the name of each step as it starts.
     secret : bytes, optional
         The ceremony's 32-byte secret; by default a fresh one from the operating system.
+    leaf_format : str
+        The population's Merkle leaf format (the latest by default).
 
     Raises
     ------
     InternalError
         If the demo's own publication does not verify.
+    FolderError
+        If ``out`` holds files and was not written by a demo (an earlier demo's folder is replaced).
     """
     start = time.perf_counter()
-    out = Path(out)
+    out = claim_demo_folder(out)
     inputs, publish = out / "inputs", out / "publish"
     say = progress or (lambda _: None)
     say("generating the example city")
     paths = write_example_city(inputs, entities=entities, seed=seed)
     files = DrawFiles(population=paths["population"], plan=paths["plan"], history=paths["history"])
     say("committing (before the beacon)")
-    committed = run_commit(files, publish, beacon=DEMO_BEACON_NAME, secret=secret if secret is not None else True)
+    committed = run_commit(
+        files,
+        publish,
+        beacon=DEMO_BEACON_NAME,
+        secret=secret if secret is not None else True,
+        secret_out=out / "private" / "secret.txt",
+        leaf_format=leaf_format,
+    )
     say("drawing the targets")
     draw = publish / "draw"
     run_draw(files, draw, reveal=Reveal(committed.path, DEMO_BEACON, committed.secret))
@@ -187,6 +202,11 @@ def run_demo(
     verification = run_verify(draw)
     if not verification.ok:
         raise InternalError("the demo's own publication does not verify:\n" + str(verification))
+    say("assembling the public folder")
+    run_publish(draw, out / "public", notices=publish / "notices")
+    public = run_verify(out / "public" / "draw")
+    if not public.ok:
+        raise InternalError("the demo's public folder does not verify on its own:\n" + str(public))
     say("writing the report")
     run_report(draw, out / "report")
     return DemoResult(out=out, summary=demo_summary(draw), verified=True, seconds=time.perf_counter() - start)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._outdir import claim_demo_folder
 from ..exceptions import InternalError
 from ..io import atomic_write_bytes, atomic_write_text, read_table, write_csv
 from ..notices import Notice, xlsx_bytes
@@ -165,7 +166,7 @@ def run_year_demo(
         If a batch or the ledger does not verify.
     """
     start = time.perf_counter()
-    out = Path(out)
+    out = claim_demo_folder(out)
     say = progress or (lambda _: None)
     inputs = out / "inputs"
     say("generating the example city and its year plan")
@@ -180,7 +181,13 @@ def run_year_demo(
         folder = out / batch.id
         say(f"{batch.id}: committing to the inputs and the ledger's view")
         files = year_files(paths["year"], batch.id, population, folder / "commit", ledger=ledger)
-        committed = run_commit(files, folder / "commit", beacon=f"demo beacon 2027-{batch.id}", secret=secret or True)
+        committed = run_commit(
+            files,
+            folder / "commit",
+            beacon=f"demo beacon 2027-{batch.id}",
+            secret=secret or True,
+            secret_out=folder / "private" / "secret.txt",
+        )
         say(f"{batch.id}: drawing")
         draw = folder / "draw"
         drawn = year_files(paths["year"], batch.id, population, draw, commitment=committed.path)

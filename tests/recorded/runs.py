@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from shuangsuiji.cli import main
+from shuangsuiji.merkle import LEAF_FORMAT_1
 from shuangsuiji.verify import verify_draw
 from shuangsuiji.workflow import run_demo
 
@@ -96,8 +97,9 @@ def example_run(tmp: Path) -> dict[str, Any]:
     inp, pub = tmp / "in", tmp / "pub"
     _cli("example", "--out", inp, "--entities", 2500, "--seed", 31)
     common = ["--population", inp / "population.csv", "--plan", inp / "plan.toml", "--history", inp / "history.csv"]
-    _cli("draw", *common, "--seed", GOLDEN_SEED, "--out", tmp / "seeded")
-    _cli("commit", *common, "--beacon", "drand quicknet round 7", "--no-secret", "--out", pub)
+    old = ["--leaf-format", 1]  # the leaf format of the recording (format 2 is tested by tests/test_merkle.py)
+    _cli("draw", *common, "--seed", GOLDEN_SEED, "--out", tmp / "seeded", *old)
+    _cli("commit", *common, "--beacon", "drand quicknet round 7", "--no-secret", "--out", pub, *old)
     _cli("draw", *common, "--commitment", pub / "commitment.json", "--beacon-value", "5a5a", "--out", pub / "draw")
     people = [f"--{r}={inp / f'{r}.csv'}" for r in ("roster", "conflicts", "requests", "relations", "history")]
     _cli(
@@ -136,7 +138,7 @@ def example_run(tmp: Path) -> dict[str, Any]:
 
 def demo_run(tmp: Path) -> dict[str, Any]:
     """The demo on 20,000 entities with a fixed secret (the report's figures are left out)."""
-    result = run_demo(tmp / "out", entities=20_000, secret=DEMO_SECRET)
+    result = run_demo(tmp / "out", entities=20_000, secret=DEMO_SECRET, leaf_format=LEAF_FORMAT_1)
     checks = _checks(str(verify_draw(tmp / "out/publish/draw")), tmp)
     return {
         "files": _hashes(tmp / "out", skip=("report/",)),

@@ -1,0 +1,121 @@
+"""Output folders that never mix two runs (private).
+
+A folder written by ``draw`` or ``assign`` is published as a whole, and
+``verify`` checks what is in it: stale files of an earlier run beside new ones
+(an old ``assignment.json`` next to a new draw) are at best noise and at worst
+a wrong notice. So each step claims its folder first (:func:`claim_folder`):
+files of an earlier run of the same kind make it refuse, or, with ``force``,
+be removed. Files the library did not write are never touched.
+
+Examples
+--------
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     _ = (Path(tmp) / "teams.csv").write_text("old")
+...     try:
+...         claim_folder(tmp, ASSIGN_WRITES, step="assign")
+...     except FolderError as exc:
+...         print("earlier run" in str(exc))
+...     print(claim_folder(tmp, ASSIGN_WRITES, step="assign", force=True).exists(), list(Path(tmp).iterdir()))
+True
+True []
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import shutil
+from collections.abc import Collection
+from pathlib import Path
+
+from .assignment.manifest import ASSIGNMENT_FILES
+from .exceptions import FolderError
+from .manifest import DRAW_FILES
+
+__all__ = [
+    "ASSIGN_WRITES",
+    "COMMIT_WRITES",
+    "DEMO_MARK",
+    "DRAW_WRITES",
+    "NOTICE_WRITES",
+    "claim_demo_folder",
+    "claim_folder",
+    "stale_files",
+]
+
+#: What ``assign`` writes into its folder.
+ASSIGN_WRITES: tuple[str, ...] = (*ASSIGNMENT_FILES, "assignment.json", "assignment.sha256")
+#: What ``draw`` writes, and what is made from a draw beside it (an assignment, proofs): all of a run.
+DRAW_WRITES: tuple[str, ...] = (*DRAW_FILES, "manifest.json", "manifest.sha256", *ASSIGN_WRITES, "proof-*.json")
+#: What ``notices`` writes (every notice in three forms, the export, the results still pending).
+NOTICE_WRITES: tuple[str, ...] = (
+    "抽查计划公告.*",
+    "抽查任务公告.*",
+    "抽查结果公告.*",
+    "抽查结果公示导出.*",
+    "pending.csv",
+)
+#: What ``commit`` writes (the ledger's view of a year's commit is rewritten by every run, so it is not stale).
+COMMIT_WRITES: tuple[str, ...] = ("commitment.json", "commitment.sha256")
+
+
+def stale_files(folder: str | Path, names: Collection[str]) -> list[Path]:
+    """The files of ``folder`` (not its subfolders) whose names match one of ``names`` (``*`` globs)."""
+    path = Path(folder)
+    if not path.is_dir():
+        return []
+    return sorted(p for p in path.iterdir() if p.is_file() and any(fnmatch.fnmatchcase(p.name, n) for n in names))
+
+
+def claim_folder(folder: str | Path, names: Collection[str], *, step: str, force: bool = False) -> Path:
+    """Make sure ``folder`` can take a new run of ``step``: no files of an earlier one (removed with ``force``).
+
+    Raises
+    ------
+    FolderError
+        If ``folder`` is a file (or lies below one), or holds files an earlier run wrote and
+        ``force`` is false.
+    """
+    path = Path(folder)
+    for parent in (path, *path.parents):
+        if parent.exists() and not parent.is_dir():
+            raise FolderError(f"{path}: {parent} is a file, not a folder; give a folder for the output of '{step}'.")
+    stale = stale_files(path, names)
+    if stale and not force:
+        shown = ", ".join(p.name for p in stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        raise FolderError(
+            f"{path} already holds files of an earlier run ({shown}): give an empty folder for '{step}', "
+            "or add --force to remove them first."
+        )
+    for p in stale:
+        p.unlink()
+    return path
+
+
+#: The file that marks a folder as written by a demo, so that running the demo again may replace it.
+DEMO_MARK = ".shuangsuiji-demo"
+
+
+def claim_demo_folder(folder: str | Path) -> Path:
+    """Empty a folder an earlier demo wrote (it carries :data:`DEMO_MARK`) and mark it; any other must be empty.
+
+    Raises
+    ------
+    FolderError
+        If ``folder`` holds anything and was not written by a demo (nothing is removed then).
+    """
+    path = Path(folder)
+    claim_folder(path, (), step="demo")
+    if path.is_dir() and any(path.iterdir()):
+        if not (path / DEMO_MARK).is_file():
+            raise FolderError(
+                f"{path} is not empty and was not written by a demo: give a new or empty folder with --out."
+            )
+        for entry in path.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    path.mkdir(parents=True, exist_ok=True)
+    (path / DEMO_MARK).write_text("written by a shuangsuiji demo: running it again replaces this folder\n")
+    return path

@@ -1,0 +1,217 @@
+"""Proofs that a code is *not* in the committed population (format ``shuangsuiji-absence/1``).
+
+A firm that was left out of the register the draw committed to (so it could
+never be drawn, nor excluded) can check that too, with the public manifest
+alone. The leaves of the population's Merkle tree are in code order
+(Unicode code points, as ``docs/formats.md`` says), so a code is absent
+exactly when two *adjacent* leaves bracket it: the proof gives those two
+neighbours (one at either end, none for an empty population) with their
+audit paths. :func:`verify_absence` checks that each neighbour is in the tree,
+that they are adjacent, and that their codes bracket the code strictly.
+
+Examples
+--------
+>>> proof = AbsenceProof("0" * 64, "B", 0, ())
+>>> proof.to_dict()["format"]
+'shuangsuiji-absence/1'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._json import Fields, indented_json, load_json
+from .checks import Recorder, Verification
+from .exceptions import ManifestError, ProofError
+from .identity import normalise_code
+from .inputs import DrawFiles, load_draw_inputs
+from .manifest import Manifest
+from .merkle import EMPTY_ROOT, AuditPath, audit_path, leaf_hashes, verify_audit_path
+from .roots import entity_leaves
+
+__all__ = ["ABSENCE_FORMAT", "AbsenceProof", "Neighbour", "make_absence_proof", "verify_absence"]
+
+#: Format name and version of a non-membership proof.
+ABSENCE_FORMAT = "shuangsuiji-absence/1"
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A leaf next to where the code would be: its text, position and audit path (hex)."""
+
+    leaf: str
+    leaf_index: int
+    audit_path: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"leaf": self.leaf, "leaf_index": self.leaf_index, "audit_path": list(self.audit_path)}
+
+
+@dataclass(frozen=True)
+class AbsenceProof:
+    """A proof that ``uscc`` is not among the ``tree_size`` committed entities."""
+
+    manifest_sha256: str
+    uscc: str
+    tree_size: int
+    neighbours: tuple[Neighbour, ...]
+    format: str = ABSENCE_FORMAT
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain form, keys in the order of the file."""
+        return {
+            "format": self.format,
+            "manifest_sha256": self.manifest_sha256,
+            "uscc": self.uscc,
+            "tree_size": self.tree_size,
+            "neighbours": [n.to_dict() for n in self.neighbours],
+        }
+
+    def to_json(self) -> bytes:
+        """The file's bytes: indented UTF-8 JSON, as a proof file."""
+        return indented_json(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, value: object, *, where: str = "proof") -> AbsenceProof:
+        """Read a parsed absence proof, checking each field.
+
+        Raises
+        ------
+        ProofError
+            If it is not one, naming the field.
+        """
+        f = Fields(value, where, ProofError)
+        return cls(
+            format=f.text("format"),
+            manifest_sha256=f.text("manifest_sha256"),
+            uscc=f.text("uscc"),
+            tree_size=f.integer("tree_size"),
+            neighbours=tuple(
+                Neighbour(n.text("leaf"), n.integer("leaf_index"), n.texts("audit_path"))
+                for n in f.objects("neighbours")
+            ),
+        )
+
+
+def _code_key(code: str) -> tuple[int, ...]:
+    """Code-point order, the order of the leaves (the same as Python's ``str`` order)."""
+    return tuple(map(ord, code))
+
+
+def make_absence_proof(
+    out_dir: str | Path,
+    uscc: str,
+    *,
+    population: str | Path | None = None,
+    allow_list: str | Path | None = None,
+) -> AbsenceProof:
+    """The proof that ``uscc`` is not in the population a published draw committed to.
+
+    Raises
+    ------
+    ProofError
+        If the code *is* in the population (make its proof of fate instead), or the draw
+        published no Merkle root.
+    """
+    out = Path(out_dir)
+    manifest = Manifest.read(out)
+    if manifest.population.merkle_root is None:
+        raise ProofError(f"{out}: this draw published no Merkle root of its population, so nothing can be proved.")
+    code = normalise_code(uscc)
+    recorded = DrawFiles.recorded(manifest, out, {"population": population, "allow_list": allow_list})
+    inputs = load_draw_inputs(recorded)
+    ordered, leaves = entity_leaves(
+        inputs.population.frame,
+        manifest.population.leaf_fields or (),
+        inputs.leaf_plan or inputs.plan,
+        leaf_format=manifest.population.leaf_format,
+        register=inputs.population.register,
+    )
+    codes = ordered["uscc"].tolist()
+    at = int(pd.Index(codes).searchsorted(code)) if codes else 0
+    if at < len(codes) and codes[at] == code:
+        raise ProofError(f"{code!r} is in the population {recorded.population}: prove its fate instead.")
+    hashes = leaf_hashes(leaves)
+    neighbours = []
+    for index in (at - 1, at):
+        if 0 <= index < len(codes):
+            path = audit_path(hashes, index)
+            neighbours.append(Neighbour(str(leaves[index].as_py()), index, tuple(p.hex() for p in path.path)))
+    return AbsenceProof(manifest.sha256, code, len(codes), tuple(neighbours))
+
+
+def _leaf_code(rec: Recorder, n: Neighbour) -> str | None:
+    try:
+        values = json.loads(n.leaf)
+    except json.JSONDecodeError:
+        values = None
+    if not isinstance(values, dict) or not isinstance(values.get("uscc"), str):
+        rec.check(f"leaf {n.leaf_index} readable", False, "not a JSON object with a code")
+        return None
+    return str(values["uscc"])
+
+
+def verify_absence(proof: AbsenceProof | object, manifest_bytes: bytes) -> Verification:
+    """Check a non-membership proof against the public manifest alone.
+
+    Raises
+    ------
+    ManifestError
+        If the manifest is not a draw manifest.
+    """
+    rec = Recorder()
+    manifest = Manifest.from_dict(load_json(manifest_bytes, "manifest.json", ManifestError), data=manifest_bytes)
+    if not isinstance(proof, AbsenceProof):
+        try:
+            proof = AbsenceProof.from_dict(proof)
+        except ProofError as exc:
+            rec.check("proof readable", False, str(exc))
+            return rec.done()
+    rec.check("proof format", proof.format == ABSENCE_FORMAT, proof.format)
+    rec.check("proof made for this manifest", proof.manifest_sha256 == manifest.sha256, manifest.sha256)
+    root, size = manifest.population.merkle_root, manifest.population.rows
+    if root is None:
+        rec.check("Merkle root in the manifest", False, "this draw published no Merkle root")
+        return rec.done()
+    rec.check("tree size", proof.tree_size == size, f"{size} committed entities")
+    if size == 0:
+        rec.check("empty population", root == EMPTY_ROOT.hex() and not proof.neighbours, "no entity at all")
+        return rec.done()
+    codes: list[str] = []
+    for n in proof.neighbours:
+        digest = hashlib.sha256(b"\x00" + n.leaf.encode("utf-8")).digest()
+        try:
+            path = AuditPath(n.leaf_index, size, tuple(bytes.fromhex(p) for p in n.audit_path))
+            included = verify_audit_path(digest, path, bytes.fromhex(root))
+        except ValueError:
+            included = False
+        rec.check(f"leaf {n.leaf_index} is in the committed population", included, f"Merkle root {root}")
+        code = _leaf_code(rec, n)
+        if code is None:
+            return rec.done()
+        codes.append(code)
+    rec.check("absence proved", _brackets(proof, codes, size), _bracket_text(proof, codes))
+    return rec.done()
+
+
+def _brackets(proof: AbsenceProof, codes: list[str], size: int) -> bool:
+    """Whether the neighbours are adjacent leaves (or an end leaf) whose codes bracket the code strictly."""
+    key = _code_key(proof.uscc)
+    idx = [n.leaf_index for n in proof.neighbours]
+    if len(idx) == 2:
+        return idx[1] == idx[0] + 1 and _code_key(codes[0]) < key < _code_key(codes[1])
+    if len(idx) == 1:
+        first, last = idx[0] == 0 and key < _code_key(codes[0]), idx[0] == size - 1 and _code_key(codes[0]) < key
+        return first or last
+    return False
+
+
+def _bracket_text(proof: AbsenceProof, codes: list[str]) -> str:
+    shown = [f"{n.leaf_index}:{c}" for n, c in zip(proof.neighbours, codes, strict=True)]
+    return f"{proof.uscc} between the committed leaves {shown or ['none']}"

@@ -1,0 +1,91 @@
+"""When a draw is disclosed: the plan's ``[publication]`` table (``docs/plan.md``, ``docs/ceremony.md``).
+
+An open plan (the default) publishes the draw, its tables and the revealed
+secret at once. A **sealed** plan publishes at the draw only what binds it
+(the commitment and the manifest's SHA-256) and reveals the rest when the
+window closes (``reveal_by``, by default the plan's ``end``), so that a firm
+cannot learn before an unannounced inspection that it was drawn; a reveal that
+never comes is visible, since the sealed publication names its date.
+
+Examples
+--------
+>>> parse_publication({"mode": "sealed", "reveal_by": "2027-04-01"}).to_dict()
+{'mode': 'sealed', 'reveal_by': '2027-04-01'}
+>>> PublicationPolicy().is_default
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .exceptions import PlanError
+from .validation import check_date, check_keys, check_mapping
+
+__all__ = ["PUBLICATION_MODES", "PublicationPolicy", "parse_publication"]
+
+#: The modes of publication a plan may choose.
+PUBLICATION_MODES = ("open", "sealed")
+_KEYS = ("mode", "reveal_by")
+
+
+@dataclass(frozen=True)
+class PublicationPolicy:
+    """How and when a draw is disclosed.
+
+    Attributes
+    ----------
+    mode : {'open', 'sealed'}
+        Everything at the draw, or only the commitment and the manifest's SHA-256 until ``reveal_by``.
+    reveal_by : date or None
+        The last day of the seal (a sealed plan's; its ``end`` if not given).
+    """
+
+    mode: Literal["open", "sealed"] = "open"
+    reveal_by: dt.date | None = None
+
+    @property
+    def is_default(self) -> bool:
+        """Whether this is the default (open) policy, which plan records leave out."""
+        return self == PublicationPolicy()
+
+    @property
+    def sealed(self) -> bool:
+        """Whether the draw stays sealed until :attr:`reveal_by`."""
+        return self.mode == "sealed"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``[publication]`` table, as a plan record holds it."""
+        out: dict[str, Any] = {"mode": self.mode}
+        if self.reveal_by is not None:
+            out["reveal_by"] = self.reveal_by.isoformat()
+        return out
+
+
+def parse_publication(raw: object, *, end: dt.date | None = None) -> PublicationPolicy:
+    """Read a plan's ``[publication]`` table; a sealed plan's ``reveal_by`` defaults to the plan's ``end``.
+
+    Raises
+    ------
+    PlanError
+        For an unknown key or mode, a date that is not one, or a sealed plan with no day to reveal.
+    """
+    doc = check_mapping(raw, "The plan's [publication] table")
+    check_keys(doc, _KEYS, "The plan's [publication] table")
+    mode = doc.get("mode", "open")
+    if mode not in PUBLICATION_MODES:
+        raise PlanError(f"The 'publication.mode' of the plan is one of {list(PUBLICATION_MODES)}; got {mode!r}.")
+    reveal_by = check_date(doc["reveal_by"], "The 'publication.reveal_by' of the plan") if "reveal_by" in doc else None
+    if mode == "open":
+        if reveal_by is not None:
+            raise PlanError("'publication.reveal_by' goes with mode = \"sealed\"; an open plan reveals at the draw.")
+        return PublicationPolicy()
+    reveal_by = reveal_by or end
+    if reveal_by is None:
+        raise PlanError(
+            "A sealed plan reveals its draw on a day everyone knows: add publication.reveal_by = 2027-04-01 "
+            "(or the plan's end)."
+        )
+    return PublicationPolicy("sealed", reveal_by)

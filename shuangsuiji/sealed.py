@@ -1,0 +1,83 @@
+"""Checking a sealed publication: the draw is bound, its day of reveal named, and kept (``docs/ceremony.md``).
+
+Between the draw and the reveal, a sealed plan's public folder holds the
+commitment, the manifest's seal line and ``sealed.json``. :func:`check_sealed`
+checks what they allow: that they agree with each other, and whether the
+reveal is still due or overdue. Once revealed, :func:`check_revealed` checks
+that the manifest is the one that was sealed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from .checks import Recorder
+
+__all__ = ["SEALED_FILE", "SEALED_FORMAT", "check_revealed", "check_sealed", "read_sealed"]
+
+#: The file of a sealed publication that names the sealed manifest and the day of the reveal.
+SEALED_FILE = "sealed.json"
+#: Its format name and version.
+SEALED_FORMAT = "shuangsuiji-sealed/1"
+
+
+def read_sealed(out: Path) -> dict[str, Any] | None:
+    """``sealed.json`` of a published draw folder, or ``None`` when it has none or it is not one."""
+    path = out / SEALED_FILE
+    if not path.is_file():
+        return None
+    try:
+        raw = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(raw, dict) or raw.get("format") != SEALED_FORMAT:
+        return None
+    return raw
+
+
+def check_sealed(rec: Recorder, out: Path, *, today: dt.date) -> None:
+    """The checks of a sealed publication, before its reveal (``today`` decides whether it is overdue)."""
+    record = read_sealed(out)
+    if not rec.check("sealed publication readable", record is not None, f"{out / SEALED_FILE} ({SEALED_FORMAT})"):
+        return
+    fields = record or {}
+    digest = str(fields.get("manifest_sha256", ""))
+    seal = out / "manifest.sha256"
+    line = seal.read_text(encoding="utf-8") if seal.is_file() else ""
+    rec.check("manifest seal", line == f"{digest}  manifest.json\n", f"sealed manifest SHA-256 {digest}")
+    path = out / str(fields.get("commitment") or "../commitment.json")
+    if not path.is_file():
+        rec.check("commitment", False, f"{path} is not here: the bureau published it before the draw; give it")
+    else:
+        got = hashlib.sha256(path.read_bytes()).hexdigest()
+        rec.check("commitment", got == fields.get("commitment_sha256"), f"{path} SHA-256 {got}")
+    try:
+        reveal_by = dt.date.fromisoformat(str(fields.get("reveal_by")))
+    except ValueError:
+        rec.check("day of the reveal", False, f"not a date: {fields.get('reveal_by')!r}")
+        return
+    if today > reveal_by:
+        rec.check(
+            "reveal on time",
+            False,
+            f"the bureau was to reveal this draw by {reveal_by}; it is {today} and the manifest is not published",
+        )
+    else:
+        rec.withhold(
+            "draw",
+            f"sealed until {reveal_by}: the tables, the seed and the secret are revealed then, and must match "
+            f"the manifest SHA-256 {digest}",
+        )
+
+
+def check_revealed(rec: Recorder, out: Path, manifest_sha256: str) -> None:
+    """After the reveal: the manifest is the one the sealed publication named (when its record is there)."""
+    record = read_sealed(out)
+    if record is None:
+        return
+    sealed = str(record.get("manifest_sha256", ""))
+    rec.check("manifest as sealed", sealed == manifest_sha256, f"sealed.json names {sealed}")
