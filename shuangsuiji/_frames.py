@@ -17,6 +17,13 @@ __all__ = ["FORMULA_QUOTE", "text_frame"]
 FORMULA_QUOTE = r"^'([=+\-@\t\r])"
 
 
+def _unquoted(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``values`` with the quote before a neutralised formula dropped (looked for only where a cell starts with one)."""
+    if not pa.types.is_string(values.type) or not pc.any(pc.starts_with(values, "'")).as_py():
+        return values
+    return pc.replace_substring_regex(values, FORMULA_QUOTE, r"\1")
+
+
 def text_frame(
     columns: list[str],
     data: Iterable[pa.Array | pa.ChunkedArray | list[str]],
@@ -45,7 +52,7 @@ def text_frame(
         raise error(problems)
     arrays = [pa.array(d, type=pa.string()) if isinstance(d, list) else d for d in data]
     # cells the library's own CSV writer neutralised (io.csv_bytes) read back as they were
-    arrays = [pc.replace_substring_regex(a, FORMULA_QUOTE, r"\1") if pa.types.is_string(a.type) else a for a in arrays]
+    arrays = [_unquoted(a) for a in arrays]
     table = pa.table(dict(zip(canon, arrays, strict=True)))
     frame: pd.DataFrame = table.to_pandas()
     for c in frame.columns:

@@ -118,12 +118,15 @@ class NoticeProvenance:
         ``seed``, ``commit-reveal`` or ``beacon`` (``manifest.json``).
     manifest_sha256 : str or None
         SHA-256 of the draw's ``manifest.json``.
+    seed : str or None
+        The draw's seed (64 hex digits), with which anyone recomputes every ticket.
     """
 
     plan_id: str
     plan_sha256: str | None = None
     seed_mode: str | None = None
     manifest_sha256: str | None = None
+    seed: str | None = None
 
     def lines(self) -> tuple[tuple[str, str], ...]:
         """The footer's lines, (label, text)."""
@@ -135,6 +138,8 @@ class NoticeProvenance:
             return tuple(out)
         mode = SEED_MODES.get(self.seed_mode or "", self.seed_mode or "")
         out.append(("种子方式", mode))
+        if self.seed:
+            out.append(("随机种子", self.seed))
         out.append(("抽签清单 manifest.json 的 SHA-256", self.manifest_sha256))
         out.append(
             ("核验", "用浏览器打开 verify.html 载入 manifest.json 核对，或运行 shuangsuiji verify（抽签目录）。")

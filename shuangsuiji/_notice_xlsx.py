@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -80,7 +81,7 @@ def _width(name: str, kind: str, values: list[str]) -> float:
     return float(min(_MAX_WIDTH, widest + 2))
 
 
-def xlsx_bytes(notice: Notice, *, footer: str = "") -> bytes:
+def xlsx_bytes(notice: Notice, *, footer: str = "", provenance: Sequence[tuple[str, str]] = ()) -> bytes:
     """The notice as an XLSX workbook, laid out for A4 print (see the module's description).
 
     Parameters
@@ -89,6 +90,9 @@ def xlsx_bytes(notice: Notice, *, footer: str = "") -> bytes:
         The notice; its ``types`` say which columns are codes, dates and percentages.
     footer : str
         Text for the left of the printed footer (the plan's id); page numbers are in its centre.
+    provenance : sequence of (str, str)
+        What ties the notice to its draw (plan id, seed, the manifest's SHA-256): a second sheet, 核验信息,
+        so that the first stays one table that programs read (the ledger reads a posted result notice).
     """
     buffer = io.BytesIO()
     book = safe_workbook(buffer)
@@ -128,6 +132,7 @@ def xlsx_bytes(notice: Notice, *, footer: str = "") -> bytes:
     if not export:
         for i in range(1, len(notice.table) + 1):
             sheet.write_number(top + i, 0, i, fmt.number)
+
     sheet.freeze_panes(top + 1, 0)
     sheet.autofilter(top, 0, max(top, last), columns - 1)
     sheet.set_landscape()
@@ -136,5 +141,12 @@ def xlsx_bytes(notice: Notice, *, footer: str = "") -> bytes:
     sheet.repeat_rows(top)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.set_footer(("&L" + footer.replace("&", "&&") if footer else "") + "&C&P / &N")
+    if provenance:
+        check = book.add_worksheet("核验信息")
+        check.set_column(0, 0, 34)
+        check.set_column(1, 1, 70)
+        for k, (label, value) in enumerate(provenance):
+            check.write_string(k, 0, label, fmt.header)
+            check.write_string(k, 1, value, fmt.info)
     book.close()
     return buffer.getvalue()

@@ -383,11 +383,15 @@ def draw_dask(
         _task_draw(task, t, allocations[task.id], candidates=candidates, summaries=summaries, total=rows.total)
         for t, task in enumerate(plan.tasks)
     ]
-    counted = [*_normalised_warnings(summaries, rows), *_imputed_warnings(plan, summaries, rows)]
-    warnings = [*plan.warnings, *counted, *history_warnings(plan, history)]
+    warnings = [*plan.warnings, *_counted_warnings(plan, summaries, rows), *history_warnings(plan, history)]
     return assemble(
         plan, seed.hex, tasks, population=None, warnings=warnings, engine="dask", fates=DaskFates(population)
     )
+
+
+def _counted_warnings(plan: Plan, summaries: Sequence[_Census], rows: RowNumbers) -> list[str]:
+    """The population's warnings in the memory engine's order: codes normalised, then classes filled in."""
+    return [*_normalised_warnings(summaries, rows), *_imputed_warnings(plan, summaries, rows)]
 
 
 def _normalised_warnings(summaries: Sequence[_Census], rows: RowNumbers) -> list[str]:

@@ -402,6 +402,7 @@ def atomic_write_text(path: str | Path, text: str, *, mode: int | None = None) -
 
 
 _LIVE = r"^[=+\-@\t\r]"
+_LIVE_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 
 
@@ -418,7 +419,11 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
         if values.dtype.kind not in "OSUT" and str(values.dtype) not in ("str", "string"):
             continue
         text = values.astype(str)
-        live = text.str.contains(_LIVE, regex=True) & ~text.str.fullmatch(_PLAIN_NUMBER)
+        starts = text.str.startswith(_LIVE_STARTS).to_numpy(dtype=bool)
+        if not starts.any():  # the usual case, found in one pass
+            continue
+        live = starts.copy()
+        live[starts] = ~text[starts].str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)
         if live.any():
             out = out.copy() if out is frame else out
             out.iloc[:, i] = text.where(~live, "'" + text)

@@ -433,7 +433,11 @@ def notice_files(
     """
     files = {
         f"{stem}.csv": notice_csv_bytes(notice),
-        f"{stem}.xlsx": xlsx_bytes(notice, footer=provenance.plan_id if provenance is not None else ""),
+        f"{stem}.xlsx": xlsx_bytes(
+            notice,
+            footer=provenance.plan_id if provenance is not None else "",
+            provenance=provenance.lines() if provenance is not None and notice.kind != "export" else (),
+        ),
     }
     if notice.kind != "export":
         page = html_text(notice, settings=settings, provenance=provenance, templates=templates)

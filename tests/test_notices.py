@@ -241,8 +241,8 @@ def test_the_plan_notice_is_made_from_the_plan_alone(
     assert main(["notices", str(tmp_path / "d"), "--out", str(tmp_path / "after")]) == 0
     # The same plan gives the same table before and after the draw; the page's footer names the plan
     # file's SHA-256, which the draw's manifest records, and after the draw the manifest's own.
-    for name in ("抽查计划公告.csv", "抽查计划公告.xlsx"):
-        assert (tmp_path / "before" / name).read_bytes() == (tmp_path / "after" / name).read_bytes()
+    name = "抽查计划公告.csv"
+    assert (tmp_path / "before" / name).read_bytes() == (tmp_path / "after" / name).read_bytes()
     manifest = json.loads((tmp_path / "d/manifest.json").read_bytes())
     page = (tmp_path / "before/抽查计划公告.html").read_text(encoding="utf-8")
     assert manifest["inputs"]["plan"]["sha256"] == hashlib.sha256(plan.read_bytes()).hexdigest()
@@ -250,6 +250,14 @@ def test_the_plan_notice_is_made_from_the_plan_alone(
     after = (tmp_path / "after/抽查计划公告.html").read_text(encoding="utf-8")
     digest = hashlib.sha256((tmp_path / "d/manifest.json").read_bytes()).hexdigest()
     assert "种子方式：<span>直接给定</span>" in after and digest in after and "verify.html" in after
+    assert f'随机种子：<span class="hash">{manifest["seed"]["value"]}</span>' in after
+    # the workbooks carry the same lines in a second sheet: the plan file's SHA-256, then the draw's
+    for folder, wanted in (("before", manifest["inputs"]["plan"]["sha256"]), ("after", digest)):
+        book = openpyxl.load_workbook(tmp_path / folder / "抽查计划公告.xlsx")
+        assert book.sheetnames == ["公告", "核验信息"]
+        cells = [str(c.value) for row in book["核验信息"].iter_rows() for c in row if c.value is not None]
+        assert wanted in cells, folder
+    assert manifest["seed"]["value"] in cells
     capsys.readouterr()
     for argv, message in [
         (["notices", "--out", str(tmp_path / "x")], "or a plan file"),

@@ -89,6 +89,7 @@ def _draw_notices(
         plan_sha256=recorded.sha256 if recorded is not None else None,
         seed_mode=manifest.seed_record.mode,
         manifest_sha256=manifest.sha256,
+        seed=manifest.seed,
     )
     selection = _table(folder / "selection.csv")
     notices = [(plan_notice(plan), "抽查计划公告"), (task_notice(plan, selection, names), "抽查任务公告")]
