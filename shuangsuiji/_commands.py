@@ -297,8 +297,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console.print(table)
     out = Path(args.out)
     console.print(
-        f"Inputs: {out / 'inputs'}/   Published: {out / 'publish'}/ (commitment, draw, assignment, notices, "
-        f"verify.html)   Report: {out / 'report' / 'report.html'}"
+        f"Inputs: {out / 'inputs'}/   Work: {out / 'publish'}/ (commitment, draw, assignment, notices)   "
+        f"To post: {out / 'public'}/ (no secret, no inputs; {out / 'private'}/ holds the secret)   "
+        f"Report: {out / 'report' / 'report.html'}"
     )
     return 0 if result.verified else 1
 

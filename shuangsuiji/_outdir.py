@@ -96,6 +96,18 @@ def claim_folder(folder: str | Path, names: Collection[str], *, step: str, force
 DEMO_MARK = ".shuangsuiji-demo"
 
 
+#: What the demo writes, to recognise a demo's folder written before :data:`DEMO_MARK` existed.
+_DEMO_PARTS = frozenset({"inputs", "publish", "private", "public", "report", "ledger.sqlite", DEMO_MARK})
+
+
+def _written_by_a_demo(path: Path) -> bool:
+    if (path / DEMO_MARK).is_file():
+        return True
+    names = {p.name for p in path.iterdir()}
+    # a year demo's batches are folders of its own; a batch demo has its inputs and its publication
+    return names <= _DEMO_PARTS and (path / "inputs" / "plan.toml").is_file() and (path / "publish").is_dir()
+
+
 def claim_demo_folder(folder: str | Path) -> Path:
     """Empty a folder an earlier demo wrote (it carries :data:`DEMO_MARK`) and mark it; any other must be empty.
 
@@ -107,7 +119,7 @@ def claim_demo_folder(folder: str | Path) -> Path:
     path = Path(folder)
     claim_folder(path, (), step="demo")
     if path.is_dir() and any(path.iterdir()):
-        if not (path / DEMO_MARK).is_file():
+        if not _written_by_a_demo(path):
             raise FolderError(
                 f"{path} is not empty and was not written by a demo: give a new or empty folder with --out."
             )

@@ -74,6 +74,16 @@ def test_a_demo_replaces_only_a_demo_folder(tmp_path: Path) -> None:
     (demo / "publish" / "old.csv").write_text("old")
     assert claim_demo_folder(demo) == demo
     assert sorted(p.name for p in demo.iterdir()) == [DEMO_MARK]
+    # a demo's folder of a version before the mark: its layout tells
+    old = tmp_path / "demo-out"
+    (old / "inputs").mkdir(parents=True)
+    (old / "inputs" / "plan.toml").write_text("id = 'X'\n")
+    (old / "publish" / "draw").mkdir(parents=True)
+    (old / "report").mkdir()
+    assert sorted(p.name for p in claim_demo_folder(old).iterdir()) == [DEMO_MARK]
+    (mine / "publish").mkdir()  # a folder that merely has a publish/ beside other things is not a demo's
+    with pytest.raises(FolderError, match="not written by a demo"):
+        claim_demo_folder(mine)
 
 
 def test_notices_into_an_old_folder_are_refused_or_replaced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
