@@ -89,7 +89,8 @@ def _draw_notices(
         plan_sha256=recorded.sha256 if recorded is not None else None,
         seed_mode=manifest.seed_record.mode,
         manifest_sha256=manifest.sha256,
-        seed=manifest.seed,
+        # a sealed plan's notices may be posted before the reveal: the seed would tell every firm its fate
+        seed=None if plan.publication.sealed else manifest.seed,
     )
     selection = _table(folder / "selection.csv")
     notices = [(plan_notice(plan), "抽查计划公告"), (task_notice(plan, selection, names), "抽查任务公告")]
