@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         rotation_conflicts,
     )
     from .credit import CreditPolicy
+    from .disclosure import PublicationPolicy
     from .distributed import read_parquet_dask
     from .engines import DaskEngine, Engine, MemoryEngine, get_engine
     from .exceptions import (
@@ -249,6 +250,7 @@ _MODULES = {
         "LISTING_DEADLINE_WORKING_DAYS"
     ),
     ".plan": "AssignmentPolicy Plan Task load_plan parse_plan parse_window",
+    ".disclosure": "PublicationPolicy",
     ".population": "Population check_population",
     ".absence": "AbsenceProof make_absence_proof verify_absence",
     ".proofs": "Proof ProofTask make_proof verify_proof",
@@ -351,6 +353,7 @@ __all__ = [
     "ProofError",
     "ProofTask",
     "ProveStep",
+    "PublicationPolicy",
     "PublishStep",
     "RelationGraph",
     "ReportStep",

@@ -23,6 +23,7 @@ from .inputs import DrawFiles
 from .io import write_csv
 from .merkle import LEAF_FORMATS
 from .plan import parse_window
+from .salting import read_salt_key
 from .sampling import DrawResult, ticket
 from .seed import check_seed
 from .uscc import uscc_problem
@@ -116,6 +117,7 @@ def cmd_commit(args: argparse.Namespace) -> int:
         engine=_engine(args),
         force=args.force,
         leaf_format=LEAF_FORMATS[args.leaf_format],
+        salt_key_out=args.salt_key_out,
     )
     out, commitment = Path(args.out), step.commitment
     print(f"Wrote {out}/commitment.json (SHA-256 {commitment.sha256}).")
@@ -126,6 +128,8 @@ def cmd_commit(args: argparse.Namespace) -> int:
             f"{step.secret} holds the secret (readable by you only). Keep it private until the draw, "
             "and do not lose it: the draw cannot be made without it."
         )
+    if args.salt_key_out:
+        warn(f"{args.salt_key_out} holds the salt key of the hidden fields: keep it for good, and never publish it.")
     print("Publish commitment.json now, before the beacon value exists.")
     return 0
 
@@ -151,6 +155,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
         engine=_engine(args),
         force=args.force,
         leaf_format=LEAF_FORMATS[args.leaf_format],
+        salt_key=read_salt_key(args.salt_key) if args.salt_key else None,
     )
     print_summary(step.result)
     for w in step.result.warnings:
@@ -214,6 +219,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         allow_list=args.allow_list,
         commitment=args.commitment,
         engine=_engine(args),
+        salt_key=args.salt_key,
     )
     print(result)
     print(f"\n{result.verdict()}")
@@ -229,6 +235,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
         allow_list=args.allow_list,
         stream=args.stream,
         batch_rows=args.batch_rows,
+        salt_key=args.salt_key,
     )
     if isinstance(step.proof, AbsenceProof):
         print(f"{step.proof.uscc} is not in the committed population of {step.proof.tree_size} entities.")

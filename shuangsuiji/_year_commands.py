@@ -68,6 +68,7 @@ def cmd_year_commit(args: argparse.Namespace) -> int:
         secret=not args.no_secret,
         secret_out=args.secret_out,
         force=args.force,
+        salt_key_out=args.salt_key_out,
     )
     out, commitment = Path(args.out), step.commitment
     print(f"Wrote {out}/ledger-view.json and {out}/commitment.json (SHA-256 {commitment.sha256}).")

@@ -110,6 +110,7 @@ def make_absence_proof(
     *,
     population: str | Path | None = None,
     allow_list: str | Path | None = None,
+    salt_key: bytes | None = None,
 ) -> AbsenceProof:
     """The proof that ``uscc`` is not in the population a published draw committed to.
 
@@ -132,6 +133,7 @@ def make_absence_proof(
         inputs.leaf_plan or inputs.plan,
         leaf_format=manifest.population.leaf_format,
         register=inputs.population.register,
+        salt_key=salt_key,
     )
     codes = ordered["uscc"].tolist()
     at = int(pd.Index(codes).searchsorted(code)) if codes else 0

@@ -105,6 +105,7 @@ def _commit(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beacon", required=True, help="the future public random value, e.g. 'drand quicknet round 1234'")
     p.add_argument("--out", required=True, help="folder for commitment.json (to publish now)")
     _secret_out(p)
+    _salt_key_out(p)
     _force(p, "the commitment")
     _leaf_format(p)
     _engine(p)
@@ -119,6 +120,7 @@ def _draw(p: argparse.ArgumentParser) -> None:
     p.add_argument("--secret", help="secret.txt written by 'commit' (omit for a beacon-only commitment)")
     _force(p, "the draw, assignment and proofs")
     _leaf_format(p)
+    _salt_key(p)
     _engine(p)
 
 
@@ -141,9 +143,20 @@ def _assign(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sheet", help="the population's XLSX sheet (default: as the draw read it)")
 
 
+def _salt_key_out(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--salt-key-out", metavar="FILE", help="a plan that hides fields: where to keep the new salt key, outside --out"
+    )
+
+
+def _salt_key(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--salt-key", help="the bureau's salt key of a plan that hides fields ('commit --salt-key-out')")
+
+
 def _verify(p: argparse.ArgumentParser) -> None:
     _draw_folder(p)
     _recorded(p, "population", "plan", "history", "allow-list", "commitment")
+    _salt_key(p)
     _engine(p)
 
 
@@ -151,6 +164,7 @@ def _prove(p: argparse.ArgumentParser) -> None:
     _draw_folder(p)
     p.add_argument("--uscc", required=True, help="the entity's code")
     p.add_argument("--out", help="proof file (default: DRAW/proof-USCC.json)")
+    _salt_key(p)
     _recorded(p, "population", "allow-list")
     p.add_argument(
         "--stream",
@@ -180,6 +194,7 @@ def _year_commit(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beacon", required=True, help="the future public random value, e.g. 'drand quicknet round 1234'")
     p.add_argument("--out", required=True, help="folder for commitment.json and ledger-view.json (to publish now)")
     _secret_out(p)
+    _salt_key_out(p)
     _force(p, "the commitment")
 
 

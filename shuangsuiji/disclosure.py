@@ -18,17 +18,18 @@ True
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from .exceptions import PlanError
-from .validation import check_date, check_keys, check_mapping
+from .validation import check_date, check_keys, check_mapping, check_text_list
 
-__all__ = ["PUBLICATION_MODES", "PublicationPolicy", "parse_publication"]
+__all__ = ["PUBLICATION_MODES", "PublicationPolicy", "check_hidden", "parse_publication"]
 
 #: The modes of publication a plan may choose.
 PUBLICATION_MODES = ("open", "sealed")
-_KEYS = ("mode", "reveal_by")
+_KEYS = ("mode", "reveal_by", "hidden")
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,14 @@ class PublicationPolicy:
         Everything at the draw, or only the commitment and the manifest's SHA-256 until ``reveal_by``.
     reveal_by : date or None
         The last day of the seal (a sealed plan's; its ``end`` if not given).
+    hidden : tuple of str
+        Population columns no published file shows for any firm (the credit class, a risk tier):
+        they enter the Merkle leaves as salted commitments, and the public tables mask them.
     """
 
     mode: Literal["open", "sealed"] = "open"
     reveal_by: dt.date | None = None
+    hidden: tuple[str, ...] = ()
 
     @property
     def is_default(self) -> bool:
@@ -61,6 +66,8 @@ class PublicationPolicy:
         out: dict[str, Any] = {"mode": self.mode}
         if self.reveal_by is not None:
             out["reveal_by"] = self.reveal_by.isoformat()
+        if self.hidden:
+            out["hidden"] = list(self.hidden)
         return out
 
 
@@ -78,14 +85,44 @@ def parse_publication(raw: object, *, end: dt.date | None = None) -> Publication
     if mode not in PUBLICATION_MODES:
         raise PlanError(f"The 'publication.mode' of the plan is one of {list(PUBLICATION_MODES)}; got {mode!r}.")
     reveal_by = check_date(doc["reveal_by"], "The 'publication.reveal_by' of the plan") if "reveal_by" in doc else None
+    hidden = (
+        tuple(sorted(set(check_text_list(doc["hidden"], "The 'publication.hidden' of the plan"))))
+        if "hidden" in doc
+        else ()
+    )
     if mode == "open":
         if reveal_by is not None:
             raise PlanError("'publication.reveal_by' goes with mode = \"sealed\"; an open plan reveals at the draw.")
-        return PublicationPolicy()
+        return PublicationPolicy(hidden=hidden)
     reveal_by = reveal_by or end
     if reveal_by is None:
         raise PlanError(
             "A sealed plan reveals its draw on a day everyone knows: add publication.reveal_by = 2027-04-01 "
             "(or the plan's end)."
         )
-    return PublicationPolicy("sealed", reveal_by)
+    return PublicationPolicy("sealed", reveal_by, hidden)
+
+
+#: Columns the visit plan and the notices print, which no plan can hide.
+_SHOWN = ("uscc", "name", "region", "station")
+
+
+def check_hidden(policy: PublicationPolicy, *, credit: str, strata: Collection[str], where: Collection[str]) -> None:
+    """Refuse hidden columns the library cannot keep out of what it publishes.
+
+    A hidden column is the credit column or a strata column: a ``where`` column would show in who was
+    in scope, the status in the exclusions, and the code, name, region and station are printed on the
+    visit plan and the notices.
+
+    Raises
+    ------
+    PlanError
+        Naming the column and why.
+    """
+    for column in policy.hidden:
+        if column in _SHOWN or column in where or (column != credit and column not in strata):
+            raise PlanError(
+                f"The plan's publication.hidden names {column!r}: only the credit column ({credit!r}) and strata "
+                "columns that no task's 'where' reads can be hidden (code, name, region and station are printed on "
+                "the visit plan, a 'where' column shows in who was in scope)."
+            )

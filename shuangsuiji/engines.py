@@ -109,6 +109,7 @@ class Engine(Protocol):
         path: str | Path,
         allow_list: Collection[str] = (),
         leaf_format: str = LEAF_FORMAT,
+        salt_key: bytes | None = None,
     ) -> PopulationRecord:
         """The population's Merkle record (``population_root``) for a manifest or a commitment."""
 
@@ -161,8 +162,9 @@ class MemoryEngine:
         path: str | Path,
         allow_list: Collection[str] = (),
         leaf_format: str = LEAF_FORMAT,
+        salt_key: bytes | None = None,
     ) -> PopulationRecord:
-        return population_root(population, plan, leaf_format=leaf_format)
+        return population_root(population, plan, leaf_format=leaf_format, salt_key=salt_key)
 
     def session(self) -> contextlib.AbstractContextManager[object]:
         return contextlib.nullcontext()
@@ -240,15 +242,21 @@ class DaskEngine:
         path: str | Path,
         allow_list: Collection[str] = (),
         leaf_format: str = LEAF_FORMAT,
+        salt_key: bytes | None = None,
     ) -> PopulationRecord:
         """Streamed from a Parquet file sorted by code; from the frame already read otherwise."""
         if is_parquet(path):
             return population_root_parquet(
-                path, plan, allow_list=allow_list, batch_rows=self.partition_rows, leaf_format=leaf_format
+                path,
+                plan,
+                allow_list=allow_list,
+                batch_rows=self.partition_rows,
+                leaf_format=leaf_format,
+                salt_key=salt_key,
             )
         frame = population.compute()
         checked = check_population(frame, plan, source=str(path), allow_list=allow_list)
-        return population_root(checked, plan, leaf_format=leaf_format)
+        return population_root(checked, plan, leaf_format=leaf_format, salt_key=salt_key)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[object]:

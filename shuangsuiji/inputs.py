@@ -201,11 +201,19 @@ class DrawInputs:
             workers=None,
         )
 
-    def population_record(self, leaf_format: str = LEAF_FORMAT) -> PopulationRecord:
-        """The population's Merkle record in ``leaf_format`` (streamed from a sorted Parquet file on Dask)."""
+    def population_record(self, leaf_format: str = LEAF_FORMAT, salt_key: bytes | None = None) -> PopulationRecord:
+        """The population's Merkle record in ``leaf_format`` (streamed from a sorted Parquet file on Dask).
+
+        ``salt_key`` salts the fields the plan hides (``[publication] hidden``).
+        """
         plan = self.leaf_plan or self.plan
         return self.engine.population_record(
-            self.population, plan, path=self.files.population, allow_list=self.allow_list, leaf_format=leaf_format
+            self.population,
+            plan,
+            path=self.files.population,
+            allow_list=self.allow_list,
+            leaf_format=leaf_format,
+            salt_key=salt_key,
         )
 
 

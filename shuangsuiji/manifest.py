@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._json import Fields, Published, canonical_json
 from ._kernel import ALGORITHM, DrawResult
@@ -29,7 +29,11 @@ from ._version import __version__
 from .exceptions import InputError, ManifestError, NotFoundError
 from .io import csv_bytes, write_sealed
 from .plan import Plan, parse_plan
+from .salting import masked_label
 from .validation import fraction_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DRAW_FILES",
@@ -246,10 +250,29 @@ def draw_manifest(
     )
 
 
+def public_selection(result: DrawResult) -> pd.DataFrame:
+    """``selection.csv`` as published: for a plan that hides strata columns, their values masked.
+
+    The stratum label shows :data:`~shuangsuiji.salting.MASK` for a hidden column's value, and the
+    inclusion probability (which tells the stratum) is left empty.
+    """
+    hidden = set(result.plan.publication.hidden)
+    strata = {t.id: t.strata for t in result.plan.tasks}
+    if not hidden & {c for columns in strata.values() for c in columns}:
+        return result.selection
+    out = result.selection.copy()
+    out["stratum"] = [
+        masked_label(label, strata[task], hidden) for task, label in zip(out["task_id"], out["stratum"], strict=True)
+    ]
+    if "inclusion_probability" in out.columns:
+        out["inclusion_probability"] = ""
+    return out
+
+
 def draw_tables(result: DrawResult) -> dict[str, bytes]:
     """The bytes of each table file of a draw, by file name (in :data:`DRAW_FILES` order)."""
     frames = {
-        "selection.csv": result.selection,
+        "selection.csv": public_selection(result),
         "allocation.csv": result.allocation,
         "excluded.csv": result.excluded,
         "summary.csv": result.summary,

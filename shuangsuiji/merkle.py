@@ -30,7 +30,7 @@ True
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +43,7 @@ from ._hashing import digest_rows
 from ._strings import ByteColumn, byte_column
 from .exceptions import InputError
 from .plan import Plan
+from .salting import entity_salt, salted
 
 __all__ = [
     "LEAF_FORMAT",
@@ -327,17 +328,21 @@ def leaf_table(
     leaf_format: str = LEAF_FORMAT,
     credit_column: str | None = None,
     register: pd.Series | None = None,
+    hidden: Collection[str] = (),
+    salt_key: bytes | None = None,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The columns a leaf of ``leaf_format`` holds, and their keys in the format's order.
 
     For format 2, the credit column (when a leaf field) gets a companion
     ``#register:<column>``: the register's own value (``register``, positional;
-    by default the value the draw used, when nothing was filled in).
+    by default the value the draw used, when nothing was filled in). The ``hidden`` fields (and
+    their ``#register:`` companions) hold salted commitments instead of values
+    (:mod:`shuangsuiji.salting`), salted from ``salt_key``.
 
     Raises
     ------
     InputError
-        For an unknown leaf format.
+        For an unknown leaf format, hidden fields in format 1, or hidden fields without a salt key.
 
     Examples
     --------
@@ -346,6 +351,8 @@ def leaf_table(
     ('#register:credit_class', 'credit_class', 'uscc')
     """
     if leaf_format == LEAF_FORMAT_1:
+        if set(hidden) & set(fields):
+            raise InputError("Hidden fields need the Merkle leaf format 2; drop --leaf-format 1.")
         return frame, tuple(sorted(fields))
     if leaf_format != LEAF_FORMAT:
         raise InputError(
@@ -360,6 +367,20 @@ def leaf_table(
         raw = frame[credit_column] if register is None else pd.Series(register.to_numpy(), index=frame.index)
         frame = frame.assign(**{key: raw.astype("str")})
         keys.append(key)
+    secret = [k for k in keys if k.removeprefix(REGISTER_PREFIX) in hidden]
+    if secret:
+        if salt_key is None:
+            raise InputError(
+                f"The plan hides {sorted(set(hidden))}: give the bureau's salt key (--salt-key FILE, written by "
+                "'commit --salt-key-out') to compute the population's Merkle leaves."
+            )
+        codes = frame["uscc"].astype("str").tolist()
+        frame = frame.assign(
+            **{
+                k: [salted(entity_salt(salt_key, c, k), v) for c, v in zip(codes, frame[k].astype("str"), strict=True)]
+                for k in secret
+            }
+        )
     return frame, tuple(sorted(keys, key=_utf16))
 
 

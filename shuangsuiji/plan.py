@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from ._item_fields import TaskItem, parse_task_item
 from .credit import DEFAULT_CREDIT_COLUMN, CreditPolicy, MultiplierTables, check_multiplier_tables
-from .disclosure import PublicationPolicy, parse_publication
+from .disclosure import PublicationPolicy, check_hidden, parse_publication
 from .exceptions import NotFoundError, PlanError
 from .policy import AssignmentPolicy, parse_assignment, parse_window
 from .validation import (
@@ -440,10 +440,13 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
                 f"add start = 2027-03-01 (the batch's first day) to the plan."
             )
     assignment = parse_assignment(doc.get("assignment", {}))
+    publication = parse_publication(doc.get("publication", {}), end=end)
+    strata, where = {c for t in tasks for c in t.strata}, {c for t in tasks for c in t.where}
+    check_hidden(publication, credit=credit.column, strata=strata, where=where)
     return Plan(
         id=plan_id,
         assignment=assignment,
-        publication=parse_publication(doc.get("publication", {}), end=end),
+        publication=publication,
         tasks=tasks,
         floor=floor,
         credit=credit,

@@ -25,14 +25,15 @@ from ._json import Fields, indented_json, load_json
 from ._kernel import stratum_label
 from .checks import Recorder, Verification
 from .engines import DEFAULT_PARTITION_ROWS, is_parquet
-from .exceptions import ManifestError, NotFoundError, PopulationError, ProofError
+from .exceptions import InternalError, ManifestError, NotFoundError, PopulationError, ProofError
 from .inputs import DrawFiles, load_draw_inputs
 from .io import iter_parquet, read_allow_list
 from .manifest import Manifest
-from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, verify_audit_path
+from .merkle import REGISTER_PREFIX, AuditPath, StreamingAuditPath, audit_path, leaf_hashes, verify_audit_path
 from .plan import Plan, load_plan
 from .population import match_values
 from .roots import entity_leaves, sorted_leaf_batches
+from .salting import SALTED_PREFIX, entity_salt, opens, salted
 from .sampling import ticket
 
 __all__ = ["PROOF_FORMAT", "Proof", "ProofTask", "make_proof", "verify_proof"]
@@ -92,10 +93,11 @@ class Proof:
     audit_path: tuple[str, ...]
     tasks: tuple[ProofTask, ...]
     format: str = PROOF_FORMAT
+    openings: tuple[tuple[str, str, str], ...] = ()  # (leaf key, value, salt hex) of the firm's hidden fields
 
     def to_dict(self) -> dict[str, Any]:
-        """The plain form, keys in the order of the file."""
-        return {
+        """The plain form, keys in the order of the file (``openings`` only when the plan hides fields)."""
+        out = {
             "format": self.format,
             "manifest_sha256": self.manifest_sha256,
             "uscc": self.uscc,
@@ -105,6 +107,9 @@ class Proof:
             "audit_path": list(self.audit_path),
             "tasks": [t.to_dict() for t in self.tasks],
         }
+        if self.openings:
+            out["openings"] = {key: {"value": value, "salt": salt} for key, value, salt in self.openings}
+        return out
 
     def to_json(self) -> bytes:
         """The file's bytes: indented UTF-8 JSON, readable on a phone."""
@@ -129,6 +134,7 @@ class Proof:
             tree_size=f.integer("tree_size"),
             audit_path=f.texts("audit_path"),
             tasks=tuple(ProofTask.from_fields(t) for t in f.objects("tasks")),
+            openings=_read_openings(f),
         )
 
     @classmethod
@@ -141,6 +147,52 @@ class Proof:
             If it is not a proof.
         """
         return cls.from_dict(load_json(Path(path).read_bytes(), str(path), ProofError), where=str(path))
+
+
+def _read_openings(f: Fields) -> tuple[tuple[str, str, str], ...]:
+    if not f.has("openings"):
+        return ()
+    raw = f.mapping("openings")
+    out = []
+    for key in sorted(raw):
+        opening = Fields(raw[key], f"the proof's openings.{key}", ProofError)
+        out.append((key, opening.text("value"), opening.text("salt")))
+    return tuple(out)
+
+
+def _openings(
+    frame: pd.DataFrame, register: pd.Series | None, uscc: str, leaf: str, salt_key: bytes | None
+) -> tuple[tuple[str, str, str], ...]:
+    """The value and salt of each hidden field of one entity's leaf (its own, for its proof)."""
+    values = json.loads(leaf)
+    keys = sorted(k for k, v in values.items() if isinstance(v, str) and v.startswith(SALTED_PREFIX))
+    if not keys:
+        return ()
+    if salt_key is None:
+        raise ProofError("The plan hides fields: give the bureau's salt key (--salt-key FILE) to open the firm's own.")
+    at = int(np.flatnonzero((frame["uscc"] == uscc).to_numpy())[0])
+    out = []
+    for key in keys:
+        column = key.removeprefix(REGISTER_PREFIX)
+        source = register if key != column and register is not None else frame[column]
+        value, salt = str(source.iat[at]), entity_salt(salt_key, uscc, key)
+        if salted(salt, value) != values[key]:
+            raise InternalError(f"the salted {key!r} of {uscc} does not open to its value")
+        out.append((key, value, salt.hex()))
+    return tuple(out)
+
+
+def opened_values(proof: Proof, values: Mapping[str, Any], rec: Recorder) -> dict[str, Any]:
+    """The leaf's values with each hidden field replaced by its opening, each opening checked."""
+    out = dict(values)
+    given = {key: (value, salt) for key, value, salt in proof.openings}
+    for key, value in values.items():
+        if isinstance(value, str) and value.startswith(SALTED_PREFIX):
+            opening = given.get(key)
+            ok = opening is not None and opens(value, opening[0], opening[1])
+            rec.check(f"hidden field {key} opened", ok, "the firm's own value, under the committed salted value")
+            out[key] = opening[0] if opening is not None else ""
+    return out
 
 
 #: Exclusions a year adds (only a year's batch can give them).
@@ -192,8 +244,12 @@ def make_proof(
     allow_list: str | Path | None = None,
     stream: bool = False,
     batch_rows: int = DEFAULT_PARTITION_ROWS,
+    salt_key: bytes | None = None,
 ) -> Proof:
     """A proof of one entity's fate in a published draw (see the module docstring).
+
+    For a plan that hides fields, ``salt_key`` (the bureau's) computes the leaves and gives the
+    proof the firm's own openings: the value and salt of each of its hidden fields.
 
     With ``stream=True`` the population (Parquet, sorted by ``uscc``) is read
     in batches of ``batch_rows``: once for the entity's position, once for
@@ -223,10 +279,13 @@ def make_proof(
         encoding=recorded.encoding,
         sheet=recorded.sheet,
     )
+    openings: tuple[tuple[str, str, str], ...] = ()
     if stream:
         # the leaves hold the plan file's columns (for a year's batch, the whole year's plan)
         if files.plan is None:
             raise ProofError("A streamed proof reads the plan file the draw recorded; give the draw's folder.")
+        if manifest.parsed_plan().publication.hidden:
+            raise ProofError("The plan hides fields: make the proof in memory (leave out --stream).")
         leaf, proof_path = _streamed_leaf_and_path(manifest, files, load_plan(files.plan), uscc, batch_rows)
     else:
         inputs = load_draw_inputs(files)
@@ -236,6 +295,7 @@ def make_proof(
             inputs.leaf_plan or inputs.plan,
             leaf_format=manifest.population.leaf_format,
             register=inputs.population.register,
+            salt_key=salt_key,
         )
         where = ordered.index[ordered["uscc"] == uscc]
         if len(where) == 0:
@@ -243,6 +303,7 @@ def make_proof(
         index = int(where[0])
         proof_path = audit_path(leaf_hashes(leaves), index)
         leaf = leaves[index].as_py()
+        openings = _openings(inputs.population.frame, inputs.population.register, uscc, leaf, salt_key)
     return Proof(
         manifest_sha256=manifest.sha256,
         uscc=uscc,
@@ -250,8 +311,14 @@ def make_proof(
         leaf_index=proof_path.index,
         tree_size=proof_path.size,
         audit_path=tuple(p.hex() for p in proof_path.path),
-        tasks=_task_entries(out, manifest, manifest.parsed_plan(), uscc, json.loads(leaf)),
+        tasks=_task_entries(out, manifest, manifest.parsed_plan(), uscc, _own_values(leaf, openings)),
+        openings=openings,
     )
+
+
+def _own_values(leaf: str, openings: tuple[tuple[str, str, str], ...]) -> dict[str, str]:
+    values: dict[str, str] = json.loads(leaf)
+    return values | {key: value for key, value, _ in openings}
 
 
 def _position(path: Path, uscc: str, batch_rows: int) -> int:
@@ -341,7 +408,7 @@ def verify_proof(proof: Proof | object, manifest_bytes: bytes) -> Verification:
         rec.check("leaf readable", False, "the leaf is not a JSON object")
         return rec.done()
     rec.check("leaf is this entity", values.get("uscc") == proof.uscc, str(values.get("uscc")))
-    _check_tasks(rec, proof, manifest, values)
+    _check_tasks(rec, proof, manifest, opened_values(proof, values, rec))
     return rec.done()
 
 

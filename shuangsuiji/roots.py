@@ -37,13 +37,21 @@ def entity_leaves(
     leaf_format: str = LEAF_FORMAT,
     register: pd.Series | None = None,
     order: bool = True,
+    salt_key: bytes | None = None,
 ) -> tuple[pd.DataFrame, pa.Array]:
     """The rows (in code order, unless ``order`` is false) and their Merkle leaves in ``leaf_format``.
 
-    ``register`` holds the register's own credit classes (positional) when the plan filled some in.
+    ``register`` holds the register's own credit classes (positional) when the plan filled some in;
+    ``salt_key`` salts the fields the plan hides (``[publication] hidden``).
     """
     table, keys = leaf_table(
-        frame, fields, leaf_format=leaf_format, credit_column=plan.credit.column, register=register
+        frame,
+        fields,
+        leaf_format=leaf_format,
+        credit_column=plan.credit.column,
+        register=register,
+        hidden=plan.publication.hidden,
+        salt_key=salt_key,
     )
     if order:
         table = table.sort_values("uscc", kind="stable").reset_index(drop=True)
@@ -51,7 +59,12 @@ def entity_leaves(
 
 
 def population_root(
-    population: Population, plan: Plan, *, leaf_format: str = LEAF_FORMAT, workers: int | None = None
+    population: Population,
+    plan: Plan,
+    *,
+    leaf_format: str = LEAF_FORMAT,
+    workers: int | None = None,
+    salt_key: bytes | None = None,
 ) -> PopulationRecord:
     """The Merkle commitment to a population: root, size and the leaf fields, for a manifest.
 
@@ -59,7 +72,9 @@ def population_root(
     the plan's draw reads (in ``leaf_format``: :mod:`shuangsuiji.merkle`).
     """
     fields = leaf_fields(plan, population.frame.columns)
-    _, leaves = entity_leaves(population.frame, fields, plan, leaf_format=leaf_format, register=population.register)
+    _, leaves = entity_leaves(
+        population.frame, fields, plan, leaf_format=leaf_format, register=population.register, salt_key=salt_key
+    )
     hashes = leaf_hashes(leaves, workers=workers)
     return PopulationRecord(len(population), tuple(fields), merkle_root(hashes=hashes).hex(), leaf_format)
 
@@ -72,6 +87,7 @@ def population_root_parquet(
     batch_rows: int = 1 << 20,
     workers: int | None = None,
     leaf_format: str = LEAF_FORMAT,
+    salt_key: bytes | None = None,
 ) -> PopulationRecord:
     """:func:`population_root` of a Parquet population sorted by ``uscc``, in bounded memory.
 
@@ -103,7 +119,13 @@ def population_root_parquet(
     root = StreamingRoot()
     fields: tuple[str, ...] = ()
     batches = sorted_leaf_batches(
-        path, plan, allow_list=allow_list, batch_rows=batch_rows, workers=workers, leaf_format=leaf_format
+        path,
+        plan,
+        allow_list=allow_list,
+        batch_rows=batch_rows,
+        workers=workers,
+        leaf_format=leaf_format,
+        salt_key=salt_key,
     )
     for batch in batches:
         fields = batch.fields
@@ -130,6 +152,7 @@ def sorted_leaf_batches(
     batch_rows: int = 1 << 20,
     workers: int | None = None,
     leaf_format: str = LEAF_FORMAT,
+    salt_key: bytes | None = None,
 ) -> Iterator[LeafBatch]:
     """Stream the Merkle leaves of a Parquet population sorted by ``uscc``, checking it on the way.
 
@@ -157,7 +180,9 @@ def sorted_leaf_batches(
         repeats, last = _neighbour_repeats(data["uscc"], rows, last, source)
         problems += repeats
         if not problems:
-            _, leaves = entity_leaves(data, fields, plan, leaf_format=leaf_format, register=found.register, order=False)
+            _, leaves = entity_leaves(
+                data, fields, plan, leaf_format=leaf_format, register=found.register, order=False, salt_key=salt_key
+            )
             yield LeafBatch(position, data, fields, leaves, leaf_hashes(leaves, workers=workers))
         position += len(data)
     if problems:

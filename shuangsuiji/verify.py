@@ -37,17 +37,19 @@ from .manifest import (
     DRAW_FILES,
     Manifest,
     PopulationRecord,
+    StratumRecord,
     YearRecord,
     canonical_json,
     draw_manifest,
     draw_tables,
 )
+from .salting import MASK, label_matches
 from .sampling import ALGORITHM, DrawResult, ticket
 from .sealed import check_revealed, check_sealed, read_sealed
 
 __all__ = ["Check", "Verification", "verify_draw"]
 
-_Recompute = Callable[[Manifest, DrawFiles], tuple[DrawResult, PopulationRecord, YearRecord | None]]
+_Recompute = Callable[[Manifest, DrawFiles], tuple[DrawResult, PopulationRecord | None, YearRecord | None]]
 
 
 def verify_draw(
@@ -61,11 +63,14 @@ def verify_draw(
     engine: str | Engine = "memory",
     partition_rows: int = DEFAULT_PARTITION_ROWS,
     today: dt.date | None = None,
+    salt_key: bytes | None = None,
 ) -> Verification:
     """Verify a published draw; paths not given default to those its manifest records.
 
     A sealed plan's folder before its reveal (``sealed.json``, no manifest) is checked for what it
-    holds, and fails once ``today`` (by default the clock's date) is past the announced day.
+    holds, and fails once ``today`` (by default the clock's date) is past the announced day. A plan
+    that hides fields needs the bureau's ``salt_key`` to recompute the Merkle root; without it, that
+    check and the manifest's recomputation are marked withheld (the tables are still recomputed).
 
     ``engine="dask"`` recomputes the draw on Dask's current scheduler
     (:mod:`shuangsuiji.distributed`) and streams the Merkle root from a
@@ -86,7 +91,7 @@ def verify_draw(
     chosen = get_engine(engine, partition_rows=partition_rows) if isinstance(engine, str) else engine
     rec = Recorder()
     overrides = {"population": population, "plan": plan, "history": history, "allow_list": allow_list}
-    recompute = partial(_recompute, engine=chosen)
+    recompute = partial(_recompute, engine=chosen, salt_key=salt_key)
     folder = Path(out_dir)
     if not (folder / "manifest.json").exists() and read_sealed(folder) is not None:
         check_sealed(rec, folder, today=today or dt.date.today())
@@ -214,12 +219,19 @@ def _check_recomputation(
     rec: Recorder,
     out: Path,
     manifest: Manifest,
-    recomputed: tuple[DrawResult, PopulationRecord, YearRecord | None],
+    recomputed: tuple[DrawResult, PopulationRecord | None, YearRecord | None],
 ) -> None:
-    """The Merkle root, every table and the manifest, recomputed, must equal what was published."""
+    """The Merkle root, every table and the manifest, recomputed, must equal what was published.
+
+    Without the salt key of a plan that hides fields (``record`` is ``None``), the root is taken as
+    published and its check is marked withheld: the tables are still recomputed byte for byte.
+    """
     result, record, year_record = recomputed
     committed_root = manifest.population.merkle_root
-    if committed_root is not None:
+    if record is None:
+        rec.withhold("population Merkle root", "the plan hides fields: the bureau's salt key is needed (--salt-key)")
+        record = manifest.population
+    elif committed_root is not None:
         rec.check(
             "population Merkle root",
             record.merkle_root == committed_root,
@@ -288,8 +300,8 @@ def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_overrid
 
 
 def _recompute(
-    manifest: Manifest, files: DrawFiles, *, engine: Engine
-) -> tuple[DrawResult, PopulationRecord, YearRecord | None]:
+    manifest: Manifest, files: DrawFiles, *, engine: Engine, salt_key: bytes | None = None
+) -> tuple[DrawResult, PopulationRecord | None, YearRecord | None]:
     """The draw recomputed from its inputs, the population's Merkle record and a year's batch record."""
     if engine.name == "dask" and not is_parquet(files.population):
         raise InputError(
@@ -300,8 +312,32 @@ def _recompute(
     result = inputs.draw(manifest.seed)
     if manifest.population.merkle_root is None and engine.name == "dask":
         return result, PopulationRecord(result.population_size), inputs.year_record_for(manifest.seed)
-    record = inputs.population_record(manifest.population.leaf_format)  # format 1 manifests still verify
+    if (inputs.leaf_plan or inputs.plan).publication.hidden and salt_key is None:
+        return result, None, inputs.year_record_for(manifest.seed)  # the root needs the bureau's salt key
+    record = inputs.population_record(manifest.population.leaf_format, salt_key)  # format 1 still verifies
     return result, record, inputs.year_record_for(manifest.seed)
+
+
+def _size_mismatches(
+    counts: Mapping[tuple[str, str], int],
+    strata: Mapping[tuple[str, str], StratumRecord],
+    columns: Mapping[str, list[str]],
+) -> list[tuple[str, str]]:
+    """Strata whose published sample is not the number of their rows in ``selection.csv``.
+
+    A masked label (a plan that hides fields) counts the rows of every stratum it may stand for.
+    """
+    masked = {k for k in counts if MASK in k[1]}
+    wrong = [
+        k
+        for k in sorted(masked)
+        if counts[k]
+        != sum(s.sample for (t, lab), s in strata.items() if t == k[0] and label_matches(k[1], lab, columns[k[0]]))
+    ]
+    for k, s in strata.items():
+        if s.sample > s.population or (not masked and counts.get(k, 0) != s.sample):
+            wrong.append(k)
+    return wrong
 
 
 def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:
@@ -314,11 +350,18 @@ def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:
         return
     strata = {(t.id, s.label): s for t in manifest.tasks for s in t.strata}
     scopes = {t.id: t.scope for t in manifest.tasks}
+    columns = {
+        str(t.get("id")): list(t.get("strata", [])) for t in manifest.plan.get("tasks", []) if isinstance(t, dict)
+    }
     bad = []
     for row in selection.to_dict("records"):
-        s = strata.get((row["task_id"], row["stratum"]))
-        mine = ticket(manifest.seed, scopes.get(row["task_id"], ""), row["uscc"])
-        if s is None or mine != row["ticket"] or not mine <= s.threshold:
+        # a masked label (a plan that hides fields) stands for every stratum it may be: the highest threshold
+        task, label = row["task_id"], row["stratum"]
+        matching = [strata[(task, label)]] if (task, label) in strata else []
+        if not matching and MASK in label:
+            matching = [s for (t, lab), s in strata.items() if t == task and label_matches(label, lab, columns[task])]
+        mine = ticket(manifest.seed, scopes.get(task, ""), row["uscc"])
+        if not matching or mine != row["ticket"] or not mine <= max(s.threshold for s in matching):
             bad.append(row["uscc"])
     rec.check(
         "tickets and thresholds",
@@ -327,8 +370,11 @@ def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:
         if not bad
         else f"{len(bad)} selected entities fail (first {bad[0]})",
     )
-    counts = selection.groupby(["task_id", "stratum"]).size().to_dict()
-    wrong = [k for k, s in strata.items() if counts.get(k, 0) != s.sample or s.sample > s.population]
+    sizes = selection.groupby(["task_id", "stratum"]).size().reset_index(name="rows")
+    counts = {
+        (str(t), str(lab)): int(n) for t, lab, n in zip(sizes["task_id"], sizes["stratum"], sizes["rows"], strict=True)
+    }
+    wrong = _size_mismatches(counts, strata, columns)
     rec.check("stratum sizes", not wrong, f"{len(strata)} strata" if not wrong else f"first mismatch {wrong[0]}")
     minimum = {str(t.get("id")): t.get("minimum") for t in manifest.plan.get("tasks", []) if isinstance(t, dict)}
     floors = []

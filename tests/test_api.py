@@ -28,6 +28,7 @@ API_DOC = ROOT / "docs" / "api.md"
 PUBLIC: dict[str, set[str]] = {
     "inputs": {
         "AssignmentPolicy",
+        "PublicationPolicy",
         "COLUMN_ALIASES",
         "Conflicts",
         "CreditPolicy",

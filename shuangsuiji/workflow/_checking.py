@@ -13,6 +13,7 @@ from ..exceptions import NotFoundError, ProofError
 from ..identity import normalise_code
 from ..io import atomic_write_bytes
 from ..proofs import Proof, make_proof, verify_proof
+from ..salting import read_salt_key
 from ..verify import verify_draw
 
 __all__ = ["ProveStep", "run_prove", "run_verify", "run_verify_proof"]
@@ -27,8 +28,13 @@ def run_verify(
     allow_list: str | Path | None = None,
     commitment: str | Path | None = None,
     engine: Engine | None = None,
+    salt_key: str | Path | None = None,
 ) -> Verification:
-    """Recompute and check a published draw (and its assignment); inputs default to the recorded ones."""
+    """Recompute and check a published draw (and its assignment); inputs default to the recorded ones.
+
+    ``salt_key`` is the bureau's key file of a plan that hides fields (the Merkle root needs it).
+    """
+    key = read_salt_key(salt_key) if salt_key is not None else None
     engine = engine or get_engine()
     with engine.session():
         return verify_draw(
@@ -39,6 +45,7 @@ def run_verify(
             allow_list=allow_list,
             commitment=commitment,
             engine=engine,
+            salt_key=key,
         )
 
 
@@ -59,6 +66,7 @@ def run_prove(
     allow_list: str | Path | None = None,
     stream: bool = False,
     batch_rows: int = DEFAULT_PARTITION_ROWS,
+    salt_key: str | Path | None = None,
 ) -> ProveStep:
     """Write the proof of one entity's fate (default ``DRAW/proof-USCC.json``).
 
@@ -67,13 +75,20 @@ def run_prove(
     the population gets a non-membership proof (:mod:`shuangsuiji.absence`) instead.
     """
     uscc = normalise_code(uscc)
+    key = read_salt_key(salt_key) if salt_key is not None else None
     proof: Proof | AbsenceProof
     try:
         proof = make_proof(
-            draw, uscc, population=population, allow_list=allow_list, stream=stream, batch_rows=batch_rows
+            draw,
+            uscc,
+            population=population,
+            allow_list=allow_list,
+            stream=stream,
+            batch_rows=batch_rows,
+            salt_key=key,
         )
     except NotFoundError:
-        proof = make_absence_proof(draw, uscc, population=population, allow_list=allow_list)
+        proof = make_absence_proof(draw, uscc, population=population, allow_list=allow_list, salt_key=key)
     path = Path(out) if out is not None else Path(draw) / f"proof-{uscc}.json"
     atomic_write_bytes(path, proof.to_json())
     return ProveStep(proof, path)

@@ -15,6 +15,7 @@ from ..inputs import DrawFiles, load_draw_inputs
 from ..io import atomic_write_bytes, atomic_write_text
 from ..manifest import InputFile, Manifest, PopulationRecord, SeedRecord, write_draw
 from ..merkle import LEAF_FORMAT
+from ..salting import new_salt_key
 from ..sampling import DrawResult
 from ..seed import Seed, check_beacon_value, derive_seed, new_secret
 
@@ -41,8 +42,8 @@ class CommitStep:
     secret: Path | None
 
 
-def secret_path(out: str | Path, secret_out: str | Path | None) -> Path:
-    """Where the secret goes: the path given, never inside the folder that is published.
+def secret_path(out: str | Path, secret_out: str | Path | None, *, what: str = "secret") -> Path:
+    """Where the secret (or the salt key) goes: the path given, never inside the folder that is published.
 
     Raises
     ------
@@ -57,13 +58,9 @@ def secret_path(out: str | Path, secret_out: str | Path | None) -> Path:
         )
     path, folder = Path(secret_out), Path(out)
     if path.resolve().is_relative_to(folder.resolve()):
-        raise CeremonyError(
-            f"{path} is inside {folder}, the folder that is published: keep the secret elsewhere (--secret-out)."
-        )
+        raise CeremonyError(f"{path} is inside {folder}, the folder that is published: keep the {what} elsewhere.")
     if path.exists():
-        raise CeremonyError(
-            f"{path} already exists (the secret of another commitment?): choose a new file for this secret."
-        )
+        raise CeremonyError(f"{path} already exists (another commitment's {what}?): choose a new file for this {what}.")
     return path
 
 
@@ -77,6 +74,7 @@ def run_commit(
     engine: Engine | None = None,
     force: bool = False,
     leaf_format: str = LEAF_FORMAT,
+    salt_key_out: str | Path | None = None,
 ) -> CommitStep:
     """Commit to a draw before its randomness exists: the plan, every input and (by default) a secret.
 
@@ -99,6 +97,9 @@ def run_commit(
         Replace the commitment of an earlier run in ``out`` (by default its presence is an error).
     leaf_format : str
         The population's Merkle leaf format (:data:`~shuangsuiji.merkle.LEAF_FORMATS`; the latest by default).
+    salt_key_out : str or Path, optional
+        For a plan that hides fields (``[publication] hidden``): the file for a fresh salt key (outside
+        ``out``, kept by the bureau for good: ``verify`` and ``prove`` need it).
 
     Raises
     ------
@@ -112,7 +113,17 @@ def run_commit(
     engine = engine or get_engine()
     with engine.session():
         inputs = load_draw_inputs(files, engine=engine)
-        record = inputs.population_record(leaf_format)
+        hidden = (inputs.leaf_plan or inputs.plan).publication.hidden
+        if hidden and salt_key_out is None:
+            raise CeremonyError(
+                f"The plan hides {list(hidden)}: say where to keep the salt key that hides them, outside the folder "
+                "you publish (--salt-key-out private/salt-key.txt)."
+            )
+        key_path = secret_path(out, salt_key_out, what="salt key") if hidden else None
+        if key_path is not None and keep is not None and key_path.resolve() == keep.resolve():
+            raise CeremonyError("The salt key and the secret are two files: give two paths.")
+        salt_key = new_salt_key() if hidden else None
+        record = inputs.population_record(leaf_format, salt_key)
     if inputs.plan.publication.sealed and secret is False:
         raise CeremonyError(
             "A sealed plan needs a secret: with the beacon alone, anyone could compute every ticket as soon as "
@@ -129,6 +140,8 @@ def run_commit(
     atomic_write_bytes(out / "commitment.sha256", f"{hashlib.sha256(data).hexdigest()}  commitment.json\n".encode())
     if keep is not None and secret_bytes is not None:
         atomic_write_text(keep, secret_bytes.hex() + "\n", mode=0o600)
+    if key_path is not None and salt_key is not None:
+        atomic_write_text(key_path, salt_key.hex() + "\n", mode=0o600)
     return CommitStep(dataclasses.replace(commitment, data=data), out / "commitment.json", keep)
 
 
@@ -194,6 +207,7 @@ def run_draw(
     engine: Engine | None = None,
     force: bool = False,
     leaf_format: str = LEAF_FORMAT,
+    salt_key: bytes | None = None,
 ) -> DrawStep:
     """Draw the targets of every task of a plan and write the draw's files and manifest into ``out``.
 
@@ -219,7 +233,7 @@ def run_draw(
         inputs = load_draw_inputs(files, engine=engine)
         if reveal is None:
             chosen = Seed.of(seed or "").hex
-            seed_record, population_record = SeedRecord(), inputs.population_record(leaf_format)
+            seed_record, population_record = SeedRecord(), inputs.population_record(leaf_format, salt_key)
         else:
             chosen, seed_record, population_record = _revealed(reveal, files, out)
         result = inputs.draw(chosen)

@@ -73,8 +73,8 @@ def _secret_digests(manifest: Manifest, commitment: Commitment | None) -> set[st
 
 
 def _is_secret(path: Path, digests: set[str]) -> bool:
-    """Whether a file is (or is named as) a ceremony's secret: ``secret*`` or 32 hex bytes hashing to one."""
-    if "secret" in path.name.lower():
+    """Whether a file is (or is named as) a secret: ``*secret*``, ``*salt-key*``, or 32 hex bytes hashing to one."""
+    if "secret" in path.name.lower() or "salt-key" in path.name.lower():
         return True
     if not path.is_file() or path.stat().st_size > 200:
         return False
