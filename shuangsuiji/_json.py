@@ -20,7 +20,7 @@ import rfc8785
 
 from .exceptions import InputError
 
-__all__ = ["Fields", "Published", "canonical_json", "indented_json", "load_json"]
+__all__ = ["Fields", "Published", "canonical_json", "indented_json", "load_json", "read_record"]
 
 
 def canonical_json(value: Any) -> bytes:
@@ -54,6 +54,23 @@ def indented_json(value: Any) -> bytes:
     b'{\\n  "b": [],\\n  "a": "\\xe4\\xb8\\xad"\\n}\\n'
     """
     return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def read_record(path: Path, format_name: str | None = None) -> dict[str, Any] | None:
+    """A small published JSON object (``publication.json``, ``sealed.json``), or ``None`` if absent or not one.
+
+    Such a file only says what a verifier may *not* check, so a broken one counts as absent
+    (every check is then made and fails where its file is missing), never as an error.
+    """
+    if not path.is_file():
+        return None
+    try:
+        raw = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(raw, dict) or (format_name is not None and raw.get("format") != format_name):
+        return None
+    return raw
 
 
 def _kind(value: object) -> str:

@@ -18,7 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,14 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from ._json import Fields, indented_json, load_json
+from ._json import Fields, indented_json
 from .checks import Recorder, Verification
-from .exceptions import ManifestError, ProofError
+from .exceptions import ProofError
 from .identity import normalise_code
-from .inputs import DrawFiles, load_draw_inputs
-from .manifest import Manifest
-from .merkle import EMPTY_ROOT, AuditPath, audit_path, leaf_hashes, verify_audit_path
-from .roots import entity_leaves
+from .merkle import EMPTY_ROOT, audit_path, leaf_hashes, leaf_included
+from .proofs import committed_files, committed_leaves, opened_proof
 
 __all__ = ["ABSENCE_FORMAT", "AbsenceProof", "Neighbour", "make_absence_proof", "verify_absence"]
 
@@ -120,25 +117,13 @@ def make_absence_proof(
         If the code *is* in the population (make its proof of fate instead), or the draw
         published no Merkle root.
     """
-    out = Path(out_dir)
-    manifest = Manifest.read(out)
-    if manifest.population.merkle_root is None:
-        raise ProofError(f"{out}: this draw published no Merkle root of its population, so nothing can be proved.")
+    manifest, files = committed_files(Path(out_dir), population=population, allow_list=allow_list)
     code = normalise_code(uscc)
-    recorded = DrawFiles.recorded(manifest, out, {"population": population, "allow_list": allow_list})
-    inputs = load_draw_inputs(recorded)
-    ordered, leaves = entity_leaves(
-        inputs.population.frame,
-        manifest.population.leaf_fields or (),
-        inputs.leaf_plan or inputs.plan,
-        leaf_format=manifest.population.leaf_format,
-        register=inputs.population.register,
-        salt_key=salt_key,
-    )
+    _, ordered, leaves = committed_leaves(manifest, files, salt_key=salt_key)
     codes = ordered["uscc"].tolist()
     at = int(pd.Index(codes).searchsorted(code)) if codes else 0
     if at < len(codes) and codes[at] == code:
-        raise ProofError(f"{code!r} is in the population {recorded.population}: prove its fate instead.")
+        raise ProofError(f"{code!r} is in the population {files.population}: prove its fate instead.")
     hashes = leaf_hashes(leaves)
     neighbours = []
     for index in (at - 1, at):
@@ -167,16 +152,10 @@ def verify_absence(proof: AbsenceProof | object, manifest_bytes: bytes) -> Verif
     ManifestError
         If the manifest is not a draw manifest.
     """
-    rec = Recorder()
-    manifest = Manifest.from_dict(load_json(manifest_bytes, "manifest.json", ManifestError), data=manifest_bytes)
-    if not isinstance(proof, AbsenceProof):
-        try:
-            proof = AbsenceProof.from_dict(proof)
-        except ProofError as exc:
-            rec.check("proof readable", False, str(exc))
-            return rec.done()
-    rec.check("proof format", proof.format == ABSENCE_FORMAT, proof.format)
-    rec.check("proof made for this manifest", proof.manifest_sha256 == manifest.sha256, manifest.sha256)
+    rec, manifest, read = opened_proof(proof, manifest_bytes, AbsenceProof, ABSENCE_FORMAT)
+    if read is None:
+        return rec.done()
+    proof = read
     root, size = manifest.population.merkle_root, manifest.population.rows
     if root is None:
         rec.check("Merkle root in the manifest", False, "this draw published no Merkle root")
@@ -187,12 +166,7 @@ def verify_absence(proof: AbsenceProof | object, manifest_bytes: bytes) -> Verif
         return rec.done()
     codes: list[str] = []
     for n in proof.neighbours:
-        digest = hashlib.sha256(b"\x00" + n.leaf.encode("utf-8")).digest()
-        try:
-            path = AuditPath(n.leaf_index, size, tuple(bytes.fromhex(p) for p in n.audit_path))
-            included = verify_audit_path(digest, path, bytes.fromhex(root))
-        except ValueError:
-            included = False
+        included = leaf_included(n.leaf, n.leaf_index, size, n.audit_path, root)
         rec.check(f"leaf {n.leaf_index} is in the committed population", included, f"Merkle root {root}")
         code = _leaf_code(rec, n)
         if code is None:

@@ -43,7 +43,7 @@ from ._hashing import digest_rows
 from ._strings import ByteColumn, byte_column
 from .exceptions import InputError
 from .plan import Plan
-from .salting import entity_salt, salted
+from .salting import REGISTER_PREFIX, entity_salt, salted
 
 __all__ = [
     "LEAF_FORMAT",
@@ -57,6 +57,7 @@ __all__ = [
     "audit_ranges",
     "leaf_fields",
     "leaf_hashes",
+    "leaf_included",
     "leaf_table",
     "merkle_root",
     "population_leaves",
@@ -70,8 +71,6 @@ LEAF_FORMAT_1 = "rfc8785-json"
 LEAF_FORMAT = "shuangsuiji-leaf/2"
 #: Every leaf format, by the number a command line gives.
 LEAF_FORMATS = {1: LEAF_FORMAT_1, 2: LEAF_FORMAT}
-#: The key of a leaf of format 2 that holds the register's own value of a column (the credit class).
-REGISTER_PREFIX = "#register:"
 
 
 def leaf_hashes(
@@ -290,6 +289,26 @@ def verify_audit_path(leaf_hash: bytes, proof: AuditPath, root: bytes) -> bool:
         fn >>= 1
         sn >>= 1
     return sn == 0 and r == root
+
+
+def leaf_included(leaf: str, index: int, size: int, path_hex: Sequence[str], root_hex: str) -> bool:
+    """Whether a leaf's text, at ``index`` of ``size`` leaves, leads with its audit path (hex) to the root (hex).
+
+    Malformed hex is no proof (``False``), never an error: proofs are untrusted input.
+
+    Examples
+    --------
+    >>> h = leaf_hashes([b"a", b"b", b"c"])
+    >>> leaf_included("c", 2, 3, [p.hex() for p in audit_path(h, 2).path], merkle_root(hashes=h).hex())
+    True
+    """
+    digest = hashlib.sha256(b"\x00" + leaf.encode("utf-8")).digest()
+    try:
+        return verify_audit_path(
+            digest, AuditPath(index, size, tuple(map(bytes.fromhex, path_hex))), bytes.fromhex(root_hex)
+        )
+    except ValueError:
+        return False
 
 
 def leaf_fields(plan: Plan, columns: Iterable[str]) -> tuple[str, ...]:

@@ -11,29 +11,29 @@ published threshold (``docs/ceremony.md``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ._json import Fields, indented_json, load_json
 from ._kernel import stratum_label
 from .checks import Recorder, Verification
 from .engines import DEFAULT_PARTITION_ROWS, is_parquet
-from .exceptions import InternalError, ManifestError, NotFoundError, PopulationError, ProofError
-from .inputs import DrawFiles, load_draw_inputs
+from .exceptions import ManifestError, NotFoundError, PopulationError, ProofError
+from .inputs import DrawFiles, DrawInputs, load_draw_inputs
 from .io import iter_parquet, read_allow_list
 from .manifest import Manifest
-from .merkle import REGISTER_PREFIX, AuditPath, StreamingAuditPath, audit_path, leaf_hashes, verify_audit_path
+from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, leaf_included
 from .plan import Plan, load_plan
 from .population import match_values
 from .roots import entity_leaves, sorted_leaf_batches
-from .salting import SALTED_PREFIX, entity_salt, opens, salted
+from .salting import entity_openings, opened_values
 from .sampling import ticket
 
 __all__ = ["PROOF_FORMAT", "Proof", "ProofTask", "make_proof", "verify_proof"]
@@ -160,41 +160,6 @@ def _read_openings(f: Fields) -> tuple[tuple[str, str, str], ...]:
     return tuple(out)
 
 
-def _openings(
-    frame: pd.DataFrame, register: pd.Series | None, uscc: str, leaf: str, salt_key: bytes | None
-) -> tuple[tuple[str, str, str], ...]:
-    """The value and salt of each hidden field of one entity's leaf (its own, for its proof)."""
-    values = json.loads(leaf)
-    keys = sorted(k for k, v in values.items() if isinstance(v, str) and v.startswith(SALTED_PREFIX))
-    if not keys:
-        return ()
-    if salt_key is None:
-        raise ProofError("The plan hides fields: give the bureau's salt key (--salt-key FILE) to open the firm's own.")
-    at = int(np.flatnonzero((frame["uscc"] == uscc).to_numpy())[0])
-    out = []
-    for key in keys:
-        column = key.removeprefix(REGISTER_PREFIX)
-        source = register if key != column and register is not None else frame[column]
-        value, salt = str(source.iat[at]), entity_salt(salt_key, uscc, key)
-        if salted(salt, value) != values[key]:
-            raise InternalError(f"the salted {key!r} of {uscc} does not open to its value")
-        out.append((key, value, salt.hex()))
-    return tuple(out)
-
-
-def opened_values(proof: Proof, values: Mapping[str, Any], rec: Recorder) -> dict[str, Any]:
-    """The leaf's values with each hidden field replaced by its opening, each opening checked."""
-    out = dict(values)
-    given = {key: (value, salt) for key, value, salt in proof.openings}
-    for key, value in values.items():
-        if isinstance(value, str) and value.startswith(SALTED_PREFIX):
-            opening = given.get(key)
-            ok = opening is not None and opens(value, opening[0], opening[1])
-            rec.check(f"hidden field {key} opened", ok, "the firm's own value, under the committed salted value")
-            out[key] = opening[0] if opening is not None else ""
-    return out
-
-
 #: Exclusions a year adds (only a year's batch can give them).
 _YEAR_REASONS = ("drawn_this_year", "year_cap", "department_cap")
 
@@ -236,6 +201,51 @@ def _task_entries(
     return tuple(entries)
 
 
+def committed_files(
+    out: Path, *, population: str | Path | None = None, allow_list: str | Path | None = None
+) -> tuple[Manifest, DrawFiles]:
+    """A published draw's manifest and the files its population's leaves are made from (any overridden).
+
+    A year's batch is read as its plan file: the leaves hold the whole year's columns, whatever the batch.
+
+    Raises
+    ------
+    ProofError
+        If the draw published no Merkle root.
+    """
+    manifest = Manifest.read(out)
+    if manifest.population.merkle_root is None:
+        raise ProofError(
+            f"{out}: this draw published no Merkle root of its population, so no proof can be made against it; "
+            "draw with a population record (the commit and draw commands always make one)."
+        )
+    recorded = DrawFiles.recorded(manifest, out, {"population": population, "allow_list": allow_list})
+    files = DrawFiles(
+        population=recorded.population,
+        plan=recorded.plan,
+        allow_list=recorded.allow_list,
+        encoding=recorded.encoding,
+        sheet=recorded.sheet,
+    )
+    return manifest, files
+
+
+def committed_leaves(
+    manifest: Manifest, files: DrawFiles, *, salt_key: bytes | None = None
+) -> tuple[DrawInputs, pd.DataFrame, pa.Array]:
+    """The population read, its rows in code order and their leaves, as the manifest's population record made them."""
+    inputs = load_draw_inputs(files)
+    ordered, leaves = entity_leaves(
+        inputs.population.frame,
+        manifest.population.leaf_fields or (),
+        inputs.plan,
+        leaf_format=manifest.population.leaf_format,
+        register=inputs.population.register,
+        salt_key=salt_key,
+    )
+    return inputs, ordered, leaves
+
+
 def make_proof(
     out_dir: str | Path,
     uscc: str,
@@ -265,20 +275,7 @@ def make_proof(
         If the folder's manifest is not one of this format.
     """
     out = Path(out_dir)
-    manifest = Manifest.read(out)
-    if manifest.population.merkle_root is None:
-        raise ProofError(
-            f"{out}: this draw published no Merkle root of its population, so no proof can show a firm was in it; "
-            "draw with a population record (the commit and draw commands always make one)."
-        )
-    recorded = DrawFiles.recorded(manifest, out, {"population": population, "allow_list": allow_list})
-    files = DrawFiles(
-        population=recorded.population,
-        plan=recorded.plan,
-        allow_list=recorded.allow_list,
-        encoding=recorded.encoding,
-        sheet=recorded.sheet,
-    )
+    manifest, files = committed_files(out, population=population, allow_list=allow_list)
     openings: tuple[tuple[str, str, str], ...] = ()
     if stream:
         # the leaves hold the plan file's columns (for a year's batch, the whole year's plan)
@@ -288,22 +285,14 @@ def make_proof(
             raise ProofError("The plan hides fields: make the proof in memory (leave out --stream).")
         leaf, proof_path = _streamed_leaf_and_path(manifest, files, load_plan(files.plan), uscc, batch_rows)
     else:
-        inputs = load_draw_inputs(files)
-        ordered, leaves = entity_leaves(
-            inputs.population.frame,
-            manifest.population.leaf_fields or (),
-            inputs.leaf_plan or inputs.plan,
-            leaf_format=manifest.population.leaf_format,
-            register=inputs.population.register,
-            salt_key=salt_key,
-        )
+        inputs, ordered, leaves = committed_leaves(manifest, files, salt_key=salt_key)
         where = ordered.index[ordered["uscc"] == uscc]
         if len(where) == 0:
             raise NotFoundError(f"{uscc!r} is not in the population {files.population}; check the code.")
         index = int(where[0])
         proof_path = audit_path(leaf_hashes(leaves), index)
         leaf = leaves[index].as_py()
-        openings = _openings(inputs.population.frame, inputs.population.register, uscc, leaf, salt_key)
+        openings = entity_openings(inputs.population.frame, inputs.population.register, uscc, leaf, salt_key)
     return Proof(
         manifest_sha256=manifest.sha256,
         uscc=uscc,
@@ -363,6 +352,47 @@ def _streamed_leaf_and_path(
     return leaf, stream.path()
 
 
+class _ProofFile(Protocol):
+    """What every proof file has: its format and the manifest it was made for."""
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def manifest_sha256(self) -> str: ...
+
+    @classmethod
+    def from_dict(cls, value: object, *, where: str = "proof") -> Self: ...
+
+
+_P = TypeVar("_P", bound=_ProofFile)
+
+
+def opened_proof(
+    proof: object, manifest_bytes: bytes, kind: type[_P], format_name: str
+) -> tuple[Recorder, Manifest, _P | None]:
+    """The first checks of any proof file: the manifest read, the proof read (``None`` if it is not one), its
+    format, and that it was made for this manifest.
+
+    Raises
+    ------
+    ManifestError
+        If the manifest is not a draw manifest.
+    """
+    rec = Recorder()
+    manifest = Manifest.from_dict(load_json(manifest_bytes, "manifest.json", ManifestError), data=manifest_bytes)
+    try:
+        read = proof if isinstance(proof, kind) else kind.from_dict(proof)
+    except ProofError as exc:
+        rec.check("proof readable", False, str(exc))
+        return rec, manifest, None
+    rec.check("proof format", read.format == format_name, read.format)
+    rec.check(
+        "proof made for this manifest", read.manifest_sha256 == manifest.sha256, f"manifest SHA-256 {manifest.sha256}"
+    )
+    return rec, manifest, read
+
+
 def verify_proof(proof: Proof | object, manifest_bytes: bytes) -> Verification:
     """Check a proof (a :class:`Proof`, or a parsed proof file) against the public manifest alone.
 
@@ -374,30 +404,15 @@ def verify_proof(proof: Proof | object, manifest_bytes: bytes) -> Verification:
     ManifestError
         If the manifest is not a draw manifest.
     """
-    rec = Recorder()
-    manifest = Manifest.from_dict(load_json(manifest_bytes, "manifest.json", ManifestError), data=manifest_bytes)
-    if not isinstance(proof, Proof):
-        try:
-            proof = Proof.from_dict(proof)
-        except ProofError as exc:
-            rec.check("proof readable", False, str(exc))
-            return rec.done()
-    rec.check("proof format", proof.format == PROOF_FORMAT, proof.format)
-    rec.check(
-        "proof made for this manifest",
-        proof.manifest_sha256 == manifest.sha256,
-        f"manifest SHA-256 {manifest.sha256}",
-    )
+    rec, manifest, read = opened_proof(proof, manifest_bytes, Proof, PROOF_FORMAT)
+    if read is None:
+        return rec.done()
+    proof = read
     root = manifest.population.merkle_root
     if root is None:
         rec.check("Merkle root in the manifest", False, "this draw published no Merkle root")
         return rec.done()
-    leaf_hash = hashlib.sha256(b"\x00" + proof.leaf.encode("utf-8")).digest()
-    try:
-        path = AuditPath(proof.leaf_index, manifest.population.rows, tuple(bytes.fromhex(p) for p in proof.audit_path))
-        included = verify_audit_path(leaf_hash, path, bytes.fromhex(root))
-    except ValueError:
-        included = False
+    included = leaf_included(proof.leaf, proof.leaf_index, manifest.population.rows, proof.audit_path, root)
     rec.check("leaf is in the committed population", included, f"audit path to Merkle root {root}")
     try:
         values = json.loads(proof.leaf)
@@ -408,7 +423,7 @@ def verify_proof(proof: Proof | object, manifest_bytes: bytes) -> Verification:
         rec.check("leaf readable", False, "the leaf is not a JSON object")
         return rec.done()
     rec.check("leaf is this entity", values.get("uscc") == proof.uscc, str(values.get("uscc")))
-    _check_tasks(rec, proof, manifest, opened_values(proof, values, rec))
+    _check_tasks(rec, proof, manifest, opened_values(proof.openings, values, rec))
     return rec.done()
 
 

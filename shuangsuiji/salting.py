@@ -20,20 +20,29 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from .exceptions import CeremonyError
+import numpy as np
+import pandas as pd
+
+from .checks import Recorder
+from .exceptions import CeremonyError, InternalError, ProofError
 
 __all__ = [
     "MASK",
+    "REGISTER_PREFIX",
     "SALTED_PREFIX",
     "SALT_LABEL",
+    "entity_openings",
     "entity_salt",
     "label_matches",
     "masked_label",
     "new_salt_key",
+    "opened_values",
     "opens",
     "read_salt_key",
     "salted",
@@ -43,6 +52,8 @@ __all__ = [
 SALTED_PREFIX = "#salted:"
 #: The label of the salt derivation.
 SALT_LABEL = b"shuangsuiji-salt/1"
+#: The key of a leaf of format 2 that holds the register's own value of a column (the credit class).
+REGISTER_PREFIX = "#register:"
 #: What a public table shows in a stratum label for the value of a hidden column.
 MASK = "#hidden"
 
@@ -130,3 +141,38 @@ def read_salt_key(path: str | Path) -> bytes:
             f"{path}: a salt key is 64 hexadecimal digits (32 bytes), as 'commit --salt-key-out' writes."
         )
     return key
+
+
+def entity_openings(
+    frame: pd.DataFrame, register: pd.Series | None, uscc: str, leaf: str, salt_key: bytes | None
+) -> tuple[tuple[str, str, str], ...]:
+    """The value and salt of each hidden field of one entity's leaf (its own, for its proof)."""
+    values = json.loads(leaf)
+    keys = sorted(k for k, v in values.items() if isinstance(v, str) and v.startswith(SALTED_PREFIX))
+    if not keys:
+        return ()
+    if salt_key is None:
+        raise ProofError("The plan hides fields: give the bureau's salt key (--salt-key FILE) to open the firm's own.")
+    at = int(np.flatnonzero((frame["uscc"] == uscc).to_numpy())[0])
+    out = []
+    for key in keys:
+        column = key.removeprefix(REGISTER_PREFIX)
+        source = register if key != column and register is not None else frame[column]
+        value, salt = str(source.iat[at]), entity_salt(salt_key, uscc, key)
+        if salted(salt, value) != values[key]:
+            raise InternalError(f"the salted {key!r} of {uscc} does not open to its value")
+        out.append((key, value, salt.hex()))
+    return tuple(out)
+
+
+def opened_values(openings: Sequence[tuple[str, str, str]], values: Mapping[str, Any], rec: Recorder) -> dict[str, Any]:
+    """A leaf's values with each hidden field replaced by its opening (key, value, salt), each opening checked."""
+    out = dict(values)
+    given = {key: (value, salt) for key, value, salt in openings}
+    for key, value in values.items():
+        if isinstance(value, str) and value.startswith(SALTED_PREFIX):
+            opening = given.get(key)
+            ok = opening is not None and opens(value, opening[0], opening[1])
+            rec.check(f"hidden field {key} opened", ok, "the firm's own value, under the committed salted value")
+            out[key] = opening[0] if opening is not None else ""
+    return out

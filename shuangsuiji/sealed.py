@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
+from ._json import read_record
 from .checks import Recorder
 
 __all__ = ["SEALED_FILE", "SEALED_FORMAT", "check_revealed", "check_sealed", "read_sealed"]
@@ -27,16 +27,7 @@ SEALED_FORMAT = "shuangsuiji-sealed/1"
 
 def read_sealed(out: Path) -> dict[str, Any] | None:
     """``sealed.json`` of a published draw folder, or ``None`` when it has none or it is not one."""
-    path = out / SEALED_FILE
-    if not path.is_file():
-        return None
-    try:
-        raw = json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    if not isinstance(raw, dict) or raw.get("format") != SEALED_FORMAT:
-        return None
-    return raw
+    return read_record(out / SEALED_FILE, SEALED_FORMAT)
 
 
 def check_sealed(rec: Recorder, out: Path, *, today: dt.date) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._json import read_record
 from ._version import __version__
 from .assignment.verify import verify_assignment
 from .ceremony import Commitment, check_secret, derive_seed
@@ -102,14 +103,8 @@ def verify_draw(
 
 def published_withheld(out: Path) -> frozenset[str]:
     """The input roles a public folder says the bureau withheld (``publication.json``; empty for a draw folder)."""
-    path = out / "publication.json"
-    if not path.is_file():
-        return frozenset()
-    try:
-        raw = json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return frozenset()
-    roles = raw.get("withheld") if isinstance(raw, dict) else None
+    record = read_record(out / "publication.json") or {}
+    roles = record.get("withheld")
     return frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset()
 
 

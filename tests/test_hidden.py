@@ -182,3 +182,19 @@ def test_the_streamed_root_salts_as_the_memory_root(hidden: Path, tmp_path: Path
     memory = population_root(check_population(frame, plan), plan, salt_key=key)
     assert population_root_parquet(path, plan, salt_key=key, batch_rows=97) == memory
     assert population_root(check_population(frame, plan), plan, salt_key=bytes(32)) != memory
+
+
+def test_salt_key_and_hidden_column_errors(hidden: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "key.txt"
+    for text in ("zz" * 32, "ab" * 31, ""):
+        bad.write_text(text)
+        with pytest.raises(CeremonyError, match=r"key\.txt: a salt key is 64 hexadecimal digits"):
+            read_salt_key(bad)
+    where = {**BASE["tasks"][0], "strata": ["risk_tier"], "where": {"risk_tier": ["1"]}}  # type: ignore[dict-item]
+    with pytest.raises(PlanError, match="'risk_tier'"):
+        parse_plan({**BASE, "tasks": [where], "publication": {"hidden": ["risk_tier"]}})
+    files = DrawFiles(population=hidden / "in/population.csv", plan=hidden / "in/plan.toml")
+    same = tmp_path / "private/one.txt"
+    with pytest.raises(CeremonyError, match="two files"):
+        run_commit(files, tmp_path / "c", beacon="b", secret_out=same, salt_key_out=same)
+    assert not same.exists()

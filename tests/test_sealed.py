@@ -96,3 +96,17 @@ def test_a_sealed_plan_needs_a_secret_and_a_day(sealed: Path, tmp_path: Path) ->
     assert main(["draw", *example_inputs(sealed), "--seed", "ab" * 32, "--out", str(tmp_path / "d")]) == 0
     with pytest.raises(FolderError, match="sealed plan is drawn from a commitment"):
         run_publish(tmp_path / "d", tmp_path / "p")
+
+
+def test_a_broken_sealed_publication_fails_in_words(sealed: Path, tmp_path: Path) -> None:
+    run_publish(sealed / "pub/draw", tmp_path / "public")
+    record_path = tmp_path / "public/draw/sealed.json"
+    record = json.loads(record_path.read_text())
+    record_path.write_text(json.dumps({**record, "reveal_by": "soon"}))
+    assert "FAIL  day of the reveal: not a date: 'soon'" in str(verify_draw(tmp_path / "public/draw"))
+    record_path.write_text(json.dumps(record))
+    (tmp_path / "public/commitment.json").unlink()
+    result = verify_draw(tmp_path / "public/draw", today=dt.date(2027, 3, 1))
+    assert not result.ok and "FAIL  commitment:" in str(result) and "is not here" in str(result)
+    (tmp_path / "public/draw/manifest.sha256").write_text("0" * 64 + "  manifest.json\n")
+    assert "FAIL  manifest seal" in str(verify_draw(tmp_path / "public/draw", today=dt.date(2027, 3, 1)))
