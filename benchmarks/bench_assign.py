@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -193,9 +194,15 @@ def round_robin(visits, roster, conflicts, policy) -> dict[str, float]:  # type:
     return {"broken": len(errors), **{f"broken_{k}": v for k, v in kinds.items()}}
 
 
-def measure(kind: str, size: str) -> dict[str, float]:
+def measure(kind: str, size: str, tree: Path | None = None) -> dict[str, float]:
+    """One measurement in a fresh process; with ``tree``, of that checkout's package (and its copy of this script)."""
+    script, env = Path(__file__), dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+        if (tree / "benchmarks" / "bench_assign.py").exists():
+            script = tree / "benchmarks" / "bench_assign.py"
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, size], capture_output=True, text=True, check=True
+        [sys.executable, str(script), "--worker", kind, size], capture_output=True, text=True, check=True, env=env
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -206,19 +213,26 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--compare", type=Path, help="a checkout measured in the same run, in turns with this tree")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker)))
         return 0
     from bench_draw import machine  # type: ignore[import-not-found]
 
+    trees: dict[str, Path | None] = {"": None}
+    if args.compare:
+        trees = {f" ({args.compare})": args.compare, "": None}
     lines = [
         f"### Assignment, {dt.date.today().isoformat()}",
         "",
         "Command: `.venv/bin/python benchmarks/bench_assign.py "
-        f"--sizes {' '.join(args.sizes)} --repeats {args.repeats}`  ",
+        f"--sizes {' '.join(args.sizes)} --repeats {args.repeats}"
+        + (f" --compare {args.compare}" if args.compare else "")
+        + "`  ",
         f"Machine: {machine()}  ",
-        "All rules on; dates in 2026 Q2; medians of the repeats, each run a fresh process.",
+        "All rules on; dates in 2026 Q2; medians of the repeats, each run a fresh process"
+        + (", the two trees in turns." if args.compare else "."),
         "",
         "| instance | visits | teams | inspectors | conflicts | bare flow (s) | assign (s) | assign / flow "
         "| staffed | CP-SAT repairs | assign peak RSS (MiB) |",
@@ -226,19 +240,21 @@ def main() -> int:
     ]
     notes = []
     for size in args.sizes:
-        runs: dict[str, list[dict[str, float]]] = {"flow": [], "assign": []}
+        runs = {label: {"flow": [], "assign": []} for label in trees}
         for _ in range(args.repeats):
-            for kind, done in runs.items():
-                done.append(measure(kind, size))
-                print(size, kind, {k: round(v, 2) for k, v in done[-1].items()}, flush=True)
-        flow = statistics.median(r["seconds"] for r in runs["flow"])
-        full = statistics.median(r["seconds"] for r in runs["assign"])
-        a = runs["assign"][0]
-        lines.append(
-            f"| {size} | {a['visits']:,.0f} | {a['teams']:,.0f} | {a['inspectors']:,.0f} | {a['conflicts']:,.0f} | "
-            f"{flow:.2f} | {full:.2f} | {full / flow:.1f} | {a['staffed']:,.0f} | {a['cp_sat_groups']:.0f} | "
-            f"{max(r['peak_mib'] for r in runs['assign']):.0f} |"
-        )
+            for label, tree in trees.items():
+                for kind, done in runs[label].items():
+                    done.append(measure(kind, size, tree))
+                    print(size + label, kind, {k: round(v, 2) for k, v in done[-1].items()}, flush=True)
+        for label, by_kind in runs.items():
+            flow = statistics.median(r["seconds"] for r in by_kind["flow"])
+            full = statistics.median(r["seconds"] for r in by_kind["assign"])
+            a = by_kind["assign"][0]
+            lines.append(
+                f"| {size}{label} | {a['visits']:,.0f} | {a['teams']:,.0f} | {a['inspectors']:,.0f} | "
+                f"{a['conflicts']:,.0f} | {flow:.2f} | {full:.2f} | {full / flow:.1f} | {a['staffed']:,.0f} | "
+                f"{a['cp_sat_groups']:.0f} | {max(r['peak_mib'] for r in by_kind['assign']):.0f} |"
+            )
         rr = measure("roundrobin", size)
         broken = ", ".join(f"{k[7:]} {v:,.0f}" for k, v in rr.items() if k.startswith("broken_"))
         notes.append(

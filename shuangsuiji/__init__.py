@@ -41,6 +41,16 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._items_plan import items_plan
+    from ._staffing_record import (
+        RosterProof,
+        StaffingFiles,
+        StaffingRecord,
+        check_staffing_files,
+        read_staffing_files,
+        roster_leaves,
+        roster_proof,
+        verify_roster_proof,
+    )
     from .absence import AbsenceProof, make_absence_proof, verify_absence
     from .allocation import StratumAllocation, StratumSpec, TaskAllocation, allocate
     from .assignment import (
@@ -55,6 +65,9 @@ if TYPE_CHECKING:
         verify_certificate,
         write_assignment,
     )
+    from .assignment.amend import AssignedTables, apply_amendments
+    from .assignment.capacity import CapacityResult, RosterChange, capacity_change
+    from .assignment.manifest import Amendment, PlaceChange
     from .bureau import EntityTriage, RosterImport, inspectors_roster, triage_entities
     from .ceremony import Commitment, check_inputs_against, check_secret, make_commitment, read_commitment
     from .checks import Check, Verification
@@ -165,8 +178,10 @@ if TYPE_CHECKING:
     from .visits import Visits, make_visits
     from .workdays import WorkCalendar, read_overrides, working_days
     from .workflow import (
+        AmendStep,
         AssignmentFiles,
         AssignStep,
+        CapacityStep,
         CommitStep,
         DemoResult,
         DrawStep,
@@ -179,7 +194,10 @@ if TYPE_CHECKING:
         Reveal,
         YearDemoResult,
         YearStatusStep,
+        read_amendments,
+        run_amend,
         run_assign,
+        run_capacity,
         run_commit,
         run_demo,
         run_draw,
@@ -188,11 +206,13 @@ if TYPE_CHECKING:
         run_ledger_export,
         run_ledger_verify,
         run_notices,
+        run_officer_proof,
         run_page,
         run_prove,
         run_publish,
         run_report,
         run_verify,
+        run_verify_officer_proof,
         run_verify_proof,
         run_year_demo,
         run_year_status,
@@ -212,6 +232,9 @@ _MODULES = {
         "AssignmentInputs AssignmentManifest AssignmentResult GroupReport assign assignment_tables "
         "check_assignment load_assignment_inputs verify_certificate write_assignment"
     ),
+    ".assignment.amend": "AssignedTables apply_amendments",
+    ".assignment.capacity": "CapacityResult RosterChange capacity_change",
+    ".assignment.manifest": "Amendment PlaceChange",
     ".ceremony": "Commitment check_inputs_against check_secret make_commitment read_commitment",
     ".checks": "Check Verification",
     ".columns": "ColumnMap canonical_columns load_column_map",
@@ -253,6 +276,10 @@ _MODULES = {
     ".disclosure": "PublicationPolicy",
     ".population": "Population check_population",
     ".absence": "AbsenceProof make_absence_proof verify_absence",
+    "._staffing_record": (
+        "RosterProof StaffingFiles StaffingRecord check_staffing_files read_staffing_files roster_leaves roster_proof "
+        "verify_roster_proof"
+    ),
     ".proofs": "Proof ProofTask make_proof verify_proof",
     ".report": "write_report",
     ".roots": "population_root population_root_parquet",
@@ -269,7 +296,8 @@ _MODULES = {
         "ReportStep Reveal YearDemoResult YearStatusStep run_assign run_commit run_demo run_draw "
         "run_ledger_add run_ledger_export run_ledger_verify run_notices run_page run_prove run_publish run_report "
         "run_verify run_verify_proof run_year_demo run_year_status write_example_city write_example_year "
-        "write_ledger_view year_files ImportStep run_import"
+        "write_ledger_view year_files ImportStep run_import run_officer_proof run_verify_officer_proof "
+        "AmendStep read_amendments run_amend CapacityStep run_capacity"
     ),
     ".year": "YearBatch YearCaps YearPlan batch_counts batch_plan key_ranking load_year parse_year",
     ".yearstatus": "year_status",
@@ -289,7 +317,10 @@ __all__ = [
     "RESULT_CATEGORIES",
     "AbsenceProof",
     "AllocationError",
+    "AmendStep",
+    "Amendment",
     "AssignStep",
+    "AssignedTables",
     "AssignmentError",
     "AssignmentFiles",
     "AssignmentInputs",
@@ -298,6 +329,8 @@ __all__ = [
     "AssignmentResult",
     "CalendarError",
     "CalendarOverrideError",
+    "CapacityResult",
+    "CapacityStep",
     "CeremonyError",
     "Check",
     "ChecksError",
@@ -342,6 +375,7 @@ __all__ = [
     "NoticeProvenance",
     "NoticeSettings",
     "NoticesStep",
+    "PlaceChange",
     "Plan",
     "PlanError",
     "Population",
@@ -360,12 +394,16 @@ __all__ = [
     "ResultsError",
     "Reveal",
     "Roster",
+    "RosterChange",
     "RosterError",
     "RosterImport",
+    "RosterProof",
     "Seed",
     "SeedError",
     "SeedRecord",
     "ShuangsuijiError",
+    "StaffingFiles",
+    "StaffingRecord",
     "StratumAllocation",
     "StratumRecord",
     "StratumSpec",
@@ -386,6 +424,7 @@ __all__ = [
     "YearStatusStep",
     "__version__",
     "allocate",
+    "apply_amendments",
     "assign",
     "assignment_entries",
     "assignment_tables",
@@ -393,6 +432,7 @@ __all__ = [
     "batch_plan",
     "canonical_columns",
     "canonical_json",
+    "capacity_change",
     "check_assignment",
     "check_beacon_value",
     "check_conflicts",
@@ -406,6 +446,7 @@ __all__ = [
     "check_roster",
     "check_secret",
     "check_seed",
+    "check_staffing_files",
     "derive_seed",
     "draw",
     "draw_entries",
@@ -447,6 +488,7 @@ __all__ = [
     "publicity_export",
     "published_entries",
     "read_allow_list",
+    "read_amendments",
     "read_commitment",
     "read_history",
     "read_items",
@@ -454,13 +496,18 @@ __all__ = [
     "read_overrides",
     "read_parquet_dask",
     "read_population",
+    "read_staffing_files",
     "read_table",
     "relation_conflicts",
     "result_entries",
     "result_notice",
     "results_template",
+    "roster_leaves",
+    "roster_proof",
     "rotation_conflicts",
+    "run_amend",
     "run_assign",
+    "run_capacity",
     "run_commit",
     "run_demo",
     "run_draw",
@@ -469,11 +516,13 @@ __all__ = [
     "run_ledger_export",
     "run_ledger_verify",
     "run_notices",
+    "run_officer_proof",
     "run_page",
     "run_prove",
     "run_publish",
     "run_report",
     "run_verify",
+    "run_verify_officer_proof",
     "run_verify_proof",
     "run_year_demo",
     "run_year_status",
@@ -487,6 +536,7 @@ __all__ = [
     "verify_certificate",
     "verify_draw",
     "verify_proof",
+    "verify_roster_proof",
     "verify_rows",
     "view_history",
     "working_days",

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ._lazy import extra
+from ._staffing_record import StaffingFiles
 from .absence import AbsenceProof
 from .engines import Engine, get_engine
 from .exceptions import MAX_LISTED_PROBLEMS, InputError, InternalError, Problem, ShuangsuijiError, TableError
@@ -40,7 +41,7 @@ from .workflow import (
     run_verify_proof,
 )
 
-__all__ = ["guarded", "print_summary", "reveal_of", "warn"]
+__all__ = ["assignment_files", "guarded", "print_summary", "reveal_of", "staffing_files", "warn"]
 
 
 def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -118,11 +119,20 @@ def cmd_commit(args: argparse.Namespace) -> int:
         force=args.force,
         leaf_format=LEAF_FORMATS[args.leaf_format],
         salt_key_out=args.salt_key_out,
+        staffing=staffing_files(args),
     )
     out, commitment = Path(args.out), step.commitment
     print(f"Wrote {out}/commitment.json (SHA-256 {commitment.sha256}).")
     print(f"Population: {commitment.population.rows:,} entities, Merkle root {commitment.population.merkle_root}.")
     print(f"Beacon to wait for: {commitment.beacon}")
+    if commitment.assignment is not None:
+        bound = commitment.assignment
+        print(
+            f"Assignment bound too: {', '.join(sorted(bound.inputs))}; roster of {bound.roster_size:,} people, "
+            f"Merkle root {bound.roster_root}."
+        )
+    else:
+        warn("no --roster: the assignment's inputs are not bound, so this batch cannot be staffed by 'assign'.")
     if step.secret is not None:
         warn(
             f"{step.secret} holds the secret (readable by you only). Keep it private until the draw, "
@@ -132,6 +142,27 @@ def cmd_commit(args: argparse.Namespace) -> int:
         warn(f"{args.salt_key_out} holds the salt key of the hidden fields: keep it for good, and never publish it.")
     print("Publish commitment.json now, before the beacon value exists.")
     return 0
+
+
+def staffing_files(args: argparse.Namespace) -> StaffingFiles | None:
+    """The second random's files ``commit`` binds (``None`` without ``--roster``)."""
+    others = [o for o in ("conflicts", "requests", "relations", "pairs", "calendar_overrides") if getattr(args, o)]
+    if args.roster is None:
+        if others:
+            raise InputError(f"--{others[0].replace('_', '-')} binds the assignment: give the --roster with it.")
+        return None
+    return StaffingFiles(
+        roster=Path(args.roster),
+        conflicts=_path(args.conflicts),
+        requests=_path(args.requests),
+        relations=_path(args.relations),
+        pairs=_path(args.pairs),
+        calendar=_path(args.calendar_overrides),
+    )
+
+
+def _path(value: str | None) -> Path | None:
+    return None if value is None else Path(value)
 
 
 def reveal_of(args: argparse.Namespace) -> Reveal | None:
@@ -166,22 +197,24 @@ def cmd_draw(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_assign(args: argparse.Namespace) -> int:
-    def path(value: str | None) -> Path | None:
-        return None if value is None else Path(value)
-
-    files = AssignmentFiles(
+def assignment_files(args: argparse.Namespace) -> AssignmentFiles:
+    """The assignment's input files the options of :func:`shuangsuiji._cli_options.assignment_inputs` give."""
+    return AssignmentFiles(
         population=Path(args.population),
         roster=Path(args.roster),
-        conflicts=path(args.conflicts),
-        requests=path(args.requests),
-        relations=path(args.relations),
-        pairs=path(args.pairs),
-        history=path(args.history),
-        calendar=path(args.calendar_overrides),
+        conflicts=_path(args.conflicts),
+        requests=_path(args.requests),
+        relations=_path(args.relations),
+        pairs=_path(args.pairs),
+        history=_path(args.history),
+        calendar=_path(args.calendar_overrides),
         encoding=args.encoding,
         sheet=args.sheet,
     )
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    files = assignment_files(args)
     window = parse_window(args.window, "--window") if args.window else None
     step = run_assign(
         args.draw,
@@ -193,13 +226,20 @@ def cmd_assign(args: argparse.Namespace) -> int:
         force=args.force,
     )
     result = step.result
-    status = result.visits["status"].value_counts()
-    staffed, undated = int(status.get("staffed", 0)), int(status.get("undated", 0))
+    parts = result.visits["visit_id"].str.contains("/", regex=False)
+    status = result.visits.loc[~parts, "status"].value_counts()
+    staffed, undated, desk = (int(status.get(k, 0)) for k in ("staffed", "undated", "desk"))
     print(
-        f"{staffed} of {len(result.visits)} visits staffed"
+        f"{staffed} of {int((~parts).sum())} visits staffed"
         + (f" and dated, {undated} staffed but undated" if undated else "")
+        + (f", {desk} desk checks (书面/网络检查: staffed, no date)" if desk else "")
         + f"; {len(result.teams)} places filled."
     )
+    if parts.any():
+        warn(
+            f"{int(parts.sum())} departments' parts of joint visits wait on their own while the rest of their visit "
+            "goes (joint_fallback; visits.csv rows V<code>/<department>)."
+        )
     if len(result.unstaffed):
         warn(f"{result.unstaffed['visit_id'].nunique()} visits wait (unstaffed.csv).")
     loads = result.workload[result.workload["kind"] == "officer"]["visits"]

@@ -15,11 +15,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import mmap
+import multiprocessing
 import os
 import signal
 import struct
 import sys
 import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,13 +31,17 @@ import numpy.typing as npt
 from ._strings import ByteColumn
 from .exceptions import InternalError
 
-__all__ = ["CHUNK", "PARALLEL_MIN", "HashJob", "default_workers", "digest_rows"]
+__all__ = ["CHUNK", "PARALLEL_MIN", "HashJob", "default_workers", "digest_rows", "forked_map"]
 
 #: Rows hashed per chunk (bounds the Python objects alive at once).
 CHUNK = 1 << 16
 #: Fewer rows than this are hashed in the calling process.
 PARALLEL_MIN = 100_000
 _MAX_CHUNKS = 8192  # chunk numbers are 4 bytes; 8192 of them fit any pipe buffer (64 KiB on Linux)
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+#: The function of the :func:`forked_map` under way, inherited by its forked workers.
+_TASK: Callable[[Any], Any] | None = None
 
 
 def default_workers() -> int:
@@ -43,6 +51,35 @@ def default_workers() -> int:
     except AttributeError:  # pragma: no cover - not on Linux
         cpus = os.cpu_count() or 1
     return max(1, min(cpus, 8))
+
+
+def _run_inherited(item: Any) -> Any:
+    if _TASK is None:  # pragma: no cover - set before the pool forks
+        raise InternalError("no task in this worker")
+    return _TASK(item)
+
+
+def forked_map(
+    task: Callable[[_Item], _Result], items: Sequence[_Item], *, workers: int, size: Callable[[_Item], int]
+) -> list[_Result]:
+    """``[task(item) for item in items]``, in forked worker processes when there are several.
+
+    ``task`` and everything it refers to are inherited by the workers (not pickled); the items go to
+    them pickled, the largest (by ``size``) first so that the workers stay busy to the end, and the
+    results come back in the items' order, so they never depend on the number of workers.
+    """
+    global _TASK  # noqa: PLW0603 - handed to forked workers by inheritance
+    if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [task(item) for item in items]
+    _TASK = task
+    try:
+        order = sorted(range(len(items)), key=lambda i: -size(items[i]))
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = dict(zip(order, pool.map(_run_inherited, [items[i] for i in order]), strict=True))
+        return [done[i] for i in range(len(items))]
+    finally:
+        _TASK = None
 
 
 def _messages(prefix: bytes, col: ByteColumn, rows: npt.NDArray[np.intp] | slice) -> list[bytes]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._commands import print_summary, reveal_of, warn
+from ._commands import print_summary, reveal_of, staffing_files, warn
 from .inputs import DrawFiles
 from .manifest import YearRecord
 from .workflow import (
@@ -69,6 +69,7 @@ def cmd_year_commit(args: argparse.Namespace) -> int:
         secret_out=args.secret_out,
         force=args.force,
         salt_key_out=args.salt_key_out,
+        staffing=staffing_files(args),
     )
     out, commitment = Path(args.out), step.commitment
     print(f"Wrote {out}/ledger-view.json and {out}/commitment.json (SHA-256 {commitment.sha256}).")

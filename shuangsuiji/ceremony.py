@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ._json import Fields, Published
+from ._staffing_record import StaffingRecord
 from ._version import __version__
 from .exceptions import CeremonyError, InputError
 from .io import sha256_file
@@ -89,6 +90,9 @@ class Commitment(Published):
         SHA-256 of the secret (commit-reveal), or ``None`` for a beacon-only ceremony.
     beacon : str
         The name of the future public random value.
+    assignment : StaffingRecord or None
+        The second random's inputs (roster, conflicts...) by SHA-256 and the roster's Merkle root,
+        when the commitment binds the assignment too (published under ``assignment``).
     data, path
         The bytes and file it was read from (``None`` when built in memory).
     """
@@ -98,6 +102,7 @@ class Commitment(Published):
     population: PopulationRecord
     secret_sha256: str | None
     beacon: str
+    assignment: StaffingRecord | None = None
     library_version: str = __version__
     format: str = COMMITMENT_FORMAT
     data: bytes | None = field(default=None, compare=False, repr=False)
@@ -107,7 +112,7 @@ class Commitment(Published):
 
     def to_dict(self) -> dict[str, Any]:
         """The plain form, as published."""
-        return {
+        out = {
             "format": self.format,
             "library": {"name": "shuangsuiji", "version": self.library_version},
             "plan": dict(self.plan),
@@ -116,6 +121,9 @@ class Commitment(Published):
             "secret_sha256": self.secret_sha256,
             "beacon": {"name": self.beacon},
         }
+        if self.assignment is not None:
+            out["assignment"] = self.assignment.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, value: object, *, where: str = "commitment.json", data: bytes | None = None) -> Commitment:
@@ -136,6 +144,7 @@ class Commitment(Published):
             population=PopulationRecord.from_fields(f.obj("population")),
             secret_sha256=f.optional_text("secret_sha256"),
             beacon=f.obj("beacon").text("name"),
+            assignment=StaffingRecord.from_fields(f.obj("assignment")) if f.has("assignment") else None,
             library_version=f.obj("library").text("version"),
             data=data,
         )
@@ -164,6 +173,7 @@ def make_commitment(
     secret: bytes | None,
     workers: int | None = None,
     population_record: PopulationRecord | None = None,
+    assignment: StaffingRecord | None = None,
 ) -> Commitment:
     """The commitment to a draw, before its beacon value exists.
 
@@ -180,6 +190,8 @@ def make_commitment(
     population_record : PopulationRecord, optional
         The population's Merkle record, when computed already (streamed by
         :func:`~shuangsuiji.roots.population_root_parquet`).
+    assignment : StaffingRecord, optional
+        The second random's inputs, bound too (:func:`~shuangsuiji.staffing_record`).
 
     Raises
     ------
@@ -198,6 +210,7 @@ def make_commitment(
         population=population_record,
         secret_sha256=None if secret is None else hashlib.sha256(secret).hexdigest(),
         beacon=beacon.strip(),
+        assignment=assignment,
     )
 
 

@@ -19,13 +19,49 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ._capacity_commands import capacity_options
+from ._cli_options import ROWS as _ROWS
+from ._cli_options import (
+    assignment_inputs,
+)
+from ._cli_options import (
+    draw_folder as _draw_folder,
+)
+from ._cli_options import (
+    engine as _engine,
+)
+from ._cli_options import (
+    force as _force,
+)
+from ._cli_options import (
+    inputs as _inputs,
+)
+from ._cli_options import (
+    leaf_format as _leaf_format,
+)
+from ._cli_options import (
+    reading as _reading,
+)
+from ._cli_options import (
+    recorded as _recorded,
+)
+from ._cli_options import (
+    salt_key as _salt_key,
+)
+from ._cli_options import (
+    salt_key_out as _salt_key_out,
+)
+from ._cli_options import (
+    secret_out as _secret_out,
+)
+from ._cli_options import (
+    staffing as _staffing,
+)
 from ._version import __version__
 
 __all__ = ["main"]
 
 _Options = Callable[[argparse.ArgumentParser], None]
-#: Rows per Dask partition or streamed batch by default (``engines.DEFAULT_PARTITION_ROWS``).
-_ROWS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -43,67 +79,11 @@ class Command:
     module: str = "._commands"
 
 
-def _reading(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--allow-list", help="legacy codes accepted although they fail the GB 32100 check")
-    p.add_argument("--encoding", help="force the CSV encoding (default: UTF-8, else GB18030)")
-    p.add_argument("--sheet", help="XLSX sheet to read (default: the first)")
-
-
-def _inputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--population", required=True, help="entities: CSV (UTF-8 or GB18030), XLSX or Parquet")
-    p.add_argument("--plan", required=True, help="plan TOML file (see docs/plan.md)")
-    p.add_argument("--history", help="inspection history: uscc, department, date[, kind]")
-    _reading(p)
-
-
-def _engine(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--engine",
-        choices=("memory", "dask"),
-        default="memory",
-        help="memory (default): one machine; dask: partitions on a Dask cluster, same result (docs/scale.md)",
-    )
-    p.add_argument("--scheduler", help="address of a Dask scheduler (default: a local cluster of this machine)")
-    p.add_argument("--workers", type=int, help="worker processes of the local cluster (default: the CPUs)")
-    p.add_argument("--partition-rows", type=int, default=_ROWS, help=f"rows per Dask partition (default {_ROWS})")
-
-
-def _draw_folder(p: argparse.ArgumentParser) -> None:
-    p.add_argument("draw", metavar="DRAW", help="the draw's folder (with manifest.json)")
-
-
-def _recorded(p: argparse.ArgumentParser, *names: str) -> None:
-    """Options for input files whose default is the path the draw's manifest records."""
-    for name in names:
-        p.add_argument(f"--{name}", help=f"the {name} file (default: as the manifest records)")
-
-
-def _leaf_format(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--leaf-format",
-        type=int,
-        choices=(1, 2),
-        default=2,
-        help="the Merkle leaf format of the population (default 2; 1 writes what versions before it wrote)",
-    )
-
-
-def _force(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--force", action="store_true", help=f"remove {what} of an earlier run from the folder first")
-
-
-def _secret_out(p: argparse.ArgumentParser) -> None:
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument(
-        "--secret-out", metavar="FILE", help="where to keep the secret, outside --out (e.g. private/secret.txt)"
-    )
-    where.add_argument("--no-secret", action="store_true", help="beacon-only ceremony: no secret")
-
-
 def _commit(p: argparse.ArgumentParser) -> None:
     _inputs(p)
     p.add_argument("--beacon", required=True, help="the future public random value, e.g. 'drand quicknet round 1234'")
     p.add_argument("--out", required=True, help="folder for commitment.json (to publish now)")
+    _staffing(p, required=False)
     _secret_out(p)
     _salt_key_out(p)
     _force(p, "the commitment")
@@ -127,30 +107,10 @@ def _draw(p: argparse.ArgumentParser) -> None:
 def _assign(p: argparse.ArgumentParser) -> None:
     _draw_folder(p)
     _force(p, "the assignment")
-    p.add_argument("--population", required=True, help="the population the draw used (regions, stations, names)")
-    p.add_argument("--roster", required=True, help="inspectors and experts (执法检查人员名录库, 专家库)")
+    assignment_inputs(p)
     p.add_argument("--out", help="output folder (default: the draw's folder, beside the draw)")
-    p.add_argument("--seed", help="64 hex digits (default: the draw's seed)")
-    p.add_argument("--conflicts", help="declared conflicts: inspector_id, uscc, reason")
-    p.add_argument("--requests", help="entities' recusal requests: uscc, inspector_id[, reason]")
-    p.add_argument("--relations", help="relation graph: a, b, relation")
-    p.add_argument("--pairs", help="officers who must not share a team: a, b")
-    p.add_argument("--history", help="inspection history with an inspectors column (rotation)")
-    p.add_argument("--window", help="inspection window, e.g. 2027-03-01:2027-03-31 (dates are scheduled)")
-    p.add_argument("--calendar-overrides", help="holidays and 调休 working days for years chinese-calendar lacks")
+    p.add_argument("--seed", help="64 hex digits (default: the draw's seed; refused for a committed draw)")
     p.add_argument("--allow-partial", action="store_true", help="staff what can be staffed and list the rest")
-    p.add_argument("--encoding", help="force the population's CSV encoding (default: as the draw read it)")
-    p.add_argument("--sheet", help="the population's XLSX sheet (default: as the draw read it)")
-
-
-def _salt_key_out(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--salt-key-out", metavar="FILE", help="a plan that hides fields: where to keep the new salt key, outside --out"
-    )
-
-
-def _salt_key(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--salt-key", help="the bureau's salt key of a plan that hides fields ('commit --salt-key-out')")
 
 
 def _verify(p: argparse.ArgumentParser) -> None:
@@ -193,6 +153,7 @@ def _year_commit(p: argparse.ArgumentParser) -> None:
     _year_inputs(p)
     p.add_argument("--beacon", required=True, help="the future public random value, e.g. 'drand quicknet round 1234'")
     p.add_argument("--out", required=True, help="folder for commitment.json and ledger-view.json (to publish now)")
+    _staffing(p, required=False)
     _secret_out(p)
     _salt_key_out(p)
     _force(p, "the commitment")
@@ -334,6 +295,13 @@ COMMANDS: dict[str, Command] = {
         "Merge a draw into visits and staff them from the roster (docs/assignment.md).",
         _assign,
     ),
+    "capacity": Command(
+        "the smallest roster change that staffs every visit",
+        "Per region and department: what the roster lacks to staff every visit of a draw, in numbers, the "
+        "people to add (confirmed by the solver) and what cross-station mode costs (docs/capacity.md).",
+        capacity_options,
+        module="._capacity_commands",
+    ),
     "verify": Command("check a published draw", "Recompute and check a published draw.", _verify),
     "prove": Command("write one entity's proof", "Write the proof of one entity's fate.", _prove),
     "verify-proof": Command(
@@ -448,6 +416,42 @@ COMMANDS["publish"] = Command(
     "into a new folder; the inputs stay with the bureau, and a folder holding a secret is refused.",
     _publish,
     module="._publish_commands",
+)
+
+
+def _officer_proof(p: argparse.ArgumentParser) -> None:
+    p.add_argument("commitment", metavar="COMMITMENT", help="commitment.json that binds the roster")
+    p.add_argument("--roster", required=True, help="the committed roster")
+    p.add_argument("--officer", required=True, help="the officer's inspector_id")
+    p.add_argument("--out", help="proof file (default: roster-proof-ID.json)")
+
+
+def _verify_officer_proof(p: argparse.ArgumentParser) -> None:
+    p.add_argument("proof", help="roster proof written by 'officer-proof'")
+    p.add_argument("--commitment", required=True, help="the published commitment.json")
+
+
+COMMANDS["officer-proof"] = Command(
+    "write an officer's proof of their roster entry",
+    "Write the Merkle proof that the roster committed before the seed holds this officer's entry, with the "
+    "fields the assignment reads (docs/ceremony.md).",
+    _officer_proof,
+    module="._officer_commands",
+)
+COMMANDS["verify-officer-proof"] = Command(
+    "check an officer's roster proof",
+    "Check an officer's roster proof against the published commitment alone.",
+    _verify_officer_proof,
+    module="._officer_commands",
+)
+
+
+COMMANDS["amend"] = Command(
+    "amend a staffed assignment: a late recusal, leave or departure",
+    "Take an officer off the places a late recusal, leave or departure touches, fill each again by the seeded "
+    "rule, and log the change in assignment.json (docs/amend.md).",
+    lambda p: importlib.import_module("._amend_commands", __package__).amend_options(p),
+    module="._amend_commands",
 )
 
 

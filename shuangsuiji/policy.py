@@ -15,7 +15,7 @@ from typing import Any, Literal
 from .exceptions import PlanError
 from .validation import check_int, check_keys, check_mapping, check_text_list
 
-__all__ = ["AssignmentPolicy", "parse_assignment", "parse_window"]
+__all__ = ["JOINT_FALLBACKS", "AssignmentPolicy", "parse_assignment", "parse_window"]
 
 _ASSIGNMENT_KEYS = (
     "team_size",
@@ -26,7 +26,10 @@ _ASSIGNMENT_KEYS = (
     "relations",
     "daily_cap",
     "window",
+    "joint_fallback",
 )
+#: What a joint visit (一次多查) does when one department's team cannot be staffed.
+JOINT_FALLBACKS = ("whole", "lead-alone", "separate")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class AssignmentPolicy:
         Visits per officer per day when visits are scheduled.
     window : tuple of date or None
         First and last day of the inspection window (dates are scheduled only with a window).
+    joint_fallback : {'whole', 'lead-alone', 'separate'}
+        When one department's team of a joint visit cannot be staffed: the whole visit waits
+        (``whole``, the default); the lead department's team goes without it and the partner's part
+        waits as a visit of its own (``lead-alone``; the visit waits whole only when the lead's own
+        team cannot go); or each department's team goes or waits on its own (``separate``).
     """
 
     team_size: int = 2
@@ -61,9 +69,13 @@ class AssignmentPolicy:
     relations: tuple[str, ...] = ()
     daily_cap: int = 4
     window: tuple[dt.date, dt.date] | None = None
+    joint_fallback: Literal["whole", "lead-alone", "separate"] = "whole"
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``[assignment]`` table, every default spelt out."""
+        """The ``[assignment]`` table, every default spelt out (``joint_fallback`` only when not ``whole``).
+
+        A plan written before ``joint_fallback`` existed keeps its bytes, and so its commitment.
+        """
         out: dict[str, Any] = {
             "team_size": self.team_size,
             "jurisdiction": self.jurisdiction,
@@ -75,6 +87,8 @@ class AssignmentPolicy:
         }
         if self.window is not None:
             out["window"] = f"{self.window[0].isoformat()}:{self.window[1].isoformat()}"
+        if self.joint_fallback != "whole":
+            out["joint_fallback"] = self.joint_fallback
         return out
 
 
@@ -112,7 +126,14 @@ def parse_assignment(raw: object) -> AssignmentPolicy:
     cross = table.get("cross_station", False)
     if not isinstance(cross, bool):
         raise PlanError(f"The 'assignment.cross_station' of the plan must be true or false; got {cross!r}.")
+    fallback = table.get("joint_fallback", "whole")
+    if fallback not in JOINT_FALLBACKS:
+        raise PlanError(
+            f"The 'assignment.joint_fallback' of the plan must be one of {', '.join(map(repr, JOINT_FALLBACKS))}; "
+            f"got {fallback!r}."
+        )
     return AssignmentPolicy(
+        joint_fallback=fallback,
         team_size=check_int(table.get("team_size", 2), "The 'assignment.team_size' of the plan", minimum=2),
         jurisdiction=jurisdiction,
         cross_station=cross,

@@ -8,7 +8,10 @@ no network) and the figures as PNG files beside it:
 3. overlap between the departments' draws (what "一次多查" saved);
 4. officers' loads (with an assignment);
 5. visits per working day of the window (with dates);
-6. exclusions by reason.
+6. exclusions by reason;
+
+and, when ``shuangsuiji capacity`` wrote ``capacity.csv`` into the draw's folder, the roster change
+that staffs every visit (a table of the groups that need one).
 
 Chinese labels need a CJK font (Noto Sans CJK, WenQuanYi, SimHei, Microsoft YaHei...); without
 one the report says so and labels its figures in English only.
@@ -291,6 +294,55 @@ def _page(t: _Tables, blocks: list[str], label: _Labels) -> str:
     )
 
 
+#: The columns of ``capacity.csv`` the report shows.
+_CAPACITY_SHOWN = (
+    "region",
+    "department",
+    "teams",
+    "unstaffed_teams",
+    "officers",
+    "add_officers",
+    "add_leads",
+    "certificates",
+    "capacity_each",
+    "cross_station_teams",
+    "reason",
+)
+
+
+def _capacity_section(folder: Path, label: _Labels) -> str:
+    """The roster change in ``capacity.csv`` (``shuangsuiji capacity``), if the draw's folder holds one."""
+    frame = _read(folder, "capacity.csv")
+    if frame is None:
+        return ""
+    title = f"<h2>{html.escape(label('人员缺口', 'Roster change'))} (capacity.csv)</h2>"
+    if not set(_CAPACITY_SHOWN) <= set(frame.columns):
+        return f'<section id="capacity">{title}{frame.to_html(index=False, escape=True)}</section>'
+    numbers = ("unstaffed_teams", "add_officers", "add_leads", "cross_station_teams")
+    count = {c: pd.to_numeric(frame[c], errors="coerce").fillna(0).astype(int) for c in numbers}
+    short = frame[(count["add_officers"] > 0) | (count["unstaffed_teams"] > 0)]
+    total = (
+        f"add {count['add_officers'].sum():,} people, {count['add_leads'].sum():,} of them leads (主检), "
+        f"in {int((count['add_officers'] > 0).sum())} of {len(frame)} groups"
+    )
+    cross = int(count["cross_station_teams"].sum())
+    text = (
+        f"<p>Computed by <code>shuangsuiji capacity</code> for the roster it was given: {html.escape(total)}"
+        + (
+            f"; cross-station mode (所所交叉) leaves {cross:,} teams unstaffed that would be staffed without it"
+            if cross
+            else ""
+        )
+        + ". It describes that roster: once the change is applied, run it again with the amended one.</p>"
+    )
+    table = (
+        short[list(_CAPACITY_SHOWN)].to_html(index=False, escape=True)
+        if len(short)
+        else "<p>No change: the roster staffs every team.</p>"
+    )
+    return f'<section id="capacity">{title}{text}{table}</section>'
+
+
 def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
     """Write ``report.html`` and its PNG figures for the draw in ``draw_dir``; returns the HTML path.
 
@@ -308,6 +360,7 @@ def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
         for figure in (f(tables, label) for f in _FIGURES)
         if figure is not None
     ]
+    blocks.append(_capacity_section(folder, label))
     path = out / "report.html"
     atomic_write_bytes(path, _page(tables, blocks, label).encode("utf-8"))
     return path

@@ -4,7 +4,8 @@ Everything is drawn from ``numpy.random.default_rng(seed)``, so the same seed
 gives the same city. Region codes are Luoyang's real GB/T 2260 codes,
 industries real GB/T 4754-2017 classes, and every USCC is valid (GB 32100
 check character and GB 11714 organisation-code check). Entities, names and
-figures are invented.
+figures are invented. The roster (:func:`make_roster`) is sized to staff the plan
+(:func:`expected_workload`): every rule on, nearly every visit is staffed.
 
 Examples
 --------
@@ -22,15 +23,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._example_plan import example_plan_toml
+from ._synthetic_roster import DEPARTMENTS, EXPERT_FIELDS, expected_workload, make_roster
 from .exceptions import InputError
 from .uscc import USCC_ALPHABET, USCC_WEIGHTS
 
 __all__ = [
     "DEPARTMENTS",
+    "EXPERT_FIELDS",
     "INDUSTRIES",
     "LUOYANG_REGIONS",
-    "OFFICERS_PER_100K",
     "example_plan_toml",
+    "expected_workload",
     "make_conflicts",
     "make_history",
     "make_population",
@@ -196,106 +200,6 @@ def make_population(n: int, *, seed: int = 0, regions: Mapping[str, str] = LUOYA
     return frame.sort_values("uscc", ignore_index=True).astype("str")
 
 
-#: Departments of the example roster (发起部门 and 配合部门).
-DEPARTMENTS: tuple[str, ...] = ("市场监管局", "税务局", "生态环境局", "卫生健康委", "应急管理局")
-_SURNAMES = tuple("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗")
-_GIVEN = tuple("伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华")
-
-
-#: Officers per 100,000 entities by department: enough for the example plan with about 20% to spare.
-OFFICERS_PER_100K: Mapping[str, float] = {
-    "市场监管局": 380,
-    "税务局": 100,
-    "生态环境局": 45,
-    "卫生健康委": 8,
-    "应急管理局": 6,
-}
-
-
-def make_roster(
-    population: pd.DataFrame,
-    *,
-    seed: int = 0,
-    per_100k: Mapping[str, float] | None = None,
-    experts: int = 12,
-    capacity: tuple[int, int] = (30, 60),
-    year: int = 2027,
-) -> pd.DataFrame:
-    """A synthetic inspector roster (执法检查人员名录库) with an expert pool (专家库).
-
-    Parameters
-    ----------
-    population : pandas.DataFrame
-        Its ``region`` and ``station`` columns give the officers' regions and stations; each
-        region gets officers in proportion to its entities (at least 2 per department).
-    per_100k : mapping, optional
-        Department -> officers per 100,000 entities (default :data:`OFFICERS_PER_100K`).
-    experts : int
-        Outside experts (fields 特种设备, 食品, 环境监测).
-    capacity : (int, int)
-        Range of officers' capacities (visits this batch).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``inspector_id, name, department, station, region, cert_no, certificates,
-        lead, capacity, unavailable, active, kind``, all text.
-    """
-    rng = np.random.default_rng([seed, 7])
-    rates = dict(per_100k or OFFICERS_PER_100K)
-    stations = population.groupby("region")["station"].unique()
-    entities = population["region"].value_counts()
-    fields = {"市场监管局": ("食品", "特种设备"), "卫生健康委": ("食品",), "应急管理局": ("特种设备",)}
-    rows = []
-    n = 0
-    for region in sorted(stations.index):
-        for d_index, (department, rate) in enumerate(rates.items()):
-            for _ in range(max(2, round(rate * int(entities[region]) / 100_000))):
-                n += 1
-                own = fields.get(department, ())
-                certs = [f for f in own if rng.random() < 0.5]
-                leave = ""
-                if rng.random() < 0.3:
-                    start = dt.date(year, 3, 1) + dt.timedelta(days=int(rng.integers(0, 28)))
-                    leave = f"{start.isoformat()}~{(start + dt.timedelta(days=int(rng.integers(0, 4)))).isoformat()}"
-                rows.append(
-                    {
-                        "inspector_id": f"{region}-{d_index + 1}{n:04d}",
-                        "name": str(rng.choice(_SURNAMES)) + "".join(rng.choice(_GIVEN, size=int(rng.integers(1, 3)))),
-                        "department": department,
-                        "station": str(rng.choice(stations[region])),
-                        "region": region,
-                        "cert_no": f"豫{region}{n:05d}",
-                        "certificates": ";".join(certs),
-                        "lead": "是" if rng.random() < 0.6 else "否",
-                        "capacity": str(int(rng.integers(capacity[0], capacity[1] + 1))),
-                        "unavailable": leave,
-                        "active": "否" if rng.random() < 0.03 else "是",
-                        "kind": "officer",
-                    }
-                )
-    rows += [_expert(rng, e) for e in range(experts)]
-    return pd.DataFrame(rows).astype("str")
-
-
-def _expert(rng: np.random.Generator, e: int) -> dict[str, str]:
-    """The roster row of outside expert number ``e`` (fields 特种设备, 食品, 环境监测 in turn)."""
-    return {
-        "inspector_id": f"EXP-{e + 1:03d}",
-        "name": str(rng.choice(_SURNAMES)) + "".join(rng.choice(_GIVEN, size=2)),
-        "department": "专家库",
-        "station": "",
-        "region": "",
-        "cert_no": "",
-        "certificates": ("特种设备", "食品", "环境监测")[e % 3],
-        "lead": "否",
-        "capacity": "40",
-        "unavailable": "",
-        "active": "是",
-        "kind": "expert",
-    }
-
-
 def make_conflicts(
     population: pd.DataFrame, roster: pd.DataFrame, *, seed: int = 0, share: float = 0.002
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -310,11 +214,11 @@ def make_conflicts(
     """
     rng = np.random.default_rng([seed, 11])
     officers = roster[roster["kind"] == "officer"]
-    by_region = population.groupby("region")["uscc"].apply(list)
+    by_region = {str(r): np.asarray(codes, dtype=str) for r, codes in population.groupby("region")["uscc"]}
     declared, requests, relations = [], [], []
     for officer in officers.itertuples(index=False):
-        pool = by_region.get(officer.region, [])
-        if not pool:
+        pool = by_region.get(str(officer.region), np.array([], dtype=str))
+        if not len(pool):
             continue
         for uscc in rng.choice(pool, size=int(rng.binomial(len(pool), share / 10)), replace=False):
             declared.append(
@@ -374,82 +278,3 @@ def make_history(
             names.append(";".join(sorted(map(str, picks))))
         frame["inspectors"] = names
     return frame.sort_values(["date", "uscc"], ignore_index=True).astype("str")
-
-
-def example_plan_toml(plan_id: str = "LY-2027-Q1", *, year: int = 2027) -> str:
-    """The example plan (TOML text): general and key tasks of four departments."""
-    return f'''# Example plan: Luoyang, first batch of {year} (synthetic; see docs/plan.md for the schema).
-id = "{plan_id}"
-title = "洛阳市{year}年第一批部门联合双随机抽查计划(示例)"
-start = {year}-03-01
-end = {year}-03-31
-floor = "0.05"                    # ordinary items reach at least 5% of eligible entities
-
-[credit]
-classes = ["A", "B", "C", "D"]    # 国市监信发〔2022〕6号 credit-risk classes
-
-[assignment]                      # how visits are staffed (docs/assignment.md)
-team_size = 2                     # officers per department per visit (行政处罚法 art. 42: at least two)
-jurisdiction = "region"           # officers serve their own district or county
-cross_station = true              # 所所交叉: never an entity of the officer's own station
-rotation = 1                      # not the officer of the entity's last inspection
-relation_hops = 2                 # recuse officers within two hops of the entity in the relation graph
-daily_cap = 4                     # visits per officer per day
-window = "{year}-03-01:{year}-03-31"
-
-[multipliers.credit_class]        # A lighter ("无事不扰"), C and D heavier
-A = "0.5"
-B = "1"
-C = "2"
-D = "4"
-
-[[tasks]]
-id = "SC-GS"
-name = "企业公示信息抽查"
-department = "市场监管局"
-items = ["企业公示信息", "登记事项"]
-category = "general"
-ratio = "0.02"                    # below the floor: the 5% floor decides the sample
-exclude_inspected_within_days = 180
-annual_cap = 2
-
-[[tasks]]
-id = "SC-SP"
-name = "食品经营安全检查"
-department = "市场监管局"
-items = ["食品经营许可", "食品安全管理制度"]
-category = "key"
-ratio = "0.03"
-strata = ["credit_class", "risk_tier"]
-take_all = {{ credit_class = ["D"] }}   # key items: class D fully covered
-certificates = ["食品"]           # the lead (主检) holds a food-safety qualification
-[tasks.where]
-industry = ["F52*", "H62*"]
-[tasks.multipliers.risk_tier]
-"1" = "0.5"
-"2" = "1"
-"3" = "2"
-"4" = "4"
-
-[[tasks]]
-id = "SW-FP"
-name = "发票使用情况检查"
-department = "税务局"
-items = ["发票管理"]
-category = "general"
-ratio = "0.02"
-[tasks.where]
-entity_type = ["企业"]
-
-[[tasks]]
-id = "HB-PW"
-name = "排污许可执行情况检查"
-department = "生态环境局"
-items = ["排污许可"]
-category = "key"
-ratio = "0.10"
-coordination = "independent"
-strata = ["credit_class", "region"]
-[tasks.where]
-industry = ["C*"]
-'''

@@ -27,6 +27,8 @@ import pandas as pd
 
 from ._json import read_record
 from ._version import __version__
+from .assignment.bound import record_bound_checks
+from .assignment.manifest import AssignmentManifest
 from .assignment.verify import verify_assignment
 from .ceremony import Commitment, check_secret, derive_seed
 from .checks import Check, Recorder, Verification
@@ -161,6 +163,13 @@ def _verify_draw(
     rec.attempt("tickets and thresholds", partial(_independent_checks, rec, out, manifest))
     if (out / "assignment.json").exists():
         rec.attempt("assignment", partial(verify_assignment, rec, out, withheld=bool(withheld)))
+        rec.attempt("assignment inputs committed", partial(_assignment_bound, rec, out, manifest))
+
+
+def _assignment_bound(rec: Recorder, out: Path, manifest: Manifest) -> None:
+    """The assignment's seed and inputs against the draw's commitment (``assignment.json`` and the commitment only)."""
+    staffed = AssignmentManifest.read(out)
+    record_bound_checks(rec, out, manifest, staffed.inputs, staffed.seed)
 
 
 def _check_files(

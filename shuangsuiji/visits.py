@@ -23,18 +23,40 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .plan import Plan
+from .plan import Plan, Task
 
-__all__ = ["Visits", "make_visits", "visit_id"]
+__all__ = ["DESK_METHODS", "Visits", "is_desk_task", "make_visits", "part_id", "visit_id"]
+
+
+#: The inspection methods (检查方式) that need no site visit: a task checked only so is a desk check.
+DESK_METHODS = frozenset({"书面检查", "网络检查"})
+
+
+def is_desk_task(task: Task) -> bool:
+    """Whether a task is a desk check: its item lists methods (检查方式), all of them :data:`DESK_METHODS`."""
+    methods = task.item.methods if task.item is not None else ()
+    return bool(methods) and set(methods) <= DESK_METHODS
 
 
 def visit_id(uscc: str) -> str:
     """The id of the visit to an entity: ``V`` followed by its code (stable under any reordering)."""
     return f"V{uscc}"
+
+
+def part_id(visit: str, department: str) -> str:
+    """The id of one department's part of a joint visit that waits on its own: ``visit_id "/" department``.
+
+    Examples
+    --------
+    >>> part_id(visit_id("91110000600037341L"), "税务局")
+    'V91110000600037341L/税务局'
+    """
+    return f"{visit}/{department}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,15 +68,31 @@ class Visits:
     visits : pandas.DataFrame
         ``visit_id, uscc, name, region, station, departments, tasks, items`` (``;``-joined), by ``visit_id``.
     teams : pandas.DataFrame
-        ``visit_id, uscc, region, station, department, size, lead_certificates`` (a tuple), one row per
-        department team, by ``(visit_id, department)``.
+        ``visit_id, uscc, region, station, department, size, lead_certificates`` (a tuple), ``tasks`` and
+        ``items`` (that department's, ``;``-joined), one row per department team, by ``(visit_id, department)``.
     experts : pandas.DataFrame
         ``visit_id, uscc, region, station, field``: one row per expert place.
+    leads : Mapping[str, str]
+        Visit id -> its lead department (发起部门): the 发起部门 of a joint item among the visit's tasks
+        when one names a department of the visit, else the department of the visit's first task in the
+        plan's order. A visit missing here is led by its first department.
+    desk : frozenset of str
+        The visits that are desk checks: every one of their tasks is checked only by 书面检查 or
+        网络检查 (:data:`DESK_METHODS`, the item's 检查方式), so they get a team but no date.
     """
 
     visits: pd.DataFrame
     teams: pd.DataFrame
     experts: pd.DataFrame
+    leads: Mapping[str, str] = field(default_factory=dict)
+    desk: frozenset[str] = frozenset()
+
+    def lead_of(self, visit: str) -> str:
+        """The lead department of a visit (:attr:`leads`, else its first department)."""
+        if visit in self.leads:
+            return self.leads[visit]
+        row = self.visits.loc[self.visits["visit_id"] == visit, "departments"]
+        return str(row.iloc[0]).split(";")[0] if len(row) else ""
 
 
 def make_visits(selection: pd.DataFrame, plan: Plan, population: pd.DataFrame) -> Visits:
@@ -72,12 +110,18 @@ def make_visits(selection: pd.DataFrame, plan: Plan, population: pd.DataFrame) -
     tasks = {t.id: t for t in plan.tasks}
     info = population.set_index("uscc")
     rows, teams, experts = [], [], []
+    leads: dict[str, str] = {}
+    desk: set[str] = set()
     by_entity = selection.groupby("uscc", sort=True)["task_id"].apply(list)
     for uscc, task_ids in by_entity.items():
         chosen = sorted(set(task_ids), key=[t.id for t in plan.tasks].index)
         departments = sorted({tasks[t].department for t in chosen})
         items = list(dict.fromkeys(i for t in chosen for i in tasks[t].items))
         vid = visit_id(str(uscc))
+        named = [i.lead for t in chosen if (i := tasks[t].item) is not None and i.lead in departments]
+        leads[vid] = named[0] if named else tasks[chosen[0]].department
+        if all(is_desk_task(tasks[t]) for t in chosen):
+            desk.add(vid)
         place = {c: (str(info.at[uscc, c]) if c in info.columns else "") for c in ("name", "region", "station")}
         rows.append(
             {
@@ -102,6 +146,8 @@ def make_visits(selection: pd.DataFrame, plan: Plan, population: pd.DataFrame) -
                     "department": d,
                     "size": size,
                     "lead_certificates": certs,
+                    "tasks": ";".join(t.id for t in own),
+                    "items": ";".join(dict.fromkeys(i for t in own for i in t.items)),
                 }
             )
         for fld in sorted({e for t in chosen if (e := tasks[t].expert) is not None}):
@@ -109,10 +155,12 @@ def make_visits(selection: pd.DataFrame, plan: Plan, population: pd.DataFrame) -
                 {"visit_id": vid, "uscc": uscc, "region": place["region"], "station": place["station"], "field": fld}
             )
     visit_cols = ["visit_id", "uscc", "name", "region", "station", "departments", "tasks", "items"]
-    team_cols = ["visit_id", "uscc", "region", "station", "department", "size", "lead_certificates"]
+    team_cols = ["visit_id", "uscc", "region", "station", "department", "size", "lead_certificates", "tasks", "items"]
     expert_cols = ["visit_id", "uscc", "region", "station", "field"]
     return Visits(
         visits=pd.DataFrame(rows, columns=visit_cols),
         teams=pd.DataFrame(teams, columns=team_cols),
         experts=pd.DataFrame(experts, columns=expert_cols),
+        leads=leads,
+        desk=frozenset(desk),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -48,12 +49,25 @@ def golden_args(vectors: Path, out: Path) -> list[str]:
     return ["draw", "--population", str(population), "--plan", str(plan), "--seed", GOLDEN_SEED, "--out", str(out)]
 
 
-def publish(tmp: Path, *, entities: int, seed: int, beacon_value: str = "9f") -> Path:
-    """The example city committed and drawn as a bureau would publish it; returns the draw's folder."""
+def publish(
+    tmp: Path,
+    *,
+    entities: int,
+    seed: int,
+    beacon_value: str = "9f",
+    staffing: Callable[[], list[str]] | None = None,
+) -> Path:
+    """The example city committed and drawn as a bureau would publish it; returns the draw's folder.
+
+    ``staffing`` writes the assignment's inputs once the example exists and returns the ``commit``
+    options that bind them (``--roster ...``).
+    """
     assert main(["example", "--out", str(tmp / "in"), "--entities", str(entities), "--seed", str(seed)]) == 0
     inputs = example_inputs(tmp)
     secret = ["--secret-out", str(tmp / "private/secret.txt")]
-    assert main(["commit", *inputs, "--beacon", "drand quicknet round 1", "--out", str(tmp / "pub"), *secret]) == 0
+    bound = staffing() if staffing is not None else []
+    commit = ["commit", *inputs, *bound, "--beacon", "drand quicknet round 1", "--out", str(tmp / "pub"), *secret]
+    assert main(commit) == 0
     assert (
         main(
             [
@@ -82,12 +96,17 @@ def publish_staffed(
     ``people`` names the example's other staffing inputs to use (``relations``, ``requests``,
     ``conflicts``); without a ``window`` the plan's 2027 window is dated with the example's calendar.
     """
-    draw = publish(tmp, entities=entities, seed=seed)
-    population = pd.read_csv(tmp / "in/population.csv", dtype=str, encoding="utf-8-sig")
-    write_csv(make_roster(population, seed=seed), tmp / "in/roster.csv")
-    args = ["assign", str(draw), "--population", str(tmp / "in/population.csv"), "--roster", str(tmp / "in/roster.csv")]
-    args += [f"--{role}={tmp / 'in' / f'{role}.csv'}" for role in people]
-    args += ["--window", window] if window else [f"--calendar-overrides={tmp / 'in/calendar-2027.csv'}"]
+    files = [f"--roster={tmp / 'in/roster.csv'}", *(f"--{role}={tmp / 'in' / f'{role}.csv'}" for role in people)]
+    files += [] if window else [f"--calendar-overrides={tmp / 'in/calendar-2027.csv'}"]
+
+    def roster() -> list[str]:
+        population = pd.read_csv(tmp / "in/population.csv", dtype=str, encoding="utf-8-sig")
+        write_csv(make_roster(population, seed=seed), tmp / "in/roster.csv")
+        return files
+
+    draw = publish(tmp, entities=entities, seed=seed, staffing=roster)
+    args = ["assign", str(draw), "--population", str(tmp / "in/population.csv"), *files]
+    args += ["--window", window] if window else []
     assert main([*args, "--allow-partial"]) == 0
     return draw
 

@@ -21,15 +21,19 @@ from .conftest import publish
 @pytest.fixture(scope="module")
 def staffed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("assign")
-    draw = publish(tmp, entities=900, seed=12)
-    pop = pd.read_csv(tmp / "in/population.csv", dtype=str, encoding="utf-8-sig")
-    write_csv(make_roster(pop, seed=12), tmp / "in/roster.csv")
-    roster = pd.read_csv(tmp / "in/roster.csv", dtype=str, encoding="utf-8-sig")
-    sel = pd.read_csv(draw / "selection.csv", dtype=str, encoding="utf-8-sig")
-    officer = roster.loc[roster["kind"] == "officer", "inspector_id"].iloc[0]
-    (tmp / "in/conflicts.csv").write_text(
-        f"inspector_id,uscc,reason\n{officer},{sel['uscc'].iloc[0]},亲属任法定代表人\n", encoding="utf-8"
-    )
+
+    def staffing() -> list[str]:
+        # Declared before the seed, as the commitment binds them: one officer conflicted with a third of
+        # the city, so that some drawn firm is among them whatever the draw.
+        pop = pd.read_csv(tmp / "in/population.csv", dtype=str, encoding="utf-8-sig")
+        write_csv(make_roster(pop, seed=12), tmp / "in/roster.csv")
+        roster = pd.read_csv(tmp / "in/roster.csv", dtype=str, encoding="utf-8-sig")
+        officer = roster.loc[roster["kind"] == "officer", "inspector_id"].iloc[0]
+        rows = "".join(f"{officer},{u},亲属任法定代表人\n" for u in pop["uscc"].iloc[::3])
+        (tmp / "in/conflicts.csv").write_text("inspector_id,uscc,reason\n" + rows, encoding="utf-8")
+        return ["--roster", str(tmp / "in/roster.csv"), "--conflicts", str(tmp / "in/conflicts.csv")]
+
+    draw = publish(tmp, entities=900, seed=12, staffing=staffing)
     args = [
         "assign",
         str(draw),
@@ -134,6 +138,16 @@ def test_assign_errors_print_cleanly(staffed: Path, capsys: pytest.CaptureFixtur
         str(staffed / "x"),
     ]
     assert main(args) == 2
+    err = capsys.readouterr().err
+    # A committed draw refuses another roster than the one bound before the seed, naming both hashes.
+    committed = hashlib.sha256((staffed / "in/roster.csv").read_bytes()).hexdigest()
+    assert "--roster" in err and committed in err and hashlib.sha256(bad.read_bytes()).hexdigest() in err
+    assert "Traceback" not in err
+    # Drawn from a given seed (nothing bound), the bad roster itself is named, row by row.
+    seeded = staffed / "seeded"
+    plain = ["--population", str(staffed / "in/population.csv"), "--plan", str(staffed / "in/plan.toml")]
+    assert main(["draw", *plain, "--seed", "cd" * 32, "--out", str(seeded)]) == 0
+    assert main([*args[:1], str(seeded), *args[2:-2], "--out", str(staffed / "x")]) == 2
     err = capsys.readouterr().err
     assert "roster" in err and "row 2" in err and "Traceback" not in err
     assert main(["notices", str(staffed / "in"), "--out", str(staffed / "y")]) == 2

@@ -93,7 +93,9 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
 
 def test_all_commands_are_covered() -> None:
     assert set(_commands()) == {
+        "amend",
         "assign",
+        "capacity",
         "check-uscc",
         "commit",
         "demo",
@@ -103,6 +105,7 @@ def test_all_commands_are_covered() -> None:
         "import-items",
         "ledger",
         "notices",
+        "officer-proof",
         "page",
         "prove",
         "publish",
@@ -110,6 +113,7 @@ def test_all_commands_are_covered() -> None:
         "template",
         "ticket",
         "verify",
+        "verify-officer-proof",
         "verify-proof",
         "year",
     }

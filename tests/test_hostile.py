@@ -47,7 +47,8 @@ def _run(tmp: Path) -> None:
     roster["name"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(roster))]
     write_csv(roster, inp / "roster.csv")
     keep = ["--secret-out", str(tmp / "private/secret.txt")]
-    assert main(["commit", *example_inputs(tmp), "--beacon", "drand 1", "--out", str(tmp / "pub"), *keep]) == 0
+    bound = ["--roster", str(inp / "roster.csv"), f"--calendar-overrides={inp / 'calendar-2027.csv'}"]
+    assert main(["commit", *example_inputs(tmp), *bound, "--beacon", "drand 1", "--out", str(tmp / "pub"), *keep]) == 0
     draw = tmp / "pub/draw"
     reveal = ["--commitment", str(tmp / "pub/commitment.json"), "--beacon-value", "77"]
     assert (

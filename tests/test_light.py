@@ -116,9 +116,10 @@ def test_what_needs_an_extra_says_which_extra(staffed: Path, tmp_path: Path) -> 
     out = _python(code)
     assert "DependencyError" in out.stdout and "pip install 'shuangsuiji[assign]'" in out.stdout, out.stderr
     population = str(staffed.parent.parent / "in/population.csv")
-    roster = str(staffed.parent.parent / "in/roster.csv")
+    bound = [f"--{role}={staffed.parent.parent / 'in' / f'{role}.csv'}" for role in ("roster", "relations", "requests")]
+    bound.append(f"--conflicts={staffed.parent.parent / 'in/conflicts.csv'}")  # the files the commitment bound
     commands = {
-        "assign": ["assign", str(staffed), "--population", population, "--roster", roster, "--out", str(tmp_path)],
+        "assign": ["assign", str(staffed), "--population", population, *bound, "--out", str(tmp_path)],
         "report": ["report", str(staffed), "--out", str(tmp_path / "report")],
         "dask": ["verify", str(staffed), "--engine", "dask"],
     }

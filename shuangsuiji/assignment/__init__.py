@@ -11,7 +11,10 @@ The modules follow the work (``docs/assignment.md``):
 - :mod:`.staffing` solves the groups (in forked workers) and :mod:`.orchestrate` runs the
   whole assignment; :mod:`.schedule` dates the visits;
 - :mod:`.rules` checks every rule on the published tables alone, sharing no code with the
-  solver; :mod:`.manifest` writes the files and :mod:`.verify` checks them.
+  solver; :mod:`.manifest` writes the files and :mod:`.verify` checks them;
+- :mod:`.bound` holds a committed batch to the inputs and seed its commitment bound;
+  :mod:`.amend` substitutes for late recusals, leaves and departures after staffing, logged;
+  :mod:`.capacity` finds the roster change that would staff every visit.
 
 Names resolve on first use, so that verifying a published assignment needs neither
 OR-Tools nor SciPy (only solving does).

@@ -29,6 +29,7 @@ published inputs to check the certificate without a solver.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,11 +51,13 @@ __all__ = [
     "Group",
     "Network",
     "assign_cost_bytes",
+    "assign_digests",
     "build_group",
     "network",
+    "random_costs",
 ]
 
-#: Cost of each further visit of one officer (the k-th visit costs LOAD_STEP * k); above any random cost.
+#: Cost of each further visit of one officer (the k-th costs LOAD_STEP * k, times M where 24-bit costs repeat).
 LOAD_STEP = 1 << 26
 #: Arc kinds of the flow network.
 LOAD, TO_MEMBER, TO_PAIR, PAIR_LEAD, PAIR_MEMBER, TO_SINK = range(6)
@@ -70,6 +73,86 @@ def assign_cost_bytes(seed: str | Seed, visit: str, department: str, inspector: 
     True
     """
     return Seed.of(seed).assign_cost(visit, department, inspector)
+
+
+def assign_digests(
+    seed: Seed, team_keys: list[tuple[str, str]], officer_ids: list[str], pair_t: npt.ArrayLike, pair_o: npt.ArrayLike
+) -> npt.NDArray[np.uint8]:
+    """The ``assign`` digests of a group's pairs, one row of 32 bytes each, in pair order.
+
+    Row ``i`` is :meth:`Seed.assign_cost` of team ``pair_t[i]`` and officer ``pair_o[i]``; the message is
+    built once per run of pairs of one team (``seed ":assign:" visit_id "|" department "|"``, then the
+    officer's id), so each pair costs one SHA-256 call.
+
+    Examples
+    --------
+    >>> s = Seed.of("0" * 64)
+    >>> rows = assign_digests(s, [("V1", "d"), ("V2", "d")], ["A1", "A2"], [0, 1, 1], [1, 0, 1])
+    >>> [bytes(r) for r in rows] == [s.assign_cost("V1", "d", "A2"), s.assign_cost("V2", "d", "A1"),
+    ...                              s.assign_cost("V2", "d", "A2")]
+    True
+    """
+    teams, officers = np.asarray(pair_t, dtype=np.int64), np.asarray(pair_o, dtype=np.int64).tolist()
+    prefix = seed.ticket_prefix("assign")
+    ids = [oid.encode() for oid in officer_ids]
+    sha = hashlib.sha256
+    runs = np.flatnonzero(np.diff(teams)) + 1 if teams.size else np.zeros(0, dtype=np.int64)
+    starts, ends = np.r_[0, runs].tolist(), np.r_[runs, teams.size].tolist()
+    chunks = []
+    for start, end in zip(starts, ends, strict=True):
+        if start == end:
+            continue
+        visit, department = team_keys[int(teams[start])]
+        head = prefix + f"{visit}|{department}|".encode()
+        chunks.append(b"".join([sha(head + ids[o]).digest() for o in officers[start:end]]))
+    return np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(-1, 32)
+
+
+def _tie_ranks(values: npt.NDArray[np.int64], rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """For each pair, how many pairs with the same value have a smaller whole digest (unsigned bytes)."""
+    order = np.lexsort((*rows.T[::-1], values))  # by value, then digest byte 0, 1, ... (the last key leads)
+    ranks = np.zeros(values.size, dtype=np.int64)
+    if values.size:
+        sorted_values = values[order]
+        starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+        run_start = np.repeat(starts, np.diff(np.r_[starts, values.size]))
+        ranks[order] = np.arange(values.size) - run_start
+    return ranks
+
+
+def _multiplicity(values: npt.NDArray[np.int64]) -> int:
+    return int(np.unique(values, return_counts=True)[1].max()) if values.size else 1
+
+
+def random_costs(
+    tickets: list[bytes] | npt.NDArray[np.uint8],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+    """The random costs of a group's pairs and the group's load step (``docs/assignment.md``, section 4).
+
+    With ``v`` bytes 0-2 and ``w`` bytes 3-5 of each ``assign`` digest (big-endian 24-bit numbers) and
+    ``M`` the largest number of pairs sharing one value of ``v`` or of ``w``: the cost is
+    ``v * M + r`` and the lead cost ``w * M + s``, where ``r`` (``s``) counts the pairs of equal ``v``
+    (``w``) whose whole digest is smaller; the load step is ``LOAD_STEP * M``. With ``M = 1`` (nearly
+    every group) the costs are the 24-bit numbers themselves; in every group no two arcs of a kind
+    share a cost, and every random cost stays below the load step. ``tickets`` is a list of 32-byte
+    digests, or their rows (:func:`assign_digests`).
+
+    Examples
+    --------
+    >>> a, b = bytes([0, 0, 5, 0, 0, 7]) + bytes(26), bytes([0, 0, 5, 0, 0, 1]) + bytes(26)
+    >>> cost, lead, step = random_costs([a, b])
+    >>> cost.tolist(), lead.tolist(), step == 2 * LOAD_STEP
+    ([11, 10], [14, 2], True)
+    """
+    rows = tickets if isinstance(tickets, np.ndarray) else np.frombuffer(b"".join(tickets), dtype=np.uint8)
+    rows = rows.reshape(-1, 32)
+    wide = rows[:, :6].astype(np.int64)
+    v = (wide[:, 0] << 16) | (wide[:, 1] << 8) | wide[:, 2]
+    w = (wide[:, 3] << 16) | (wide[:, 4] << 8) | wide[:, 5]
+    m = max(_multiplicity(v), _multiplicity(w))
+    if m == 1:
+        return v, w, LOAD_STEP
+    return v * m + _tie_ranks(v, rows), w * m + _tie_ranks(w, rows), LOAD_STEP * m
 
 
 @dataclass
@@ -91,6 +174,7 @@ class Group:
     recusals: int
     seed: Seed
     exclusive: frozenset[frozenset[str]] = frozenset()
+    load_step: int = LOAD_STEP
 
 
 def _recused(officer_ids: list[str], team_uscc: list[str], conflicts: Conflicts) -> npt.NDArray[np.bool_]:
@@ -191,8 +275,8 @@ def build_group(
         lead_required=lead_required,
     )
     rows_t, rows_o = np.nonzero(eligible.T)  # team-major order, as the pairs were always listed
-    keys = [(str(v), str(d)) for v, d in zip(teams["visit_id"], teams["department"], strict=True)]
-    tickets = [seed.assign_cost(keys[t][0], keys[t][1], officer_ids[o]) for o, t in zip(rows_o, rows_t, strict=True)]
+    keys = [(str(v), str(d)) for v, d in zip(teams["visit_id"].tolist(), teams["department"].tolist(), strict=True)]
+    cost, lead_cost, load_step = random_costs(assign_digests(seed, keys, officer_ids, rows_t, rows_o))
     group = Group(
         name=name,
         department=department,
@@ -204,8 +288,9 @@ def build_group(
         pair_o=np.asarray(rows_o, dtype=np.int64),
         pair_t=np.asarray(rows_t, dtype=np.int64),
         pair_lead=np.asarray(can_lead.T[rows_t, rows_o], dtype=bool),
-        cost=np.asarray([int.from_bytes(b[:3], "big") for b in tickets], dtype=np.int64),
-        lead_cost=np.asarray([int.from_bytes(b[3:6], "big") for b in tickets], dtype=np.int64),
+        cost=cost,
+        lead_cost=lead_cost,
+        load_step=load_step,
         recusals=int(recused.sum()),
         seed=seed,
         exclusive=conflicts.exclusive,
@@ -215,7 +300,13 @@ def build_group(
 
 @dataclass
 class Network:
-    """A group's flow network as arrays of arcs (see the module docstring for the order)."""
+    """A group's flow network as arrays of arcs (see the module docstring for the order).
+
+    ``node_keys`` names the nodes before the pair nodes (source, sink, officers, slots); the pair
+    nodes follow, ``len(node_keys)`` to ``nodes - 1``, one per arc of kind :data:`TO_PAIR`, in arc
+    order (the pair of each is that arc's ``pair_of``). ``slot_team`` gives the team of each slot
+    node among ``node_keys`` (``-1`` for the source, the sink and the officers).
+    """
 
     tails: npt.NDArray[np.int64]
     heads: npt.NDArray[np.int64]
@@ -225,6 +316,8 @@ class Network:
     pair_of: npt.NDArray[np.int64]  # for the pair kinds: index into the group's pairs; else -1
     node_keys: list[tuple[str, str, str, str]]
     demand: int
+    nodes: int
+    slot_team: npt.NDArray[np.int64]
 
 
 class _Arcs:
@@ -256,18 +349,34 @@ class _Arcs:
 
 def _slots(
     g: Group, active: npt.NDArray[np.bool_], keys: list[tuple[str, str, str, str]]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Lead and member slot nodes of the active teams (-1 where a team has none), appended to ``keys``."""
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[int]]:
+    """Lead and member slot nodes of the active teams (-1 where a team has none), appended to ``keys``.
+
+    Also the team of each slot, in node order.
+    """
     lead_node = np.full(len(g.team_keys), -1, dtype=np.int64)
     member_node = np.full(len(g.team_keys), -1, dtype=np.int64)
-    for t in np.flatnonzero(active):
+    teams: list[int] = []
+    for t in np.flatnonzero(active).tolist():
         if g.lead_needed[t]:
             lead_node[t] = len(keys)
             keys.append(("lead", *g.team_keys[t], ""))
+            teams.append(t)
         if g.size[t] - g.lead_needed[t] > 0:
             member_node[t] = len(keys)
             keys.append(("member", *g.team_keys[t], ""))
-    return lead_node, member_node
+            teams.append(t)
+    return lead_node, member_node, teams
+
+
+def _load_arcs(g: Group, use: npt.NDArray[np.bool_], arcs: _Arcs) -> None:
+    """As many unit arcs per officer as it can take (capacity, and no more than eligible teams), officer by officer."""
+    n_o = len(g.officer_ids)
+    units = np.minimum(g.capacity, np.bincount(g.pair_o[use], minlength=n_o)).clip(min=0)
+    total = int(units.sum())
+    first = np.repeat(np.cumsum(units) - units, units)
+    step = np.arange(total, dtype=np.int64) - first + 1
+    arcs.add(np.zeros(total), np.repeat(2 + np.arange(n_o), units), 1, g.load_step * step, k=LOAD, p=-1)
 
 
 def network(g: Group, active: npt.NDArray[np.bool_]) -> Network:
@@ -276,20 +385,14 @@ def network(g: Group, active: npt.NDArray[np.bool_]) -> Network:
     keys: list[tuple[str, str, str, str]] = [("source", "", "", ""), ("sink", "", "", "")]
     keys += [("officer", "", "", oid) for oid in g.officer_ids]
     officer_node = 2 + np.arange(n_o)
-    lead_node, member_node = _slots(g, active, keys)
+    lead_node, member_node, slot_teams = _slots(g, active, keys)
     arcs = _Arcs()
     use = active[g.pair_t]
-    # Load arcs: as many unit arcs as the officer can take (capacity, and no more than eligible teams).
-    eligible_teams = np.bincount(g.pair_o[use], minlength=n_o)
-    for o in range(n_o):
-        k = int(min(g.capacity[o], eligible_teams[o]))
-        if k:
-            arcs.add(np.zeros(k), np.full(k, officer_node[o]), 1, LOAD_STEP * np.arange(1, k + 1), k=LOAD, p=-1)
+    _load_arcs(g, use, arcs)
     plain = np.flatnonzero(use & ~g.pair_lead)
     arcs.add(officer_node[g.pair_o[plain]], member_node[g.pair_t[plain]], 1, g.cost[plain], k=TO_MEMBER, p=plain)
     leadable = np.flatnonzero(use & g.pair_lead)
     pair_node = len(keys) + np.arange(leadable.size)
-    keys += [("pair", *g.team_keys[g.pair_t[i]], g.officer_ids[g.pair_o[i]]) for i in leadable]
     arcs.add(officer_node[g.pair_o[leadable]], pair_node, 1, g.cost[leadable], k=TO_PAIR, p=leadable)
     arcs.add(pair_node, lead_node[g.pair_t[leadable]], 1, g.lead_cost[leadable], k=PAIR_LEAD, p=leadable)
     has_member = member_node[g.pair_t[leadable]] >= 0
@@ -311,4 +414,6 @@ def network(g: Group, active: npt.NDArray[np.bool_]) -> Network:
         pair_of=arcs.column(4),
         node_keys=keys,
         demand=int(g.size[teams].sum()),
+        nodes=len(keys) + int(leadable.size),
+        slot_team=np.r_[np.full(2 + n_o, -1, dtype=np.int64), np.asarray(slot_teams, dtype=np.int64)],
     )

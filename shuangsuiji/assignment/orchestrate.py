@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -23,7 +23,7 @@ from ..exceptions import AssignmentError, InternalError
 from ..plan import AssignmentPolicy
 from ..roster import Roster
 from ..seed import Seed
-from ..visits import Visits
+from ..visits import Visits, part_id
 from ..workdays import WorkCalendar, working_days
 from .results import AssignmentResult, GroupReport, GroupResult, Staffing
 from .rules import check_assignment
@@ -35,25 +35,66 @@ __all__ = ["assign"]
 
 @dataclass
 class _Settled:
-    """A staffing that no longer changes: who goes where, and which visits wait and why."""
+    """A staffing that no longer changes: who goes where, which visits wait and why, which parts wait apart.
+
+    ``apart`` holds the department teams of joint visits that wait on their own while the rest of their
+    visit goes (``joint_fallback`` ``lead-alone`` or ``separate``), with the reason.
+    """
 
     officers: Staffing
     experts: Staffing
     teams: pd.DataFrame
     waiting: dict[str, list[tuple[str, str]]]
     first_reports: list[GroupReport]
+    apart: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def _set_aside(
+    visits: Visits,
+    policy: AssignmentPolicy,
+    failed: Mapping[str, list[tuple[str, str, bool]]],
+    waiting: dict[str, list[tuple[str, str]]],
+    apart: dict[tuple[str, str], str],
+) -> None:
+    """Set aside what failed this round: whole visits, or (with a joint fallback) single department teams.
+
+    ``failed`` maps a visit to its failed places ``(department or field, reason, is_expert)``. A visit
+    waits whole when the fallback is ``whole``, when an expert place failed, when (``lead-alone``) its
+    lead department's team failed, or when nothing of it would be left.
+    """
+    going = visits.teams.groupby("visit_id")["department"].apply(set).to_dict()
+    for v, places in failed.items():
+        teams = {d for d, _, expert in places if not expert}
+        left = {d for d in going.get(v, set()) if (v, d) not in apart} - teams
+        whole = (
+            policy.joint_fallback == "whole"
+            or any(expert for _, _, expert in places)
+            or (policy.joint_fallback == "lead-alone" and visits.lead_of(v) in teams)
+            or not left
+        )
+        if whole:
+            earlier = [(d, why) for (w, d), why in sorted(apart.items()) if w == v]
+            for d, _ in earlier:
+                del apart[(v, d)]
+            waiting[v] = earlier + [(d, why) for d, why, _ in places]
+        else:
+            for d, why, _ in places:
+                apart[(v, d)] = f"{why} (joint_fallback = {policy.joint_fallback}: the rest of the visit goes)"
 
 
 def _settle(
     visits: Visits, roster: Roster, policy: AssignmentPolicy, seed: Seed, *, conflicts: Conflicts, workers: int
 ) -> _Settled:
-    """Solve, set aside the visits that must wait, and solve again without them until nothing changes."""
+    """Solve, set aside what must wait, and solve again without it until nothing changes."""
     waiting: dict[str, list[tuple[str, str]]] = {}
+    apart: dict[tuple[str, str], str] = {}
     first_reports: list[GroupReport] | None = None
     solved: dict[tuple[object, ...], GroupResult] = {}
-    for _ in range(len(visits.visits) + 1):
+    for _ in range(len(visits.teams) + len(visits.visits) + 1):
+        keys = pd.MultiIndex.from_frame(visits.teams[["visit_id", "department"]])
+        keep = ~visits.teams["visit_id"].isin(waiting) & ~keys.isin(list(apart))
         officers = staff(
-            visits.teams[~visits.teams["visit_id"].isin(waiting)],
+            visits.teams[keep],
             roster.officers,
             seed=seed,
             conflicts=conflicts,
@@ -70,14 +111,15 @@ def _settle(
         )
         if first_reports is None:
             first_reports = [*officers.reports, *experts.reports]
-        new: dict[str, list[tuple[str, str]]] = {}
-        for rec in pd.concat([officers.unstaffed, experts.unstaffed]).to_dict("records"):
-            new.setdefault(str(rec["visit_id"]), []).append((str(rec["department"]), str(rec["reason"])))
+        failed: dict[str, list[tuple[str, str, bool]]] = {}
+        for frame, expert in ((officers.unstaffed, False), (experts.unstaffed, True)):
+            for rec in frame.to_dict("records"):
+                failed.setdefault(str(rec["visit_id"]), []).append((str(rec["department"]), str(rec["reason"]), expert))
         teams = pd.concat([officers.teams, experts.teams], ignore_index=True)
-        if not new:
-            return _Settled(officers, experts, teams, waiting, first_reports)
-        waiting.update(new)
-    raise InternalError("the assignment did not settle")  # pragma: no cover - each round sets aside a visit
+        if not failed:
+            return _Settled(officers, experts, teams, waiting, first_reports, apart)
+        _set_aside(visits, policy, failed, waiting, apart)
+    raise InternalError("the assignment did not settle")  # pragma: no cover - each round sets aside a team
 
 
 def _dates(
@@ -94,7 +136,7 @@ def _dates(
         return {}, {}
     place = visits.visits.set_index("visit_id")
     unavailable = {str(i): u for i, u in zip(roster.frame["inspector_id"], roster.frame["unavailable"], strict=True)}
-    people = people_of(settled.teams)
+    people = {v: who for v, who in people_of(settled.teams).items() if v not in visits.desk}
     plan = schedule_visits(
         people,
         {v: str(place.at[v, "station"]) for v in people},
@@ -122,6 +164,61 @@ def _unstaffed(
         ]
     rows += [(v, "(all)", f"undated: {why}") for v, why in sorted(undated.items())]
     return rows
+
+
+def _visit_table(
+    visits: Visits, settled: _Settled, dates: Mapping[str, dt.date], undated: Mapping[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``visits.csv``'s rows, and the teams the staffed visits need.
+
+    A joint visit with parts set aside keeps its row for what goes (its departments, tasks and items
+    only theirs); each part set aside gets a row of its own (:func:`~shuangsuiji.visits.part_id`), unstaffed.
+    """
+    table = visits.visits.copy()
+    table["date"] = [dates.get(v, "") for v in table["visit_id"]]
+    table["status"] = [
+        "unstaffed"
+        if v in settled.waiting
+        else "desk"
+        if v in visits.desk
+        else "undated"
+        if v in undated
+        else "staffed"
+        for v in table["visit_id"]
+    ]
+    if not settled.apart:
+        return table, visits.teams
+    keys = list(zip(visits.teams["visit_id"], visits.teams["department"], strict=True))
+    aside = visits.teams[[k in settled.apart for k in keys]]
+    required = visits.teams[[k not in settled.apart for k in keys]]
+    kept: dict[str, list[tuple[str, str, str]]] = {}
+    for v, d, ts, its in zip(
+        required["visit_id"], required["department"], required["tasks"], required["items"], strict=True
+    ):
+        kept.setdefault(str(v), []).append((str(d), str(ts), str(its)))
+    at = table.set_index("visit_id")
+    for v in sorted(set(aside["visit_id"])):
+        tasks = {t for _, ts, _ in kept[v] for t in ts.split(";")}
+        items = {i for _, _, its in kept[v] for i in its.split(";")}
+        at.loc[v, "departments"] = ";".join(d for d, _, _ in kept[v])
+        at.loc[v, "tasks"] = ";".join(t for t in str(at.at[v, "tasks"]).split(";") if t in tasks)
+        at.loc[v, "items"] = ";".join(i for i in str(at.at[v, "items"]).split(";") if i in items)
+    parts = pd.DataFrame(
+        {
+            "visit_id": [part_id(v, d) for v, d in zip(aside["visit_id"], aside["department"], strict=True)],
+            "uscc": aside["uscc"].to_numpy(),
+            "name": at.loc[aside["visit_id"], "name"].to_numpy(),
+            "region": aside["region"].to_numpy(),
+            "station": aside["station"].to_numpy(),
+            "departments": aside["department"].to_numpy(),
+            "tasks": aside["tasks"].to_numpy(),
+            "items": aside["items"].to_numpy(),
+            "date": "",
+            "status": "unstaffed",
+        }
+    )
+    table = pd.concat([at.reset_index(), parts], ignore_index=True).sort_values("visit_id", ignore_index=True)
+    return table[[*visits.visits.columns, "date", "status"]], required
 
 
 def _refusal(settled: _Settled, unstaffed: pd.DataFrame, visits: int, policy: AssignmentPolicy) -> AssignmentError:
@@ -185,13 +282,11 @@ def assign(
     days = working_days(policy.window, calendar or WorkCalendar()) if policy.window is not None else None
     settled = _settle(visits, roster, policy, seed, conflicts=conflicts, workers=workers)
     dates, undated = _dates(settled, visits, roster, policy, seed=seed, days=days)
-    unstaffed = pd.DataFrame(_unstaffed(visits, settled.waiting, undated), columns=["visit_id", "department", "reason"])
+    rows = _unstaffed(visits, settled.waiting, undated)
+    rows += [(part_id(v, d), d, why) for (v, d), why in sorted(settled.apart.items())]
+    unstaffed = pd.DataFrame(rows, columns=["visit_id", "department", "reason"])
     teams = settled.teams.reset_index(drop=True)
-    table = visits.visits.copy()
-    table["date"] = [dates.get(v, "") for v in table["visit_id"]]
-    table["status"] = [
-        "unstaffed" if v in settled.waiting else "undated" if v in undated else "staffed" for v in table["visit_id"]
-    ]
+    table, required = _visit_table(visits, settled, dates, undated)
     unstaffed = unstaffed.merge(table[["visit_id", "uscc"]], on="visit_id", how="left")[
         ["visit_id", "uscc", "department", "reason"]
     ].sort_values(["visit_id", "department"], ignore_index=True)
@@ -199,7 +294,7 @@ def assign(
         raise _refusal(settled, unstaffed, len(table), policy)
     staffed = table[table["status"] != "unstaffed"]
     errors = check_assignment(
-        staffed, teams, visits.teams, visits.experts, roster=roster, conflicts=conflicts, policy=policy, days=days
+        staffed, teams, required, visits.experts, roster=roster, conflicts=conflicts, policy=policy, days=days
     )
     if errors:
         raise InternalError("the assignment broke rules: " + "; ".join(errors[:10]))

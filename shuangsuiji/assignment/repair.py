@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from .encode import LOAD_STEP, Group
+from .encode import Group
 
 __all__ = ["breaks_exclusions", "repair_teams", "solve_cpsat"]
 
@@ -70,7 +70,7 @@ def solve_cpsat(
         model.add(load == sum(units))
         for k in range(1, k_max):
             model.add_implication(units[k], units[k - 1])
-        objective += [LOAD_STEP * (base + k + 1) * u for k, u in enumerate(units)]
+        objective += [g.load_step * (base + k + 1) * u for k, u in enumerate(units)]
     objective += [int(g.cost[i]) * v for i, v in x.items()]
     objective += [int(g.lead_cost[i]) * v for i, v in y.items()]
     model.minimize(sum(objective))

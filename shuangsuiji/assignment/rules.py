@@ -64,7 +64,7 @@ class Tables:
 
     @cached_property
     def staffed(self) -> set[str]:
-        return set(self.place.index)
+        return set(self.place.index.tolist())
 
     @cached_property
     def officer_teams(self) -> pd.DataFrame:
@@ -101,7 +101,8 @@ class Tables:
 def check_people_are_on_staffed_visits(t: Tables) -> list[str]:
     """Every person in the teams is on a staffed visit."""
     return [
-        f"visit {visit} has people but is not a staffed visit" for visit in sorted(set(t.teams["visit_id"]) - t.staffed)
+        f"visit {visit} has people but is not a staffed visit"
+        for visit in sorted(set(t.teams["visit_id"].tolist()) - t.staffed)
     ]
 
 
@@ -174,7 +175,8 @@ def check_leads(t: Tables) -> list[str]:
     needs_certs = leads["lead_certificates"].map(lambda c: bool(c) if isinstance(c, tuple) else False)
     leads = leads[~leads["lead"].astype(bool) | needs_certs]
     errors: list[str] = []
-    for rec in leads.to_dict("records"):
+    columns = ["visit_id", "department", "inspector_id", "lead", "lead_certificates", "certificates"]
+    for rec in leads[columns].to_dict("records"):
         certs = rec["lead_certificates"] if isinstance(rec["lead_certificates"], tuple) else ()
         if not rec["lead"] or not set(certs) <= set(rec["certificates"]):
             errors.append(
@@ -248,7 +250,9 @@ def check_recusal(t: Tables) -> list[str]:
     everyone = t.teams[t.teams["visit_id"].isin(t.staffed)].join(t.place["uscc"], on="visit_id")
     return [
         f"visit {visit}: {oid} has a conflict with {uscc} ({t.conflicts.kinds[(oid, uscc)]})"
-        for oid, visit, uscc in zip(everyone["inspector_id"], everyone["visit_id"], everyone["uscc"], strict=True)
+        for oid, visit, uscc in zip(
+            everyone["inspector_id"].tolist(), everyone["visit_id"].tolist(), everyone["uscc"].tolist(), strict=True
+        )
         if (oid, uscc) in t.conflicts
     ]
 
@@ -271,12 +275,16 @@ def check_capacity(t: Tables) -> list[str]:
 
 
 def check_working_days(t: Tables) -> list[str]:
-    """Every dated visit falls on a working day of the window; an undated visit has no date."""
+    """Every dated visit falls on a working day of the window; an undated visit (or a desk check) has no date."""
     allowed = set(t.days or ())
     visits = t.visits
-    undated = visits["status"] == "undated" if "status" in visits.columns else pd.Series(False, index=visits.index)
+    undated = (
+        visits["status"].isin(("undated", "desk"))
+        if "status" in visits.columns
+        else pd.Series(False, index=visits.index)
+    )
     errors: list[str] = []
-    for visit, when, skip in zip(visits["visit_id"], visits["date"], undated, strict=True):
+    for visit, when, skip in zip(visits["visit_id"].tolist(), visits["date"].tolist(), undated.tolist(), strict=True):
         if skip:
             if when not in ("", None):
                 errors.append(f"visit {visit}: undated, yet dated {when}")
@@ -301,7 +309,9 @@ def check_availability(t: Tables) -> list[str]:
     leave = t.dated[t.dated["inspector_id"].isin(list(away))]
     return [
         f"visit {visit}: {oid} is unavailable on {when}"
-        for visit, oid, when in zip(leave["visit_id"], leave["inspector_id"], leave["date"], strict=True)
+        for visit, oid, when in zip(
+            leave["visit_id"].tolist(), leave["inspector_id"].tolist(), leave["date"].tolist(), strict=True
+        )
         if when in away[oid]
     ]
 

@@ -74,37 +74,42 @@ class _Board:
         for v, ps in self.people.items():
             for p in ps:
                 self.by_person[p].append(v)
+        self.shifts: dict[str, int] = {}
+        self.ticks = np.arange(self.n_days, dtype=np.int64)
 
     def mark_free(self, unavailable: Mapping[str, frozenset[dt.date]]) -> None:
         everyone = sorted(self.at, key=self.at.__getitem__)
         free = np.array([[d not in unavailable.get(p, frozenset()) for d in self.days] for p in everyone], dtype=bool)
         self.free = free.reshape(len(everyone), self.n_days)
 
+    def shift(self, v: str) -> int:
+        """The rotation of the days drawn from the visit's ``schedule`` ticket: bytes 0-3 modulo the days."""
+        if v not in self.shifts:
+            self.shifts[v] = int.from_bytes(self.seed.schedule_ticket(v)[:4], "big") % self.n_days
+        return self.shifts[v]
+
     def rotation(self, v: str) -> npt.NDArray[np.int64]:
         """The days in an order drawn from the visit's ``schedule`` ticket (bytes 0-3), for ties."""
-        shift = int.from_bytes(self.seed.schedule_ticket(v)[:4], "big") % self.n_days
-        return (np.arange(self.n_days) - shift) % self.n_days
+        return (self.ticks - self.shift(v)) % self.n_days
 
     def place(self, v: str) -> bool:
         """Give visit ``v`` its best feasible day (greedy); ``False`` when none fits."""
         who = np.array([self.at[p] for p in self.people[v]], dtype=np.int64)
         bound = np.array([self.at[p] for p in self.people[v] if p in self.officers], dtype=np.int64)
         here = self.station_code[self.station[v]]
-        ok = self.free[who].all(axis=0) & (self.count[who] < self.cap).all(axis=0)
+        counts = self.count[who]
+        ok = self.free[who].all(axis=0) & (counts < self.cap).all(axis=0)
+        areas = self.area[bound]
         if bound.size:
-            ok &= ((self.area[bound] == -1) | (self.area[bound] == here)).all(axis=0)
+            ok &= ((areas == -1) | (areas == here)).all(axis=0)
         if not ok.any():
             return False
         # Days where its officers already work in this station area first (days stay packed by area, so
         # other areas keep days of their own), then the least loaded; ties by a rotation of the days
         # drawn from the visit's ticket.
-        affinity = (self.area[bound] == here).sum(axis=0) if bound.size else np.zeros(self.n_days, dtype=np.int64)
-        load = self.count[who].max(axis=0)
-        score = np.where(
-            ok,
-            ((bound.size - affinity) * (self.cap + 1) + load) * self.n_days + self.rotation(v),
-            np.iinfo(np.int64).max,
-        )
+        affinity = (areas == here).sum(axis=0)
+        score = ((bound.size - affinity) * (self.cap + 1) + counts.max(axis=0)) * self.n_days + self.rotation(v)
+        score[~ok] = np.iinfo(np.int64).max
         best = int(np.argmin(score))
         self.dates[v] = self.days[best]
         self.count[who, best] += 1
@@ -159,11 +164,13 @@ class _Board:
             method[w] = "cp-sat"
         # The officers' areas follow the visits that now stand on each day.
         for p in {q for w in near for q in self.people[w] if q in self.officers}:
-            for i in range(self.n_days):
-                here_now = {
-                    self.station[w] for w in self.by_person[p] if w in self.dates and self.index[self.dates[w]] == i
-                }
-                self.area[self.at[p], i] = self.station_code[next(iter(here_now))] if here_now else -1
+            on_day: dict[int, set[str]] = defaultdict(set)
+            for w in self.by_person[p]:
+                if w in self.dates:
+                    on_day[self.index[self.dates[w]]].add(self.station[w])
+            self.area[self.at[p]] = -1
+            for i, here_now in on_day.items():
+                self.area[self.at[p], i] = self.station_code[next(iter(here_now))]
 
 
 def schedule_visits(
@@ -201,7 +208,8 @@ def schedule_visits(
     board = _Board(people, station, officers, days, daily_cap, seed)
     board.mark_free(unavailable)
     # Visits with more people (joint visits) first, as they are the hardest to fit; then by ticket.
-    stuck = [v for v in sorted(people, key=lambda v: (-len(people[v]), seed.schedule_ticket(v))) if not board.place(v)]
+    tickets = {v: seed.schedule_ticket(v) for v in people}
+    stuck = [v for v in sorted(people, key=lambda v: (-len(people[v]), tickets[v])) if not board.place(v)]
     method = dict.fromkeys(board.dates, "greedy")
     unscheduled: dict[str, str] = {}
     for v in stuck:

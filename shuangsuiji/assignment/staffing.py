@@ -10,15 +10,13 @@ earlier solve is taken from the cache, not solved again.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
 
+from .._hashing import forked_map
 from ..conflicts import Conflicts
-from ..exceptions import InternalError
 from ..plan import AssignmentPolicy
 from ..roster import Roster
 from ..seed import Seed
@@ -74,32 +72,11 @@ class SharedInputs:
         return GroupResult(rows, missing, report, certificate)
 
 
-_SHARED: SharedInputs | None = None
-
-
-def _solve_inherited(item: tuple[tuple[object, ...], pd.DataFrame]) -> GroupResult:
-    if _SHARED is None:  # pragma: no cover - set before the pool forks
-        raise InternalError("no shared inputs in this worker")
-    return _SHARED.solve(*item)
-
-
 def _solve_groups(
     todo: Sequence[tuple[tuple[object, ...], pd.DataFrame]], shared: SharedInputs, *, workers: int
 ) -> list[GroupResult]:
     """Solve independent groups, in forked worker processes when there are several; results in order."""
-    global _SHARED  # noqa: PLW0603 - handed to forked workers by inheritance
-    if workers <= 1 or len(todo) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [shared.solve(*item) for item in todo]
-    _SHARED = shared
-    try:
-        # Largest groups first keeps the workers busy to the end; the results go back in group order.
-        order = sorted(range(len(todo)), key=lambda i: -len(todo[i][1]))
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            solved = dict(zip(order, pool.map(_solve_inherited, [todo[i] for i in order]), strict=True))
-        return [solved[i] for i in range(len(todo))]
-    finally:
-        _SHARED = None
+    return forked_map(lambda item: shared.solve(*item), todo, workers=workers, size=lambda item: len(item[1]))
 
 
 def staff(
@@ -174,7 +151,7 @@ def expert_staffing(
     left = dict(zip(pool["inspector_id"], pool["capacity"], strict=True))
     parts: list[Staffing] = []
     for fld in sorted(set(places["field"])):
-        people = pool[[fld in c for c in pool["certificates"]]].copy()
+        people = pool[pd.Series([fld in c for c in pool["certificates"]], index=pool.index, dtype=bool)].copy()
         people["capacity"] = [left[i] for i in people["inspector_id"]]
         people["field"] = fld
         teams = places[places["field"] == fld].assign(

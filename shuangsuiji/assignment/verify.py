@@ -5,27 +5,49 @@ again from its inputs (this needs OR-Tools, the ``assign`` extra; without it
 the step is recorded as not run), and, independently of the solver, every
 rule is checked on the published tables (:mod:`.rules`) and every group's
 optimality certificate is checked without a solver (:mod:`.certificate`).
+
+An amended assignment (:mod:`.amend`) is checked in the same steps: the solve
+recomputed, then its logged amendments applied again, gives the published
+tables byte for byte; the log undone on the published tables gives back the
+original assignment, whose certificate is checked, and applying the log to it
+again gives the published tables (without a solver); the rules are checked on
+the published tables with the amendments' recusals and leaves, and nobody
+holds a place an amendment took them off.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from .._json import canonical_json, load_json
 from ..checks import Recorder
-from ..exceptions import DependencyError, ManifestError
+from ..conflicts import Conflicts
+from ..exceptions import DependencyError, InputError, ManifestError
 from ..io import sha256_file
 from ..plan import parse_window
+from ..roster import Roster
+from ..visits import part_id
 from ..workdays import working_days
+from .amend import (
+    AssignedTables,
+    affects,
+    amended_groups,
+    apply_amendments,
+    mark_groups,
+    revert_amendments,
+    visit_places,
+)
 from .certificate import verify_certificate
 from .inputs import AssignmentInputs, load_assignment_inputs
-from .manifest import AssignmentManifest, assignment_tables
+from .manifest import Amendment, AssignmentManifest, assignment_tables, visit_counts
 from .rules import check_assignment
 
-__all__ = ["verify_assignment"]
+__all__ = ["amended_rules", "amendment_breaches", "load_recorded_inputs", "rule_breaks", "verify_assignment"]
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -68,9 +90,26 @@ def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False) -> No
         rec.withhold("recomputed assignment", "needs the roster and the other inputs, which were not published")
         rec.withhold("assignment rules", "recusal and jurisdiction are checked against the unpublished inputs")
         return
+    inputs = load_recorded_inputs(out, manifest, files)
+    rec.check("assignment policy", inputs.policy.to_dict() == manifest.policy, "as the plan and the window say")
+    _recompute(rec, out, inputs, manifest)
+    original = None
+    if manifest.amendments:
+        original = rec.attempt("assignment amendments replayed", lambda: _replay(rec, out, inputs, manifest))
+    _independent(rec, out, inputs, manifest.amendments, original)
+
+
+def load_recorded_inputs(out: Path, manifest: AssignmentManifest, files: Mapping[str, Path]) -> AssignmentInputs:
+    """The inputs of the assignment in ``out`` (``files``: role -> path), read as it read them.
+
+    Raises
+    ------
+    InputError
+        For inputs that cannot be read (every problem named).
+    """
     window = manifest.policy.get("window")
     population = manifest.inputs.get("population")
-    inputs = load_assignment_inputs(
+    return load_assignment_inputs(
         (out / manifest.draw.path).parent,
         files,
         seed=manifest.seed,
@@ -78,57 +117,140 @@ def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False) -> No
         encoding=None if population is None else population.encoding,
         sheet=None if population is None else population.sheet,
     )
-    rec.check("assignment policy", inputs.policy.to_dict() == manifest.policy, "as the plan and the window say")
-    _recompute(rec, out, inputs, allow_partial=manifest.allow_partial)
-    _independent(rec, out, inputs)
 
 
-def _recompute(rec: Recorder, out: Path, inputs: AssignmentInputs, *, allow_partial: bool) -> None:
-    """Solve the assignment again and compare every table, byte for byte."""
+def _requests(amendments: Sequence[Amendment]) -> list[Amendment]:
+    """The logged amendments as the requests they were (what, who asked, when, why)."""
+    return [dataclasses.replace(a, sequence=0, changes=()) for a in amendments]
+
+
+def _recompute(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: AssignmentManifest) -> None:
+    """Solve the assignment again, apply its amendments again, and compare every table, byte for byte."""
     try:
-        result = inputs.solve(allow_partial=allow_partial)
+        result = inputs.solve(allow_partial=manifest.allow_partial)
     except DependencyError as exc:
         rec.skip("recomputed assignment", f"{exc} The rules and the optimality certificate are checked without it.")
         return
     tables = assignment_tables(result)
+    amended = f" (the solve and its {len(manifest.amendments)} amendments)" if manifest.amendments else ""
+    if manifest.amendments:
+        try:
+            again, log = apply_amendments(AssignedTables.parse(tables), _requests(manifest.amendments), inputs)
+        except InputError as exc:
+            rec.check("recomputed amendments", False, f"the logged amendments do not apply to the solve: {exc}")
+        else:
+            tables |= again.tables(inputs.roster)
+            same = log == manifest.amendments
+            rec.check("recomputed amendments", same, "as logged" if same else "they change other places than logged")
     for name, blob in tables.items():
         same = (out / name).exists() and (out / name).read_bytes() == blob
-        rec.check(f"recomputed {name}", same, "identical" if same else "differs from the recomputed assignment")
+        detail = "identical" + ("" if name == "certificate.csv" else amended)
+        rec.check(f"recomputed {name}", same, detail if same else "differs from the recomputed assignment")
 
 
-def _independent(rec: Recorder, out: Path, inputs: AssignmentInputs) -> None:
-    """Independently of the solver: every rule on the published tables, and the optimality certificate."""
+def _replay(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: AssignmentManifest) -> AssignedTables:
+    """Without a solver: undo the log on the published tables, apply it again, and compare; the original back."""
+    published = AssignedTables.read(out)
+    original = revert_amendments(
+        published, manifest.amendments, dated=inputs.policy.window is not None, desk=inputs.visits.desk
+    )
+    again, log = apply_amendments(original, _requests(manifest.amendments), inputs)
+    differ = [name for name, blob in again.tables(inputs.roster).items() if (out / name).read_bytes() != blob]
+    marked = mark_groups(manifest.groups, amended_groups(original.visits, log, inputs.policy))
+    counts = visit_counts(published.visits)
+    problems = [
+        *(["the places changed are not those logged"] if log != manifest.amendments else []),
+        *(f"{name} differs" for name in differ),
+        *(["the groups' methods are not marked where amendments changed places"] if marked != manifest.groups else []),
+        *(["the counts are not those of visits.csv"] if counts != dict(manifest.counts) else []),
+    ]
+    changed = sum(len(a.changes) for a in log)
+    rec.check(
+        "assignment amendments replayed",
+        not problems,
+        f"{len(log)} amendments, {changed} places: undone on the published tables and applied again, identical"
+        if not problems
+        else "; ".join(problems),
+    )
+    return original
+
+
+def _required_teams(visits: pd.DataFrame, inputs: AssignmentInputs) -> tuple[pd.DataFrame, list[str]]:
+    """The teams the staffed visits need: all but the parts ``visits.csv`` lists as waiting on their own.
+
+    Also the parts set aside against the plan's ``joint_fallback`` (none under ``whole``; never the lead
+    department's under ``lead-alone``).
+    """
+    teams = inputs.visits.teams
+    keys = [part_id(v, d) for v, d in zip(teams["visit_id"], teams["department"], strict=True)]
+    parts = set(visits["visit_id"]) & set(keys)
+    fallback = inputs.policy.joint_fallback
+    wrong = [
+        f"visit {p}: a part set aside on its own under joint_fallback = {fallback}"
+        for p, v, d in zip(keys, teams["visit_id"], teams["department"], strict=True)
+        if p in parts and (fallback == "whole" or (fallback == "lead-alone" and d == inputs.visits.lead_of(v)))
+    ]
+    return teams[[k not in parts for k in keys]], wrong
+
+
+def rule_breaks(
+    visits: pd.DataFrame, teams: pd.DataFrame, inputs: AssignmentInputs, amendments: Sequence[Amendment] = ()
+) -> list[str]:
+    """Every rule the published tables (as text) break, the amendments' recusals, leaves and departures included."""
+    staffed = visits[visits["status"] != "unstaffed"].assign(
+        date=lambda f: [dt.date.fromisoformat(d) if d else "" for d in f["date"]]
+    )
+    days = working_days(inputs.policy.window, inputs.calendar) if inputs.policy.window else None
+    roster, conflicts = amended_rules(inputs.roster, inputs.conflicts, amendments)
+    required, misplaced = _required_teams(visits, inputs)
+    broken = misplaced + check_assignment(
+        staffed,
+        teams,
+        required,
+        inputs.visits.experts,
+        roster=roster,
+        conflicts=conflicts,
+        policy=inputs.policy,
+        days=days,
+    )
+    return broken + amendment_breaches(visits, teams, amendments)
+
+
+def _independent(
+    rec: Recorder,
+    out: Path,
+    inputs: AssignmentInputs,
+    amendments: Sequence[Amendment],
+    original: AssignedTables | None,
+) -> None:
+    """Independently of the solver: every rule on the published tables, and the optimality certificate.
+
+    With amendments, the rules read the conflicts and the roster with the amendments' recusals and
+    leaves, and the certificate is checked on the ``original`` teams (the log undone).
+    """
     visits = _read(out / "visits.csv")
     teams = _read(out / "teams.csv")
     certificate = pd.read_csv(
         out / "certificate.csv", dtype={"potential": "int64"}, keep_default_na=False, encoding="utf-8-sig"
     ).astype({c: str for c in ("group", "department", "node", "visit_id", "inspector_id")})
-    staffed = visits[visits["status"] != "unstaffed"].assign(
-        date=lambda f: [dt.date.fromisoformat(d) if d else "" for d in f["date"]]
-    )
-    days = working_days(inputs.policy.window, inputs.calendar) if inputs.policy.window else None
-    broken = check_assignment(
-        staffed,
-        teams,
-        inputs.visits.teams,
-        inputs.visits.experts,
-        roster=inputs.roster,
-        conflicts=inputs.conflicts,
-        policy=inputs.policy,
-        days=days,
-    )
+    staffed = visits[visits["status"] != "unstaffed"]
+    broken = rule_breaks(visits, teams, inputs, amendments)
     rec.check(
         "assignment rules",
         not broken,
         f"{len(staffed)} visits, {len(teams)} places: team sizes, leads, certificates, recusal, jurisdiction, "
-        "capacity, pairs, dates"
+        "capacity, pairs, dates" + (f", {len(amendments)} amendments" if amendments else "")
         if not broken
         else f"{len(broken)} broken, first: {broken[0]}",
     )
+    if amendments and original is None:
+        rec.check("assignment optimality certificate", False, "needs the original teams: the amendments' log fails")
+        return
+    placed = teams if original is None else original.teams
     problems = verify_certificate(
         inputs.visits.teams,
         inputs.roster.officers,
-        teams[teams["role"] != "expert"],
+        placed[placed["role"] != "expert"],
         certificate[certificate["node"] != "expert"],
         seed=inputs.seed,
         conflicts=inputs.conflicts,
@@ -140,3 +262,37 @@ def _independent(rec: Recorder, out: Path, inputs: AssignmentInputs) -> None:
         not problems,
         f"{len(groups)} flow groups: every reduced cost on the right side" if not problems else problems[0],
     )
+
+
+def amended_rules(roster: Roster, conflicts: Conflicts, amendments: Iterable[Amendment]) -> tuple[Roster, Conflicts]:
+    """The roster and conflicts the rule checker reads after amendments: their recusals and leave days added."""
+    pairs, kinds = dict(conflicts.pairs), dict(conflicts.kinds)
+    away: dict[str, set[dt.date]] = {}
+    for a in amendments:
+        if a.kind == "recusal" and a.uscc is not None and (a.inspector_id, a.uscc) not in pairs:
+            pairs[a.inspector_id, a.uscc] = a.reason
+            kinds[a.inspector_id, a.uscc] = f"amendment {a.sequence}"
+        if a.kind == "leave" and a.start is not None and a.end is not None:
+            days = (a.end - a.start).days + 1
+            away.setdefault(a.inspector_id, set()).update(a.start + dt.timedelta(days=i) for i in range(days))
+    frame = roster.frame.copy()
+    frame["unavailable"] = pd.Series(
+        [
+            frozenset(u | away.get(str(i), set()))
+            for i, u in zip(frame["inspector_id"], frame["unavailable"], strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+    return Roster(frame, roster.source), Conflicts(pairs, kinds, conflicts.exclusive)
+
+
+def amendment_breaches(visits: pd.DataFrame, teams: pd.DataFrame, amendments: Iterable[Amendment]) -> list[str]:
+    """Every place of ``teams`` someone holds that an amendment took them off (an empty list when none)."""
+    visit = visit_places(visits)
+    return [
+        f"visit {v}: {p} is on it, against amendment {a.sequence} ({a.describe()})"
+        for a in amendments
+        for v, p in zip(teams["visit_id"], teams["inspector_id"], strict=True)
+        if p == a.inspector_id and affects(a, visit[v])
+    ]

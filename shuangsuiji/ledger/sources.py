@@ -57,7 +57,7 @@ CHECK_KIND_NAMES: Mapping[str, str] = {
     "其他": "other",
 }
 #: The visit statuses of ``visits.csv`` whose teams are staffed.
-STAFFED = ("staffed", "undated")
+STAFFED = ("staffed", "undated", "desk")
 _CHECK_COLUMNS = ("uscc", "department", "date", "kind", "reason")
 _SPLIT = re.compile(r"[;；,，、]")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

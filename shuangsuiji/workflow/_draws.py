@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._outdir import COMMIT_WRITES, DRAW_WRITES, claim_folder
+from .._staffing_record import StaffingFiles, read_staffing_files
 from ..ceremony import Commitment, check_inputs_against, check_secret, make_commitment
 from ..engines import Engine, get_engine
 from ..exceptions import CeremonyError, InputError
@@ -64,6 +65,42 @@ def secret_path(out: str | Path, secret_out: str | Path | None, *, what: str = "
     return path
 
 
+def _secret_bytes(secret: bool | bytes, *, sealed: bool) -> bytes | None:
+    """The ceremony's secret: these bytes, a fresh one (``True``) or none (``False``, refused for a sealed plan)."""
+    if sealed and secret is False:
+        raise CeremonyError(
+            "A sealed plan needs a secret: with the beacon alone, anyone could compute every ticket as soon as "
+            "the beacon is out, before the reveal. Commit with --secret-out FILE."
+        )
+    secret_bytes = secret if isinstance(secret, bytes) else new_secret() if secret else None
+    if secret_bytes is not None and len(secret_bytes) != 32:
+        raise CeremonyError(f"The secret has 32 bytes; got {len(secret_bytes)}.")
+    return secret_bytes
+
+
+def _salt_key_path(
+    out: Path, hidden: tuple[str, ...], salt_key_out: str | Path | None, keep: Path | None
+) -> Path | None:
+    """Where a plan that hides fields keeps its salt key (``None`` when it hides none).
+
+    Raises
+    ------
+    CeremonyError
+        Without a place for it outside ``out``, or at the secret's place.
+    """
+    if not hidden:
+        return None
+    if salt_key_out is None:
+        raise CeremonyError(
+            f"The plan hides {list(hidden)}: say where to keep the salt key that hides them, outside the folder "
+            "you publish (--salt-key-out private/salt-key.txt)."
+        )
+    key_path = secret_path(out, salt_key_out, what="salt key")
+    if keep is not None and key_path.resolve() == keep.resolve():
+        raise CeremonyError("The salt key and the secret are two files: give two paths.")
+    return key_path
+
+
 def run_commit(
     files: DrawFiles,
     out: str | Path,
@@ -75,6 +112,7 @@ def run_commit(
     force: bool = False,
     leaf_format: str = LEAF_FORMAT,
     salt_key_out: str | Path | None = None,
+    staffing: StaffingFiles | None = None,
 ) -> CommitStep:
     """Commit to a draw before its randomness exists: the plan, every input and (by default) a secret.
 
@@ -100,6 +138,10 @@ def run_commit(
     salt_key_out : str or Path, optional
         For a plan that hides fields (``[publication] hidden``): the file for a fresh salt key (outside
         ``out``, kept by the bureau for good: ``verify`` and ``prove`` need it).
+    staffing : StaffingFiles, optional
+        The second random's inputs (roster, conflicts, requests, relations, pairs, calendar overrides),
+        bound by the commitment too: ``assign`` then refuses any other file. A committed batch cannot be
+        staffed without them.
 
     Raises
     ------
@@ -113,27 +155,19 @@ def run_commit(
     engine = engine or get_engine()
     with engine.session():
         inputs = load_draw_inputs(files, engine=engine)
-        hidden = (inputs.leaf_plan or inputs.plan).publication.hidden
-        if hidden and salt_key_out is None:
-            raise CeremonyError(
-                f"The plan hides {list(hidden)}: say where to keep the salt key that hides them, outside the folder "
-                "you publish (--salt-key-out private/salt-key.txt)."
-            )
-        key_path = secret_path(out, salt_key_out, what="salt key") if hidden else None
-        if key_path is not None and keep is not None and key_path.resolve() == keep.resolve():
-            raise CeremonyError("The salt key and the secret are two files: give two paths.")
-        salt_key = new_salt_key() if hidden else None
+        key_path = _salt_key_path(out, (inputs.leaf_plan or inputs.plan).publication.hidden, salt_key_out, keep)
+        salt_key = new_salt_key() if key_path is not None else None
         record = inputs.population_record(leaf_format, salt_key)
-    if inputs.plan.publication.sealed and secret is False:
-        raise CeremonyError(
-            "A sealed plan needs a secret: with the beacon alone, anyone could compute every ticket as soon as "
-            "the beacon is out, before the reveal. Commit with --secret-out FILE."
-        )
-    secret_bytes = secret if isinstance(secret, bytes) else new_secret() if secret else None
-    if secret_bytes is not None and len(secret_bytes) != 32:
-        raise CeremonyError(f"The secret has 32 bytes; got {len(secret_bytes)}.")
+    bound = read_staffing_files(staffing, out) if staffing is not None else None
+    secret_bytes = _secret_bytes(secret, sealed=inputs.plan.publication.sealed)
     commitment = make_commitment(
-        inputs.plan, None, files.records(out), beacon=beacon, secret=secret_bytes, population_record=record
+        inputs.plan,
+        None,
+        files.records(out),
+        beacon=beacon,
+        secret=secret_bytes,
+        population_record=record,
+        assignment=bound,
     )
     data = commitment.to_bytes()
     atomic_write_bytes(out / "commitment.json", data)

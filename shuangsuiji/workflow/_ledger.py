@@ -48,12 +48,62 @@ def opened_ledger(ledger: Ledger | str | Path, *, create: bool) -> Iterator[Ledg
         yield opened
 
 
-def _draw_parts(draw: Path, *, year: str | None, batch: str | None, known: set[str]) -> list[list[LedgerEntry]]:
+def _draw_parts(
+    book: Ledger, draw: Path, *, year: str | None, batch: str | None, known: set[str]
+) -> list[list[LedgerEntry]]:
     """The draw's entries and its assignment's (if staffed), leaving out the parts already in the ledger."""
     parts = [draw_entries(draw, year=year, batch=batch)]
     if (draw / AssignmentManifest.FILE).is_file():
-        parts.append(assignment_entries(draw, year=year, batch=batch))
+        parts.append(_amended(book, draw, assignment_entries(draw, year=year, batch=batch)))
     return [p for p in parts if p and p[0].source not in known]
+
+
+#: ``detail`` of the entry of a team that an amendment left without anyone (its visit waits).
+WAITS_AFTER_AMENDMENT = "waits after an amendment"
+
+
+def _amended(book: Ledger, draw: Path, entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """An amended assignment whose batch the ledger holds staffed already: only what the amendments changed.
+
+    Each team whose people or date differ from its latest ``staffed`` entry gets a new one; a team the
+    amendments left waiting gets one without inspectors or date (``detail`` :data:`WAITS_AFTER_AMENDMENT`),
+    so the ledger's view follows the amended teams and no unchanged team is entered twice.
+    """
+    if not entries or not AssignmentManifest.read(draw).amendments:
+        return entries
+    rows = book.frame(year=entries[0].year)
+    staffed = rows[(rows["event"] == "staffed") & (rows["batch"] == entries[0].batch)]
+    if staffed.empty:
+        return entries
+    latest = staffed.sort_values("seq", kind="stable").drop_duplicates(["visit_id", "department"], keep="last")
+    last = {
+        (str(r["visit_id"]), str(r["department"])): (
+            str(r["inspectors"]),
+            str(r["date"]),
+            str(r["task_id"]),
+            str(r["uscc"]),
+        )
+        for r in latest.to_dict("records")
+    }
+    now = {(e.visit_id, e.department): e for e in entries}
+    changed = [e for key, e in now.items() if last.get(key, ("",) * 4)[:3] != (e.inspectors, e.date, e.task_id)]
+    source = entries[0].source
+    gone = [
+        LedgerEntry(
+            year=entries[0].year,
+            event="staffed",
+            uscc=uscc,
+            department=department,
+            batch=entries[0].batch,
+            task_id=task_id,
+            visit_id=visit,
+            detail=WAITS_AFTER_AMENDMENT,
+            source=source,
+        )
+        for (visit, department), (inspectors, _, task_id, uscc) in sorted(last.items())
+        if (visit, department) not in now and inspectors != ""
+    ]
+    return sorted([*changed, *gone], key=lambda e: (e.visit_id, e.department))
 
 
 def _check_batch(book: Ledger, folder: Path) -> None:
@@ -143,7 +193,7 @@ def run_ledger_add(
         raise LedgerError("Nothing to add: give a draw folder (with its results or notice), or a checks file.")
     with opened_ledger(ledger, create=True) as book:
         known = book.sources()
-        parts = _draw_parts(folder, year=year, batch=batch, known=known) if folder is not None else []
+        parts = _draw_parts(book, folder, year=year, batch=batch, known=known) if folder is not None else []
         if folder is not None and parts and parts[0][0].event in ("batch", "drawn"):
             _check_batch(book, folder)
         files = []

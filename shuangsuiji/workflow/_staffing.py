@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._outdir import ASSIGN_WRITES, claim_folder
+from ..assignment.bound import check_bound_inputs
 from ..assignment.inputs import AssignmentInputs, assignment_roles, load_assignment_inputs
 from ..assignment.manifest import AssignmentManifest, write_assignment
 from ..assignment.results import AssignmentResult
-from ..manifest import InputFile
+from ..manifest import InputFile, Manifest
 from ..seed import check_seed
 
 __all__ = ["AssignStep", "AssignmentFiles", "run_assign"]
@@ -105,7 +106,8 @@ def run_assign(
         Staff what can be staffed and list the rest (``unstaffed.csv``); by default
         an unstaffable visit is an error.
     seed : str, optional
-        A seed other than the draw's.
+        A seed other than the draw's, for a draw made from a given seed only: a committed draw's
+        assignment takes the draw's seed, and its inputs must be the ones the commitment bound.
     force : bool
         Replace an earlier assignment in the folder (by default its presence is an error).
 
@@ -117,10 +119,14 @@ def run_assign(
         For bad inputs, every problem named.
     FolderError
         If the folder holds an earlier assignment and ``force`` is false.
+    CeremonyError
+        For a committed draw: when the commitment binds no assignment inputs, when a file differs from
+        what it bound, or when ``seed`` is given.
     """
     draw_dir = Path(draw)
     target = claim_folder(draw_dir if out is None else Path(out), ASSIGN_WRITES, step="assign", force=force)
     roles = assignment_roles(draw_dir, files.roles())
+    check_bound_inputs(draw_dir, Manifest.read(draw_dir), roles, seed=seed)
     inputs = load_assignment_inputs(
         draw_dir,
         roles,

@@ -8,11 +8,19 @@ Writes everything under one folder:
 ``publish/``
     What a bureau publishes: ``commitment.json`` (before the beacon), the draw and the assignment
     in ``draw/`` with their manifests, the notices in ``notices/`` and the offline page ``verify.html``.
-    ``private/secret.txt`` is kept outside the published folder (private until the draw; the manifest reveals it).
+``private/secret.txt``
+    The ceremony's secret, kept outside the published folder (private until the draw; the manifest
+    reveals it).
+``public/``
+    The folder a bureau posts (no secret, no inputs).
 ``report/``
     ``report.html`` with its figures.
 
-Each step is the workflow function a bureau's own scripts would call.
+Each step is the workflow function a bureau's own scripts would call. The demo's secret is fixed and
+public (:data:`DEMO_SECRET`, the SHA-256 of the text "shuangsuiji demo secret") and so is its beacon
+value (:data:`DEMO_BEACON`), so the same command writes the same files every time. That is for the
+demo only: a real ceremony commits to a fresh secret from the operating system (``shuangsuiji commit``)
+and waits for a beacon value nobody knows in advance.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .._outdir import claim_demo_folder
+from .._staffing_record import StaffingFiles
 from ..assignment.manifest import AssignmentManifest
 from ..exceptions import InternalError
 from ..inputs import DrawFiles
@@ -44,6 +53,7 @@ from ._staffing import AssignmentFiles, run_assign
 __all__ = [
     "DEMO_BEACON",
     "DEMO_BEACON_NAME",
+    "DEMO_SECRET",
     "DEMO_SEED",
     "DemoResult",
     "demo_summary",
@@ -58,6 +68,11 @@ DEMO_SEED = "35a66f294948a664832278ed95207fae69a118da60671d1b54a59ae247268846"
 #: public value such as a drand round.
 DEMO_BEACON = hashlib.sha256(b"shuangsuiji demo beacon").hexdigest()
 DEMO_BEACON_NAME = "drand quicknet round 20270228 (simulated in the demo)"
+#: The demo's ceremony secret, fixed and public so that the demo is reproducible: the 32 bytes of the
+#: SHA-256 of the text "shuangsuiji demo secret" (printf '%s' 'shuangsuiji demo secret' | sha256sum gives
+#: its hex, which the demo writes to private/secret.txt). For the demo only: a real ceremony commits to a
+#: fresh secret (shuangsuiji commit draws one from the operating system) and keeps it private until the draw.
+DEMO_SECRET = hashlib.sha256(b"shuangsuiji demo secret").digest()
 
 #: An illustrative override for 2027, which chinese-calendar does not know yet. It lists only New Year's
 #: Day, which is certain; a bureau replaces it with the State Council's 2027 notice (holidays and 调休
@@ -110,6 +125,19 @@ def write_example_city(folder: str | Path, *, entities: int, seed: int = 2027) -
     return files
 
 
+def _people(paths: dict[str, Path]) -> AssignmentFiles:
+    """The staffing inputs of the example city written by :func:`write_example_city`: every one, so every rule bites."""
+    return AssignmentFiles(
+        population=paths["population"],
+        roster=paths["roster"],
+        conflicts=paths["conflicts"],
+        requests=paths["requests"],
+        relations=paths["relations"],
+        history=paths["history"],
+        calendar=paths["calendar"],
+    )
+
+
 def _results(draw: Path, path: Path, seed: int) -> Path:
     """Results filled in by inspectors for most visits (the rest are still pending), as CSV."""
     write_csv(synthetic_results(draw, seed), path)
@@ -153,7 +181,9 @@ def run_demo(
     progress : callable, optional
         Called with the name of each step as it starts.
     secret : bytes, optional
-        The ceremony's 32-byte secret; by default a fresh one from the operating system.
+        The ceremony's 32-byte secret; by default :data:`DEMO_SECRET` (the SHA-256 of the text
+        "shuangsuiji demo secret"), written to ``out/private/secret.txt``, so that the same
+        arguments write the same files. A real ceremony uses a fresh secret instead.
     leaf_format : str
         The population's Merkle leaf format (the latest by default).
 
@@ -176,24 +206,22 @@ def run_demo(
         files,
         publish,
         beacon=DEMO_BEACON_NAME,
-        secret=secret if secret is not None else True,
+        secret=secret if secret is not None else DEMO_SECRET,
         secret_out=out / "private" / "secret.txt",
         leaf_format=leaf_format,
+        staffing=StaffingFiles(
+            roster=paths["roster"],
+            conflicts=paths["conflicts"],
+            requests=paths["requests"],
+            relations=paths["relations"],
+            calendar=paths["calendar"],
+        ),
     )
     say("drawing the targets")
     draw = publish / "draw"
     run_draw(files, draw, reveal=Reveal(committed.path, DEMO_BEACON, committed.secret))
     say("staffing and dating the visits")
-    people = AssignmentFiles(
-        population=paths["population"],
-        roster=paths["roster"],
-        conflicts=paths["conflicts"],
-        requests=paths["requests"],
-        relations=paths["relations"],
-        history=paths["history"],
-        calendar=paths["calendar"],
-    )
-    run_assign(draw, people, allow_partial=True)
+    run_assign(draw, _people(paths), allow_partial=True)
     say("writing the notices")
     results = _results(draw, inputs / "results.csv", seed)
     run_notices(draw, publish / "notices", results=results, calendar_overrides=paths["calendar"])

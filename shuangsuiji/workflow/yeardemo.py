@@ -10,7 +10,7 @@ files, except the ceremony's secrets when none is given.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._outdir import claim_demo_folder
+from .._staffing_record import StaffingFiles
 from ..exceptions import InternalError
 from ..io import atomic_write_bytes, atomic_write_text, read_table, write_csv
 from ..notices import Notice, xlsx_bytes
@@ -145,6 +146,17 @@ class YearDemoResult:
     seconds: float
 
 
+def _bound(paths: Mapping[str, Path]) -> StaffingFiles:
+    """The year demo's assignment inputs, which each batch's commitment binds and its assignment reads."""
+    return StaffingFiles(
+        roster=paths["roster"],
+        conflicts=paths["conflicts"],
+        requests=paths["requests"],
+        relations=paths["relations"],
+        calendar=paths["calendar"],
+    )
+
+
 def run_year_demo(
     out: str | Path,
     *,
@@ -187,6 +199,7 @@ def run_year_demo(
             beacon=f"demo beacon 2027-{batch.id}",
             secret=secret or True,
             secret_out=folder / "private" / "secret.txt",
+            staffing=_bound(paths),
         )
         say(f"{batch.id}: drawing")
         draw = folder / "draw"
@@ -194,13 +207,14 @@ def run_year_demo(
         run_draw(drawn, draw, reveal=Reveal(committed.path, DEMO_BEACONS[batch.id], committed.secret))
         run_ledger_add(ledger, draw=draw)
         say(f"{batch.id}: staffing and dating the visits")
+        bound = _bound(paths)
         people = AssignmentFiles(
             population=population,
-            roster=paths["roster"],
-            conflicts=paths["conflicts"],
-            requests=paths["requests"],
-            relations=paths["relations"],
-            calendar=paths["calendar"],
+            roster=bound.roster,
+            conflicts=bound.conflicts,
+            requests=bound.requests,
+            relations=bound.relations,
+            calendar=bound.calendar,
         )
         run_assign(draw, people, allow_partial=True)
         say(f"{batch.id}: results and the result notice")

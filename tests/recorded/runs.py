@@ -3,7 +3,9 @@
 Two runs: the example city (2,500 entities) through every command a bureau uses, with a seed
 given directly and with a beacon-only ceremony; and the demo on 20,000 entities with a fixed
 secret. Each returns the SHA-256 of every file written and the verification's check lines (with
-the temporary folder replaced by ``<tmp>``), so a change of any published byte shows.
+the temporary folder replaced by ``<tmp>``), so a change of any published byte shows. Both run on
+the example roster of the recording (:mod:`tests.recorded.legacy_roster`): issue 14 sized the
+synthetic roster to the plan, which changes the inputs, not the code these runs check.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from shuangsuiji.cli import main
 from shuangsuiji.merkle import LEAF_FORMAT_1
 from shuangsuiji.verify import verify_draw
 from shuangsuiji.workflow import run_demo
+
+from .legacy_roster import recorded_roster
 
 GOLDEN_SEED = "33e944098cf4ef60379ce36c50cb01e7c39e5b77fb6601b6425657ba4b1d3e06"
 #: The secret of the reference demo run (32 bytes, not secret at all).
@@ -95,11 +99,14 @@ def _results(draw: Path, out: Path, seed: int) -> None:
 def example_run(tmp: Path) -> dict[str, Any]:
     """The example city through commit, draw, assign, notices, prove, page and verify."""
     inp, pub = tmp / "in", tmp / "pub"
-    _cli("example", "--out", inp, "--entities", 2500, "--seed", 31)
+    with recorded_roster():
+        _cli("example", "--out", inp, "--entities", 2500, "--seed", 31)
     common = ["--population", inp / "population.csv", "--plan", inp / "plan.toml", "--history", inp / "history.csv"]
     old = ["--leaf-format", 1]  # the leaf format of the recording (format 2 is tested by tests/test_merkle.py)
     _cli("draw", *common, "--seed", GOLDEN_SEED, "--out", tmp / "seeded", *old)
-    _cli("commit", *common, "--beacon", "drand quicknet round 7", "--no-secret", "--out", pub, *old)
+    bound = [f"--{r}={inp / f'{r}.csv'}" for r in ("roster", "conflicts", "requests", "relations")]
+    bound += ["--calendar-overrides", inp / "calendar-2027.csv"]  # issue 14: the assignment's inputs bound too
+    _cli("commit", *common, *bound, "--beacon", "drand quicknet round 7", "--no-secret", "--out", pub, *old)
     _cli("draw", *common, "--commitment", pub / "commitment.json", "--beacon-value", "5a5a", "--out", pub / "draw")
     people = [f"--{r}={inp / f'{r}.csv'}" for r in ("roster", "conflicts", "requests", "relations", "history")]
     _cli(
@@ -138,7 +145,8 @@ def example_run(tmp: Path) -> dict[str, Any]:
 
 def demo_run(tmp: Path) -> dict[str, Any]:
     """The demo on 20,000 entities with a fixed secret (the report's figures are left out)."""
-    result = run_demo(tmp / "out", entities=20_000, secret=DEMO_SECRET, leaf_format=LEAF_FORMAT_1)
+    with recorded_roster():
+        result = run_demo(tmp / "out", entities=20_000, secret=DEMO_SECRET, leaf_format=LEAF_FORMAT_1)
     checks = _checks(str(verify_draw(tmp / "out/publish/draw")), tmp)
     return {
         "files": _hashes(tmp / "out", skip=("report/",)),

@@ -1,0 +1,99 @@
+"""What ``amend`` of :mod:`shuangsuiji.cli` does: its options, and the run that prints what changed (private).
+
+The options are read when the parser is built, so this module loads nothing heavy until
+:func:`cmd_amend` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .assignment.manifest import Amendment
+
+__all__ = ["amend_options", "cmd_amend"]
+
+#: The input files ``amend`` reads where the assignment records them: option -> role.
+_ROLES = {
+    "population": "population",
+    "roster": "roster",
+    "conflicts": "conflicts",
+    "requests": "requests",
+    "relations": "relations",
+    "pairs": "pairs",
+    "history": "history",
+    "calendar_overrides": "calendar",
+}
+
+
+def amend_options(p: argparse.ArgumentParser) -> None:
+    """The options of ``shuangsuiji amend``."""
+    p.add_argument("assignment", metavar="ASSIGNMENT_DIR", help="the assignment's folder (with assignment.json)")
+    change = p.add_mutually_exclusive_group(required=True)
+    change.add_argument("--recusal", metavar="OFFICER:USCC", help="the officer leaves the visit of this firm (回避)")
+    change.add_argument(
+        "--leave", metavar="OFFICER:FROM:TO", help="the officer leaves every visit dated FROM to TO (YYYY-MM-DD)"
+    )
+    change.add_argument(
+        "--departure", metavar="OFFICER[:FROM]", help="the officer leaves every visit not yet done (from FROM on)"
+    )
+    change.add_argument("--changes", metavar="FILE", help="several changes, one a row (CSV or XLSX; docs/amend.md)")
+    p.add_argument("--requested-by", metavar="TEXT", help="who asked for it (required unless the changes file says)")
+    p.add_argument("--reason", metavar="TEXT", help="why (required unless the changes file says)")
+    p.add_argument("--on", metavar="DATE", help="the day it was asked for, YYYY-MM-DD (default: today)")
+    for option, role in _ROLES.items():
+        name = option.replace("_", "-")
+        p.add_argument(f"--{name}", metavar="FILE", help=f"the {role} file, if not where assignment.json records it")
+
+
+def _request(args: argparse.Namespace, on: dt.date) -> Amendment:
+    """The one change the options name."""
+    from .assignment.manifest import Amendment, parse_day  # noqa: PLC0415 - loaded once the command runs
+    from .workflow._amend import code  # noqa: PLC0415
+
+    if not args.requested_by or not args.reason:
+        from .exceptions import InputError  # noqa: PLC0415
+
+        raise InputError("Say who asked for the change (--requested-by) and why (--reason).")
+    common = {"requested_by": args.requested_by, "reason": args.reason, "requested_on": on}
+    if args.recusal is not None:
+        officer, _, firm = args.recusal.partition(":")
+        return Amendment("recusal", officer.strip(), uscc=code(firm) or None, **common)
+    if args.leave is not None:
+        officer, _, days = args.leave.partition(":")
+        first, _, last = days.partition(":")
+        start, end = parse_day(first.strip(), "--leave's first day"), parse_day(last.strip(), "--leave's last day")
+        return Amendment("leave", officer.strip(), start=start, end=end, **common)
+    officer, _, first = args.departure.partition(":")
+    begins = parse_day(first.strip(), "--departure's first day") if first.strip() else None
+    return Amendment("departure", officer.strip(), start=begins, **common)
+
+
+def cmd_amend(args: argparse.Namespace) -> int:
+    """``shuangsuiji amend DIR (--recusal O:USCC | --leave O:FROM:TO | --departure O[:FROM] | --changes F) ...``."""
+    from ._commands import warn  # noqa: PLC0415 - loaded once the command runs
+    from .assignment.manifest import parse_day  # noqa: PLC0415
+    from .workflow._amend import read_amendments, run_amend  # noqa: PLC0415
+
+    on = parse_day(args.on, "--on") if args.on else dt.date.today()
+    if args.changes is not None:
+        requests = read_amendments(args.changes, requested_by=args.requested_by, reason=args.reason, requested_on=on)
+    else:
+        requests = (_request(args, on),)
+    files = {role: getattr(args, option) for option, role in _ROLES.items()}
+    step = run_amend(args.assignment, requests, files=files)
+    for amendment in step.amendments:
+        n = len(amendment.changes)
+        print(f"Amendment {amendment.sequence} ({amendment.describe()}): {n} place{'s' if n != 1 else ''} changed.")
+        for c in amendment.changes:
+            role = "lead (主检)" if c.role == "lead" else c.role
+            print(f"  {c.visit_id}, {c.department}, {role}: {c.out} -> {c.into or 'nobody'}")
+            if c.into is None:
+                warn(f"{c.visit_id} waits: nobody may take the place (unstaffed.csv says why).")
+        if not n:
+            print("  (on no visit it touches: logged, and it binds later amendments)")
+    print(f"Wrote {step.out}/: visits.csv, teams.csv, workload.csv, unstaffed.csv, assignment.json")
+    print(f"assignment SHA-256: {step.manifest.sha256}")
+    return 0

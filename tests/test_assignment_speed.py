@@ -1,0 +1,192 @@
+"""The assignment's fast paths give exactly what their plain definitions give (issue 14).
+
+- ``assign_digests`` is :meth:`Seed.assign_cost` pair by pair, and ``random_costs`` is its definition
+  (24-bit numbers, repeats told apart by the whole digest);
+- ``potentials`` (pair nodes contracted, label-correcting on the rest) are the Bellman-Ford distances;
+- a large group solved first on candidate pairs gives the very flow, potentials and report that
+  solving the whole network gives, with shortages (the drop loop) and with pricing rounds;
+- ``forked_map`` and ``verify_certificate`` give the same results on one worker or several.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shuangsuiji._hashing import forked_map
+from shuangsuiji.assignment import solve, verify_certificate
+from shuangsuiji.assignment.certificate import _residual, bellman_ford, potentials
+from shuangsuiji.assignment.encode import LOAD_STEP, assign_digests, build_group, network, random_costs
+from shuangsuiji.assignment.staffing import staff
+from shuangsuiji.conflicts import Conflicts
+from shuangsuiji.seed import Seed
+
+from .assign_helpers import instance, roster
+
+SEED = "cd" * 32
+
+
+def _plain_costs(tickets: list[bytes]) -> tuple[list[int], list[int], int]:
+    """The definition (docs/assignment.md, section 4), written out pair by pair (identical digests, which
+    different messages never have, in their order)."""
+    v = [int.from_bytes(b[0:3], "big") for b in tickets]
+    w = [int.from_bytes(b[3:6], "big") for b in tickets]
+    m = max([1, *(v.count(x) for x in v), *(w.count(x) for x in w)])
+    cost = [
+        v[i] * m + sum(1 for j in range(len(tickets)) if v[j] == v[i] and (tickets[j], j) < (b, i))
+        for i, b in enumerate(tickets)
+    ]
+    lead = [
+        w[i] * m + sum(1 for j in range(len(tickets)) if w[j] == w[i] and (tickets[j], j) < (b, i))
+        for i, b in enumerate(tickets)
+    ]
+    return cost, lead, LOAD_STEP * m
+
+
+@given(st.lists(st.binary(min_size=32, max_size=32), max_size=40), st.data())
+@settings(max_examples=100)
+def test_random_costs_are_the_definition(tickets: list[bytes], data: Any) -> None:
+    # Force equal 24-bit values (and equal digests beyond them), where the ties must be told apart.
+    for i in range(1, len(tickets)):
+        if data.draw(st.booleans()):
+            j = data.draw(st.integers(0, i - 1))
+            cut = data.draw(st.sampled_from([3, 6, 8, 16, 31]))
+            tickets[i] = tickets[j][:cut] + tickets[i][cut:]
+    expected = _plain_costs(tickets)
+    rows = np.frombuffer(b"".join(tickets), dtype=np.uint8).reshape(-1, 32)
+    for got in (random_costs(tickets), random_costs(rows)):
+        assert (got[0].tolist(), got[1].tolist(), got[2]) == expected
+        distinct = len(set(got[0].tolist())) == len(tickets) and len(set(got[1].tolist())) == len(tickets)
+        assert distinct or len(set(tickets)) < len(tickets)  # only identical digests may share a cost
+        assert all(c < got[2] for c in [*got[0].tolist(), *got[1].tolist()])  # below the load step
+
+
+def test_random_costs_are_the_24_bit_numbers_when_none_repeat() -> None:
+    tickets = [bytes([1, 2, 3, 4, 5, 6]) + bytes(26), bytes([0, 0, 9, 0, 0, 8]) + bytes(26)]
+    cost, lead, step = random_costs(tickets)
+    assert cost.tolist() == [0x010203, 9] and lead.tolist() == [0x040506, 8] and step == LOAD_STEP
+
+
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3)), max_size=30))
+def test_assign_digests_are_the_seeds(pairs: list[tuple[int, int]]) -> None:
+    seed = Seed.of(SEED)
+    teams = [(f"V{t}", "市场监管局") for t in range(5)]
+    officers = [f"410302-{o}" for o in range(4)]
+    rows = assign_digests(seed, teams, officers, [t for t, _ in pairs], [o for _, o in pairs])
+    assert [bytes(r) for r in rows] == [seed.assign_cost(*teams[t], officers[o]) for t, o in pairs]
+    assert rows.shape == (len(pairs), 32)
+    message = f"{SEED}:assign:V1|市场监管局|410302-2".encode()
+    assert seed.assign_cost("V1", "市场监管局", "410302-2") == hashlib.sha256(message).digest()
+
+
+def _group(visits: int, officers: int, *, capacity: int, lead_every: int = 2, seed: str = SEED) -> Any:
+    """One group (市场监管局 in 410302) of ``visits`` teams and ``officers`` officers, as the solver builds it."""
+    plan, v = instance(visits)
+    r = roster([{"lead": "是" if i % lead_every == 0 else "否", "capacity": capacity} for i in range(officers)])
+    teams = v.teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
+    teams = teams[teams["department"] == "市场监管局"].reset_index(drop=True)
+    people = r.officers.sort_values("inspector_id")
+    g, impossible = build_group(
+        "region 410302",
+        "市场监管局",
+        people,
+        teams,
+        seed=Seed.of(seed),
+        conflicts=Conflicts(),
+        policy=plan.assignment,
+        lead_required=True,
+    )
+    return g, impossible, plan, v, r
+
+
+@pytest.mark.parametrize(("visits", "officers", "capacity"), [(30, 12, 6), (60, 90, 2), (40, 70, 1), (25, 8, 4)])
+def test_potentials_are_the_bellman_ford_distances(visits: int, officers: int, capacity: int) -> None:
+    g, _, *_ = _group(visits, officers, capacity=capacity)
+    active = np.ones(len(g.team_keys), dtype=bool)
+    net = network(g, active)
+    flow, _ = solve.solve_flow(net)
+    assert (potentials(net, flow) == bellman_ford(_residual(net, flow), net.nodes)).all()
+
+
+def _staffed(visits: int, officers: int, capacity: int, seed: str) -> Any:
+    plan, v = instance(visits)
+    r = roster([{"lead": "是" if i % 3 else "否", "capacity": capacity} for i in range(officers)])
+    return staff(v.teams, r.officers, seed=seed, conflicts=Conflicts(), policy=plan.assignment)
+
+
+def _same(a: Any, b: Any) -> None:
+    pd.testing.assert_frame_equal(a.teams, b.teams)
+    pd.testing.assert_frame_equal(a.unstaffed, b.unstaffed)
+    pd.testing.assert_frame_equal(a.certificate, b.certificate)
+    assert a.reports == b.reports
+
+
+@pytest.mark.slow
+@given(
+    st.integers(20, 70),
+    st.integers(66, 110),
+    st.integers(1, 3),
+    st.sampled_from([SEED, "ef" * 32, "01" * 32]),
+    st.sampled_from([16, 4, 1]),
+)
+@settings(max_examples=12, deadline=None)
+def test_candidates_give_what_the_whole_network_gives(
+    visits: int, officers: int, capacity: int, seed: str, candidates: int
+) -> None:
+    """Shortages (the drop loop), few candidates (pricing rounds), any seed: the same staffing, byte for byte."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(solve, "CANDIDATES", 10**9)  # every pair a candidate: the whole network, as before issue 14
+        whole = _staffed(visits, officers, capacity, seed)
+        mp.setattr(solve, "CANDIDATES", candidates)
+        fast = _staffed(visits, officers, capacity, seed)
+    _same(whole, fast)
+
+
+def test_a_large_group_is_solved_on_candidates_and_checked() -> None:
+    g, _, *_ = _group(60, 100, capacity=2)
+    active = np.ones(len(g.team_keys), dtype=bool)
+    net, flow, cost, p = solve.optimum(g, active)
+    assert p is not None  # solved on candidates, and its optimum proved unique
+    whole, whole_cost = solve.solve_flow(network(g, active))
+    assert (flow == whole).all() and cost == whole_cost
+    assert (p == bellman_ford(_residual(net, flow), net.nodes)).all()
+    # Not proved unique: the whole network is solved instead.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(solve, "unique_optimum", lambda *_: False)
+        net, flow, cost, p = solve.optimum(g, active)
+    assert p is None and (flow == whole).all() and cost == whole_cost
+
+
+def test_forked_map_keeps_the_order_whatever_the_workers() -> None:
+    items = list(range(7))
+    square = [i * i for i in items]
+    for workers in (1, 2, 3):
+        assert forked_map(lambda i: i * i, items, workers=workers, size=lambda i: i % 3) == square
+
+
+def test_the_certificate_check_is_the_same_on_several_workers() -> None:
+    plan, v = instance(30, regions=("410302", "410303"))
+    r = roster([{"lead": "是", "capacity": 8, "region": ("410302", "410303")[i % 2]} for i in range(10)])
+    done = staff(v.teams, r.officers, seed=SEED, conflicts=Conflicts(), policy=plan.assignment)
+    worse = done.certificate.copy()
+    worse.loc[worse["node"] == "officer", "potential"] += 10**9
+    args: dict[str, Any] = dict(seed=SEED, conflicts=Conflicts(), policy=plan.assignment)
+    for certificate in (done.certificate, worse):
+        one = verify_certificate(v.teams, r.officers, done.teams, certificate, workers=1, **args)
+        assert one == verify_certificate(v.teams, r.officers, done.teams, certificate, workers=2, **args)
+    assert verify_certificate(v.teams, r.officers, done.teams, done.certificate, workers=2, **args) == []
+    assert verify_certificate(v.teams, r.officers, done.teams, worse, workers=2, **args)
+
+
+def test_an_augmenting_path_is_found_in_a_flow_short_of_the_maximum() -> None:
+    g, _, *_ = _group(20, 6, capacity=2)  # 40 places, 12 of capacity: the maximum staffs some
+    net = network(g, np.ones(len(g.team_keys), dtype=bool))
+    flow, _ = solve.solve_flow(net)
+    assert not solve._augmentable(net, flow)
+    assert solve._augmentable(net, np.zeros_like(flow))
