@@ -6,10 +6,10 @@
 Runs the whole demo (``run_demo``) in a fresh process and times each of its steps (the progress
 messages), and inside them the assignment's parts (reading the inputs, staffing the groups, dating,
 the rule check, writing; and in ``verify`` the re-solve and the certificate check). Memory is the
-peak resident set of the demo's process and its worker processes together, sampled every 50 ms
-during the step. With ``--compare TREE`` (a checkout, e.g. ``git worktree add /tmp/before HEAD``)
-the same demo runs first on that tree, in the same session. Results are appended to
-benchmarks/RESULTS.md.
+peak proportional set size (PSS: shared pages counted once) of the demo's process and its worker
+processes together, sampled every 200 ms during the step. With ``--compare TREE`` (a checkout, e.g.
+``git worktree add /tmp/before HEAD``) the same demo runs first on that tree, in the same session.
+Results are appended to benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -56,11 +56,13 @@ class Sampler:
     def _run(self) -> None:
         while not self.stop.is_set():
             try:
-                rss = self.me.memory_info().rss + sum(c.memory_info().rss for c in self.me.children(recursive=True))
+                # PSS: pages a forked worker shares with its parent count once, not once per process.
+                pss = self.me.memory_full_info().pss
+                pss += sum(c.memory_full_info().pss for c in self.me.children(recursive=True))
             except Exception:  # a child may end while it is read
                 continue
-            self.peak = max(self.peak, rss)
-            time.sleep(0.05)
+            self.peak = max(self.peak, pss)
+            time.sleep(0.2)
 
     def take(self) -> float:
         """The peak since the last call, in MiB (and start again)."""
@@ -182,7 +184,7 @@ def main() -> int:
         + "  ",
         f"Machine: {machine()}  ",
         f"One run each, a fresh process; {args.entities:,} entities, {visits:,} visits. CPU counts the worker "
-        "processes too; memory is the peak resident set of the process and its workers together during the step.",
+        "processes too; memory is the peak PSS of the process and its workers together during the step.",
         "",
         *_table(runs),
     ]

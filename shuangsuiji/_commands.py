@@ -260,6 +260,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         commitment=args.commitment,
         engine=_engine(args),
         salt_key=args.salt_key,
+        published_only=args.published_only,
     )
     print(result)
     print(f"\n{result.verdict()}")

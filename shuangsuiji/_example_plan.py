@@ -40,6 +40,7 @@ rotation = 1                      # not the officer of the entity's last inspect
 relation_hops = 2                 # recuse officers within two hops of the entity in the relation graph
 daily_cap = 4                     # visits per officer per day
 window = "{year}-03-01:{year}-03-31"
+joint_fallback = "lead-alone"     # 一次多查: the lead department goes even when a partner's team cannot
 
 [multipliers.credit_class]        # A lighter ("无事不扰"), C and D heavier
 A = "0.5"

@@ -117,6 +117,11 @@ def _verify(p: argparse.ArgumentParser) -> None:
     _draw_folder(p)
     _recorded(p, "population", "plan", "history", "allow-list", "commitment")
     _salt_key(p)
+    p.add_argument(
+        "--published-only",
+        action="store_true",
+        help="a public folder as the public sees it: never read the inputs the bureau withheld, even if found",
+    )
     _engine(p)
 
 

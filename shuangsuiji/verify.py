@@ -67,6 +67,7 @@ def verify_draw(
     partition_rows: int = DEFAULT_PARTITION_ROWS,
     today: dt.date | None = None,
     salt_key: bytes | None = None,
+    published_only: bool = False,
 ) -> Verification:
     """Verify a published draw; paths not given default to those its manifest records.
 
@@ -79,6 +80,9 @@ def verify_draw(
     (:mod:`shuangsuiji.distributed`) and streams the Merkle root from a
     Parquet population sorted by code, in partitions of ``partition_rows``:
     for a population too large for one machine. The checks are the same.
+
+    ``published_only`` checks a public folder as someone holding nothing else would: the inputs its
+    ``publication.json`` lists as withheld are not read even where a recorded path finds them.
 
     Returns
     -------
@@ -99,7 +103,8 @@ def verify_draw(
     if not (folder / "manifest.json").exists() and read_sealed(folder) is not None:
         check_sealed(rec, folder, today=today or dt.date.today())
         return rec.done()
-    rec.attempt("verification completed", partial(_verify_draw, rec, folder, overrides, commitment, recompute))
+    verify = partial(_verify_draw, rec, folder, overrides, commitment, recompute, published_only=published_only)
+    rec.attempt("verification completed", verify)
     return rec.done()
 
 
@@ -125,6 +130,8 @@ def _verify_draw(
     overrides: Mapping[str, str | Path | None],
     commitment: str | Path | None,
     recompute: _Recompute,
+    *,
+    published_only: bool = False,
 ) -> None:
     loaded = rec.attempt("manifest readable", lambda: _read(out))
     if loaded is None:
@@ -145,7 +152,7 @@ def _verify_draw(
         f"this verifier {ALGORITHM} / {__version__}",
     )
     withheld = published_withheld(out)
-    files = _check_files(rec, out, manifest, overrides, withheld)
+    files = _check_files(rec, out, manifest, overrides, withheld, published_only=published_only)
     _check_seed(rec, out, manifest, commitment)
     needs = "the population (for a year's batch, the year plan and the ledger's view too)"
     if files is None and "population" in withheld and overrides.get("population") is None:
@@ -162,7 +169,8 @@ def _verify_draw(
             _check_recomputation(rec, out, manifest, recomputed)
     rec.attempt("tickets and thresholds", partial(_independent_checks, rec, out, manifest))
     if (out / "assignment.json").exists():
-        rec.attempt("assignment", partial(verify_assignment, rec, out, withheld=bool(withheld)))
+        alone = bool(withheld) and published_only
+        rec.attempt("assignment", partial(verify_assignment, rec, out, withheld=bool(withheld), alone=alone))
         rec.attempt("assignment inputs committed", partial(_assignment_bound, rec, out, manifest))
 
 
@@ -178,6 +186,8 @@ def _check_files(
     manifest: Manifest,
     overrides: Mapping[str, str | Path | None],
     withheld: frozenset[str] = frozenset(),
+    *,
+    published_only: bool = False,
 ) -> DrawFiles | None:
     """Every output and input byte for byte; the inputs to recompute from (``None`` without the population).
 
@@ -197,9 +207,10 @@ def _check_files(
     good: set[str] = set()
     for role, entry in sorted(manifest.inputs.items()):
         path = given[role] if role in given else out / entry.path
-        if not path.is_file():
+        kept = role in withheld and overrides.get(role) is None  # the bureau withheld it, and it was not given
+        if not path.is_file() or (published_only and kept):
             option = f"--{role.replace('_', '-')} FILE"
-            if role in withheld and overrides.get(role) is None:
+            if kept:
                 rec.withhold(f"input {role}", f"not published (publication.json); who has it checks it with {option}")
             else:
                 missing = f"{path} is not here (the manifest records {entry.path}): give {option}"

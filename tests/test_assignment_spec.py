@@ -194,7 +194,8 @@ def _variant_city(
     return draw, paths
 
 
-LEAD_ALONE = {"[assignment]": '[assignment]\njoint_fallback = "lead-alone"'}
+#: The example plan staffs joint visits with joint_fallback = "lead-alone" (checked here, left as it is).
+LEAD_ALONE = {'joint_fallback = "lead-alone"': 'joint_fallback = "lead-alone"'}
 
 
 def test_lead_alone_sets_parts_aside_and_is_rederived(tmp_path: Path) -> None:

@@ -193,3 +193,17 @@ def test_an_officer_proof_needs_the_committed_roster(staffed: Path, tmp_path: Pa
         bad = tmp_path / "bad.csv"
         bad.write_text("inspector_id\nA1\n", encoding="utf-8")
         run_officer_proof(staffed / "pub/commitment.json", bad, "A1")
+
+
+def test_published_only_reads_nothing_the_bureau_withheld(staffed: Path) -> None:
+    """A public folder beside the bureau's inputs: found by their recorded paths, unless published_only."""
+    public = staffed / "public"  # at the depth of pub/, so the recorded ../../in/ paths find the inputs
+    run_publish(staffed / "pub/draw", public, force=True)
+    found = {c.name: c for c in verify_draw(public / "draw").checks}
+    assert found["recomputed teams.csv"].ok and found["input population"].ok
+    alone = verify_draw(public / "draw", published_only=True)
+    assert alone.ok, str(alone)
+    names = {c.name: c for c in alone.checks}
+    assert names["recomputed assignment"].withheld and names["input population"].withheld
+    assert "recomputed teams.csv" not in names and names["assignment roster as committed"].ok
+    assert main(["verify", str(public / "draw"), "--published-only"]) == 0

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from shuangsuiji.assignment import assign
 from shuangsuiji.cli import main
 from shuangsuiji.exceptions import PlanError
+from shuangsuiji.inputs import DrawFiles
 from shuangsuiji.io import read_table, write_csv
 from shuangsuiji.plan import parse_plan
 from shuangsuiji.verify import verify_draw
 from shuangsuiji.visits import part_id
+from shuangsuiji.workflow import AssignmentFiles, run_assign, run_draw, write_example_city
 
 from .assign_helpers import instance, roster
 
@@ -136,3 +138,41 @@ def test_a_lead_alone_batch_verifies_and_tampering_with_a_part_is_caught(tmp_pat
     write_csv(forged, draw / "visits.csv")
     broken = {c.name for c in verify_draw(draw).checks if not c.ok}
     assert {"assignment rules", "recomputed visits.csv"} <= broken
+
+
+def _general_share(draw: Path) -> float:
+    """The share of the general 市场监管局 task's drawn firms whose 市场监管局 team is staffed."""
+    selection = read_table(draw / "selection.csv")
+    teams = read_table(draw / "teams.csv")
+    staffed = set(zip(teams["visit_id"], teams["department"], strict=True))
+    drawn = selection[selection["task_id"] == "SC-GS"]["uscc"]
+    return sum((f"V{u}", LEAD) in staffed for u in drawn) / len(drawn)
+
+
+@pytest.mark.slow
+def test_lead_alone_keeps_the_general_task_staffed_on_the_20000_entity_demo(tmp_path: Path) -> None:
+    """The demo city with a 税务局 too small for its joint visits: the 5% task waits with them, or goes alone."""
+    city = write_example_city(tmp_path / "in", entities=20000, seed=2027)
+    people = read_table(city["roster"])
+    tax = people.index[people["department"] == PARTNER]
+    people.loc[[*tax[::3], *tax[1::3]], "active"] = "否"  # two of three 税务局 officers away this batch
+    write_csv(people, city["roster"])
+    shares = {}
+    for mode in ("whole", "lead-alone"):
+        plan = tmp_path / f"{mode}.toml"
+        text = city["plan"].read_text(encoding="utf-8").replace('joint_fallback = "lead-alone"', "")
+        plan.write_text(text.replace("[assignment]", f'[assignment]\njoint_fallback = "{mode}"', 1), encoding="utf-8")
+        draw = tmp_path / mode
+        run_draw(DrawFiles(population=city["population"], plan=plan, history=city["history"]), draw, seed=SEED)
+        files = AssignmentFiles(
+            population=city["population"],
+            roster=city["roster"],
+            conflicts=city["conflicts"],
+            requests=city["requests"],
+            relations=city["relations"],
+            history=city["history"],
+            calendar=city["calendar"],
+        )
+        run_assign(draw, files, allow_partial=True)
+        shares[mode] = _general_share(draw)
+    assert shares["whole"] < 0.95 <= shares["lead-alone"], shares

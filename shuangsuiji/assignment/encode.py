@@ -108,20 +108,25 @@ def assign_digests(
     return np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(-1, 32)
 
 
-def _tie_ranks(values: npt.NDArray[np.int64], rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
-    """For each pair, how many pairs with the same value have a smaller whole digest (unsigned bytes)."""
-    order = np.lexsort((*rows.T[::-1], values))  # by value, then digest byte 0, 1, ... (the last key leads)
+def _tie_ranks(values: npt.NDArray[np.int64], rows: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.int64], int]:
+    """For each pair, how many pairs with the same value have a smaller whole digest (unsigned bytes).
+
+    Also the largest number of pairs sharing one value. The pairs are sorted by value and then digest:
+    on one 64-bit key (the value, then digest bytes 0-4) when no two keys tie, else on every byte.
+    """
     ranks = np.zeros(values.size, dtype=np.int64)
-    if values.size:
-        sorted_values = values[order]
-        starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
-        run_start = np.repeat(starts, np.diff(np.r_[starts, values.size]))
-        ranks[order] = np.arange(values.size) - run_start
-    return ranks
-
-
-def _multiplicity(values: npt.NDArray[np.int64]) -> int:
-    return int(np.unique(values, return_counts=True)[1].max()) if values.size else 1
+    if values.size == 0:
+        return ranks, 1
+    head = np.ascontiguousarray(rows[:, :8]).view(">u8").ravel().astype(np.uint64) >> np.uint64(24)
+    key = (values.astype(np.uint64) << np.uint64(40)) | head
+    order = np.argsort(key)
+    if (key[order[1:]] == key[order[:-1]]).any():
+        order = np.lexsort((*rows.T[::-1], values))  # by value, then digest byte 0, 1, ... (the last key leads)
+    sorted_values = values[order]
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    runs = np.diff(np.r_[starts, values.size])
+    ranks[order] = np.arange(values.size) - np.repeat(starts, runs)
+    return ranks, int(runs.max())
 
 
 def random_costs(
@@ -149,10 +154,11 @@ def random_costs(
     wide = rows[:, :6].astype(np.int64)
     v = (wide[:, 0] << 16) | (wide[:, 1] << 8) | wide[:, 2]
     w = (wide[:, 3] << 16) | (wide[:, 4] << 8) | wide[:, 5]
-    m = max(_multiplicity(v), _multiplicity(w))
+    (r, m_v), (s, m_w) = _tie_ranks(v, rows), _tie_ranks(w, rows)
+    m = max(m_v, m_w)
     if m == 1:
         return v, w, LOAD_STEP
-    return v * m + _tie_ranks(v, rows), w * m + _tie_ranks(w, rows), LOAD_STEP * m
+    return v * m + r, w * m + s, LOAD_STEP * m
 
 
 @dataclass

@@ -61,11 +61,12 @@ def _manifest(out: Path) -> tuple[AssignmentManifest, object]:
     return AssignmentManifest.from_dict(raw, where=str(path), data=path.read_bytes()), raw
 
 
-def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False) -> None:
+def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False, alone: bool = False) -> None:
     """Record the checks of the assignment in ``out`` (``assignment.json`` beside the draw's manifest).
 
     In a public folder (``withheld``) the inputs are with the bureau (the roster, the conflict
-    declarations): their checks, the recomputation and the rules are marked withheld, not failed.
+    declarations): their checks, the recomputation and the rules are marked withheld, not failed;
+    ``alone`` does so even where a recorded path finds the files (as the public sees the folder).
     """
     manifest, raw = _manifest(out)
     data, digest = manifest.data or b"", manifest.sha256
@@ -80,7 +81,7 @@ def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False) -> No
     files: dict[str, Path] = {}
     for role, entry in sorted(manifest.inputs.items()):
         path = out / entry.path
-        if withheld and not path.exists():
+        if withheld and (alone or not path.exists()):
             rec.withhold(f"assignment input {role}", "not published: the bureau keeps it (conflicts stay private)")
             continue
         got = sha256_file(path) if path.exists() else "missing"

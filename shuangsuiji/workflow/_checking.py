@@ -29,10 +29,12 @@ def run_verify(
     commitment: str | Path | None = None,
     engine: Engine | None = None,
     salt_key: str | Path | None = None,
+    published_only: bool = False,
 ) -> Verification:
     """Recompute and check a published draw (and its assignment); inputs default to the recorded ones.
 
     ``salt_key`` is the bureau's key file of a plan that hides fields (the Merkle root needs it).
+    ``published_only`` checks a public folder with nothing but its files, as the public sees it.
     """
     key = read_salt_key(salt_key) if salt_key is not None else None
     engine = engine or get_engine()
@@ -46,6 +48,7 @@ def run_verify(
             commitment=commitment,
             engine=engine,
             salt_key=key,
+            published_only=published_only,
         )
 
 

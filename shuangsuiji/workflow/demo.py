@@ -232,7 +232,7 @@ def run_demo(
         raise InternalError("the demo's own publication does not verify:\n" + str(verification))
     say("assembling the public folder")
     run_publish(draw, out / "public", notices=publish / "notices")
-    public = run_verify(out / "public" / "draw")
+    public = run_verify(out / "public" / "draw", published_only=True)  # as the public sees it: no inputs
     if not public.ok:
         raise InternalError("the demo's public folder does not verify on its own:\n" + str(public))
     say("writing the report")
@@ -255,6 +255,7 @@ def demo_summary(draw: str | Path) -> pd.DataFrame:
     )
     floors = [t for t in manifest.tasks if t.floor != "0"]
     counts = assignment.counts
+    parts = int(visits["visit_id"].str.contains("/", regex=False).sum())  # joint_fallback: waiting on their own
     rows = [
         ("tasks", f"{len(manifest.tasks)} ({sum(t.sample for t in manifest.tasks):,} entities drawn in all)"),
         ("entities drawn by credit class", drawn),
@@ -264,13 +265,16 @@ def demo_summary(draw: str | Path) -> pd.DataFrame:
         ),
         (
             "joint visits (一次多查)",
-            f"{len(selection):,} task selections merged into {len(visits):,} visits, "
-            f"{len(selection) - len(visits):,} visits saved",
+            f"{len(selection):,} task selections merged into {len(visits) - parts:,} visits, "
+            f"{len(selection) - len(visits) + parts:,} visits saved",
         ),
         (
             "visits staffed and dated",
-            f"{counts['staffed']:,} of {counts['visits']:,} "
-            f"({counts['undated']} undated, {counts['unstaffed']} unstaffed)",
+            f"{counts['staffed']:,} of {counts['visits'] - parts:,} "
+            f"({counts['undated']} undated, {counts['unstaffed'] - parts} unstaffed"
+            + (f", {counts['desk']:,} desk checks without a date" if counts.get("desk") else "")
+            + (f"; {parts} departments' parts of joint visits wait on their own" if parts else "")
+            + ")",
         ),
         ("officers' loads", f"min {loads.min()}, median {int(loads.median())}, max {loads.max()} visits"),
         (
