@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -20,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shuangsuiji._hashing import forked_map
-from shuangsuiji.assignment import solve, verify_certificate
+from shuangsuiji.assignment import encode, schedule, solve, verify_certificate
 from shuangsuiji.assignment.certificate import _residual, bellman_ford, potentials
 from shuangsuiji.assignment.encode import LOAD_STEP, assign_digests, build_group, network, random_costs
 from shuangsuiji.assignment.staffing import staff
@@ -65,6 +66,21 @@ def test_random_costs_are_the_definition(tickets: list[bytes], data: Any) -> Non
         distinct = len(set(got[0].tolist())) == len(tickets) and len(set(got[1].tolist())) == len(tickets)
         assert distinct or len(set(tickets)) < len(tickets)  # only identical digests may share a cost
         assert all(c < got[2] for c in [*got[0].tolist(), *got[1].tolist()])  # below the load step
+
+
+@given(st.lists(st.binary(min_size=32, max_size=32), max_size=40), st.data())
+@settings(max_examples=50)
+def test_random_costs_of_a_large_group_count_the_values_first(tickets: list[bytes], data: Any) -> None:
+    """The path of large groups (only repeated values sorted) gives the definition too."""
+    for i in range(1, len(tickets)):
+        if data.draw(st.booleans()):
+            j = data.draw(st.integers(0, i - 1))
+            cut = data.draw(st.sampled_from([3, 6, 8, 16, 31]))
+            tickets[i] = tickets[j][:cut] + tickets[i][cut:]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(encode, "COUNT_FROM", 0)
+        got = random_costs(tickets)
+    assert (got[0].tolist(), got[1].tolist(), got[2]) == _plain_costs(tickets)
 
 
 def test_random_costs_are_the_24_bit_numbers_when_none_repeat() -> None:
@@ -190,3 +206,31 @@ def test_an_augmenting_path_is_found_in_a_flow_short_of_the_maximum() -> None:
     flow, _ = solve.solve_flow(net)
     assert not solve._augmentable(net, flow)
     assert solve._augmentable(net, np.zeros_like(flow))
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3))
+@settings(max_examples=10, deadline=None)
+def test_visits_that_share_no_one_are_dated_apart_to_the_same_days(seed_int: int, cap: int) -> None:
+    """Scheduling the parts that share no person apart (in workers or not) gives the one-pass dates."""
+    rng = np.random.default_rng(seed_int)
+    officers = [f"R{r}-O{i}" for r in range(3) for i in range(4)]
+    people = {}
+    for k in range(60):
+        region = int(rng.integers(0, 3))
+        crew = sorted({f"R{region}-O{int(i)}" for i in rng.choice(4, size=int(rng.integers(1, 4)))})
+        if rng.random() < 0.05:
+            crew.append("EXPERT")  # an expert links the parts of two regions
+        people[f"V{k:03d}"] = crew
+    station = {v: f"S{int(rng.integers(0, 2))}" for v in people}
+    days = [dt.date(2027, 3, 1) + dt.timedelta(days=i) for i in range(5)]
+    unavailable = {officers[0]: frozenset(days[:2])}
+    args: dict[str, Any] = dict(officers=set(officers), unavailable=unavailable, days=days, daily_cap=cap, seed=SEED)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(schedule, "_PARALLEL_FROM", 10**9)
+        whole = schedule.schedule_visits(people, station, workers=1, **args)
+        mp.setattr(schedule, "_PARALLEL_FROM", 0)
+        for workers in (1, 2):
+            apart = schedule.schedule_visits(people, station, workers=workers, **args)
+            assert dict(apart.dates) == dict(whole.dates)
+            assert dict(apart.unscheduled) == dict(whole.unscheduled)
+            assert dict(apart.method) == dict(whole.method)

@@ -93,39 +93,54 @@ def assign_digests(
     True
     """
     teams, officers = np.asarray(pair_t, dtype=np.int64), np.asarray(pair_o, dtype=np.int64).tolist()
+    if teams.size == 0:
+        return np.zeros((0, 32), dtype=np.uint8)
     prefix = seed.ticket_prefix("assign")
     ids = [oid.encode() for oid in officer_ids]
     sha = hashlib.sha256
-    runs = np.flatnonzero(np.diff(teams)) + 1 if teams.size else np.zeros(0, dtype=np.int64)
+    runs = np.flatnonzero(np.diff(teams)) + 1
     starts, ends = np.r_[0, runs].tolist(), np.r_[runs, teams.size].tolist()
+    run_teams = teams[np.r_[0, runs]].tolist()
     chunks = []
-    for start, end in zip(starts, ends, strict=True):
-        if start == end:
-            continue
-        visit, department = team_keys[int(teams[start])]
+    for t, start, end in zip(run_teams, starts, ends, strict=True):
+        visit, department = team_keys[t]
         head = prefix + f"{visit}|{department}|".encode()
         chunks.append(b"".join([sha(head + ids[o]).digest() for o in officers[start:end]]))
     return np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(-1, 32)
+
+
+#: From this many pairs on, the 24-bit values are counted in a table first, and only the repeated ones sorted.
+COUNT_FROM = 1 << 20
 
 
 def _tie_ranks(values: npt.NDArray[np.int64], rows: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.int64], int]:
     """For each pair, how many pairs with the same value have a smaller whole digest (unsigned bytes).
 
     Also the largest number of pairs sharing one value. The pairs are sorted by value and then digest:
-    on one 64-bit key (the value, then digest bytes 0-4) when no two keys tie, else on every byte.
+    on one 64-bit key (the value, then digest bytes 0-4) when no two keys tie, else on every byte. In a
+    large group only the pairs whose value repeats are sorted (the others rank 0).
     """
     ranks = np.zeros(values.size, dtype=np.int64)
     if values.size == 0:
         return ranks, 1
-    head = np.ascontiguousarray(rows[:, :8]).view(">u8").ravel().astype(np.uint64) >> np.uint64(24)
-    key = (values.astype(np.uint64) << np.uint64(40)) | head
+    some = np.arange(values.size)
+    if values.size >= COUNT_FROM:
+        counts = np.bincount(values, minlength=1 << 24)
+        some = np.flatnonzero(counts[values] > 1)
+        if some.size == 0:
+            return ranks, 1
+    head = np.ascontiguousarray(rows[some, :8]).view(">u8").ravel().astype(np.uint64) >> np.uint64(24)
+    key = (values[some].astype(np.uint64) << np.uint64(40)) | head
     order = np.argsort(key)
-    if (key[order[1:]] == key[order[:-1]]).any():
-        order = np.lexsort((*rows.T[::-1], values))  # by value, then digest byte 0, 1, ... (the last key leads)
-    sorted_values = values[order]
-    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
-    runs = np.diff(np.r_[starts, values.size])
-    ranks[order] = np.arange(values.size) - np.repeat(starts, runs)
+    sorted_keys = key[order]
+    if (sorted_keys[1:] == sorted_keys[:-1]).any():
+        # by value, then digest byte 0, 1, ... (the last key leads)
+        order = np.lexsort((*rows[some].T[::-1], values[some]))
+        sorted_keys = key[order]
+    sorted_values = sorted_keys >> np.uint64(40)
+    starts = np.flatnonzero(np.concatenate([[True], sorted_values[1:] != sorted_values[:-1]]))
+    runs = np.diff(np.r_[starts, some.size])
+    ranks[some[order]] = np.arange(some.size) - np.repeat(starts, runs)
     return ranks, int(runs.max())
 
 
@@ -183,16 +198,31 @@ class Group:
     load_step: int = LOAD_STEP
 
 
+#: The last conflicts indexed by officer (a staffing's groups all read the same conflicts).
+_INDEXED: list[tuple[Conflicts, dict[str, list[str]]]] = []
+
+
+def _by_officer(conflicts: Conflicts) -> dict[str, list[str]]:
+    """Officer -> the entities they have a conflict with."""
+    if not _INDEXED or _INDEXED[0][0] is not conflicts:
+        index: dict[str, list[str]] = {}
+        for oid, uscc in conflicts.pairs:
+            index.setdefault(oid, []).append(uscc)
+        _INDEXED[:] = [(conflicts, index)]
+    return _INDEXED[0][1]
+
+
 def _recused(officer_ids: list[str], team_uscc: list[str], conflicts: Conflicts) -> npt.NDArray[np.bool_]:
     """The (officer x team) pairs a conflict forbids."""
-    officer_at = {oid: o for o, oid in enumerate(officer_ids)}
     team_at: dict[str, list[int]] = {}
     for t, u in enumerate(team_uscc):
         team_at.setdefault(u, []).append(t)
     recused = np.zeros((len(officer_ids), len(team_uscc)), dtype=bool)
-    for oid, uscc in conflicts.pairs:
-        if oid in officer_at and uscc in team_at:
-            recused[officer_at[oid], team_at[uscc]] = True
+    index = _by_officer(conflicts)
+    for o, oid in enumerate(officer_ids):
+        for uscc in index.get(oid, ()):
+            if uscc in team_at:
+                recused[o, team_at[uscc]] = True
     return recused
 
 

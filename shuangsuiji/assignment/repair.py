@@ -27,9 +27,13 @@ def breaks_exclusions(g: Group, chosen: Mapping[int, bool]) -> set[int]:
     """The teams of a solution that hold a pair of officers who must not work together."""
     if not g.exclusive:
         return set()
+    # Only the officers of some pair matter: a team can break a pair only through two of them.
+    paired = set().union(*g.exclusive)
     teams: dict[int, set[str]] = {}
     for i in chosen:
-        teams.setdefault(int(g.pair_t[i]), set()).add(g.officer_ids[g.pair_o[i]])
+        officer = g.officer_ids[g.pair_o[i]]
+        if officer in paired:
+            teams.setdefault(int(g.pair_t[i]), set()).add(officer)
     return {t for t, members in teams.items() if any(pair <= members for pair in g.exclusive)}
 
 

@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from .._hashing import default_workers, forked_map
 from ..seed import Seed
 
 __all__ = ["Schedule", "people_of", "schedule_visits"]
@@ -39,6 +40,10 @@ _CPSAT_TIME = 10.0
 _REPAIR_MAX = 400
 #: How many days a repair tries to free for a stuck visit.
 _REPAIR_DAYS = 3
+#: The score of a day that does not fit.
+_NEVER = np.iinfo(np.int64).max
+#: From this many visits on, the parts that share no person are scheduled apart (in worker processes).
+_PARALLEL_FROM = 2_000
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,9 @@ class _Board:
                 self.by_person[p].append(v)
         self.shifts: dict[str, int] = {}
         self.ticks = np.arange(self.n_days, dtype=np.int64)
+        # Row s: the days rotated by s (day i ranks (i - s) mod D among days that tie).
+        self.rotations = (self.ticks[None, :] - self.ticks[:, None]) % max(self.n_days, 1)
+        self.places: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]] = {}
 
     def mark_free(self, unavailable: Mapping[str, frozenset[dt.date]]) -> None:
         everyone = sorted(self.at, key=self.at.__getitem__)
@@ -90,13 +98,20 @@ class _Board:
 
     def rotation(self, v: str) -> npt.NDArray[np.int64]:
         """The days in an order drawn from the visit's ``schedule`` ticket (bytes 0-3), for ties."""
-        return (self.ticks - self.shift(v)) % self.n_days
+        rotated: npt.NDArray[np.int64] = self.rotations[self.shift(v)]
+        return rotated
+
+    def parts(self, v: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+        """The rows of the visit's people, of its officers, and its station area's code."""
+        if v not in self.places:
+            who = np.array([self.at[p] for p in self.people[v]], dtype=np.int64)
+            bound = np.array([self.at[p] for p in self.people[v] if p in self.officers], dtype=np.int64)
+            self.places[v] = (who, bound, self.station_code[self.station[v]])
+        return self.places[v]
 
     def place(self, v: str) -> bool:
         """Give visit ``v`` its best feasible day (greedy); ``False`` when none fits."""
-        who = np.array([self.at[p] for p in self.people[v]], dtype=np.int64)
-        bound = np.array([self.at[p] for p in self.people[v] if p in self.officers], dtype=np.int64)
-        here = self.station_code[self.station[v]]
+        who, bound, here = self.parts(v)
         counts = self.count[who]
         ok = self.free[who].all(axis=0) & (counts < self.cap).all(axis=0)
         areas = self.area[bound]
@@ -109,7 +124,7 @@ class _Board:
         # drawn from the visit's ticket.
         affinity = (areas == here).sum(axis=0)
         score = ((bound.size - affinity) * (self.cap + 1) + counts.max(axis=0)) * self.n_days + self.rotation(v)
-        score[~ok] = np.iinfo(np.int64).max
+        score[~ok] = _NEVER
         best = int(np.argmin(score))
         self.dates[v] = self.days[best]
         self.count[who, best] += 1
@@ -182,8 +197,14 @@ def schedule_visits(
     days: Sequence[dt.date],
     daily_cap: int,
     seed: str | Seed,
+    workers: int | None = None,
 ) -> Schedule:
     """Schedule visits.
+
+    Visits that share no person (directly or through other visits) never constrain each other, so each
+    such part is scheduled on its own, in forked worker processes when there are several: the dates are
+    those of one pass over all visits, whatever the number of workers. The mappings returned list the
+    visits in the order they are taken.
 
     Parameters
     ----------
@@ -201,15 +222,72 @@ def schedule_visits(
         Visits per person per day.
     seed : str or Seed
         The seed (visit order and ties, scope ``schedule``).
+    workers : int, optional
+        Processes for independent parts (default: the available CPUs, at most 8).
     """
     seed = Seed.of(seed)
     if not days:
         return Schedule({}, {v: _why(v, people, unavailable, days, daily_cap) for v in people}, {})
-    board = _Board(people, station, officers, days, daily_cap, seed)
-    board.mark_free(unavailable)
     # Visits with more people (joint visits) first, as they are the hardest to fit; then by ticket.
     tickets = {v: seed.schedule_ticket(v) for v in people}
-    stuck = [v for v in sorted(people, key=lambda v: (-len(people[v]), tickets[v])) if not board.place(v)]
+    order = sorted(people, key=lambda v: (-len(people[v]), tickets[v]))
+    parts = _parts(people, order) if len(people) >= _PARALLEL_FROM else [order]
+    workers = default_workers() if workers is None else max(1, workers)
+
+    def run(part: list[str]) -> Schedule:
+        return _schedule_part(
+            part, people, station, officers=officers, unavailable=unavailable, days=days, cap=daily_cap, seed=seed
+        )
+
+    done = forked_map(run, parts, workers=workers, size=len)
+    dates = {v: d for part in done for v, d in part.dates.items()}
+    unscheduled = {v: why for part in done for v, why in part.unscheduled.items()}
+    method = {v: m for part in done for v, m in part.method.items()}
+    return Schedule(
+        dates={v: dates[v] for v in order if v in dates},
+        unscheduled={v: unscheduled[v] for v in order if v in unscheduled},
+        method={v: method[v] for v in order if v in method},
+    )
+
+
+def _parts(people: Mapping[str, Sequence[str]], order: list[str]) -> list[list[str]]:
+    """The visits in groups that share no person, each in ``order``."""
+    root: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root.setdefault(x, x)
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    for v in order:
+        for p in people[v]:
+            a, b = find(v), find("person:" + p)
+            if a != b:
+                root[a] = b
+    parts: dict[str, list[str]] = {}
+    for v in order:
+        parts.setdefault(find(v), []).append(v)
+    return list(parts.values())
+
+
+def _schedule_part(
+    visits: list[str],
+    people: Mapping[str, Sequence[str]],
+    station: Mapping[str, str],
+    *,
+    officers: set[str],
+    unavailable: Mapping[str, frozenset[dt.date]],
+    days: Sequence[dt.date],
+    cap: int,
+    seed: Seed,
+) -> Schedule:
+    """Greedy dates for ``visits`` (in the order given), then CP-SAT repairs of the stuck ones."""
+    mine = {v: people[v] for v in visits}
+    board = _Board(mine, {v: station[v] for v in visits}, officers, days, cap, seed)
+    board.mark_free(unavailable)
+    stuck = [v for v in visits if not board.place(v)]
     method = dict.fromkeys(board.dates, "greedy")
     unscheduled: dict[str, str] = {}
     for v in stuck:
@@ -218,7 +296,7 @@ def schedule_visits(
         # they are (their load is the baseline).
         near = board.neighbourhood(v)
         if len(near) > _REPAIR_MAX:
-            unscheduled[v] = _why(v, people, unavailable, days, daily_cap)
+            unscheduled[v] = _why(v, people, unavailable, days, cap)
             continue
         base, fixed_area = board.fixed_around(near)
         solved = _cpsat(
@@ -228,13 +306,13 @@ def schedule_visits(
             officers=officers,
             unavailable=unavailable,
             days=days,
-            cap=daily_cap,
+            cap=cap,
             hints=board.dates,
             base=base,
             fixed_area=fixed_area,
         )
         if solved is None:
-            unscheduled[v] = _why(v, people, unavailable, days, daily_cap)
+            unscheduled[v] = _why(v, people, unavailable, days, cap)
             continue
         board.move(near, solved, method)
     return Schedule(dates=board.dates, unscheduled=unscheduled, method=method)

@@ -86,7 +86,8 @@ def _candidates(g: Group, use: npt.NDArray[np.bool_], count: int) -> npt.NDArray
     keep = np.zeros(len(g.pair_o), dtype=bool)
     for key, among in ((g.cost, use), (g.cost + g.lead_cost, use & g.pair_lead)):
         pairs = np.flatnonzero(among)
-        order = pairs[np.lexsort((key[pairs], g.pair_t[pairs]))]  # by team, then by key
+        width = int(key.max(initial=0)) + 1
+        order = pairs[np.argsort(g.pair_t[pairs] * width + key[pairs])]  # by team, then by key
         teams = g.pair_t[order]
         starts = np.flatnonzero(np.r_[True, teams[1:] != teams[:-1]])
         rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
