@@ -17,13 +17,23 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 
+from shuangsuiji.synthetic import example_plan_toml
+
 __all__ = ["make_roster", "recorded_roster"]
 
 
 @contextlib.contextmanager
 def recorded_roster() -> Iterator[None]:
-    """Within it, the example city (``example``, the demo) gets the roster of the recording."""
-    with mock.patch("shuangsuiji.workflow.demo.make_roster", make_roster):
+    """Within it, the example city (``example``, the demo) gets the roster and the plan of the recording.
+
+    Issue 14 added ``joint_fallback = "lead-alone"`` to the example plan (an input); the recorded runs
+    keep the plan as it was, so the draws they pin do not move.
+    """
+    plan = "\n".join(line for line in example_plan_toml().split("\n") if not line.startswith("joint_fallback = "))
+    with (
+        mock.patch("shuangsuiji.workflow.demo.make_roster", make_roster),
+        mock.patch("shuangsuiji.workflow.demo.example_plan_toml", lambda: plan),
+    ):
         yield
 
 
