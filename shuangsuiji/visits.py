@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -86,6 +87,14 @@ class Visits:
     experts: pd.DataFrame
     leads: Mapping[str, str] = field(default_factory=dict)
     desk: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def team_departments(self) -> Mapping[str, tuple[str, ...]]:
+        """Visit id -> the departments of its teams, in :attr:`teams` order (built once)."""
+        out: dict[str, list[str]] = {}
+        for v, d in zip(self.teams["visit_id"].tolist(), self.teams["department"].tolist(), strict=True):
+            out.setdefault(str(v), []).append(str(d))
+        return {v: tuple(ds) for v, ds in out.items()}
 
     def lead_of(self, visit: str) -> str:
         """The lead department of a visit (:attr:`leads`, else its first department)."""

@@ -62,10 +62,10 @@ def _set_aside(
     waits whole when the fallback is ``whole``, when an expert place failed, when (``lead-alone``) its
     lead department's team failed, or when nothing of it would be left.
     """
-    going = visits.teams.groupby("visit_id")["department"].apply(set).to_dict()
+    going = visits.team_departments
     for v, places in failed.items():
         teams = {d for d, _, expert in places if not expert}
-        left = {d for d in going.get(v, set()) if (v, d) not in apart} - teams
+        left = {d for d in going.get(v, ()) if (v, d) not in apart} - teams
         whole = (
             policy.joint_fallback == "whole"
             or any(expert for _, _, expert in places)
@@ -159,7 +159,7 @@ def _unstaffed(
         blocked = {d for d, _ in reasons}
         rows += [
             (v, d, "the visit waits: another of its teams cannot be staffed or dated")
-            for d in visits.teams.loc[visits.teams["visit_id"] == v, "department"]
+            for d in visits.team_departments.get(v, ())
             if d not in blocked and "(all)" not in blocked
         ]
     rows += [(v, "(all)", f"undated: {why}") for v, why in sorted(undated.items())]
