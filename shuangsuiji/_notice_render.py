@@ -146,7 +146,7 @@ def _shipped_environment() -> jinja2.Environment:
 def _environment(folder: str | None) -> jinja2.Environment:
     shipped = _shipped()
     loader = shipped if folder is None else jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder), shipped])
-    return jinja2.sandbox.SandboxedEnvironment(
+    env = jinja2.sandbox.SandboxedEnvironment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -155,6 +155,8 @@ def _environment(folder: str | None) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
+    env.globals["zip"] = zip  # pairs a row's cells with their columns' classes without a lookup per cell
+    return env
 
 
 def template_environment(templates: str | Path | None = None) -> jinja2.Environment:

@@ -126,8 +126,13 @@ def xlsx_bytes(notice: Notice, *, footer: str = "", provenance: Sequence[tuple[s
     for j, (name, kind) in enumerate(zip(names, kinds, strict=True)):
         values = notice.table[name].astype(str).tolist()
         sheet.set_column(j + offset, j + offset, _width(name, kind, values))
-        for i, text in enumerate(values, start=top + 1):
-            _write_cell(sheet, (i, j + offset), text, kind, fmt)
+        if kind in ("date", "percent"):
+            for i, text in enumerate(values, start=top + 1):
+                _write_cell(sheet, (i, j + offset), text, kind, fmt)
+        else:  # text: one call per cell, the common case
+            write, col, cell = sheet.write_string, j + offset, fmt.text
+            for i, text in enumerate(values, start=top + 1):
+                write(i, col, text, cell)
     last = top + len(notice.table)
     if not export:
         for i in range(1, len(notice.table) + 1):

@@ -31,7 +31,7 @@ from .columns import canonical_columns
 from .exceptions import ConflictError, Problem
 from .exclusions import History
 from .population import text_column
-from .uscc import is_valid_uscc
+from .uscc import UsccStatus, uscc_status
 
 __all__ = [
     "ConflictError",
@@ -119,10 +119,11 @@ def check_conflicts(
     problems = []
     out: dict[tuple[str, str], str] = {}
     default = {"declared": "declared conflict of interest", "request": "the entity asked for recusal"}[kind]
-    for row, i, u, why in zip(_rows(frame), ids, codes, reasons, strict=True):
+    valid = (uscc_status(codes) == UsccStatus.OK).tolist()  # the codes checked on whole arrays
+    for row, i, u, why, ok in zip(_rows(frame), ids, codes, reasons, valid, strict=True):
         if i not in inspectors:
             problems.append(Problem(source, int(row), "inspector_id", i, "no such inspector in the roster"))
-        if not is_valid_uscc(u):
+        if not ok:
             problems.append(Problem(source, int(row), "uscc", u, "not a valid unified social credit code"))
         out.setdefault((i, u), why or default)
     if problems:
@@ -232,14 +233,14 @@ def rotation_conflicts(history: History, entities: Collection[str], *, last: int
     if last == 0 or "inspectors" not in frame.columns:
         return {}
     h = frame[frame["uscc"].isin(list(entities))].sort_values(["uscc", "date"], ascending=[True, False])
+    h = h[(h.groupby("uscc", sort=False).cumcount() < last).to_numpy(dtype=bool)]  # each entity's last ``last``
     out: dict[tuple[str, str], str] = {}
-    for uscc, group in h.groupby("uscc", sort=True):
-        for when, names in zip(group["date"].head(last), group["inspectors"].head(last), strict=True):
-            for officer in (n for n in str(names).replace("；", ";").split(";") if n.strip()):
-                out.setdefault(
-                    (officer.strip(), str(uscc)),
-                    f"rotation: inspected this entity on {pd.Timestamp(when).date()} (one of its last {last})",
-                )
+    for uscc, when, names in zip(h["uscc"].tolist(), h["date"].tolist(), h["inspectors"].tolist(), strict=True):
+        for officer in (n for n in str(names).replace("；", ";").split(";") if n.strip()):
+            out.setdefault(
+                (officer.strip(), str(uscc)),
+                f"rotation: inspected this entity on {pd.Timestamp(when).date()} (one of its last {last})",
+            )
     return out
 
 

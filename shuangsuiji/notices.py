@@ -32,13 +32,14 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from ._notice_files import notice_csv_bytes, notice_files, notices_files, write_notice
 from ._notice_model import Notice, NoticeProvenance, NoticeSettings, load_notice_settings
 from ._notice_render import html_text
 from ._notice_text import percent_text, scope_words
 from ._notice_xlsx import xlsx_bytes
 from .columns import KIND_ALIASES, canonical_columns
 from .exceptions import Problem, ResultsError, TableError
-from .io import atomic_write_bytes, csv_bytes, read_table
+from .io import read_table
 from .plan import Plan, Task
 from .workdays import WorkCalendar
 
@@ -59,6 +60,7 @@ __all__ = [
     "load_notice_settings",
     "notice_csv_bytes",
     "notice_files",
+    "notices_files",
     "plan_notice",
     "publicity_export",
     "read_results",
@@ -395,74 +397,3 @@ def publicity_export(notice: Notice) -> Notice:
     renamed = notice.table.rename(columns={"任务编号": "抽查任务编号", "任务名称": "抽查任务名称"})
     frame = renamed[list(EXPORT_FIELDS)].reset_index(drop=True)
     return Notice(notice.title.replace("抽查结果公告", "抽查结果公示导出"), frame, kind="export", types=_types(frame))
-
-
-def notice_csv_bytes(notice: Notice) -> bytes:
-    """The notice's machine copy: the table as CSV with BOM, formula-like cells neutralised (:func:`.io.csv_bytes`).
-
-    A line break inside a cell is written as a line feed (a bare carriage return would end the record for
-    most readers), so each record stays one row.
-    """
-    table = notice.table.astype(str).replace({"\r\n": "\n", "\r": "\n"}, regex=True)
-    return csv_bytes(table)
-
-
-def notice_files(
-    notice: Notice,
-    stem: str,
-    *,
-    settings: NoticeSettings | None = None,
-    provenance: NoticeProvenance | None = None,
-    templates: str | Path | None = None,
-) -> dict[str, bytes]:
-    """The bytes of ``stem.csv``, ``stem.xlsx`` and ``stem.html`` (the export has no HTML), file name -> bytes.
-
-    Parameters
-    ----------
-    settings : NoticeSettings, optional
-        The bureau's letterhead, preamble, contact, issuing bureau and date (HTML).
-    provenance : NoticeProvenance, optional
-        The plan, the seed's mode and the manifest's SHA-256 for the footer (HTML; the plan id in the XLSX's).
-    templates : str or Path, optional
-        A folder of templates replacing the shipped ones by name.
-
-    Raises
-    ------
-    InputError
-        For a template with a mistake.
-    """
-    files = {
-        f"{stem}.csv": notice_csv_bytes(notice),
-        f"{stem}.xlsx": xlsx_bytes(
-            notice,
-            footer=provenance.plan_id if provenance is not None else "",
-            provenance=provenance.lines() if provenance is not None and notice.kind != "export" else (),
-        ),
-    }
-    if notice.kind != "export":
-        page = html_text(notice, settings=settings, provenance=provenance, templates=templates)
-        files[f"{stem}.html"] = page.encode("utf-8")
-    return files
-
-
-def write_notice(
-    notice: Notice,
-    out_dir: str | Path,
-    stem: str,
-    *,
-    settings: NoticeSettings | None = None,
-    provenance: NoticeProvenance | None = None,
-    templates: str | Path | None = None,
-) -> list[Path]:
-    """Write the files of :func:`notice_files` into ``out_dir`` (each atomically, once all are made).
-
-    Raises
-    ------
-    InputError
-        For a template with a mistake (nothing is written then).
-    """
-    out = Path(out_dir)
-    files = notice_files(notice, stem, settings=settings, provenance=provenance, templates=templates)
-    for name, data in files.items():
-        atomic_write_bytes(out / name, data)
-    return [out / name for name in files]

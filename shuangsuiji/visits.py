@@ -117,13 +117,21 @@ def make_visits(selection: pd.DataFrame, plan: Plan, population: pd.DataFrame) -
         ``uscc`` with ``name``, ``region`` and ``station`` where present.
     """
     tasks = {t.id: t for t in plan.tasks}
-    info = population.set_index("uscc")
+    order = {t.id: k for k, t in enumerate(plan.tasks)}
+    wanted = population["uscc"].isin(selection["uscc"]).to_numpy(dtype=bool)
+    codes = population["uscc"].to_numpy()[wanted]
+    columns = {
+        c: dict(zip(codes, population[c].to_numpy()[wanted], strict=True)) if c in population.columns else None
+        for c in ("name", "region", "station")
+    }
     rows, teams, experts = [], [], []
     leads: dict[str, str] = {}
     desk: set[str] = set()
-    by_entity = selection.groupby("uscc", sort=True)["task_id"].apply(list)
-    for uscc, task_ids in by_entity.items():
-        chosen = sorted(set(task_ids), key=[t.id for t in plan.tasks].index)
+    by_entity: dict[str, list[str]] = {}
+    for code, task in zip(selection["uscc"].tolist(), selection["task_id"].tolist(), strict=True):
+        by_entity.setdefault(code, []).append(task)
+    for uscc, task_ids in sorted(by_entity.items()):
+        chosen = sorted(set(task_ids), key=order.__getitem__)
         departments = sorted({tasks[t].department for t in chosen})
         items = list(dict.fromkeys(i for t in chosen for i in tasks[t].items))
         vid = visit_id(str(uscc))
@@ -131,7 +139,7 @@ def make_visits(selection: pd.DataFrame, plan: Plan, population: pd.DataFrame) -
         leads[vid] = named[0] if named else tasks[chosen[0]].department
         if all(is_desk_task(tasks[t]) for t in chosen):
             desk.add(vid)
-        place = {c: (str(info.at[uscc, c]) if c in info.columns else "") for c in ("name", "region", "station")}
+        place = {c: ("" if of is None else str(of[uscc])) for c, of in columns.items()}
         rows.append(
             {
                 "visit_id": vid,

@@ -134,12 +134,12 @@ def _dates(
     """Dates of the staffed visits, and the staffed visits no day fits (with the reason)."""
     if days is None:
         return {}, {}
-    place = visits.visits.set_index("visit_id")
+    station_of = dict(zip(visits.visits["visit_id"], visits.visits["station"].astype(str), strict=True))
     unavailable = {str(i): u for i, u in zip(roster.frame["inspector_id"], roster.frame["unavailable"], strict=True)}
     people = {v: who for v, who in people_of(settled.teams).items() if v not in visits.desk}
     plan = schedule_visits(
         people,
-        {v: str(place.at[v, "station"]) for v in people},
+        {v: station_of[v] for v in people},
         officers=set(roster.officers["inspector_id"]),
         unavailable=unavailable,
         days=days,

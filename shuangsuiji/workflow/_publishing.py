@@ -21,7 +21,7 @@ from ..notices import (
     NoticeSettings,
     check_results,
     load_notice_settings,
-    notice_files,
+    notices_files,
     plan_notice,
     publicity_export,
     read_results,
@@ -166,9 +166,7 @@ def run_notices(
             parsed, selection, checked, calendar=calendar, working_days=working_days, teams=names
         )
         notices += [(notice, "抽查结果公告"), (publicity_export(notice), "抽查结果公示导出")]
-    made: dict[str, bytes] = {}
-    for notice, stem in notices:
-        made |= notice_files(notice, stem, settings=chosen, provenance=provenance, templates=templates)
+    made = notices_files(notices, settings=chosen, provenance=provenance, templates=templates)
     if pending is not None:
         made["pending.csv"] = csv_bytes(pending)
     claim_folder(target, NOTICE_WRITES, step="notices", force=force)
