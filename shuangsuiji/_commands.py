@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,29 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         with contextlib.suppress(OSError, ValueError):  # a stdout without a file (captured) needs nothing
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # the disk is full, a path is too long, a device said no: the machine, not the input
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the last net: a bug, reported as one, never as "not verified"
+        return _bug(exc)
+
+
+#: Set (to anything but ``0`` or empty) to see the traceback of an internal error.
+DEBUG_VARIABLE = "SHUANGSUIJI_DEBUG"
+
+
+def _bug(exc: Exception) -> int:
+    """Report an exception the library did not turn into its own error: exit 3, the traceback only on request."""
+    if os.environ.get(DEBUG_VARIABLE, "") not in {"", "0"}:
+        traceback.print_exception(exc, file=sys.stderr)
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ is not None else None
+    place = f" at {Path(where.filename).name}:{where.lineno}" if where is not None else ""
+    print(
+        f"internal error (a bug in shuangsuiji, please report it with the command you ran): "
+        f"{type(exc).__name__}{place}: {exc}\n(set {DEBUG_VARIABLE}=1 to see the traceback)",
+        file=sys.stderr,
+    )
+    return 3
 
 
 def _write_problems(exc: TableError, out: str | None) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import codecs
+import contextlib
 import csv
 import io
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ._encoding import CsvText, csv_text
 from ._frames import text_frame
 from ._sheets import HEADER_SEARCH_ROWS, find_header, grid_of_rows
 from .columns import ColumnMap, is_known_header
@@ -21,27 +24,13 @@ from .exceptions import Problem, TableError
 __all__ = ["read_csv_table"]
 
 
-def _head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(1 << 16)
-
-
-def _sniff_encoding(head: bytes) -> str:
-    """UTF-8 if the file's first 64 KiB decode as UTF-8, else GB18030."""
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf8"
-
-
 def _csv_header(
     text: str, source: str, kind: str | None, column_map: ColumnMap | None, header_row: int | None
 ) -> tuple[int, list[str]]:
     """The header's row (0-based) and its fields: the row given, else found among the first rows as in a sheet."""
     rows: list[list[str]] = []
     try:
-        for row in csv.reader(io.StringIO(text)):
+        for row in csv.reader(io.StringIO(text, newline=None)):  # CR, LF and CR LF all end a line
             rows.append(row)
             if len(rows) >= max(HEADER_SEARCH_ROWS, header_row or 0):
                 break
@@ -78,23 +67,8 @@ def _drop_trailing_empty(table: pa.Table) -> pa.Table:
     return table.slice(0, 0)
 
 
-def read_csv_table(  # noqa: PLR0917 - private, called in two places
-    path: Path,
-    source: str,
-    encoding: str | None,
-    error: type[TableError],
-    kind: str | None = "population",
-    column_map: ColumnMap | None = None,
-    header_row: int | None = None,
-) -> pd.DataFrame:
-    head = _head(path)
-    enc = encoding or _sniff_encoding(head)
-    text = head.decode("utf-8-sig" if enc == "utf8" else enc, errors="replace")
-    top, header = _csv_header(text, source, kind, column_map, header_row)
-    if not header and header_row is not None:
-        raise error([Problem(source, None, None, str(header_row), f"there is no header row {header_row} in the file")])
-    if not header:
-        raise error([Problem(source, None, None, None, "the file is empty; it needs a header row and data rows")])
+def _parse(decoded: CsvText, top: int, header: list[str], source: str) -> tuple[pa.Table, list[Problem]]:
+    """The table below the header, all text, and the rows with the wrong number of fields."""
     bad: list[Problem] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -110,10 +84,12 @@ def read_csv_table(  # noqa: PLR0917 - private, called in two places
         )
         return "skip"
 
-    try:
+    if isinstance(decoded.source, io.BytesIO):
+        decoded.source.seek(0)
+    with _undecodable_rows() as undecodable:
         table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=enc, use_threads=False, skip_rows=top),
+            decoded.source,
+            read_options=pacsv.ReadOptions(encoding="utf8", use_threads=False, skip_rows=top),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in header},
@@ -121,13 +97,58 @@ def read_csv_table(  # noqa: PLR0917 - private, called in two places
                 quoted_strings_can_be_null=False,
             ),
         )
-    except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc) and encoding is None and enc == "utf8":
-            # Valid UTF-8 at the start, not further on: a GB18030 file that starts in ASCII.
-            return read_csv_table(path, source, "gb18030", error, kind, column_map, header_row)
-        raise error(
-            [Problem(source, None, None, None, f"cannot read the CSV as {enc}: {exc}; save it as UTF-8 CSV")]
-        ) from None
+    if undecodable:  # pyarrow could not show a row with the wrong number of fields: its bytes are not UTF-8
+        bad.append(Problem(source, None, None, None, "a row with the wrong number of fields is not UTF-8 text"))
+    return table, bad
+
+
+@contextlib.contextmanager
+def _undecodable_rows() -> Iterator[list[object]]:
+    """Collect, instead of printing, what pyarrow's invalid-row callback raises when a row is not UTF-8."""
+    caught: list[object] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: caught.append(unraisable.exc_value)
+    try:
+        yield caught
+    finally:
+        sys.unraisablehook = previous
+
+
+def read_csv_table(  # noqa: PLR0917 - private, called in two places
+    path: Path,
+    source: str,
+    encoding: str | None,
+    error: type[TableError],
+    kind: str | None = "population",
+    column_map: ColumnMap | None = None,
+    header_row: int | None = None,
+) -> pd.DataFrame:
+    decoded = csv_text(path, source, encoding, error)
+    while True:
+        top, header = _csv_header(decoded.head, source, kind, column_map, header_row)
+        if not header and header_row is not None:
+            raise error(
+                [Problem(source, None, None, str(header_row), f"there is no header row {header_row} in the file")]
+            )
+        if not header:
+            raise error([Problem(source, None, None, None, "the file is empty; it needs a header row and data rows")])
+        try:
+            table, bad = _parse(decoded, top, header, source)
+        except pa.ArrowInvalid as exc:
+            if not decoded.checked:  # the parser met a byte that is not UTF-8: find it, or read as GB18030
+                decoded = csv_text(path, source, encoding, error, full=True)
+                continue
+            raise error(
+                [
+                    Problem(
+                        source, None, None, None, f"cannot read the CSV ({decoded.encoding}): {exc}; save it as UTF-8"
+                    )
+                ]
+            ) from None
+        if bad and not decoded.checked:  # a row cut short by a bad byte is the byte's fault
+            decoded = csv_text(path, source, encoding, error, full=True)
+            continue
+        break
     if bad:
         raise error(bad)
     table = _drop_trailing_empty(table)

@@ -29,7 +29,7 @@ from ._item_fields import TaskItem, parse_task_item
 from .credit import DEFAULT_CREDIT_COLUMN, CreditPolicy, MultiplierTables, check_multiplier_tables
 from .disclosure import PublicationPolicy, check_hidden, parse_publication
 from .exceptions import NotFoundError, PlanError
-from .policy import AssignmentPolicy, parse_assignment, parse_window
+from .policy import MAX_TEAM_SIZE, AssignmentPolicy, parse_assignment, parse_window
 from .validation import (
     check_date,
     check_fraction,
@@ -55,6 +55,8 @@ __all__ = [
 
 #: The binding floor of ordinary items in the 14th five-year plan (2025): 5%.
 DEFAULT_FLOOR = Fraction(1, 20)
+#: The longest cool-down a task may set: 100 years, further back than any register's history.
+MAX_COOLDOWN_DAYS = 36_525
 #: Statuses of entities that no longer operate and so are not drawn.
 DEFAULT_INACTIVE_STATUSES: tuple[str, ...] = (
     "注销",
@@ -359,10 +361,14 @@ def _parse_task(
         where=where,
         multipliers=MappingProxyType(effective),
         exclude_inspected_within_days=(
-            None if cooldown is None else check_int(cooldown, f"The 'exclude_inspected_within_days' of {owner}")
+            None
+            if cooldown is None
+            else check_int(cooldown, f"The 'exclude_inspected_within_days' of {owner}", maximum=MAX_COOLDOWN_DAYS)
         ),
-        annual_cap=None if cap is None else check_int(cap, f"The 'annual_cap' of {owner}", minimum=1),
-        team_size=None if team_size is None else check_int(team_size, f"The 'team_size' of {owner}", minimum=2),
+        annual_cap=None if cap is None else check_int(cap, f"The 'annual_cap' of {owner}", minimum=1, maximum=366),
+        team_size=None
+        if team_size is None
+        else check_int(team_size, f"The 'team_size' of {owner}", minimum=2, maximum=MAX_TEAM_SIZE),
         certificates=check_text_list(table["certificates"], f"The 'certificates' of {owner}")
         if "certificates" in table
         else (),

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from .exceptions import PlanError
 from .validation import check_int, check_keys, check_mapping, check_text_list
 
-__all__ = ["JOINT_FALLBACKS", "AssignmentPolicy", "parse_assignment", "parse_window"]
+__all__ = ["JOINT_FALLBACKS", "MAX_TEAM_SIZE", "AssignmentPolicy", "parse_assignment", "parse_window"]
 
 _ASSIGNMENT_KEYS = (
     "team_size",
@@ -30,6 +30,8 @@ _ASSIGNMENT_KEYS = (
 )
 #: What a joint visit (一次多查) does when one department's team cannot be staffed.
 JOINT_FALLBACKS = ("whole", "lead-alone", "separate")
+#: The most officers one department may send to one visit.
+MAX_TEAM_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -134,14 +136,20 @@ def parse_assignment(raw: object) -> AssignmentPolicy:
         )
     return AssignmentPolicy(
         joint_fallback=fallback,
-        team_size=check_int(table.get("team_size", 2), "The 'assignment.team_size' of the plan", minimum=2),
+        team_size=check_int(
+            table.get("team_size", 2), "The 'assignment.team_size' of the plan", minimum=2, maximum=MAX_TEAM_SIZE
+        ),
         jurisdiction=jurisdiction,
         cross_station=cross,
-        rotation=check_int(table.get("rotation", 0), "The 'assignment.rotation' of the plan"),
-        relation_hops=check_int(table.get("relation_hops", 2), "The 'assignment.relation_hops' of the plan", minimum=1),
+        rotation=check_int(table.get("rotation", 0), "The 'assignment.rotation' of the plan", maximum=100),
+        relation_hops=check_int(
+            table.get("relation_hops", 2), "The 'assignment.relation_hops' of the plan", minimum=1, maximum=10
+        ),
         relations=check_text_list(table["relations"], "The 'assignment.relations' of the plan")
         if table.get("relations")
         else (),
-        daily_cap=check_int(table.get("daily_cap", 4), "The 'assignment.daily_cap' of the plan", minimum=1),
+        daily_cap=check_int(
+            table.get("daily_cap", 4), "The 'assignment.daily_cap' of the plan", minimum=1, maximum=100
+        ),
         window=parse_window(table["window"], "The 'assignment.window' of the plan") if "window" in table else None,
     )

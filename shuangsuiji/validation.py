@@ -8,6 +8,7 @@ the caller (``PlanError`` for plan fields, by default).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import math
@@ -113,16 +114,32 @@ def check_text_list(value: object, what: str, *, error: type[InputError] = PlanE
     return items
 
 
-def check_int(value: object, what: str, *, minimum: int = 0, error: type[InputError] = PlanError) -> int:
-    """Return ``value`` if it is a whole number at least ``minimum``.
+#: The largest whole number a plan may hold anywhere: JSON's safe integers (RFC 8785 writes no larger).
+MAX_WHOLE = 2**53 - 1
+#: Digits a decimal of a plan may have (before and after the point alike): exact, and bounded in cost.
+MAX_DIGITS = 30
+#: The years a date of a plan, a history or a calendar may lie in.
+DATE_YEARS = (1900, 2999)
+
+
+def check_int(
+    value: object, what: str, *, minimum: int = 0, maximum: int = MAX_WHOLE, error: type[InputError] = PlanError
+) -> int:
+    """Return ``value`` if it is a whole number from ``minimum`` to ``maximum``.
 
     Examples
     --------
     >>> check_int(180, "The 'exclude_inspected_within_days' of task 'T1'")
     180
+    >>> check_int(10**31, "The 'annual_cap'", minimum=1, maximum=366)
+    Traceback (most recent call last):
+    ...
+    shuangsuiji.exceptions.PlanError: The 'annual_cap' must be a whole number from 1 to 366; got 10000000000000000000000000000000.
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise error(f"{what} must be a whole number of at least {minimum}; got {_got(value)}.")
+    if value > maximum:
+        raise error(f"{what} must be a whole number from {minimum} to {maximum}; got {_got(value)}.")
     return value
 
 
@@ -158,13 +175,15 @@ def check_fraction(
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal, Fraction)):
         raise error(f'{what} must be a decimal number in {rng}, best written as text ("0.05"); got {_got(value)}.')
     if isinstance(value, Fraction):
-        number = value
+        number = _bounded(value, value, what, rng, error)
     else:
         if isinstance(value, float) and not math.isfinite(value):
             raise error(f"{what} must be a finite decimal number in {rng}; got {_got(value)}.")
         text = repr(value) if isinstance(value, float) else str(value).strip()
-        if ratios and isinstance(value, str) and _RATIO.fullmatch(text) and int(text.split("/")[1]):
-            number = Fraction(text)
+        if ratios and isinstance(value, str) and _RATIO.fullmatch(text) and text.split("/")[1].strip("0"):
+            if len(text) > 2 * MAX_DIGITS + 1:
+                raise error(f"{what} must be a ratio of at most {MAX_DIGITS} digits on each side; got {_shown(text)}.")
+            number = _bounded(Fraction(text), value, what, rng, error)
         else:
             number = _decimal(text, value, what, rng, error)
     if (low is not None and number < low) or (high is not None and number > high):
@@ -182,7 +201,27 @@ def _decimal(text: str, value: object, what: str, rng: str, error: type[InputErr
         raise error(f'{what} must be a decimal number in {rng} such as "0.05"; got {_got(value)}.') from None
     if not dec.is_finite():
         raise error(f"{what} must be a finite decimal number in {rng}; got {_got(value)}.")
+    digits, exponent = len(dec.as_tuple().digits), int(dec.as_tuple().exponent)
+    if digits > MAX_DIGITS or exponent < -MAX_DIGITS or dec.adjusted() >= MAX_DIGITS:
+        raise error(
+            f"{what} must be a decimal number in {rng} with at most {MAX_DIGITS} digits before and after the "
+            f"point; got {_shown(text)}."
+        )
     return Fraction(dec)
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:40] + "...")
+
+
+def _bounded(number: Fraction, value: object, what: str, rng: str, error: type[InputError]) -> Fraction:
+    """A fraction given as one (or as ``p/q``) with a numerator and denominator of at most ``MAX_DIGITS`` digits."""
+    if abs(number.numerator) >= 10**MAX_DIGITS or number.denominator >= 10**MAX_DIGITS:
+        raise error(
+            f"{what} must be a number in {rng} whose numerator and denominator have at most {MAX_DIGITS} digits; "
+            f"got {_shown(str(value))}."
+        )
+    return number
 
 
 def fraction_text(value: Fraction) -> str:
@@ -266,14 +305,15 @@ def check_date(value: object, what: str, *, error: type[InputError] = PlanError)
     """
     if isinstance(value, dt.datetime):
         raise error(f"{what} must be a date such as 2027-03-01 without a time; got {value!r}.")
-    if isinstance(value, dt.date):
-        return value
+    date: dt.date | None = value if isinstance(value, dt.date) else None
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise error(f"{what} must be a date such as 2027-03-01; got {value!r}.")
+        with contextlib.suppress(ValueError):
+            date = dt.date.fromisoformat(value)
+    if date is None:
+        raise error(f"{what} must be a date such as 2027-03-01; got {value!r}.")
+    if not DATE_YEARS[0] <= date.year <= DATE_YEARS[1]:
+        raise error(f"{what} must be a date in the years {DATE_YEARS[0]} to {DATE_YEARS[1]}; got {date.isoformat()}.")
+    return date
 
 
 def check_mapping(value: object, what: str, *, error: type[InputError] = PlanError) -> Mapping[str, Any]:

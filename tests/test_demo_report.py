@@ -166,8 +166,10 @@ def _raises(exc: BaseException) -> Callable[[argparse.Namespace], int]:
         (FileNotFoundError(2, "No such file or directory", "x.csv"), 2, "error: x.csv: No such file or directory"),
         (KeyboardInterrupt(), 130, "interrupted"),
         (BrokenPipeError(), 141, ""),
+        (KeyError("inspector_id"), 3, "internal error (a bug in shuangsuiji, please report it"),
+        (OSError(28, "No space left on device", "out/selection.csv"), 2, "error: out/selection.csv: No space left"),
     ],
-    ids=["bug", "library error", "missing file", "interrupted", "reader gone"],
+    ids=["bug", "library error", "missing file", "interrupted", "reader gone", "any other exception", "disk full"],
 )
 def test_the_command_line_turns_each_failure_into_a_status(
     exc: BaseException, status: int, message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -179,3 +181,16 @@ def test_the_command_line_turns_each_failure_into_a_status(
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert redirected == ([99] if isinstance(exc, BrokenPipeError) else [])  # stdout to /dev/null: the reader is gone
+
+
+def test_an_unforeseen_exception_names_itself_and_shows_its_traceback_only_on_request(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(commands_module.DEBUG_VARIABLE, raising=False)
+    assert commands_module.guarded(_raises(KeyError("inspector_id")), argparse.Namespace()) == 3
+    quiet = capsys.readouterr().err
+    assert "KeyError at test_demo_report.py:" in quiet and "'inspector_id'" in quiet
+    assert f"{commands_module.DEBUG_VARIABLE}=1" in quiet and "Traceback" not in quiet
+    monkeypatch.setenv(commands_module.DEBUG_VARIABLE, "1")
+    assert commands_module.guarded(_raises(KeyError("inspector_id")), argparse.Namespace()) == 3
+    assert "Traceback (most recent call last)" in capsys.readouterr().err

@@ -46,8 +46,9 @@ def test_forced_encoding(tmp_path: Path) -> None:
     path = tmp_path / "pop.csv"
     path.write_bytes("uscc,name\n91110000600037341L,洛阳\n".encode("gb18030"))
     assert read_table(path, encoding="gb18030")["name"].tolist() == ["洛阳"]
-    with pytest.raises(PopulationError, match="cannot read the CSV as utf8"):
+    with pytest.raises(PopulationError, match="cannot be read as utf-8") as caught:
         read_table(path, encoding="utf8", error=PopulationError)
+    assert caught.value.problems[0].row == 2
 
 
 def test_xlsx_numbers_become_text(tmp_path: Path) -> None:

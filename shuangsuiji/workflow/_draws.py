@@ -207,13 +207,21 @@ class DrawStep:
     out: Path
 
 
+def _read_secret(path: Path) -> bytes:
+    """The secret of a secret file, or the error naming the file (UTF-16, stray bytes, a wrong length)."""
+    try:
+        return check_secret(path.read_bytes().decode("utf-8-sig", errors="replace"))
+    except CeremonyError as exc:
+        raise CeremonyError(f"{path}: {exc} Give the secret.txt that 'commit' wrote, unchanged.") from None
+
+
 def _revealed(reveal: Reveal, files: DrawFiles, out: Path) -> tuple[str, SeedRecord, PopulationRecord]:
     """Seed, seed record and population record of a draw made from a commitment."""
     commitment = Commitment.read(reveal.commitment)
     check_inputs_against(commitment, files.roles())
     if not reveal.beacon_value.strip():
         raise CeremonyError(f"Give the value of '{commitment.beacon}' as published, with --beacon-value.")
-    secret = check_secret(Path(reveal.secret).read_text(encoding="utf-8")) if reveal.secret else None
+    secret = _read_secret(Path(reveal.secret)) if reveal.secret else None
     if commitment.secret_sha256 is not None and secret is None:
         raise CeremonyError("This commitment was made with a secret: give it with --secret FILE (secret.txt).")
     if commitment.secret_sha256 is None and secret is not None:
