@@ -46,6 +46,7 @@ __all__ = [
     "scope_and_exclusions",
     "scope_mask",
     "selection_frame",
+    "status_warnings",
     "strata",
     "stratum_label",
     "task_allocation",
@@ -256,6 +257,17 @@ def history_warnings(plan: Plan, history: History | None) -> list[str]:
         "no entity was excluded for past inspections."
         for task in plan.tasks
         if history is None and (task.exclude_inspected_within_days is not None or task.annual_cap is not None)
+    ]
+
+
+def status_warnings(plan: Plan, columns: Sequence[str]) -> list[str]:
+    """A warning when the population has no status column: nobody is then excluded as not operating."""
+    if plan.status_column in columns:
+        return []
+    return [
+        f"The population has no {plan.status_column!r} column: no entity was excluded as not operating "
+        "(deregistered or revoked firms can be drawn); add the register's status column, or name it with "
+        "'exclusions.status_column'."
     ]
 
 

@@ -30,6 +30,7 @@ from ._kernel import (
     history_warnings,
     scope_and_exclusions,
     selection_frame,
+    status_warnings,
     strata,
     task_allocation,
 )
@@ -57,7 +58,12 @@ def draw_memory(
     total = default_workers() if workers is None else max(1, workers)
     population, job = _checked(population, plan, seed, allow_list, total)
     try:
-        warnings = [*plan.warnings, *population.warnings, *history_warnings(plan, history)]
+        warnings = [
+            *plan.warnings,
+            *population.warnings,
+            *history_warnings(plan, history),
+            *status_warnings(plan, list(population.frame.columns)),
+        ]
         states = scope_and_exclusions(population, plan, history)
         factors = Factors(population.frame)
         planned = [_plan_task(task, states[task.id], factors) for task in plan.tasks]

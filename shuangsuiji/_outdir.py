@@ -24,8 +24,9 @@ True []
 from __future__ import annotations
 
 import fnmatch
+import os
 import shutil
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from .assignment.manifest import ASSIGNMENT_FILES
@@ -38,6 +39,7 @@ __all__ = [
     "DEMO_MARK",
     "DRAW_WRITES",
     "NOTICE_WRITES",
+    "check_folder",
     "claim_demo_folder",
     "claim_folder",
     "stale_files",
@@ -67,19 +69,55 @@ def stale_files(folder: str | Path, names: Collection[str]) -> list[Path]:
     return sorted(p for p in path.iterdir() if p.is_file() and any(fnmatch.fnmatchcase(p.name, n) for n in names))
 
 
-def claim_folder(folder: str | Path, names: Collection[str], *, step: str, force: bool = False) -> Path:
-    """Make sure ``folder`` can take a new run of ``step``: no files of an earlier one (removed with ``force``).
+def check_folder(
+    folder: str | Path, names: Collection[str], *, step: str, inputs: Iterable[str | Path | None] = ()
+) -> Path:
+    """Check, before any work, that ``folder`` can take the files of ``step`` without harm.
+
+    Nothing is written or removed: this only refuses a folder that is a file (or lies below one), and
+    an input file that lies in ``folder`` under a name ``step`` writes (or removes with ``force``).
 
     Raises
     ------
     FolderError
-        If ``folder`` is a file (or lies below one), or holds files an earlier run wrote and
-        ``force`` is false.
+        Naming the file, and how to fix it.
     """
     path = Path(folder)
     for parent in (path, *path.parents):
         if parent.exists() and not parent.is_dir():
             raise FolderError(f"{path}: {parent} is a file, not a folder; give a folder for the output of '{step}'.")
+    if path.is_dir():
+        here = os.path.realpath(path)
+        for given in inputs:
+            if given is None:
+                continue
+            source = Path(given)
+            inside = os.path.dirname(os.path.realpath(source)) == here
+            if inside and any(fnmatch.fnmatchcase(source.name, n) for n in names):
+                raise FolderError(
+                    f"{source} is an input of '{step}' and also a file '{step}' writes into {path}; move the "
+                    "input out of that folder (or give another output folder): an output never replaces an input."
+                )
+    return path
+
+
+def claim_folder(
+    folder: str | Path,
+    names: Collection[str],
+    *,
+    step: str,
+    force: bool = False,
+    inputs: Iterable[str | Path | None] = (),
+) -> Path:
+    """Make sure ``folder`` can take a new run of ``step``: no files of an earlier one (removed with ``force``).
+
+    Raises
+    ------
+    FolderError
+        If ``folder`` is a file (or lies below one), if an input lies in it under a name ``step``
+        writes (:func:`check_folder`), or if it holds files an earlier run wrote and ``force`` is false.
+    """
+    path = check_folder(folder, names, step=step, inputs=inputs)
     stale = stale_files(path, names)
     if stale and not force:
         shown = ", ".join(p.name for p in stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")

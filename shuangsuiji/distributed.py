@@ -64,6 +64,7 @@ from ._kernel import (
     history_warnings,
     scope_and_exclusions,
     selection_frame,
+    status_warnings,
     strata,
     stratum_label,
     task_allocation,
@@ -383,10 +384,18 @@ def draw_dask(
         _task_draw(task, t, allocations[task.id], candidates=candidates, summaries=summaries, total=rows.total)
         for t, task in enumerate(plan.tasks)
     ]
-    warnings = [*plan.warnings, *_counted_warnings(plan, summaries, rows), *history_warnings(plan, history)]
+    warnings = _warnings(plan, summaries, rows, history, list(map(str, population.columns)))
     return assemble(
         plan, seed.hex, tasks, population=None, warnings=warnings, engine="dask", fates=DaskFates(population)
     )
+
+
+def _warnings(
+    plan: Plan, summaries: Sequence[_Census], rows: RowNumbers, history: History | None, columns: list[str]
+) -> list[str]:
+    """Every warning of the draw, in the memory engine's order (docs/formats.md, ``warnings``)."""
+    counted = _counted_warnings(plan, summaries, rows)
+    return [*plan.warnings, *counted, *history_warnings(plan, history), *status_warnings(plan, columns)]
 
 
 def _counted_warnings(plan: Plan, summaries: Sequence[_Census], rows: RowNumbers) -> list[str]:

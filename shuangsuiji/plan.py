@@ -31,6 +31,7 @@ from .disclosure import PublicationPolicy, check_hidden, parse_publication
 from .exceptions import NotFoundError, PlanError
 from .policy import MAX_TEAM_SIZE, AssignmentPolicy, parse_assignment, parse_window
 from .validation import (
+    MAX_WHOLE,
     check_date,
     check_fraction,
     check_identifier,
@@ -344,9 +345,10 @@ def _parse_task(
         for col in strata
         if col in task_tables or col in plan_tables
     }
-    cooldown = table.get("exclude_inspected_within_days")
-    cap = table.get("annual_cap")
-    team_size = table.get("team_size")
+    def whole(key: str, minimum: int = 0, maximum: int = MAX_WHOLE) -> int | None:
+        value = table.get(key)
+        return None if value is None else check_int(value, f"The '{key}' of {owner}", minimum=minimum, maximum=maximum)
+
     return Task(
         id=task_id,
         name=check_text(table["name"], f"The 'name' of {owner}") if "name" in table else None,
@@ -360,20 +362,14 @@ def _parse_task(
         take_all=take_all,
         where=where,
         multipliers=MappingProxyType(effective),
-        exclude_inspected_within_days=(
-            None
-            if cooldown is None
-            else check_int(cooldown, f"The 'exclude_inspected_within_days' of {owner}", maximum=MAX_COOLDOWN_DAYS)
-        ),
-        annual_cap=None if cap is None else check_int(cap, f"The 'annual_cap' of {owner}", minimum=1, maximum=366),
-        team_size=None
-        if team_size is None
-        else check_int(team_size, f"The 'team_size' of {owner}", minimum=2, maximum=MAX_TEAM_SIZE),
+        exclude_inspected_within_days=whole("exclude_inspected_within_days", maximum=MAX_COOLDOWN_DAYS),
+        annual_cap=whole("annual_cap", minimum=1, maximum=366),
+        team_size=whole("team_size", minimum=2, maximum=MAX_TEAM_SIZE),
         certificates=check_text_list(table["certificates"], f"The 'certificates' of {owner}")
         if "certificates" in table
         else (),
         expert=check_text(table["expert"], f"The 'expert' of {owner}") if "expert" in table else None,
-        minimum=None if table.get("minimum") is None else check_int(table["minimum"], f"The 'minimum' of {owner}"),
+        minimum=whole("minimum"),
         item=parse_task_item(table["item"], owner) if "item" in table else None,
     )
 

@@ -29,7 +29,7 @@ from .exceptions import ManifestError, NotFoundError, PopulationError, ProofErro
 from .inputs import DrawFiles, DrawInputs, load_draw_inputs
 from .io import iter_parquet, read_allow_list
 from .manifest import Manifest
-from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, leaf_included
+from .merkle import AuditPath, StreamingAuditPath, audit_path, leaf_hashes, leaf_included, merkle_root
 from .plan import Plan, load_plan
 from .population import match_values
 from .roots import entity_leaves, sorted_leaf_batches
@@ -243,7 +243,22 @@ def committed_leaves(
         register=inputs.population.register,
         salt_key=salt_key,
     )
+    _check_is_the_draws(manifest, files, leaves)
     return inputs, ordered, leaves
+
+
+def _check_is_the_draws(manifest: Manifest, files: DrawFiles, leaves: pa.Array) -> None:
+    """Refuse a population that is not the one the draw committed to: a proof from it would not verify."""
+    root, rows = manifest.population.merkle_root, manifest.population.rows
+    if root is None:
+        return
+    got = merkle_root(hashes=leaf_hashes(leaves)).hex()
+    if got != root or len(leaves) != rows:
+        raise ProofError(
+            f"{files.population} is not the population this draw read: its {len(leaves)} entities have the "
+            f"Merkle root {got}, the draw's manifest records {rows} entities and {root}. Give the population "
+            "file the draw read, unchanged (the manifest names it and its SHA-256)."
+        )
 
 
 def make_proof(

@@ -66,6 +66,9 @@ class _Labels:
 
     def __init__(self) -> None:
         self.font = cjk_font()
+        # Text from the inputs (stratum values, region codes) is text: never TeX-like mathtext ($...$).
+        plt.rcParams["text.parse_math"] = False
+        plt.rcParams["text.usetex"] = False
         if self.font:
             plt.rcParams["font.sans-serif"] = [self.font, *plt.rcParams["font.sans-serif"]]
             plt.rcParams["axes.unicode_minus"] = False

@@ -107,13 +107,22 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
+#: The most visits one person may take in one batch.
+MAX_CAPACITY = 10_000
+
+
 def _capacity(text: str) -> int | None:
-    """A capacity: a whole number of at least 0 (full-width digits too, as spreadsheets hold them), or ``None``."""
+    """A capacity: a whole number from 0 to ``MAX_CAPACITY`` (full-width digits too, as spreadsheets hold them).
+
+    ``None`` for anything else.
+    """
+    if len(text.strip()) > len(str(MAX_CAPACITY)):
+        return None
     try:
         value = int(text)
     except ValueError:
         return None
-    return value if value >= 0 else None
+    return value if 0 <= value <= MAX_CAPACITY else None
 
 
 _COLUMNS = CANONICAL["roster"]
@@ -169,7 +178,11 @@ class _Rows:
         lead, active = self._flag(i, rec, "lead", False), self._flag(i, rec, "active", True)
         cap = _capacity(rec["capacity"])
         if cap is None:
-            self.add(i, "capacity", "the capacity is the number of visits this batch, a whole number of at least 0")
+            self.add(
+                i,
+                "capacity",
+                f"the capacity is the number of visits this batch, a whole number from 0 to {MAX_CAPACITY}",
+            )
         days = _dates(rec["unavailable"])
         if days is None:
             self.add(i, "unavailable", "write dates as 2027-03-01, separated by ';', or a range 2027-03-01~2027-03-05")

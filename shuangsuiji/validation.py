@@ -131,10 +131,10 @@ def check_int(
     --------
     >>> check_int(180, "The 'exclude_inspected_within_days' of task 'T1'")
     180
-    >>> check_int(10**31, "The 'annual_cap'", minimum=1, maximum=366)
+    >>> check_int(10**9, "The 'annual_cap'", minimum=1, maximum=366)
     Traceback (most recent call last):
     ...
-    shuangsuiji.exceptions.PlanError: The 'annual_cap' must be a whole number from 1 to 366; got 10000000000000000000000000000000.
+    shuangsuiji.exceptions.PlanError: The 'annual_cap' must be a whole number from 1 to 366; got 1000000000.
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise error(f"{what} must be a whole number of at least {minimum}; got {_got(value)}.")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._confine import refused_input, refused_output
 from ._json import read_record
 from ._version import __version__
 from .assignment.bound import record_bound_checks
@@ -196,18 +197,35 @@ def _check_files(
     (except for a year's batch, whose manifest holds the batch's plan, not the year's).
     """
     for name, expected in sorted(manifest.outputs.items()):
+        refused = refused_output(out, name)
+        if refused is not None:
+            rec.check(f"output {name}", False, f"not opened: {refused}")
+            continue
         if not (out / name).is_file():
             rec.check(f"output {name}", False, f"{out / name} is missing: the manifest lists it as an output")
             continue
         got = rec.attempt(f"output {name}", partial(sha256_file, out / name))
         if got is not None:
             rec.check(f"output {name}", got == expected, f"SHA-256 {got}")
+    for role in sorted(r for r, v in overrides.items() if v is not None and r not in manifest.inputs):
+        option = f"--{role.replace('_', '-')}"
+        rec.check(
+            f"input {role}",
+            False,
+            f"{option} was given but the draw recorded no {role.replace('_', '-')}: it cannot be used; drop {option}",
+        )
     files = DrawFiles.recorded(manifest, out, overrides)
     given = files.roles()
     good: set[str] = set()
+    confined = published_only or (out / "publication.json").exists()
     for role, entry in sorted(manifest.inputs.items()):
         path = given[role] if role in given else out / entry.path
         kept = role in withheld and overrides.get(role) is None  # the bureau withheld it, and it was not given
+        on_line = overrides.get(role) is not None
+        refused = refused_input(out, entry.path, path, given=on_line, confined=confined)
+        if refused is not None and not kept:
+            rec.check(f"input {role}", False, f"not opened: {refused}; give --{role.replace('_', '-')} FILE")
+            continue
         if not path.is_file() or (published_only and kept):
             option = f"--{role.replace('_', '-')} FILE"
             if kept:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .exceptions import PopulationError, Problem
 from .plan import Plan, Task
 
 __all__ = ["DESK_METHODS", "Visits", "is_desk_task", "make_visits", "part_id", "visit_id"]
@@ -104,6 +105,30 @@ class Visits:
         return str(row.iloc[0]).split(";")[0] if len(row) else ""
 
 
+def _place_columns(selection: pd.DataFrame, population: pd.DataFrame) -> dict[str, dict[str, str] | None]:
+    """Name, region and station of each selected entity, by column (``None`` for a column the population lacks).
+
+    The names fall back on the draw's own (``selection.csv`` has them) when the population has none.
+    """
+    wanted = population["uscc"].isin(selection["uscc"]).to_numpy(dtype=bool)
+    codes = population["uscc"].to_numpy()[wanted]
+    missing = sorted(set(selection["uscc"]) - set(codes.tolist()))
+    if missing:
+        raise PopulationError(
+            [
+                Problem("population", None, "uscc", code, "this entity was drawn but is not in the population given")
+                for code in missing
+            ]
+        )
+    columns: dict[str, dict[str, str] | None] = {
+        c: dict(zip(codes, population[c].to_numpy()[wanted], strict=True)) if c in population.columns else None
+        for c in ("name", "region", "station")
+    }
+    if columns["name"] is None and "name" in selection.columns:  # the names the draw published
+        columns["name"] = dict(zip(selection["uscc"].tolist(), selection["name"].tolist(), strict=True))
+    return columns
+
+
 def make_visits(selection: pd.DataFrame, plan: Plan, population: pd.DataFrame) -> Visits:
     """Merge a draw's selection into visits.
 
@@ -118,12 +143,7 @@ def make_visits(selection: pd.DataFrame, plan: Plan, population: pd.DataFrame) -
     """
     tasks = {t.id: t for t in plan.tasks}
     order = {t.id: k for k, t in enumerate(plan.tasks)}
-    wanted = population["uscc"].isin(selection["uscc"]).to_numpy(dtype=bool)
-    codes = population["uscc"].to_numpy()[wanted]
-    columns = {
-        c: dict(zip(codes, population[c].to_numpy()[wanted], strict=True)) if c in population.columns else None
-        for c in ("name", "region", "station")
-    }
+    columns = _place_columns(selection, population)
     rows, teams, experts = [], [], []
     leads: dict[str, str] = {}
     desk: set[str] = set()

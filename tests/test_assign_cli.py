@@ -151,3 +151,75 @@ def test_assign_errors_print_cleanly(staffed: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert "roster" in err and "row 2" in err and "Traceback" not in err
     assert main(["notices", str(staffed / "in"), "--out", str(staffed / "y")]) == 2
+
+
+@pytest.fixture(scope="module")
+def seeded(staffed: Path) -> Path:
+    """The same city drawn from a given seed: nothing bound, so another population can reach the checks."""
+    out = staffed / "seeded-draw"
+    plain = ["--population", str(staffed / "in/population.csv"), "--plan", str(staffed / "in/plan.toml")]
+    assert main(["draw", *plain, "--seed", "ef" * 32, "--out", str(out)]) == 0
+    return out
+
+
+def _assign(draw: Path, population: Path, roster: Path, out: Path) -> list[str]:
+    return [
+        "assign",
+        str(draw),
+        "--population",
+        str(population),
+        "--roster",
+        str(roster),
+        "--out",
+        str(out),
+        "--window",
+        "2026-03-02:2026-03-31",
+        "--allow-partial",
+    ]
+
+
+def test_assign_and_prove_refuse_a_population_that_is_not_the_draws(
+    staffed: Path, seeded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = (staffed / "in/population.csv").read_text(encoding="utf-8-sig").splitlines()
+    cut = staffed / "cut.csv"
+    cut.write_text("\n".join(lines[:101]) + "\n", encoding="utf-8")
+    roster = staffed / "in/roster.csv"
+    assert main(_assign(seeded, cut, roster, staffed / "cut-out")) == 2
+    err = capsys.readouterr().err
+    assert str(cut) in err and "is not the population the draw read" in err and "100 entities" in err
+    assert "Traceback" not in err and not (staffed / "cut-out" / "assignment.json").exists()
+    first = lines[1].split(",")[0]
+    proof = staffed / "p.json"
+    assert main(["prove", str(seeded), "--uscc", first, "--population", str(cut), "--out", str(proof)]) == 2
+    err = capsys.readouterr().err
+    assert "is not the population this draw read" in err and not (staffed / "p.json").exists()
+
+
+def test_a_population_without_names_staffs_with_the_names_the_draw_published(staffed: Path, seeded: Path) -> None:
+    frame = pd.read_csv(staffed / "in/population.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    nameless = staffed / "nameless.csv"
+    write_csv(frame.drop(columns=["name"]), nameless)
+    out = staffed / "nameless-out"
+    assert main(_assign(seeded, nameless, staffed / "in/roster.csv", out)) == 0
+    visits = pd.read_csv(out / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    selection = pd.read_csv(seeded / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    names = dict(zip(selection["uscc"], selection["name"], strict=False))
+    assert len(visits) and (visits["name"] != "").all()
+    assert visits["name"].tolist() == [names[u] for u in visits["uscc"]]
+
+
+def test_a_roster_with_nobody_active_leaves_every_visit_waiting(
+    staffed: Path, seeded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = pd.read_csv(staffed / "in/roster.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    roster["active"] = "否"
+    idle = staffed / "idle.csv"
+    write_csv(roster, idle)
+    out = staffed / "idle-out"
+    assert main(_assign(seeded, staffed / "in/population.csv", idle, out)) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    visits = pd.read_csv(out / "visits.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    teams = pd.read_csv(out / "teams.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert len(visits) and len(teams) == 0
+    assert set(visits["status"]) <= {"unstaffed", "desk"}

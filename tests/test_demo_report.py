@@ -12,7 +12,7 @@ import pytest
 
 from shuangsuiji import _commands as commands_module
 from shuangsuiji import report as report_module
-from shuangsuiji.cli import build_parser
+from shuangsuiji.cli import build_parser, main
 from shuangsuiji.exceptions import InternalError, YearError
 from shuangsuiji.report import write_report
 from shuangsuiji.workflow import run_demo
@@ -194,3 +194,22 @@ def test_an_unforeseen_exception_names_itself_and_shows_its_traceback_only_on_re
     monkeypatch.setenv(commands_module.DEBUG_VARIABLE, "1")
     assert commands_module.guarded(_raises(KeyError("inspector_id")), argparse.Namespace()) == 3
     assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_text_from_the_inputs_is_drawn_as_text_never_as_mathtext(tmp_path: Path) -> None:
+    """A stratum value such as ``$\\undefinedcmd$`` is a label; matplotlib's mathtext would fail on it."""
+    vectors = Path(__file__).parent / "vectors"
+    odd = "$\\undefinedcmd$"
+    population = tmp_path / "population.csv"
+    text = (vectors / "golden_population.csv").read_text(encoding="utf-8-sig")
+    population.write_text(text.replace(",410302,", f",{odd},"), encoding="utf-8")
+    plan = tmp_path / "plan.toml"
+    toml = (vectors / "golden_plan.toml").read_text(encoding="utf-8")
+    plan.write_text(toml.replace('"410302"', '"$\\\\undefinedcmd$"'), encoding="utf-8")
+    out = tmp_path / "draw"
+    args = ["draw", "--population", str(population), "--plan", str(plan), "--seed", "ab" * 32, "--out", str(out)]
+    assert main(args) == 0
+    assert f"region={odd}" in (out / "allocation.csv").read_text(encoding="utf-8-sig")
+    page = write_report(out, tmp_path / "report").read_text(encoding="utf-8")
+    assert (tmp_path / "report" / "allocation.png").stat().st_size > 5000
+    assert "<figure id=\"allocation\">" in page

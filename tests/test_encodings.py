@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dask.dataframe as dd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shuangsuiji import PopulationError, read_table
+from shuangsuiji import PopulationError, draw, parse_plan, read_table
 
 HEADER = "uscc,name,region\n"
 ROWS = "91110000600037341L,洛阳市老城区福昌汽车修理有限公司,410302\n9144030071526726XG,深圳镕铭有限公司,410303\n"
@@ -128,11 +129,15 @@ def test_gb18030_with_traditional_characters_it_holds_still_reads(tmp_path: Path
     assert read_table(path, kind=None)["name"].iloc[0] == "洛阳市鑫磊有限公司0"
 
 
-NAMES = st.text(
-    alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5) | st.sampled_from("abcXYZ019 ()（）-·"),
-    min_size=1,
-    max_size=12,
-).map(str.strip).filter(bool)
+NAMES = (
+    st.text(
+        alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5) | st.sampled_from("abcXYZ019 ()（）-·"),
+        min_size=1,
+        max_size=12,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -150,3 +155,23 @@ def test_property_any_text_in_any_accepted_encoding_reads_back(
     frame = read_table(path, kind=None)
     assert frame["name"].tolist() == names
     assert frame["code"].tolist() == [str(i) for i in range(len(names))]
+
+
+@pytest.mark.parametrize("engine", ["memory", "dask"])
+def test_a_population_without_a_status_column_is_drawn_with_a_warning_in_the_manifest(
+    tmp_path: Path, engine: str
+) -> None:
+    task = {"id": "T1", "department": "d", "items": ["i"], "ratio": "0.5", "strata": ["region"]}
+    plan = parse_plan({"id": "P1", "tasks": [task]})
+    path = tmp_path / "p.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    frame = read_table(path)
+    if engine == "dask":
+        frame = dd.from_pandas(frame.reset_index(drop=True), npartitions=1)
+    result = draw(frame, plan, "ab" * 32, engine=engine)
+    assert result.warnings == (
+        "The population has no 'status' column: no entity was excluded as not operating (deregistered or revoked "
+        "firms can be drawn); add the register's status column, or name it with 'exclusions.status_column'.",
+    )
+    with_status = read_table(path).assign(status="在业")
+    assert draw(with_status, plan, "ab" * 32).warnings == ()

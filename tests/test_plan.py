@@ -117,12 +117,35 @@ def test_example_plan_parses_and_round_trips_to_dict() -> None:
         ({**base(), "exclusions": {"statuses": "注销"}}, "non-empty list"),
         ({"id": "P1", "tasks": [base()["tasks"][0], base()["tasks"][0]]}, "two tasks with id 'T1'"),
         ({"id": "P1", "tasks": ["T1"]}, "must be a table"),
+        # numbers past any sane range: refused at once, never computed (a 10^8-digit fraction hangs)
+        ({**base(), "floor": "1e-99999999"}, "at most 30 digits before and after the point; got '1e-99999999'"),
+        (base(ratio="1e99999999"), "The 'ratio' of task 'T1' must be a decimal number in [0, 1] with at most 30"),
+        (base(ratio="0." + "0" * 30 + "1"), "at most 30 digits"),
+        (base(multipliers={"credit_class": {"A": "1e-99999999"}}), "multiplier of credit_class=A"),
+        (base(ratio=Fraction(1, 10**31)), "numerator and denominator have at most 30 digits"),
+        ({**base(exclude_inspected_within_days=1_000_000), "start": "2027-03-01"}, "from 0 to 36525; got 1000000"),
+        ({**base(annual_cap=10**31), "start": "2027-03-01"}, "from 1 to 366"),
+        (base(team_size=2**63 - 1), "The 'team_size' of task 'T1' must be a whole number from 2 to 20"),
+        ({**base(), "assignment": {"team_size": 2**63 - 1}}, "'assignment.team_size' of the plan must be"),
+        ({**base(), "assignment": {"daily_cap": 10**6}}, "from 1 to 100"),
+        ({**base(), "assignment": {"relation_hops": 99}}, "from 1 to 10"),
+        ({**base(), "assignment": {"rotation": 10**9}}, "from 0 to 100"),
+        (base(minimum=2**53), "from 0 to 9007199254740991"),
+        ({**base(), "start": dt.date(1, 1, 1)}, "in the years 1900 to 2999; got 0001-01-01"),
+        ({**base(), "end": "9999-12-31"}, "in the years 1900 to 2999"),
     ],
 )
 def test_plan_errors(doc: dict[str, Any], message: str) -> None:
     with pytest.raises(PlanError) as info:
         parse_plan(doc)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["0." + "0" * 29 + "1", "1" * 30, "123456789012345.123456789012345"])
+def test_thirty_digits_are_still_exact(value: str) -> None:
+    assert parse_plan(base(multipliers={"credit_class": {"A": value}})).tasks[0].multipliers["credit_class"][
+        "A"
+    ] == Fraction(value)
 
 
 def test_load_plan_reports_the_file(tmp_path: Path) -> None:

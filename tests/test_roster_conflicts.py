@@ -187,8 +187,8 @@ def test_relation_paths_are_networkx_shortest_paths(
 def test_capacities_are_read_as_int_reads_them() -> None:
     """Full-width digits (as Chinese spreadsheets hold them), a sign and digit separators are whole numbers."""
     base = {"inspector_id": "A1", "name": "张三", "department": "市场监管局", "cert_no": "豫1"}
-    for text, value in [("５", 5), ("+3", 3), ("1_0", 10), ("-0", 0), ("12", 12)]:
+    for text, value in [("５", 5), ("+3", 3), ("1_0", 10), ("-0", 0), ("12", 12), ("10000", 10_000)]:
         assert check_roster(pd.DataFrame([{**base, "capacity": text}])).frame.at[0, "capacity"] == value
-    for text in ("-1", "x", "", "2.5"):
-        with pytest.raises(RosterError, match="whole number of at least 0"):
+    for text in ("-1", "x", "", "2.5", "10001", "99999999999999999999"):
+        with pytest.raises(RosterError, match="whole number from 0 to 10000"):
             check_roster(pd.DataFrame([{**base, "capacity": text}]))

@@ -26,10 +26,13 @@ from ..conflicts import (
     relation_conflicts,
     rotation_conflicts,
 )
+from ..exceptions import PopulationError, Problem
 from ..inputs import DrawFiles, read_history, read_population
 from ..io import read_allow_list, read_table, sha256_file
 from ..manifest import Manifest
 from ..plan import AssignmentPolicy, Plan
+from ..population import Population
+from ..roots import population_root
 from ..roster import Roster, RosterError, check_roster
 from ..visits import Visits, make_visits
 from ..workdays import WorkCalendar, read_overrides
@@ -116,6 +119,35 @@ def assignment_roles(draw_dir: str | Path, files: Mapping[str, Path]) -> dict[st
     return roles
 
 
+def _check_is_the_draws(population: Population, path: Path, manifest: Manifest, plan: Plan) -> None:
+    """Refuse a population that is not the draw's (its file differs, and so does its Merkle root).
+
+    Another population would staff the visits from other stations, names and places than the draw's.
+    """
+    record = manifest.population
+    fix = "give the population file the draw read (the draw's manifest names it, with its SHA-256)"
+    if record.merkle_root is None and "population" not in manifest.inputs:
+        return  # a draw written from memory (write_draw) recorded neither: there is nothing to compare with
+    if record.merkle_root is None or plan.publication.hidden:
+        raise PopulationError(
+            [Problem(str(path), None, None, None, f"this is not the file the draw read (its SHA-256 differs); {fix}")]
+        )
+    again = population_root(population, plan, leaf_format=record.leaf_format)
+    if (again.merkle_root, again.rows) != (record.merkle_root, record.rows):
+        raise PopulationError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    None,
+                    f"this is not the population the draw read: its {again.rows} entities have the Merkle root "
+                    f"{again.merkle_root}, the draw's {record.rows} entities {record.merkle_root}; {fix}",
+                )
+            ]
+        )
+
+
 def load_assignment_inputs(
     draw_dir: str | Path,
     files: Mapping[str, Path],
@@ -147,9 +179,13 @@ def load_assignment_inputs(
     allow = read_allow_list(recorded.allow_list) if recorded.allow_list is not None else frozenset()
     selection = pd.read_csv(draw_dir / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     entry = manifest.inputs.get("population")
-    if encoding is None and sheet is None and entry is not None and sha256_file(files["population"]) == entry.sha256:
+    same_file = entry is not None and sha256_file(files["population"]) == entry.sha256
+    if encoding is None and sheet is None and entry is not None and same_file:
         encoding, sheet = entry.encoding, entry.sheet
-    population = read_population(files["population"], allow_list=allow, encoding=encoding, sheet=sheet).frame
+    read = read_population(files["population"], allow_list=allow, encoding=encoding, sheet=sheet)
+    if not same_file:
+        _check_is_the_draws(read, files["population"], manifest, plan)
+    population = read.frame
     roster = check_roster(read_table(files["roster"], error=RosterError, kind="roster"), source=str(files["roster"]))
     visits = make_visits(selection, plan, population)
     conflicts = _conflicts(files, set(roster.frame["inspector_id"]), set(visits.visits["uscc"]), policy, allow)

@@ -95,7 +95,8 @@ class Tables:
         rows = self.teams.drop_duplicates(["visit_id", "inspector_id"]).join(
             self.visits.set_index("visit_id")[["date", "station"]], on="visit_id"
         )
-        return rows[rows["date"].map(lambda d: isinstance(d, dt.date))]
+        # a boolean mask even when there are no rows (an empty object Series would select columns)
+        return rows[rows["date"].map(lambda d: isinstance(d, dt.date)).astype(bool)]
 
 
 def check_people_are_on_staffed_visits(t: Tables) -> list[str]:

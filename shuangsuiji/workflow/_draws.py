@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._outdir import COMMIT_WRITES, DRAW_WRITES, claim_folder
+from .._outdir import COMMIT_WRITES, DRAW_WRITES, check_folder, claim_folder
 from .._staffing_record import StaffingFiles, read_staffing_files
 from ..ceremony import Commitment, check_inputs_against, check_secret, make_commitment
 from ..engines import Engine, get_engine
@@ -150,7 +150,8 @@ def run_commit(
     CeremonyError
         For a secret without a place outside ``out`` (:func:`secret_path`).
     """
-    out = claim_folder(out, COMMIT_WRITES, step="commit", force=force)
+    given = [*files.roles().values(), *(staffing.roles().values() if staffing is not None else ())]
+    out = claim_folder(out, COMMIT_WRITES, step="commit", force=force, inputs=given)
     keep = secret_path(out, secret_out) if secret is not False else None
     engine = engine or get_engine()
     with engine.session():
@@ -270,6 +271,8 @@ def run_draw(
     out = Path(out)
     if (seed is None) == (reveal is None):
         raise InputError("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE).")
+    given = [*files.roles().values(), *((reveal.commitment, reveal.secret) if reveal is not None else ())]
+    check_folder(out, DRAW_WRITES, step="draw", inputs=given)  # before the work: a bad folder fails at once
     engine = engine or get_engine()
     with engine.session():
         inputs = load_draw_inputs(files, engine=engine)
@@ -279,7 +282,7 @@ def run_draw(
         else:
             chosen, seed_record, population_record = _revealed(reveal, files, out)
         result = inputs.draw(chosen)
-    claim_folder(out, DRAW_WRITES, step="draw", force=force)  # once the draw is made: the old one goes now
+    claim_folder(out, DRAW_WRITES, step="draw", force=force, inputs=given)  # once the draw is made: the old goes
     manifest = write_draw(
         result,
         out,

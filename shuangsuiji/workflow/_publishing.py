@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._lazy import extra
-from .._outdir import NOTICE_WRITES, claim_folder
+from .._outdir import NOTICE_WRITES, check_folder, claim_folder
 from ..assignment.manifest import AssignmentManifest
 from ..exceptions import InputError, NotFoundError, RosterError
 from ..io import atomic_write_bytes, csv_bytes, read_table, sha256_file
@@ -139,7 +139,8 @@ def run_notices(
         For a negative number of working days, a draw and a plan given together (or neither),
         results or inspector names without a draw, or a settings file or template with a mistake.
     """
-    target = Path(out)
+    given = [results, calendar_overrides, plan, settings if isinstance(settings, (str, Path)) else None]
+    target = check_folder(out, NOTICE_WRITES, step="notices", inputs=given)
     if working_days < 0:
         raise InputError(f"The publication deadline is a number of working days, 0 or more; got {working_days}.")
     if (draw is None) == (plan is None):
@@ -169,7 +170,7 @@ def run_notices(
     made = notices_files(notices, settings=chosen, provenance=provenance, templates=templates)
     if pending is not None:
         made["pending.csv"] = csv_bytes(pending)
-    claim_folder(target, NOTICE_WRITES, step="notices", force=force)
+    claim_folder(target, NOTICE_WRITES, step="notices", force=force, inputs=given)
     for name, data in made.items():
         atomic_write_bytes(target / name, data)
     return NoticesStep(tuple(target / name for name in made), pending)

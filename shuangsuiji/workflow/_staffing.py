@@ -124,7 +124,9 @@ def run_assign(
         what it bound, or when ``seed`` is given.
     """
     draw_dir = Path(draw)
-    target = claim_folder(draw_dir if out is None else Path(out), ASSIGN_WRITES, step="assign", force=force)
+    target = claim_folder(
+        draw_dir if out is None else Path(out), ASSIGN_WRITES, step="assign", force=force, inputs=files.roles().values()
+    )
     roles = assignment_roles(draw_dir, files.roles())
     check_bound_inputs(draw_dir, Manifest.read(draw_dir), roles, seed=seed)
     inputs = load_assignment_inputs(
