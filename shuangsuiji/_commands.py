@@ -285,6 +285,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         engine=_engine(args),
         salt_key=args.salt_key,
         published_only=args.published_only,
+        results=args.results,
     )
     print(result)
     print(f"\n{result.verdict()}")

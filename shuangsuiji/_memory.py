@@ -42,7 +42,7 @@ from .plan import Plan, Task
 from .population import Population, check_prepared, fit_plan, prepare_population
 from .seed import Seed
 
-__all__ = ["draw_memory"]
+__all__ = ["allocate_memory", "draw_memory"]
 
 
 def draw_memory(
@@ -74,6 +74,35 @@ def draw_memory(
         raise
     parts = [_draw_task(population, plan, tp, tickets) for tp in planned]
     return assemble(plan, seed.hex, parts, population=population, warnings=warnings, engine="memory")
+
+
+def allocate_memory(
+    population: pd.DataFrame | Population,
+    plan: Plan,
+    *,
+    history: History | None = None,
+    allow_list: Collection[str] = (),
+) -> None:
+    """Check that the plan can be allocated on this population, as :func:`draw_memory` would, with no seed.
+
+    The allocation (the sample of every stratum) needs no ticket, so ``commit`` runs it before the
+    commitment is published: a plan the draw would refuse (a class without a multiplier, a floor no
+    ratio reaches) is refused then, not after the seed.
+
+    Raises
+    ------
+    PlanError, PopulationError
+        As the draw would raise them.
+    """
+    if not isinstance(population, Population):
+        data, rows = prepare_population(population)
+        population = check_prepared(data, rows, plan, allow_list=allow_list)
+    elif population.checked_against != plan:
+        population = fit_plan(population, plan)
+    states = scope_and_exclusions(population, plan, history)
+    factors = Factors(population.frame)
+    for task in plan.tasks:
+        _plan_task(task, states[task.id], factors)
 
 
 def _checked(

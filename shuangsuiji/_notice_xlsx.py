@@ -19,6 +19,7 @@ from typing import Any
 
 from ._notice_model import Notice
 from ._notice_text import percent_decimals, text_width
+from .exceptions import InputError
 from .io import safe_workbook
 
 __all__ = ["A4", "xlsx_bytes"]
@@ -74,6 +75,19 @@ def _write_cell(sheet: Any, at: tuple[int, int], text: str, kind: str, fmt: _For
         sheet.write_string(row, col, text, fmt.text)
 
 
+#: The most characters an XLSX cell holds (Excel's limit); XlsxWriter would cut a longer text without a word.
+XLSX_CELL = 32_767
+
+
+def _check_fits(notice: Notice, name: str, values: list[str]) -> None:
+    longest = max(range(len(values)), key=lambda i: len(values[i]), default=None)
+    if longest is not None and len(values[longest]) > XLSX_CELL:
+        raise InputError(
+            f"{notice.title}: row {longest + 1}, column {name!r} holds {len(values[longest]):,} characters, more than "
+            f"an XLSX cell holds ({XLSX_CELL:,}); shorten it in the register (nothing is cut without a word)."
+        )
+
+
 def _width(name: str, kind: str, values: list[str]) -> float:
     if kind == "date":
         return 12
@@ -125,6 +139,7 @@ def xlsx_bytes(notice: Notice, *, footer: str = "", provenance: Sequence[tuple[s
         sheet.set_column(0, 0, 6)
     for j, (name, kind) in enumerate(zip(names, kinds, strict=True)):
         values = notice.table[name].astype(str).tolist()
+        _check_fits(notice, name, values)
         sheet.set_column(j + offset, j + offset, _width(name, kind, values))
         if kind in ("date", "percent"):
             for i, text in enumerate(values, start=top + 1):

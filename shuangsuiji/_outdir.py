@@ -29,9 +29,10 @@ import shutil
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from .assignment.manifest import ASSIGNMENT_FILES
+from .assignment.manifest import ASSIGNMENT_FILES, AssignmentManifest
 from .exceptions import FolderError
-from .manifest import DRAW_FILES
+from .io import sha256_file
+from .manifest import DRAW_FILES, Manifest
 
 __all__ = [
     "ASSIGN_WRITES",
@@ -39,6 +40,7 @@ __all__ = [
     "DEMO_MARK",
     "DRAW_WRITES",
     "NOTICE_WRITES",
+    "check_complete",
     "check_folder",
     "claim_demo_folder",
     "claim_folder",
@@ -169,3 +171,51 @@ def claim_demo_folder(folder: str | Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     (path / DEMO_MARK).write_text("written by a shuangsuiji demo: running it again replaces this folder\n")
     return path
+
+
+def check_complete(folder: str | Path, *, step: str, assignment: bool = True) -> None:
+    """Refuse a draw folder that a killed or tampered run left half-written, before ``step`` reads it.
+
+    Complete means: ``manifest.sha256`` seals ``manifest.json``, every output the manifest lists has
+    its SHA-256, and assignment tables lie there only with their ``assignment.json`` (sealed by
+    ``assignment.sha256``) whose outputs have theirs (not looked at without ``assignment``: ``assign``
+    replaces them). A draw's manifest is written last, so a run killed before it leaves outputs that
+    do not match the manifest of the run before.
+
+    Raises
+    ------
+    FolderError
+        Naming the first file that does not match, and how to fix it.
+    """
+    path = Path(folder)
+    fix = (
+        "the folder is half-written or changed since (was a run interrupted?): run the step that wrote it "
+        f"again with --force before '{step}'"
+    )
+    manifest = Manifest.read(path)
+    _sealed(path, "manifest.json", manifest.sha256, fix)
+    for name, expected in sorted(manifest.outputs.items()):
+        _matches(path / name, expected, fix)
+    tables = [n for n in ASSIGNMENT_FILES if (path / n).exists()]
+    if not tables or not assignment:
+        return
+    if not (path / "assignment.json").is_file():
+        raise FolderError(
+            f"{path}: {', '.join(tables)} lie here without assignment.json; run 'assign' again with --force."
+        )
+    staffed = AssignmentManifest.read(path)
+    _sealed(path, "assignment.json", staffed.sha256, fix)
+    for name, expected in sorted(staffed.outputs.items()):
+        _matches(path / name, expected, fix)
+
+
+def _sealed(folder: Path, name: str, digest: str, fix: str) -> None:
+    seal = folder / name.replace(".json", ".sha256")
+    line = seal.read_bytes()[:200] if seal.is_file() else b""
+    if line != f"{digest}  {name}\n".encode():
+        raise FolderError(f"{seal} does not seal {name}: {fix}.")
+
+
+def _matches(path: Path, expected: str, fix: str) -> None:
+    if not path.is_file() or sha256_file(path) != expected:
+        raise FolderError(f"{path} is not the file its manifest records (SHA-256 {expected}): {fix}.")

@@ -122,6 +122,7 @@ def _verify(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a public folder as the public sees it: never read the inputs the bureau withheld, even if found",
     )
+    p.add_argument("--results", help="the inspectors' results file the 抽查结果公告 was made from (checks its SHA-256)")
     _engine(p)
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ._hashing import default_workers
 from ._lazy import extra
-from ._memory import draw_memory
+from ._memory import allocate_memory, draw_memory
 from .exceptions import InputError, PopulationError
 from .exclusions import History
 from .io import COLUMN_ALIASES, read_table
@@ -113,6 +113,11 @@ class Engine(Protocol):
     ) -> PopulationRecord:
         """The population's Merkle record (``population_root``) for a manifest or a commitment."""
 
+    def check_allocation(
+        self, population: Any, plan: Plan, *, history: History | None = None, allow_list: Collection[str] = ()
+    ) -> None:
+        """Refuse, with no seed, a plan whose allocation the draw would refuse (``commit`` calls it)."""
+
     def session(self) -> contextlib.AbstractContextManager[object]:
         """The context the engine's work runs in."""
 
@@ -165,6 +170,11 @@ class MemoryEngine:
         salt_key: bytes | None = None,
     ) -> PopulationRecord:
         return population_root(population, plan, leaf_format=leaf_format, salt_key=salt_key)
+
+    def check_allocation(
+        self, population: Any, plan: Plan, *, history: History | None = None, allow_list: Collection[str] = ()
+    ) -> None:
+        allocate_memory(population, plan, history=history, allow_list=allow_list)
 
     def session(self) -> contextlib.AbstractContextManager[object]:
         return contextlib.nullcontext()
@@ -257,6 +267,11 @@ class DaskEngine:
         frame = population.compute()
         checked = check_population(frame, plan, source=str(path), allow_list=allow_list)
         return population_root(checked, plan, leaf_format=leaf_format, salt_key=salt_key)
+
+    def check_allocation(
+        self, population: Any, plan: Plan, *, history: History | None = None, allow_list: Collection[str] = ()
+    ) -> None:
+        """Nothing before the draw: the Dask draw allocates from its census of the partitions, as it draws."""
 
     @contextlib.contextmanager
     def session(self) -> Iterator[object]:

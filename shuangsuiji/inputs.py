@@ -189,6 +189,15 @@ class DrawInputs:
         """What a year's batch records in its manifest when drawn with this seed (``None`` otherwise)."""
         return None if self.batch is None else self.batch.record_for(seed)
 
+    def check_allocation(self) -> None:
+        """Refuse, before a commitment, a plan whose draw would fail whatever the seed (its allocation).
+
+        A year's batch is not checked here (its plan comes with the seed), nor a population on Dask
+        (its draw allocates from its census of the partitions).
+        """
+        if self.batch is None:
+            self.engine.check_allocation(self.population, self.plan, history=self.history, allow_list=self.allow_list)
+
     def draw(self, seed: str | Seed) -> DrawResult:
         """Draw the plan on these inputs (inside the engine's session, when it has one)."""
         chosen = Seed.of(seed)

@@ -41,6 +41,7 @@ from .columns import KIND_ALIASES, canonical_columns
 from .exceptions import Problem, ResultsError, TableError
 from .io import read_table
 from .plan import Plan, Task
+from .validation import date_of_text
 from .workdays import WorkCalendar
 
 __all__ = [
@@ -302,13 +303,12 @@ def check_results(
             problems.append(
                 Problem(source, int(row), "result", result, f"not a result category; use one of {list(categories)}")
             )
-        try:
-            dates.append(dt.date.fromisoformat(str(rec["completed"]).strip()))
-        except ValueError:
+        completed = date_of_text(str(rec["completed"]))
+        if completed is None:
             problems.append(
                 Problem(source, int(row), "completed", str(rec["completed"]), "not a date; write it as YYYY-MM-DD")
             )
-            dates.append(None)
+        dates.append(completed)
     if problems:
         raise ResultsError(problems)
     out = pd.DataFrame(

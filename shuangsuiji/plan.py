@@ -345,6 +345,7 @@ def _parse_task(
         for col in strata
         if col in task_tables or col in plan_tables
     }
+
     def whole(key: str, minimum: int = 0, maximum: int = MAX_WHOLE) -> int | None:
         value = table.get(key)
         return None if value is None else check_int(value, f"The '{key}' of {owner}", minimum=minimum, maximum=maximum)

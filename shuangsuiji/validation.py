@@ -29,6 +29,7 @@ __all__ = [
     "check_keys",
     "check_text",
     "check_text_list",
+    "date_of_text",
     "fraction_text",
     "number_text",
     "value_text",
@@ -314,6 +315,25 @@ def check_date(value: object, what: str, *, error: type[InputError] = PlanError)
     if not DATE_YEARS[0] <= date.year <= DATE_YEARS[1]:
         raise error(f"{what} must be a date in the years {DATE_YEARS[0]} to {DATE_YEARS[1]}; got {date.isoformat()}.")
     return date
+
+
+def date_of_text(text: str) -> dt.date | None:
+    """A date as registers write it: ``2026-03-10``, ``2026/03/10`` or ``2026.03.10`` (also ``2026/3/10``).
+
+    ``None`` for anything else, or a year outside :data:`DATE_YEARS`. The same rule reads the history's
+    dates (:mod:`shuangsuiji.exclusions`).
+
+    Examples
+    --------
+    >>> date_of_text("2026/3/10"), date_of_text("10.03.2026")
+    (datetime.date(2026, 3, 10), None)
+    """
+    normal = text.strip().replace("/", "-").replace(".", "-")
+    try:
+        date = dt.datetime.strptime(normal, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return date if DATE_YEARS[0] <= date.year <= DATE_YEARS[1] else None
 
 
 def check_mapping(value: object, what: str, *, error: type[InputError] = PlanError) -> Mapping[str, Any]:

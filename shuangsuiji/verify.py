@@ -27,9 +27,11 @@ import pandas as pd
 
 from ._confine import refused_input, refused_output
 from ._json import read_record
+from ._notice_record import check_notices
+from ._seed_checks import commitment_seal, not_downgraded
 from ._version import __version__
 from .assignment.bound import record_bound_checks
-from .assignment.manifest import AssignmentManifest
+from .assignment.manifest import ASSIGNMENT_FILES, AssignmentManifest
 from .assignment.verify import verify_assignment
 from .ceremony import Commitment, check_secret, derive_seed
 from .checks import Check, Recorder, Verification
@@ -69,6 +71,7 @@ def verify_draw(
     today: dt.date | None = None,
     salt_key: bytes | None = None,
     published_only: bool = False,
+    results: str | Path | None = None,
 ) -> Verification:
     """Verify a published draw; paths not given default to those its manifest records.
 
@@ -84,6 +87,10 @@ def verify_draw(
 
     ``published_only`` checks a public folder as someone holding nothing else would: the inputs its
     ``publication.json`` lists as withheld are not read even where a recorded path finds them.
+
+    The notices beside the draw (``../notices`` or ``notices``, with their ``notices.json``) are
+    checked too; ``results``, the inspectors' results file, is then checked against the SHA-256 the
+    record holds.
 
     Returns
     -------
@@ -104,7 +111,9 @@ def verify_draw(
     if not (folder / "manifest.json").exists() and read_sealed(folder) is not None:
         check_sealed(rec, folder, today=today or dt.date.today())
         return rec.done()
-    verify = partial(_verify_draw, rec, folder, overrides, commitment, recompute, published_only=published_only)
+    verify = partial(
+        _verify_draw, rec, folder, overrides, commitment, recompute, published_only=published_only, results=results
+    )
     rec.attempt("verification completed", verify)
     return rec.done()
 
@@ -133,6 +142,7 @@ def _verify_draw(
     recompute: _Recompute,
     *,
     published_only: bool = False,
+    results: str | Path | None = None,
 ) -> None:
     loaded = rec.attempt("manifest readable", lambda: _read(out))
     if loaded is None:
@@ -173,6 +183,31 @@ def _verify_draw(
         alone = bool(withheld) and published_only
         rec.attempt("assignment", partial(verify_assignment, rec, out, withheld=bool(withheld), alone=alone))
         rec.attempt("assignment inputs committed", partial(_assignment_bound, rec, out, manifest))
+    elif tables := sorted(n for n in ASSIGNMENT_FILES if (out / n).exists()):
+        rec.check(
+            "assignment record",
+            False,
+            f"{', '.join(tables)} lie here without assignment.json: an assignment nobody can check (or a "
+            "half-written one); run 'assign' again with --force",
+        )
+    _check_notices(rec, out, manifest, results)
+
+
+def _check_notices(rec: Recorder, out: Path, manifest: Manifest, results: str | Path | None) -> None:
+    """The notices beside the draw (``notices/`` where ``demo`` and ``publish`` put them), when recorded."""
+    found = [n for n in (out.parent / "notices", out / "notices") if (n / "notices.json").is_file()]
+    for notices in found:
+        check = partial(
+            check_notices,
+            rec,
+            notices,
+            manifest_sha256=manifest.sha256,
+            assignment=out / "assignment.json",
+            results=Path(results) if results is not None else None,
+        )
+        rec.attempt("notices record", check)
+    if results is not None and not found:
+        rec.check("results", False, "--results was given but no notices record (notices/notices.json) lies beside")
 
 
 def _assignment_bound(rec: Recorder, out: Path, manifest: Manifest) -> None:
@@ -223,8 +258,12 @@ def _check_files(
         kept = role in withheld and overrides.get(role) is None  # the bureau withheld it, and it was not given
         on_line = overrides.get(role) is not None
         refused = refused_input(out, entry.path, path, given=on_line, confined=confined)
-        if refused is not None and not kept:
-            rec.check(f"input {role}", False, f"not opened: {refused}; give --{role.replace('_', '-')} FILE")
+        if refused is not None:
+            option = f"--{role.replace('_', '-')} FILE"
+            if kept:
+                rec.withhold(f"input {role}", f"not published (publication.json); who has it checks it with {option}")
+            else:
+                rec.check(f"input {role}", False, f"not opened: {refused}; give {option}")
             continue
         if not path.is_file() or (published_only and kept):
             option = f"--{role.replace('_', '-')} FILE"
@@ -290,6 +329,7 @@ def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_overrid
     record, seed = manifest.seed_record, manifest.seed
     if record.mode == "seed":
         rec.check("seed", len(seed) == 64, "given directly (no ceremony): nothing stopped the drawer choosing it")
+        not_downgraded(rec, out, manifest, commitment_override)
         return
     if record.mode not in ("commit-reveal", "beacon"):
         rec.check("seed", False, f"unknown seed mode {record.mode!r}")
@@ -297,6 +337,12 @@ def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_overrid
     entry = record.commitment
     recorded = out / (entry.path if entry is not None else "commitment.json")
     path = Path(commitment_override) if commitment_override else recorded
+    refused = refused_input(out.parent, str(Path("..") / path.name), path, given=True, confined=False)
+    if not commitment_override and entry is not None and Path(entry.path).is_absolute():
+        refused = f"the manifest records the absolute path {entry.path!r}"
+    if refused is not None:
+        rec.check("commitment", False, f"not opened: {refused}; give --commitment FILE")
+        return
     if not path.is_file():
         rec.check("commitment", False, f"{path} is not here (the manifest records it): give --commitment FILE")
         return
@@ -305,6 +351,7 @@ def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_overrid
         return
     expected = entry.sha256 if entry is not None else None
     rec.check("commitment", commitment.sha256 == expected, f"{path} SHA-256 {commitment.sha256}")
+    commitment_seal(rec, path, commitment.sha256, required=not commitment_override)
     committed_inputs = {k: v.sha256 for k, v in commitment.inputs.items()}
     drawn_inputs = {k: v.sha256 for k, v in manifest.inputs.items()}
     rec.check("inputs as committed", committed_inputs == drawn_inputs, f"{sorted(committed_inputs)}")

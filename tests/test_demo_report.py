@@ -212,4 +212,4 @@ def test_text_from_the_inputs_is_drawn_as_text_never_as_mathtext(tmp_path: Path)
     assert f"region={odd}" in (out / "allocation.csv").read_text(encoding="utf-8-sig")
     page = write_report(out, tmp_path / "report").read_text(encoding="utf-8")
     assert (tmp_path / "report" / "allocation.png").stat().st_size > 5000
-    assert "<figure id=\"allocation\">" in page
+    assert '<figure id="allocation">' in page

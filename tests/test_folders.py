@@ -27,7 +27,12 @@ def test_redrawing_into_an_old_folder_is_refused_or_cleaned(tmp_path: Path, caps
     # the old assignment went with the old draw; the clerk's own file stayed
     assert not (draw / "assignment.json").exists() and not (draw / "teams.csv").exists()
     assert (draw / "notes-by-the-clerk.txt").read_text() == "mine"
-    assert main(["verify", str(draw)]) == 0
+    # The new draw is complete and its own, but the batch was committed (pub/commitment.json beside
+    # it) and this one was made from a direct seed: verify says so, a "mode downgrade".
+    capsys.readouterr()
+    assert main(["verify", str(draw)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  seed from the commitment" in out and out.count("FAIL") == 1
 
 
 def test_reassigning_is_refused_or_cleaned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

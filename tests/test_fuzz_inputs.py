@@ -558,3 +558,21 @@ def test_property_a_json_file_of_the_wrong_shape_is_a_clean_failure(
         argv = ["verify", folder]
     status, err = run(argv, capsys)
     assert status in (0, 1, 2), err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('D = "4"\n', "", "have no entry for the value 'D'"),
+        ('A = "0.5"\nB = "1"\nC = "2"\nD = "4"', 'A = "0"\nB = "0"\nC = "0"\nD = "0"', "multiplier 0 can never"),
+    ],
+    ids=["class without a multiplier", "every multiplier 0"],
+)
+def test_commit_refuses_a_plan_the_draw_would_refuse_before_the_commitment_exists(
+    city: City, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
+    out = city.out(f"commit-{time.monotonic_ns()}")
+    argv = ["commit", "--population", city.population, "--plan", city.plan_with(old, new), "--beacon", "b"]
+    status, err = run([*argv, "--out", out, "--no-secret"], capsys)
+    assert status == 2 and message in err
+    assert not (out / "commitment.json").exists()

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from shuangsuiji import draw, example_plan_toml, load_plan, parse_plan, read_table
+from shuangsuiji._notice_xlsx import XLSX_CELL, xlsx_bytes
 from shuangsuiji.cli import main
+from shuangsuiji.exceptions import InputError
 from shuangsuiji.ledger import published_entries
 from shuangsuiji.notices import (
     EXPORT_FIELDS,
@@ -203,6 +205,15 @@ def test_results_problems_are_all_reported(golden) -> None:  # type: ignore[no-u
         check_results(frame.drop(columns="completed"), selection)
 
 
+@pytest.mark.parametrize("written", ["2026/09/30", "2026.09.30", "2026-9-30", "2026/9/30"])
+def test_results_take_dates_as_the_history_does(golden, written: str) -> None:  # type: ignore[no-untyped-def]
+    _, selection = golden
+    frame = pd.DataFrame(
+        {"task_id": ["T1"], "uscc": [selection["uscc"].iloc[0]], "result": ["正常"], "completed": [written]}, index=[2]
+    )
+    assert check_results(frame, selection)["completed"].tolist() == [dt.date(2026, 9, 30)]
+
+
 def test_notices_command(golden, vectors: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     assert main(golden_args(vectors, tmp_path / "d")) == 0
     _, selection = golden
@@ -236,7 +247,11 @@ def test_the_plan_notice_is_made_from_the_plan_alone(
     plan = vectors / "golden_plan.toml"
     assert main(["notices", "--plan", str(plan), "--out", str(tmp_path / "before")]) == 0
     before = sorted(p.name for p in (tmp_path / "before").iterdir())
-    assert before == ["抽查计划公告.csv", "抽查计划公告.html", "抽查计划公告.xlsx"]
+    assert before == ["notices.json", "notices.sha256", "抽查计划公告.csv", "抽查计划公告.html", "抽查计划公告.xlsx"]
+    record = json.loads((tmp_path / "before" / "notices.json").read_bytes())
+    assert record["draw"] == {"manifest_sha256": None, "assignment_sha256": None} and record["results"] is None
+    assert record["plan_sha256"] == hashlib.sha256(plan.read_bytes()).hexdigest()
+    assert sorted(record["files"]) == before[2:]
     assert main(golden_args(vectors, tmp_path / "d")) == 0
     assert main(["notices", str(tmp_path / "d"), "--out", str(tmp_path / "after")]) == 0
     # The same plan gives the same table before and after the draw; the page's footer names the plan
@@ -268,3 +283,13 @@ def test_the_plan_notice_is_made_from_the_plan_alone(
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_name_longer_than_an_xlsx_cell_is_an_error_not_cut(golden) -> None:  # type: ignore[no-untyped-def]
+    plan, selection = golden
+    long = selection.assign(name=selection["name"].where(selection.index != selection.index[1], "名" * 40_000))
+    notice = task_notice(plan, long)
+    expected = f"row 2, column '企业名称' holds 40,000 characters, more than .*{XLSX_CELL:,}"
+    with pytest.raises(InputError, match=expected):
+        xlsx_bytes(notice)
+    assert "名" * 40_000 in notice_csv_bytes(notice).decode("utf-8-sig")  # the CSV keeps it whole

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -111,7 +112,11 @@ def test_inspector_names_need_the_recorded_roster(published: Path, tmp_path: Pat
     draw = _copy(published, tmp_path)
     data = json.loads((draw / "assignment.json").read_bytes())
     data["inputs"].pop("roster")
-    (draw / "assignment.json").write_text(json.dumps(data), encoding="utf-8")
+    edited = json.dumps(data).encode("utf-8")
+    (draw / "assignment.json").write_bytes(edited)
+    with pytest.raises(ssj.FolderError, match=r"does not seal assignment\.json"):  # changed since it was sealed
+        ssj.run_notices(draw, tmp_path / "n", publish_inspector_names=True)
+    (draw / "assignment.sha256").write_text(f"{hashlib.sha256(edited).hexdigest()}  assignment.json\n")
     with pytest.raises(ssj.NotFoundError, match="records no roster"):
         ssj.run_notices(draw, tmp_path / "n", publish_inspector_names=True)
 

@@ -6,7 +6,6 @@ import hashlib
 import json
 import random
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -17,6 +16,7 @@ from shuangsuiji.proofs import make_proof, verify_proof
 from shuangsuiji.verify import verify_draw
 
 from .conftest import publish
+from .json_edits import edit, leaves
 
 
 @pytest.fixture(scope="module")
@@ -65,27 +65,6 @@ def test_a_single_changed_byte_anywhere_is_caught(published: Path) -> None:
     assert verify_draw(published / "pub/draw").ok
 
 
-def _leaves(value: Any, path: tuple[Any, ...] = (), *, every: bool = False) -> list[tuple[Any, ...]]:
-    """Paths to the scalar fields; in lists only the first and last element unless ``every``."""
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _leaves(v, (*path, k), every=every)]
-    if isinstance(value, list):
-        picks = range(len(value)) if every else sorted({0, len(value) - 1} & set(range(len(value))))
-        return [p for i in picks for p in _leaves(value[i], (*path, i), every=every)]
-    return [path]
-
-
-def _changed(value: Any) -> Any:
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, int):
-        return value + 1
-    if value is None:
-        return "x"
-    text = str(value)
-    return text[:-1] + ("0" if text[-1:] != "0" else "1") if text else "x"
-
-
 @pytest.mark.parametrize("every", [False, pytest.param(True, marks=pytest.mark.exhaustive)])
 def test_every_manifest_field_is_checked(published: Path, every: bool) -> None:
     """Change each field and re-seal the manifest, as a forger would: the content checks catch it.
@@ -97,15 +76,12 @@ def test_every_manifest_field_is_checked(published: Path, every: bool) -> None:
     original = (draw / "manifest.json").read_bytes()
     seal = (draw / "manifest.sha256").read_bytes()
     manifest = json.loads(original)
-    paths = _leaves(manifest, every=every)
+    paths = leaves(manifest, every=every)
     assert len(paths) > 60
     try:
         for path in paths:
             changed = json.loads(original)
-            node = changed
-            for key in path[:-1]:
-                node = node[key]
-            node[path[-1]] = _changed(node[path[-1]])
+            edit(changed, path)
             data = canonical_json(changed)
             (draw / "manifest.json").write_bytes(data)
             (draw / "manifest.sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  manifest.json\n")

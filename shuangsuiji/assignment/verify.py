@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._confine import refused_input, refused_output
 from .._json import canonical_json, load_json
 from ..checks import Recorder
 from ..conflicts import Conflicts
@@ -44,7 +45,8 @@ from .amend import (
 )
 from .certificate import verify_certificate
 from .inputs import AssignmentInputs, load_assignment_inputs
-from .manifest import Amendment, AssignmentManifest, assignment_tables, visit_counts
+from .manifest import Amendment, AssignmentManifest, assignment_manifest, assignment_tables, visit_counts
+from .results import AssignmentResult
 from .rules import check_assignment
 
 __all__ = ["amended_rules", "amendment_breaches", "load_recorded_inputs", "rule_breaks", "verify_assignment"]
@@ -73,16 +75,30 @@ def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False, alone
     seal = (out / "assignment.sha256").read_text(encoding="utf-8") if (out / "assignment.sha256").exists() else ""
     rec.check("assignment seal", seal == f"{digest}  assignment.json\n", f"assignment.json SHA-256 {digest}")
     rec.check("assignment canonical (RFC 8785)", canonical_json(raw) == data)
-    got = sha256_file(out / manifest.draw.path)
-    rec.check("assignment staffs this draw", got == manifest.draw.sha256, f"draw manifest SHA-256 {got}")
+    got = sha256_file(out / "manifest.json") if (out / "manifest.json").is_file() else "missing"
+    beside = manifest.draw.path == "manifest.json"  # an assignment lies beside the draw it staffs
+    rec.check(
+        "assignment staffs this draw",
+        beside and got == manifest.draw.sha256,
+        f"draw manifest SHA-256 {got}" if beside else f"it names {manifest.draw.path!r}, not this folder's manifest",
+    )
     for name, expected in sorted(manifest.outputs.items()):
-        got = sha256_file(out / name) if (out / name).exists() else "missing"
-        rec.check(f"assignment output {name}", got == expected, f"SHA-256 {got}")
+        refused = refused_output(out, name)
+        got = "not opened" if refused else sha256_file(out / name) if (out / name).exists() else "missing"
+        rec.check(f"assignment output {name}", got == expected, refused or f"SHA-256 {got}")
+    if (out / "visits.csv").is_file():
+        counts = visit_counts(_read(out / "visits.csv"))
+        same = counts == dict(manifest.counts)
+        rec.check("assignment counts", same, "re-derived from visits.csv" if same else f"visits.csv gives {counts}")
     files: dict[str, Path] = {}
     for role, entry in sorted(manifest.inputs.items()):
         path = out / entry.path
-        if withheld and (alone or not path.exists()):
+        refused = refused_input(out, entry.path, path, given=False, confined=withheld)
+        if withheld and (alone or not path.exists() or refused is not None):
             rec.withhold(f"assignment input {role}", "not published: the bureau keeps it (conflicts stay private)")
+            continue
+        if refused is not None:
+            rec.check(f"assignment input {role}", False, f"not opened: {refused}")
             continue
         got = sha256_file(path) if path.exists() else "missing"
         if rec.check(f"assignment input {role}", got == entry.sha256, f"{path} SHA-256 {got}"):
@@ -147,6 +163,32 @@ def _recompute(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: Ass
         same = (out / name).exists() and (out / name).read_bytes() == blob
         detail = "identical" + ("" if name == "certificate.csv" else amended)
         rec.check(f"recomputed {name}", same, detail if same else "differs from the recomputed assignment")
+    _rederived(rec, result, inputs, manifest)
+
+
+def _rederived(rec: Recorder, result: AssignmentResult, inputs: AssignmentInputs, manifest: AssignmentManifest) -> None:
+    """Every field of ``assignment.json`` made again from the recomputed solve: none is taken on trust.
+
+    An amended assignment's counts, groups and outputs are those of its amended tables (checked when the
+    log is replayed), so only the other fields are compared then.
+    """
+    again = assignment_manifest(
+        result,
+        draw_manifest=manifest.draw,
+        seed=manifest.seed,
+        policy=inputs.policy,
+        allow_partial=manifest.allow_partial,
+        inputs=manifest.inputs,
+        outputs=manifest.outputs,
+    ).to_dict()
+    published = manifest.to_dict()
+    skip = {"amendments", "library"} | ({"counts", "groups", "outputs"} if manifest.amendments else set())
+    differ = sorted(k for k in set(again) | set(published) if k not in skip and again.get(k) != published.get(k))
+    rec.check(
+        "recomputed assignment.json",
+        not differ,
+        "every field re-derived from the solve" if not differ else f"fields differ from the solve: {differ}",
+    )
 
 
 def _replay(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: AssignmentManifest) -> AssignedTables:

@@ -30,6 +30,7 @@ def run_verify(
     engine: Engine | None = None,
     salt_key: str | Path | None = None,
     published_only: bool = False,
+    results: str | Path | None = None,
 ) -> Verification:
     """Recompute and check a published draw (and its assignment); inputs default to the recorded ones.
 
@@ -49,6 +50,7 @@ def run_verify(
             engine=engine,
             salt_key=key,
             published_only=published_only,
+            results=results,
         )
 
 

@@ -156,6 +156,7 @@ def run_commit(
     engine = engine or get_engine()
     with engine.session():
         inputs = load_draw_inputs(files, engine=engine)
+        inputs.check_allocation()  # a plan the draw would refuse is refused now, before the commitment is public
         key_path = _salt_key_path(out, (inputs.leaf_plan or inputs.plan).publication.hidden, salt_key_out, keep)
         salt_key = new_salt_key() if key_path is not None else None
         record = inputs.population_record(leaf_format, salt_key)

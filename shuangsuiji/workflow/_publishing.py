@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from .._lazy import extra
-from .._outdir import NOTICE_WRITES, check_folder, claim_folder
+from .._notice_record import NOTICE_RECORD_FILES, notices_record
+from .._outdir import NOTICE_WRITES, check_complete, check_folder, claim_folder
 from ..assignment.manifest import AssignmentManifest
 from ..exceptions import InputError, NotFoundError, RosterError
 from ..io import atomic_write_bytes, csv_bytes, read_table, sha256_file
@@ -97,6 +98,20 @@ def _draw_notices(
     return plan, selection, provenance, notices
 
 
+def _check_notice_options(
+    draw: str | Path | None, plan: str | Path | None, results: str | Path | None, *, working_days: int, names: bool
+) -> None:
+    if working_days < 0:
+        raise InputError(f"The publication deadline is a number of working days, 0 or more; got {working_days}.")
+    if (draw is None) == (plan is None):
+        raise InputError(
+            "Give the draw's folder for its notices, or a plan file (--plan) for the plan notice before the draw; "
+            "not both: a draw's plan is the one its manifest records."
+        )
+    if draw is None and (results is not None or names):
+        raise InputError("Results and inspector names belong to a draw: give the draw's folder, not a plan file.")
+
+
 def run_notices(
     draw: str | Path | None,
     out: str | Path,
@@ -141,15 +156,7 @@ def run_notices(
     """
     given = [results, calendar_overrides, plan, settings if isinstance(settings, (str, Path)) else None]
     target = check_folder(out, NOTICE_WRITES, step="notices", inputs=given)
-    if working_days < 0:
-        raise InputError(f"The publication deadline is a number of working days, 0 or more; got {working_days}.")
-    if (draw is None) == (plan is None):
-        raise InputError(
-            "Give the draw's folder for its notices, or a plan file (--plan) for the plan notice before the draw; "
-            "not both: a draw's plan is the one its manifest records."
-        )
-    if draw is None and (results is not None or publish_inspector_names):
-        raise InputError("Results and inspector names belong to a draw: give the draw's folder, not a plan file.")
+    _check_notice_options(draw, plan, results, working_days=working_days, names=publish_inspector_names)
     chosen = load_notice_settings(settings) if isinstance(settings, (str, Path)) else settings
     pending, names = None, None
     if plan is not None:
@@ -158,10 +165,13 @@ def run_notices(
         notices = [(plan_notice(parsed), "抽查计划公告")]
     else:
         folder = Path(str(draw))
+        check_complete(folder, step="notices")
         names = inspector_names(folder) if publish_inspector_names else None
         parsed, selection, provenance, notices = _draw_notices(folder, names)
+    checked_rows = 0
     if results is not None:
         checked = check_results(read_results(results), selection, source=str(results))
+        checked_rows = len(checked)
         calendar = WorkCalendar(read_overrides(calendar_overrides) if calendar_overrides else None)
         notice, pending = result_notice(
             parsed, selection, checked, calendar=calendar, working_days=working_days, teams=names
@@ -170,10 +180,30 @@ def run_notices(
     made = notices_files(notices, settings=chosen, provenance=provenance, templates=templates)
     if pending is not None:
         made["pending.csv"] = csv_bytes(pending)
-    claim_folder(target, NOTICE_WRITES, step="notices", force=force, inputs=given)
-    for name, data in made.items():
+    record = _record(made, draw, plan, results, checked_rows)
+    claim_folder(target, (*NOTICE_WRITES, *NOTICE_RECORD_FILES), step="notices", force=force, inputs=given)
+    for name, data in (made | record).items():  # the record and its seal last
         atomic_write_bytes(target / name, data)
     return NoticesStep(tuple(target / name for name in made), pending)
+
+
+def _record(
+    made: dict[str, bytes],
+    draw: str | Path | None,
+    plan: str | Path | None,
+    results: str | Path | None,
+    rows: int,
+) -> dict[str, bytes]:
+    """``notices.json`` and its seal: the draw (and assignment) the notices are of, the results, every file."""
+    folder = Path(draw) if draw is not None else None
+    staffed = folder / "assignment.json" if folder is not None else None
+    return notices_record(
+        made,
+        draw_sha256=sha256_file(folder / "manifest.json") if folder is not None else None,
+        assignment_sha256=sha256_file(staffed) if staffed is not None and staffed.is_file() else None,
+        plan_sha256=sha256_file(plan) if plan is not None else None,
+        results=(sha256_file(results), rows) if results is not None else None,
+    )
 
 
 def run_page(out: str | Path) -> Path:
@@ -197,5 +227,6 @@ def run_report(draw: str | Path, out: str | Path | None = None) -> ReportStep:
         from ..report import cjk_font, write_report  # noqa: PLC0415 - matplotlib loads only for a report
 
     folder = Path(draw)
+    check_complete(folder, step="report")
     path = write_report(folder, Path(out) if out is not None else folder / "report")
     return ReportStep(path, cjk_font())

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._outdir import ASSIGN_WRITES, claim_folder
+from .._outdir import ASSIGN_WRITES, check_complete, claim_folder
 from ..assignment.bound import check_bound_inputs
 from ..assignment.inputs import AssignmentInputs, assignment_roles, load_assignment_inputs
 from ..assignment.manifest import AssignmentManifest, write_assignment
@@ -124,6 +124,7 @@ def run_assign(
         what it bound, or when ``seed`` is given.
     """
     draw_dir = Path(draw)
+    check_complete(draw_dir, step="assign", assignment=False)
     target = claim_folder(
         draw_dir if out is None else Path(out), ASSIGN_WRITES, step="assign", force=force, inputs=files.roles().values()
     )

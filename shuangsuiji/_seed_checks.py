@@ -1,0 +1,47 @@
+"""The ceremony's records beside a draw, for ``verify``: the commitment's seal, and no mode downgrade (private)."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from .ceremony import Commitment
+from .checks import Recorder
+from .manifest import Manifest
+
+__all__ = ["commitment_seal", "not_downgraded"]
+
+
+def commitment_seal(rec: Recorder, path: Path, digest: str, *, required: bool) -> None:
+    """``commitment.sha256`` beside the commitment names its SHA-256 (it must be there unless given apart)."""
+    seal = path.parent / "commitment.sha256"
+    if not seal.is_file():
+        if required:
+            rec.check("commitment seal", False, f"{seal} is missing: 'commit' writes it beside commitment.json")
+        return
+    line = seal.read_bytes()[:200].decode("utf-8", errors="replace")
+    rec.check("commitment seal", line == f"{digest}  {path.name}\n", f"commitment SHA-256 {digest}")
+
+
+def not_downgraded(rec: Recorder, out: Path, manifest: Manifest, given: str | Path | None) -> None:
+    """A draw from a direct seed fails when the batch was committed: its committed seed was not used.
+
+    The commitment is the one given (``--commitment``), else ``commitment.json`` beside the draw's
+    folder or in it; it is this batch's when it commits to the same plan file.
+    """
+    beside = (out.parent / "commitment.json", out / "commitment.json")
+    found = [Path(given)] if given else [p for p in beside if p.is_file()]
+    for path in found:
+        commitment = rec.attempt("commitment", partial(Commitment.read, path))
+        if commitment is None:
+            continue
+        plan = manifest.inputs.get("plan")
+        committed = commitment.inputs.get("plan")
+        same = given is not None or (plan is not None and committed is not None and plan.sha256 == committed.sha256)
+        if same:
+            rec.check(
+                "seed from the commitment",
+                False,
+                f"{path} commits to this batch, but the draw's seed was given directly: the committed ceremony "
+                "(secret and beacon) was not used",
+            )
