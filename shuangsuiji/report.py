@@ -20,6 +20,7 @@ one the report says so and labels its figures in English only.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import warnings
@@ -61,14 +62,19 @@ def cjk_font() -> str | None:
     return next((n for n in _CJK_FONTS if n in names), None)
 
 
+def _text_as_text() -> contextlib.AbstractContextManager[None]:
+    """Text from the inputs (stratum values, region codes) drawn as text, never as TeX-like mathtext ($...$).
+
+    For the report's figures only, so an analyst's own plots in the same session keep matplotlib's defaults.
+    """
+    return plt.rc_context({"text.parse_math": False, "text.usetex": False})
+
+
 class _Labels:
     """Labels in Chinese and English when a CJK font is installed (figures then use it), else in English."""
 
     def __init__(self) -> None:
         self.font = cjk_font()
-        # Text from the inputs (stratum values, region codes) is text: never TeX-like mathtext ($...$).
-        plt.rcParams["text.parse_math"] = False
-        plt.rcParams["text.usetex"] = False
         if self.font:
             plt.rcParams["font.sans-serif"] = [self.font, *plt.rcParams["font.sans-serif"]]
             plt.rcParams["axes.unicode_minus"] = False
@@ -358,11 +364,12 @@ def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
     tables = _Tables.read(folder)
     out.mkdir(parents=True, exist_ok=True)
     label = _Labels()
-    blocks = [
-        _embedded(out / f"{figure.key}.png", figure.make(), figure.alt, figure.key)
-        for figure in (f(tables, label) for f in _FIGURES)
-        if figure is not None
-    ]
+    with _text_as_text():
+        blocks = [
+            _embedded(out / f"{figure.key}.png", figure.make(), figure.alt, figure.key)
+            for figure in (f(tables, label) for f in _FIGURES)
+            if figure is not None
+        ]
     blocks.append(_capacity_section(folder, label))
     path = out / "report.html"
     atomic_write_bytes(path, _page(tables, blocks, label).encode("utf-8"))
@@ -406,7 +413,8 @@ def write_year_report(status: YearStatus, out_dir: str | Path) -> Path:
     figure = ""
     if len(status.progress) and status.progress["base"].notna().all():
         alt = label("一般事项抽查比例，逐批", "coverage of the general items over the batches")
-        figure = _embedded(out / "year-coverage.png", _coverage_figure(status, label), alt)
+        with _text_as_text():
+            figure = _embedded(out / "year-coverage.png", _coverage_figure(status, label), alt)
     title = f"{status.year.id} {label('年度抽查进度', 'year status')}"
     page = _html(
         title,

@@ -213,3 +213,4 @@ def test_text_from_the_inputs_is_drawn_as_text_never_as_mathtext(tmp_path: Path)
     page = write_report(out, tmp_path / "report").read_text(encoding="utf-8")
     assert (tmp_path / "report" / "allocation.png").stat().st_size > 5000
     assert '<figure id="allocation">' in page
+    assert report_module.plt.rcParams["text.parse_math"]  # only the report's figures: an analyst's plots keep it
