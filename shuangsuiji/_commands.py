@@ -58,9 +58,6 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     except ShuangsuijiError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -68,7 +65,7 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         with contextlib.suppress(OSError, ValueError):  # a stdout without a file (captured) needs nothing
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except OSError as exc:  # the disk is full, a path is too long, a device said no: the machine, not the input
+    except OSError as exc:  # a missing file, a folder given for a file, no permission, a full disk: named, exit 2
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the last net: a bug, reported as one, never as "not verified"

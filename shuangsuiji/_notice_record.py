@@ -16,7 +16,7 @@ from ._json import Fields, canonical_json
 from ._version import __version__
 from .checks import Recorder
 from .exceptions import ManifestError
-from .io import read_table
+from .io import read_table, seal_line, sha256_file
 
 __all__ = ["NOTICES_FORMAT", "NOTICE_RECORD_FILES", "check_notices", "notices_record"]
 
@@ -28,31 +28,31 @@ _PRIVATE = frozenset({"pending.csv"})
 
 
 def notices_record(
-    made: Mapping[str, bytes],
+    hashes: Mapping[str, str],
     *,
     draw_sha256: str | None,
     assignment_sha256: str | None,
     plan_sha256: str | None,
     results: tuple[str, int] | None,
-) -> dict[str, bytes]:
-    """``notices.json`` and ``notices.sha256`` for the files ``made`` (name -> bytes).
+) -> bytes:
+    """``notices.json`` for the files written (name -> SHA-256), as :func:`~shuangsuiji.io.write_sealed` asks.
 
     ``results`` is the results file's SHA-256 and its number of rows, when a 抽查结果公告 was made.
     """
-    record = {
-        "format": NOTICES_FORMAT,
-        "library": {"name": "shuangsuiji", "version": __version__},
-        "draw": {"manifest_sha256": draw_sha256, "assignment_sha256": assignment_sha256},
-        "plan_sha256": plan_sha256,
-        "results": None if results is None else {"sha256": results[0], "rows": results[1]},
-        "files": {n: hashlib.sha256(data).hexdigest() for n, data in sorted(made.items()) if n not in _PRIVATE},
-    }
-    data = canonical_json(record)
-    return {"notices.json": data, "notices.sha256": f"{hashlib.sha256(data).hexdigest()}  notices.json\n".encode()}
+    return canonical_json(
+        {
+            "format": NOTICES_FORMAT,
+            "library": {"name": "shuangsuiji", "version": __version__},
+            "draw": {"manifest_sha256": draw_sha256, "assignment_sha256": assignment_sha256},
+            "plan_sha256": plan_sha256,
+            "results": None if results is None else {"sha256": results[0], "rows": results[1]},
+            "files": {n: digest for n, digest in sorted(hashes.items()) if n not in _PRIVATE},
+        }
+    )
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+    return sha256_file(path) if path.is_file() else "missing"
 
 
 def _check_results(rec: Recorder, fields: Fields, files: Mapping[str, str], results: Path | None) -> None:
@@ -80,11 +80,10 @@ def check_notices(
     Every notice the record lists must be there with its SHA-256, and every notice there must be listed;
     ``results`` (the inspectors' file, when given) must have the SHA-256 recorded.
     """
-    data = (folder / "notices.json").read_bytes()
+    fields, data = Fields.read(folder / "notices.json", ManifestError)
     digest = hashlib.sha256(data).hexdigest()
     seal = (folder / "notices.sha256").read_bytes()[:200] if (folder / "notices.sha256").is_file() else b""
-    rec.check("notices seal", seal == f"{digest}  notices.json\n".encode(), f"notices.json SHA-256 {digest}")
-    fields, _ = Fields.read(folder / "notices.json", ManifestError)
+    rec.check("notices seal", seal == seal_line(digest, "notices.json"), f"notices.json SHA-256 {digest}")
     rec.check("notices record format", fields.text("format") == NOTICES_FORMAT, fields.text("format"))
     library = fields.obj("library")
     name, version = library.text("name"), library.text("version")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .assignment.manifest import ASSIGNMENT_FILES, AssignmentManifest
 from .exceptions import FolderError
-from .io import sha256_file
+from .io import seal_line, sha256_file
 from .manifest import DRAW_FILES, Manifest
 
 __all__ = [
@@ -212,7 +212,7 @@ def check_complete(folder: str | Path, *, step: str, assignment: bool = True) ->
 def _sealed(folder: Path, name: str, digest: str, fix: str) -> None:
     seal = folder / name.replace(".json", ".sha256")
     line = seal.read_bytes()[:200] if seal.is_file() else b""
-    if line != f"{digest}  {name}\n".encode():
+    if line != seal_line(digest, name):
         raise FolderError(f"{seal} does not seal {name}: {fix}.")
 
 

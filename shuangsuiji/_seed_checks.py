@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .ceremony import Commitment
 from .checks import Recorder
+from .io import seal_line
 from .manifest import Manifest
 
 __all__ = ["commitment_seal", "not_downgraded"]
@@ -19,8 +20,8 @@ def commitment_seal(rec: Recorder, path: Path, digest: str, *, required: bool) -
         if required:
             rec.check("commitment seal", False, f"{seal} is missing: 'commit' writes it beside commitment.json")
         return
-    line = seal.read_bytes()[:200].decode("utf-8", errors="replace")
-    rec.check("commitment seal", line == f"{digest}  {path.name}\n", f"commitment SHA-256 {digest}")
+    same = seal.read_bytes()[:200] == seal_line(digest, path.name)
+    rec.check("commitment seal", same, f"commitment SHA-256 {digest}")
 
 
 def not_downgraded(rec: Recorder, out: Path, manifest: Manifest, given: str | Path | None) -> None:

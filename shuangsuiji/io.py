@@ -54,6 +54,7 @@ __all__ = [
     "read_table",
     "safe_workbook",
     "safe_xlsx_bytes",
+    "seal_line",
     "sha256_file",
     "write_csv",
     "write_sealed",
@@ -385,6 +386,17 @@ def read_allow_list(path: str | Path) -> frozenset[str]:
     return frozenset(s for line in text.splitlines() if (s := line.strip()) and not s.startswith("#"))
 
 
+def seal_line(digest: str, name: str) -> bytes:
+    """The seal of a record: one ``sha256sum`` line, ``DIGEST  NAME`` and a line feed.
+
+    Examples
+    --------
+    >>> seal_line("ab" * 32, "manifest.json")[-16:]
+    b'  manifest.json\\n'
+    """
+    return f"{digest}  {name}\n".encode()
+
+
 def sha256_file(path: str | Path) -> str:
     """SHA-256 of a file's bytes, as 64 lowercase hex digits (what ``sha256sum`` prints)."""
     h = hashlib.sha256()
@@ -495,5 +507,5 @@ def write_sealed(
     for file, blob in tables.items():
         atomic_write_bytes(out / file, blob)
     atomic_write_bytes(out / f"{name}.json", data)
-    atomic_write_bytes(out / f"{name}.sha256", f"{hashlib.sha256(data).hexdigest()}  {name}.json\n".encode())
+    atomic_write_bytes(out / f"{name}.sha256", seal_line(hashlib.sha256(data).hexdigest(), f"{name}.json"))
     return data

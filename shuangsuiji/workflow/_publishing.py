@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from importlib.resources import files as package_files
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from .._notice_record import NOTICE_RECORD_FILES, notices_record
 from .._outdir import NOTICE_WRITES, check_complete, check_folder, claim_folder
 from ..assignment.manifest import AssignmentManifest
 from ..exceptions import InputError, NotFoundError, RosterError
-from ..io import atomic_write_bytes, csv_bytes, read_table, sha256_file
+from ..io import atomic_write_bytes, csv_bytes, read_table, sha256_file, write_sealed
 from ..manifest import Manifest
 from ..notices import (
     DEFAULT_DEADLINE_WORKING_DAYS,
@@ -180,25 +182,20 @@ def run_notices(
     made = notices_files(notices, settings=chosen, provenance=provenance, templates=templates)
     if pending is not None:
         made["pending.csv"] = csv_bytes(pending)
-    record = _record(made, draw, plan, results, checked_rows)
+    record = _record(draw, plan, results, checked_rows)
     claim_folder(target, (*NOTICE_WRITES, *NOTICE_RECORD_FILES), step="notices", force=force, inputs=given)
-    for name, data in (made | record).items():  # the record and its seal last
-        atomic_write_bytes(target / name, data)
+    write_sealed(target, made, "notices", record)  # the notices, then notices.json and its seal
     return NoticesStep(tuple(target / name for name in made), pending)
 
 
 def _record(
-    made: dict[str, bytes],
-    draw: str | Path | None,
-    plan: str | Path | None,
-    results: str | Path | None,
-    rows: int,
-) -> dict[str, bytes]:
-    """``notices.json`` and its seal: the draw (and assignment) the notices are of, the results, every file."""
+    draw: str | Path | None, plan: str | Path | None, results: str | Path | None, rows: int
+) -> Callable[[Mapping[str, str]], bytes]:
+    """What makes ``notices.json`` from the files' hashes: the draw (and assignment) they are of, the results."""
     folder = Path(draw) if draw is not None else None
     staffed = folder / "assignment.json" if folder is not None else None
-    return notices_record(
-        made,
+    return partial(
+        notices_record,
         draw_sha256=sha256_file(folder / "manifest.json") if folder is not None else None,
         assignment_sha256=sha256_file(staffed) if staffed is not None and staffed.is_file() else None,
         plan_sha256=sha256_file(plan) if plan is not None else None,
