@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from .columns import ColumnMap, canonical_name, clash_problems
 from .exceptions import Problem, TableError
 
-__all__ = ["FORMULA_QUOTE", "text_frame"]
+__all__ = ["FORMULA_QUOTE", "arrow_text", "text_frame"]
 
 #: A cell the library's CSV writer neutralised (``'`` before ``= + - @``, tab or CR): the quote is dropped on reading.
 FORMULA_QUOTE = r"^'([=+\-@\t\r])"
@@ -65,3 +65,40 @@ def text_frame(
     if column_map is not None and kind is not None and column_map.defaults.get(kind):
         frame = column_map.apply(frame, kind, error=error)
     return frame
+
+
+def arrow_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A typed column as text, by the rule of ``docs/inputs.md`` ("Typed columns"), the same for every engine."""
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        out = col
+    elif pa.types.is_dictionary(t):
+        return arrow_text(col.cast(t.value_type))
+    elif pa.types.is_floating(t):
+        if pc.any(pc.is_inf(col)).as_py():
+            raise pa.ArrowInvalid("an infinite number is not a value of a register")
+        # NaN is how pandas writes a missing number: an empty cell; 410302.0 is written "410302"
+        out = pc.cast(pc.if_else(pc.is_nan(col), pa.scalar(None, t), col), pa.string())
+    elif pa.types.is_decimal(t):  # exact: trailing zeros after the point dropped ("410302.00" is "410302")
+        text = pc.cast(col, pa.string())
+        out = pc.replace_substring_regex(pc.replace_substring_regex(text, r"(\.[0-9]*?)0+$", r"\1"), r"\.$", "")
+    elif pa.types.is_timestamp(t):
+        out = _timestamp_text(col)
+    elif pa.types.is_time(t):
+        out = pc.replace_substring_regex(pc.cast(col, pa.string()), r"\.[0-9]*$", "")  # HH:MM:SS
+    else:
+        out = pc.cast(col, pa.string())  # whole numbers as digits, dates YYYY-MM-DD, booleans true / false
+    return pc.fill_null(out, "")
+
+
+def _timestamp_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``YYYY-MM-DD`` when every value is at midnight (a date kept as a timestamp), else ``YYYY-MM-DDTHH:MM:SS``.
+
+    A timestamp with a time zone is read as the wall-clock time of its zone.
+    """
+    t = col.type
+    local = pc.local_timestamp(col) if t.tz is not None else col
+    plain = pc.cast(local, pa.timestamp("s"), safe=False)  # whole seconds: what a register's clock shows
+    times = pc.strftime(plain, "%H:%M:%S")
+    midnight = pc.all(pc.equal(times, "00:00:00")).as_py()
+    return pc.strftime(plain, "%Y-%m-%d" if midnight in (True, None) else "%Y-%m-%dT%H:%M:%S")

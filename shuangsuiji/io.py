@@ -25,11 +25,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ._csv import read_csv_table
-from ._frames import text_frame
+from ._frames import arrow_text, text_frame
 from ._sheets import Grid, read_sheet
 from ._workbooks import read_grid
 from ._xlsx_safe import SAFE_XLSX_OPTIONS, WORKBOOK_CREATED, safe_workbook, safe_xlsx_bytes
@@ -142,43 +141,6 @@ def grid_frame(
     return frame
 
 
-def _arrow_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A typed column as text, by the rule of ``docs/inputs.md`` ("Typed columns"), the same for every engine."""
-    t = col.type
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        out = col
-    elif pa.types.is_dictionary(t):
-        return _arrow_text(col.cast(t.value_type))
-    elif pa.types.is_floating(t):
-        if pc.any(pc.is_inf(col)).as_py():
-            raise pa.ArrowInvalid("an infinite number is not a value of a register")
-        # NaN is how pandas writes a missing number: an empty cell; 410302.0 is written "410302"
-        out = pc.cast(pc.if_else(pc.is_nan(col), pa.scalar(None, t), col), pa.string())
-    elif pa.types.is_decimal(t):  # exact: trailing zeros after the point dropped ("410302.00" is "410302")
-        text = pc.cast(col, pa.string())
-        out = pc.replace_substring_regex(pc.replace_substring_regex(text, r"(\.[0-9]*?)0+$", r"\1"), r"\.$", "")
-    elif pa.types.is_timestamp(t):
-        out = _timestamp_text(col)
-    elif pa.types.is_time(t):
-        out = pc.replace_substring_regex(pc.cast(col, pa.string()), r"\.[0-9]*$", "")  # HH:MM:SS
-    else:
-        out = pc.cast(col, pa.string())  # whole numbers as digits, dates YYYY-MM-DD, booleans true / false
-    return pc.fill_null(out, "")
-
-
-def _timestamp_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``YYYY-MM-DD`` when every value is at midnight (a date kept as a timestamp), else ``YYYY-MM-DDTHH:MM:SS``.
-
-    A timestamp with a time zone is read as the wall-clock time of its zone.
-    """
-    t = col.type
-    local = pc.local_timestamp(col) if t.tz is not None else col
-    plain = pc.cast(local, pa.timestamp("s"), safe=False)  # whole seconds: what a register's clock shows
-    times = pc.strftime(plain, "%H:%M:%S")
-    midnight = pc.all(pc.equal(times, "00:00:00")).as_py()
-    return pc.strftime(plain, "%Y-%m-%d" if midnight in (True, None) else "%Y-%m-%dT%H:%M:%S")
-
-
 def _parquet_file(path: Path, source: str, error: type[TableError]) -> pq.ParquetFile:
     try:
         return pq.ParquetFile(path)
@@ -195,7 +157,7 @@ def _projection(names: list[str], columns: Collection[str] | None) -> list[str] 
 
 def _text_table(table: pa.Table, source: str, error: type[TableError], first_row: int = 2) -> pd.DataFrame:
     try:
-        cols = [_arrow_text(c) for c in table.columns]
+        cols = [arrow_text(c) for c in table.columns]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise error([Problem(source, None, None, None, f"a column cannot be read as text: {exc}")]) from None
     frame = text_frame(table.column_names, cols, source, error)
