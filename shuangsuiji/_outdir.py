@@ -29,6 +29,7 @@ import shutil
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from ._runs import settle
 from .assignment.manifest import ASSIGNMENT_FILES, AssignmentManifest
 from .exceptions import FolderError
 from .io import seal_line, sha256_file
@@ -50,7 +51,13 @@ __all__ = [
 #: What ``assign`` writes into its folder.
 ASSIGN_WRITES: tuple[str, ...] = (*ASSIGNMENT_FILES, "assignment.json", "assignment.sha256")
 #: What ``draw`` writes, and what is made from a draw beside it (an assignment, proofs): all of a run.
-DRAW_WRITES: tuple[str, ...] = (*DRAW_FILES, "manifest.json", "manifest.sha256", *ASSIGN_WRITES, "proof-*.json")
+DRAW_WRITES: tuple[str, ...] = (
+    *DRAW_FILES,
+    "manifest.json",
+    "manifest.sha256",
+    *ASSIGN_WRITES,
+    "proof-*.json",
+)
 #: What ``notices`` writes (every notice in three forms, the export, the results still pending).
 NOTICE_WRITES: tuple[str, ...] = (
     "抽查计划公告.*",
@@ -110,8 +117,12 @@ def claim_folder(
     step: str,
     force: bool = False,
     inputs: Iterable[str | Path | None] = (),
+    remove: bool = True,
 ) -> Path:
     """Make sure ``folder`` can take a new run of ``step``: no files of an earlier one (removed with ``force``).
+
+    With ``remove`` false, the earlier run's files are left for the run's journal to remove
+    (:func:`shuangsuiji._runs.staged_run`) once the new run is complete.
 
     Raises
     ------
@@ -127,7 +138,7 @@ def claim_folder(
             f"{path} already holds files of an earlier run ({shown}): give an empty folder for '{step}', "
             "or add --force to remove them first."
         )
-    for p in stale:
+    for p in stale if remove else ():
         p.unlink()
     return path
 
@@ -188,6 +199,7 @@ def check_complete(folder: str | Path, *, step: str, assignment: bool = True) ->
         Naming the first file that does not match, and how to fix it.
     """
     path = Path(folder)
+    settle(path)
     fix = (
         "the folder is half-written or changed since (was a run interrupted?): run the step that wrote it "
         f"again with --force before '{step}'"

@@ -16,6 +16,7 @@ from typing import Any
 
 from ._json import read_record
 from .checks import Recorder
+from .io import seal_line
 
 __all__ = ["SEALED_FILE", "SEALED_FORMAT", "check_revealed", "check_sealed", "read_sealed"]
 
@@ -38,8 +39,8 @@ def check_sealed(rec: Recorder, out: Path, *, today: dt.date) -> None:
     fields = record or {}
     digest = str(fields.get("manifest_sha256", ""))
     seal = out / "manifest.sha256"
-    line = seal.read_text(encoding="utf-8") if seal.is_file() else ""
-    rec.check("manifest seal", line == f"{digest}  manifest.json\n", f"sealed manifest SHA-256 {digest}")
+    line = seal.read_bytes()[:200] if seal.is_file() else b""
+    rec.check("manifest seal", line == seal_line(digest, "manifest.json"), f"sealed manifest SHA-256 {digest}")
     path = out / str(fields.get("commitment") or "../commitment.json")
     if not path.is_file():
         rec.check("commitment", False, f"{path} is not here: the bureau published it before the draw; give it")

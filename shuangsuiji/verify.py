@@ -28,6 +28,7 @@ import pandas as pd
 from ._confine import refused_input, refused_output
 from ._json import read_record
 from ._notice_record import check_notices
+from ._runs import unsettled
 from ._seed_checks import commitment_seal, not_downgraded
 from ._version import __version__
 from .assignment.bound import record_bound_checks
@@ -38,7 +39,7 @@ from .checks import Check, Recorder, Verification
 from .engines import DEFAULT_PARTITION_ROWS, Engine, get_engine, is_parquet
 from .exceptions import InputError, ManifestError
 from .inputs import DrawFiles, load_draw_inputs
-from .io import sha256_file
+from .io import seal_line, sha256_file
 from .manifest import (
     DRAW_FILES,
     Manifest,
@@ -149,11 +150,12 @@ def _verify_draw(
         return
     manifest, raw = loaded
     data = manifest.data or b""
-    seal = rec.attempt("manifest seal", lambda: (out / "manifest.sha256").read_text(encoding="utf-8"))
+    seal = rec.attempt("manifest seal", (out / "manifest.sha256").read_bytes)
     if seal is not None:
-        rec.check(
-            "manifest seal", seal == f"{manifest.sha256}  manifest.json\n", f"manifest.json SHA-256 {manifest.sha256}"
-        )
+        sealed = seal == seal_line(manifest.sha256, "manifest.json")
+        rec.check("manifest seal", sealed, f"manifest.json SHA-256 {manifest.sha256}")
+    for said in unsettled(out):  # the folder holds one run whole; an interrupted one is said, never hidden
+        rec.check("every run finished", False, said)
     rec.check("manifest canonical (RFC 8785)", canonical_json(raw) == data)
     check_revealed(rec, out, manifest.sha256)
     rec.check(
@@ -197,6 +199,8 @@ def _check_notices(rec: Recorder, out: Path, manifest: Manifest, results: str | 
     """The notices beside the draw (``notices/`` where ``demo`` and ``publish`` put them), when recorded."""
     found = [n for n in (out.parent / "notices", out / "notices") if (n / "notices.json").is_file()]
     for notices in found:
+        for said in unsettled(notices) if notices != out else ():
+            rec.check("every run finished", False, said)
         check = partial(
             check_notices,
             rec,

@@ -29,7 +29,7 @@ from .._json import canonical_json, load_json
 from ..checks import Recorder
 from ..conflicts import Conflicts
 from ..exceptions import DependencyError, InputError, ManifestError
-from ..io import sha256_file
+from ..io import seal_line, sha256_file
 from ..plan import parse_window
 from ..roster import Roster
 from ..visits import part_id
@@ -72,8 +72,8 @@ def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False, alone
     """
     manifest, raw = _manifest(out)
     data, digest = manifest.data or b"", manifest.sha256
-    seal = (out / "assignment.sha256").read_text(encoding="utf-8") if (out / "assignment.sha256").exists() else ""
-    rec.check("assignment seal", seal == f"{digest}  assignment.json\n", f"assignment.json SHA-256 {digest}")
+    seal = (out / "assignment.sha256").read_bytes()[:200] if (out / "assignment.sha256").is_file() else b""
+    rec.check("assignment seal", seal == seal_line(digest, "assignment.json"), f"assignment.json SHA-256 {digest}")
     rec.check("assignment canonical (RFC 8785)", canonical_json(raw) == data)
     got = sha256_file(out / "manifest.json") if (out / "manifest.json").is_file() else "missing"
     beside = manifest.draw.path == "manifest.json"  # an assignment lies beside the draw it staffs

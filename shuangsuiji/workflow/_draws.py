@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._outdir import COMMIT_WRITES, DRAW_WRITES, check_folder, claim_folder
+from .._runs import check_settled, staged_run
 from .._staffing_record import StaffingFiles, read_staffing_files
 from ..ceremony import Commitment, check_inputs_against, check_secret, make_commitment
 from ..engines import Engine, get_engine
 from ..exceptions import CeremonyError, InputError
 from ..inputs import DrawFiles, load_draw_inputs
-from ..io import atomic_write_bytes, atomic_write_text
+from ..io import atomic_write_text, write_sealed
 from ..manifest import InputFile, Manifest, PopulationRecord, SeedRecord, write_draw
 from ..merkle import LEAF_FORMAT
 from ..salting import new_salt_key
@@ -151,7 +152,8 @@ def run_commit(
         For a secret without a place outside ``out`` (:func:`secret_path`).
     """
     given = [*files.roles().values(), *(staffing.roles().values() if staffing is not None else ())]
-    out = claim_folder(out, COMMIT_WRITES, step="commit", force=force, inputs=given)
+    out = claim_folder(out, COMMIT_WRITES, step="commit", force=force, inputs=given, remove=False)
+    check_settled(out, step="commit", force=force)
     keep = secret_path(out, secret_out) if secret is not False else None
     engine = engine or get_engine()
     with engine.session():
@@ -172,12 +174,12 @@ def run_commit(
         assignment=bound,
     )
     data = commitment.to_bytes()
-    atomic_write_bytes(out / "commitment.json", data)
-    atomic_write_bytes(out / "commitment.sha256", f"{hashlib.sha256(data).hexdigest()}  commitment.json\n".encode())
-    if keep is not None and secret_bytes is not None:
-        atomic_write_text(keep, secret_bytes.hex() + "\n", mode=0o600)
-    if key_path is not None and salt_key is not None:
-        atomic_write_text(key_path, salt_key.hex() + "\n", mode=0o600)
+    # the secret and the salt key first: a run killed after them leaves no commitment without its secret
+    for path, key in ((keep, secret_bytes), (key_path, salt_key)):
+        if path is not None and key is not None:
+            atomic_write_text(path, key.hex() + "\n", mode=0o600)
+    with staged_run(out, step="commit", owned=COMMIT_WRITES, force=force) as stage:
+        write_sealed(stage, {}, "commitment", lambda _: data)
     return CommitStep(dataclasses.replace(commitment, data=data), out / "commitment.json", keep)
 
 
@@ -274,6 +276,7 @@ def run_draw(
         raise InputError("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE).")
     given = [*files.roles().values(), *((reveal.commitment, reveal.secret) if reveal is not None else ())]
     check_folder(out, DRAW_WRITES, step="draw", inputs=given)  # before the work: a bad folder fails at once
+    check_settled(out, step="draw", force=force)
     engine = engine or get_engine()
     with engine.session():
         inputs = load_draw_inputs(files, engine=engine)
@@ -283,13 +286,14 @@ def run_draw(
         else:
             chosen, seed_record, population_record = _revealed(reveal, files, out)
         result = inputs.draw(chosen)
-    claim_folder(out, DRAW_WRITES, step="draw", force=force, inputs=given)  # once the draw is made: the old goes
-    manifest = write_draw(
-        result,
-        out,
-        inputs=files.records(out),
-        seed_record=seed_record,
-        population_record=population_record,
-        year_record=inputs.year_record_for(chosen),
-    )
+    claim_folder(out, DRAW_WRITES, step="draw", force=force, inputs=given, remove=False)
+    with staged_run(out, step="draw", owned=DRAW_WRITES, force=force) as stage:  # the old goes once the new is whole
+        manifest = write_draw(
+            result,
+            stage,
+            inputs=files.records(out),
+            seed_record=seed_record,
+            population_record=population_record,
+            year_record=inputs.year_record_for(chosen),
+        )
     return DrawStep(result, manifest, out)

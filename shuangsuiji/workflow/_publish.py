@@ -262,11 +262,12 @@ def _copy_commitment(target: Path, entry: InputFile | None, commitment_path: Pat
 
 
 def _copy_notices(target: Path, notices: str | Path | None, written: list[Path], *, plan_only: bool) -> None:
-    """The notices (never ``pending.csv``, the bureau's to-do list); only the plan notice while sealed."""
+    """The notices (not ``pending.csv``, the bureau's to-do list, nor a run's stamp); only the plan notice if sealed."""
     if notices is None:
         return
     for path in sorted(Path(notices).iterdir()):
-        if not path.is_file() or path.name == "pending.csv" or (plan_only and not path.name.startswith("抽查计划公告")):
+        private = path.name == "pending.csv" or path.name.startswith(".")
+        if not path.is_file() or private or (plan_only and not path.name.startswith("抽查计划公告")):
             continue
         _copy(path, target / "notices" / path.name, written)
 

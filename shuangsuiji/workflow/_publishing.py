@@ -13,6 +13,7 @@ import pandas as pd
 from .._lazy import extra
 from .._notice_record import NOTICE_RECORD_FILES, notices_record
 from .._outdir import NOTICE_WRITES, check_complete, check_folder, claim_folder
+from .._runs import check_settled, staged_run
 from ..assignment.manifest import AssignmentManifest
 from ..exceptions import InputError, NotFoundError, RosterError
 from ..io import atomic_write_bytes, csv_bytes, read_table, sha256_file, write_sealed
@@ -158,6 +159,7 @@ def run_notices(
     """
     given = [results, calendar_overrides, plan, settings if isinstance(settings, (str, Path)) else None]
     target = check_folder(out, NOTICE_WRITES, step="notices", inputs=given)
+    check_settled(target, step="notices", force=force)
     _check_notice_options(draw, plan, results, working_days=working_days, names=publish_inspector_names)
     chosen = load_notice_settings(settings) if isinstance(settings, (str, Path)) else settings
     pending, names = None, None
@@ -183,8 +185,10 @@ def run_notices(
     if pending is not None:
         made["pending.csv"] = csv_bytes(pending)
     record = _record(draw, plan, results, checked_rows)
-    claim_folder(target, (*NOTICE_WRITES, *NOTICE_RECORD_FILES), step="notices", force=force, inputs=given)
-    write_sealed(target, made, "notices", record)  # the notices, then notices.json and its seal
+    owned = (*NOTICE_WRITES, *NOTICE_RECORD_FILES)
+    claim_folder(target, owned, step="notices", force=force, inputs=given, remove=False)
+    with staged_run(target, step="notices", owned=owned, force=force) as stage:
+        write_sealed(stage, made, "notices", record)  # the notices, then notices.json and its seal
     return NoticesStep(tuple(target / name for name in made), pending)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._outdir import ASSIGN_WRITES, check_complete, claim_folder
+from .._runs import check_settled, staged_run
 from ..assignment.bound import check_bound_inputs
 from ..assignment.inputs import AssignmentInputs, assignment_roles, load_assignment_inputs
 from ..assignment.manifest import AssignmentManifest, write_assignment
@@ -126,8 +127,14 @@ def run_assign(
     draw_dir = Path(draw)
     check_complete(draw_dir, step="assign", assignment=False)
     target = claim_folder(
-        draw_dir if out is None else Path(out), ASSIGN_WRITES, step="assign", force=force, inputs=files.roles().values()
+        draw_dir if out is None else Path(out),
+        ASSIGN_WRITES,
+        step="assign",
+        force=force,
+        inputs=files.roles().values(),
+        remove=False,
     )
+    check_settled(target, step="assign", force=force)
     roles = assignment_roles(draw_dir, files.roles())
     check_bound_inputs(draw_dir, Manifest.read(draw_dir), roles, seed=seed)
     inputs = load_assignment_inputs(
@@ -139,16 +146,17 @@ def run_assign(
         sheet=files.sheet,
     )
     result = inputs.solve(allow_partial=allow_partial)
-    manifest = write_assignment(
-        result,
-        target,
-        draw_manifest=InputFile.of(draw_dir / "manifest.json", target),
-        seed=inputs.seed,
-        policy=inputs.policy,
-        allow_partial=allow_partial,
-        inputs={
-            role: InputFile.of(path, target, **_reading(inputs) if role == "population" else {})
-            for role, path in roles.items()
-        },
-    )
+    with staged_run(target, step="assign", owned=ASSIGN_WRITES, force=force) as stage:
+        manifest = write_assignment(
+            result,
+            stage,
+            draw_manifest=InputFile.of(draw_dir / "manifest.json", target),
+            seed=inputs.seed,
+            policy=inputs.policy,
+            allow_partial=allow_partial,
+            inputs={
+                role: InputFile.of(path, target, **_reading(inputs) if role == "population" else {})
+                for role, path in roles.items()
+            },
+        )
     return AssignStep(result, manifest, target)
