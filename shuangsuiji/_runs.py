@@ -78,22 +78,22 @@ def unsettled(folder: str | Path) -> list[str]:
     Read only: nothing is finished or removed (:func:`settle` does that).
     """
     path = Path(folder)
-    said = []
-    for stage in _stages(path):
-        step = stage.name[len(STAGE_PREFIX) :]
-        if (stage / JOURNAL).is_file():
-            said.append(
-                f"a run of '{step}' into {path} finished but was cut off while its files were put in place "
-                f"({stage.name} holds the rest): any step that reads or writes the folder (e.g. '{step}', "
-                "'report') finishes it first"
-            )
-        else:
-            said.append(
-                f"a run of '{step}' into {path} (started {_started(stage)}) was interrupted before it finished: "
-                f"the folder holds the run before it. Run '{step}' again with --force, or remove {stage} to "
-                "keep the folder as it is"
-            )
-    return said
+    return [_said(path, stage) for stage in _stages(path)]
+
+
+def _said(folder: Path, stage: Path) -> str:
+    step = stage.name[len(STAGE_PREFIX) :]
+    if (stage / JOURNAL).is_file():
+        return (
+            f"a run of '{step}' into {folder} finished but was cut off while its files were put in place "
+            f"({stage.name} holds the rest): any step that reads or writes the folder (e.g. '{step}', "
+            "'report') finishes it first"
+        )
+    return (
+        f"a run of '{step}' into {folder} (started {_started(stage)}) was interrupted before it finished: "
+        f"the folder holds the run before it. Run '{step}' again with --force, or remove {stage} to "
+        "keep the folder as it is"
+    )
 
 
 def check_settled(folder: str | Path, *, step: str, force: bool = False) -> None:
@@ -107,9 +107,9 @@ def check_settled(folder: str | Path, *, step: str, force: bool = False) -> None
         Saying which run was interrupted and how to go on.
     """
     path = Path(folder)
-    for said, stage in zip(unsettled(path), _stages(path), strict=True):
+    for stage in _stages(path):
         if not (stage / JOURNAL).is_file() and not (force and stage == stage_of(path, step)):
-            raise FolderError(said + ".")
+            raise FolderError(_said(path, stage) + ".")
 
 
 def _stages(path: Path) -> list[Path]:
@@ -129,13 +129,12 @@ def settle(folder: str | Path, *, discard: Collection[str] = ()) -> None:
     """
     path = Path(folder)
     for stage in _stages(path):
-        step = stage.name[len(STAGE_PREFIX) :]
         if (stage / JOURNAL).is_file():
             _carry_out(path, stage)
-        elif step in discard:
+        elif stage.name[len(STAGE_PREFIX) :] in discard:
             shutil.rmtree(stage)
         else:
-            raise FolderError(unsettled(path)[0] + ".")
+            raise FolderError(_said(path, stage) + ".")
 
 
 def _carry_out(folder: Path, stage: Path) -> None:
@@ -200,7 +199,7 @@ def staged_run(folder: str | Path, *, step: str, owned: Collection[str], force: 
         shutil.rmtree(stage, ignore_errors=True)
         raise
     (stage / _STARTED).unlink()
-    written = sorted(p.name for p in stage.iterdir() if not p.name.endswith(".tmp"))
+    written = sorted(p.name for p in stage.iterdir())
     if any((stage / n).is_dir() for n in written):
         shutil.rmtree(stage)
         raise FolderError(f"{stage}: a step stages files only")  # the library's own steps never do this

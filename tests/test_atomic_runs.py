@@ -115,9 +115,7 @@ def _assign(tmp: Path, folder: Path, *extra: str) -> list[str]:
     ]
 
 
-def test_a_killed_redraw_leaves_the_earlier_draw_or_the_new_one(
-    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_killed_redraw_leaves_the_earlier_draw_or_the_new_one(city: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = _files(city / "new")
 
     def redraw(folder: Path) -> list[str]:
@@ -271,4 +269,14 @@ def test_a_journal_it_did_not_write_is_refused_and_nothing_moves(tmp_path: Path,
 def test_a_stage_holding_a_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FolderError, match="stages files only"), staged_run(tmp_path, step="t", owned=()) as stage:
         (stage / "sub").mkdir()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_stage_without_its_start_is_still_named(tmp_path: Path) -> None:
+    stage_of(tmp_path, "draw").mkdir()  # killed before STARTED.json was in place
+    (said,) = unsettled(tmp_path)
+    assert "'draw'" in said and "started at an unknown time" in said and "--force" in said
+    with pytest.raises(FolderError, match="started at an unknown time"):
+        settle(tmp_path)
+    settle(tmp_path, discard=("draw",))
     assert list(tmp_path.iterdir()) == []
