@@ -110,3 +110,6 @@ def assignment_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--window", help="inspection window, e.g. 2027-03-01:2027-03-31 (dates are scheduled)")
     p.add_argument("--encoding", help="force the population's CSV encoding (default: as the draw read it)")
     p.add_argument("--sheet", help="the population's XLSX sheet (default: as the draw read it)")
+    p.add_argument(
+        "--allow-list", help="the allow-list the draw read, where its recorded path no longer holds it (a moved folder)"
+    )

@@ -231,6 +231,7 @@ def assignment_files(args: argparse.Namespace) -> AssignmentFiles:
         calendar=_path(args.calendar_overrides),
         encoding=args.encoding,
         sheet=args.sheet,
+        allow_list=_path(args.allow_list),
     )
 
 

@@ -29,7 +29,7 @@ import shutil
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from ._runs import settle
+from ._runs import check_settled, settle
 from .assignment.manifest import ASSIGNMENT_FILES, AssignmentManifest
 from .exceptions import FolderError
 from .io import seal_line, sha256_file
@@ -117,12 +117,14 @@ def claim_folder(
     step: str,
     force: bool = False,
     inputs: Iterable[str | Path | None] = (),
-    remove: bool = True,
+    staged: bool = False,
 ) -> Path:
     """Make sure ``folder`` can take a new run of ``step``: no files of an earlier one (removed with ``force``).
 
-    With ``remove`` false, the earlier run's files are left for the run's journal to remove
-    (:func:`shuangsuiji._runs.staged_run`) once the new run is complete.
+    A ``staged`` step calls this before any work and writes through
+    :func:`shuangsuiji._runs.staged_run`: nothing is removed here (the run's journal removes the
+    earlier run's files once the new run is complete), and a folder holding an interrupted run is
+    refused (:func:`shuangsuiji._runs.check_settled`).
 
     Raises
     ------
@@ -131,6 +133,8 @@ def claim_folder(
         writes (:func:`check_folder`), or if it holds files an earlier run wrote and ``force`` is false.
     """
     path = check_folder(folder, names, step=step, inputs=inputs)
+    if staged:
+        check_settled(path, step=step, force=force)
     stale = stale_files(path, names)
     if stale and not force:
         shown = ", ".join(p.name for p in stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
@@ -138,7 +142,7 @@ def claim_folder(
             f"{path} already holds files of an earlier run ({shown}): give an empty folder for '{step}', "
             "or add --force to remove them first."
         )
-    for p in stale if remove else ():
+    for p in () if staged else stale:
         p.unlink()
     return path
 

@@ -1,6 +1,6 @@
 """Runs that land whole or not at all (private).
 
-A step that writes into a folder (``draw``, ``commit``, ``assign``, ``notices``) writes every file
+A step that writes into a folder (``draw``, ``commit``, ``assign``, ``notices``, ``amend``) writes every file
 into a stage of its own inside that folder, ``.shuangsuiji-partial-STEP/`` (:func:`staged_run`).
 The folder itself is not touched until the run is complete. Then, in order:
 
@@ -81,6 +81,10 @@ def unsettled(folder: str | Path) -> list[str]:
     return [_said(path, stage) for stage in _stages(path)]
 
 
+#: Steps that change the folder's run rather than replace it (no ``--force``): an interrupted one is removed by hand.
+_NO_FORCE = frozenset({"amend"})
+
+
 def _said(folder: Path, stage: Path) -> str:
     step = stage.name[len(STAGE_PREFIX) :]
     if (stage / JOURNAL).is_file():
@@ -89,8 +93,10 @@ def _said(folder: Path, stage: Path) -> str:
             f"({stage.name} holds the rest): any step that reads or writes the folder (e.g. '{step}', "
             "'report') finishes it first"
         )
-    return (
-        f"a run of '{step}' into {folder} (started {_started(stage)}) was interrupted before it finished: "
+    said = f"a run of '{step}' into {folder} (started {_started(stage)}) was interrupted before it finished: "
+    if step in _NO_FORCE:  # a change applied to the run before it: it is made again, not replaced
+        return said + f"the folder holds the run before it. Remove {stage}, then run '{step}' again"
+    return said + (
         f"the folder holds the run before it. Run '{step}' again with --force, or remove {stage} to "
         "keep the folder as it is"
     )

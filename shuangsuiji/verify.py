@@ -182,8 +182,10 @@ def _verify_draw(
             _check_recomputation(rec, out, manifest, recomputed)
     rec.attempt("tickets and thresholds", partial(_independent_checks, rec, out, manifest))
     if (out / "assignment.json").exists():
-        alone = bool(withheld) and published_only
-        rec.attempt("assignment", partial(verify_assignment, rec, out, withheld=bool(withheld), alone=alone))
+        alone, allow = bool(withheld) and published_only, overrides.get("allow_list")
+        rec.attempt(
+            "assignment", partial(verify_assignment, rec, out, withheld=bool(withheld), alone=alone, allow_list=allow)
+        )
         rec.attempt("assignment inputs committed", partial(_assignment_bound, rec, out, manifest))
     elif tables := sorted(n for n in ASSIGNMENT_FILES if (out / n).exists()):
         rec.check(

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from shuangsuiji._runs import JOURNAL, STAGE_PREFIX, settle, stage_of, staged_run, unsettled
@@ -52,6 +53,7 @@ def _kill_everywhere(
     *,
     step: str,
     every: int = 1,
+    again: str = "--force",
 ) -> int:
     """Kill ``args(folder)`` at each rename in a copy of ``old``; check what is left. Returns the kills made."""
     before = _files(old)
@@ -80,7 +82,7 @@ def _kill_everywhere(
             assert _files(folder) == new, n
         else:  # interrupted: the earlier run is untouched, and nothing takes the folder as it is
             assert _files(folder) == before, n
-            assert "was interrupted before it finished" in out and "--force" in out
+            assert "was interrupted before it finished" in out and again in out
             with pytest.raises(FolderError, match="interrupted"):
                 settle(folder)
     else:
@@ -199,6 +201,38 @@ def test_a_killed_notices_run_leaves_the_earlier_notices_or_the_new_ones(
         assert "interrupted" in capsys.readouterr().err
         assert main(["notices", str(city / "new"), "--out", str(out), "--force"]) == 0
         assert unsettled(out) == [] and _files(out) != before
+
+
+def test_a_killed_amendment_leaves_the_assignment_before_it_or_the_amended_one(
+    city: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = city / "old"
+    teams = pd.read_csv(old / "teams.csv", dtype=str, keep_default_na=False)
+    visits = pd.read_csv(old / "visits.csv", dtype=str, keep_default_na=False).set_index("visit_id")
+    first = teams.iloc[0]
+    change = f"{first['inspector_id']}:{visits.loc[first['visit_id'], 'uscc']}"
+
+    def amend(folder: Path) -> list[str]:
+        why = ["--requested-by", "企业", "--reason", "亲属", "--on", "2027-03-01"]
+        return ["amend", str(folder), "--recusal", change, *why]
+
+    amended = city / "amended"  # beside "run", so that the paths the assignment records are the same
+    shutil.copytree(old, amended)
+    assert main(amend(amended)) == 0
+    new = _files(amended)
+    assert new["assignment.json"] != _files(old)["assignment.json"]
+    kills = _kill_everywhere(city, old, amend, new, capsys, step="amend", again="Remove")
+    assert kills >= 3
+    folder = city / "run"  # the last kill's folder, finished: an interrupted amendment is refused, not re-applied
+    shutil.rmtree(folder)
+    shutil.copytree(old, folder)
+    assert _killed_at(1, amend(folder)) == KILLED
+    capsys.readouterr()
+    assert main(amend(folder)) == 2
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Remove" in err and "Traceback" not in err
+    shutil.rmtree(stage_of(folder, "amend"))
+    assert main(amend(folder)) == 0 and _files(folder) == new
 
 
 # ---------------------------------------------------------------- the stage itself

@@ -91,6 +91,9 @@ def test_draw_from_commitment_and_refusals(ceremony: Path, capsys: pytest.Captur
     assert manifest["seed"]["value"] == derive_seed(commitment_sha, "ab12", secret=secret)
     assert manifest["seed"]["mode"] == "commit-reveal" and manifest["seed"]["secret"] == secret.hex()
     capsys.readouterr()
+    assert main(["draw", *base, "--beacon-value", "ab12", "--secret", str(kept / "secret.txt")]) == 2
+    assert "already holds files of an earlier run" in capsys.readouterr().err  # refused before the work
+    base[-1] = str(ceremony / "d2")  # the refusals below, each into a fresh folder left empty
     # Missing beacon value, missing secret, wrong secret, seed and commitment together.
     assert main(["draw", *base, "--secret", str(kept / "secret.txt")]) == 2
     assert main(["draw", *base, "--beacon-value", "ab12"]) == 2
@@ -108,6 +111,7 @@ def test_draw_from_commitment_and_refusals(ceremony: Path, capsys: pytest.Captur
     pop.write_bytes(changed)
     assert main(["draw", *base, "--beacon-value", "ab12", "--secret", str(kept / "secret.txt")]) == 2
     assert "differ from the commitment" in capsys.readouterr().err
+    assert not (ceremony / "d2/manifest.json").exists()
 
 
 def test_the_secret_is_kept_out_of_the_published_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -67,6 +67,32 @@ def test_claim_folder_matches_names_only(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["proofs.txt"]
 
 
+def test_a_staged_claim_removes_nothing_and_refuses_an_interrupted_run(tmp_path: Path) -> None:
+    (tmp_path / "selection.csv").write_text("old")
+    claim_folder(tmp_path, ("selection.csv",), step="draw", force=True, staged=True)
+    assert (tmp_path / "selection.csv").read_text() == "old"  # the new run's journal removes it, not the claim
+    (tmp_path / ".shuangsuiji-partial-assign").mkdir()
+    with pytest.raises(FolderError, match="assign"):
+        claim_folder(tmp_path, ("selection.csv",), step="draw", force=True, staged=True)
+
+
+@pytest.mark.parametrize("step", ["draw", "notices"])
+def test_an_old_folder_is_refused_before_any_work(
+    tmp_path: Path, step: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The folder is claimed before the inputs are read: a missing input is not even opened."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ("selection.csv" if step == "draw" else "抽查计划公告.html")).write_text("old")
+    missing = tmp_path / "nowhere.csv"
+    if step == "draw":
+        args = ["draw", f"--population={missing}", f"--plan={missing}", "--seed", "ab" * 32]
+    else:
+        args = ["notices", f"--plan={missing}"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "already holds files of an earlier run" in err and "nowhere.csv" not in err
+
+
 def test_a_demo_replaces_only_a_demo_folder(tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()

@@ -336,7 +336,9 @@ def test_the_command_takes_templates_and_settings(tmp_path: Path, capsys: pytest
     assert "color: #123456" in page and "2027年2月1日" in page and "某局" in page and "3%" in page
     settings.write_text("bureau = 1\n", encoding="utf-8")
     capsys.readouterr()
-    assert main(argv) == 2
+    assert main(argv) == 2  # the folder holds the notices just written: refused before the settings are read
+    assert "already holds files of an earlier run" in capsys.readouterr().err
+    assert main([*argv, "--force"]) == 2
     err = capsys.readouterr().err
     assert str(settings) in err and "'bureau' must be a text" in err and "Traceback" not in err
 

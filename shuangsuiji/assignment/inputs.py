@@ -26,7 +26,7 @@ from ..conflicts import (
     relation_conflicts,
     rotation_conflicts,
 )
-from ..exceptions import PopulationError, Problem
+from ..exceptions import InputError, NotFoundError, PopulationError, Problem
 from ..inputs import DrawFiles, read_history, read_population
 from ..io import read_allow_list, read_table, sha256_file
 from ..manifest import Manifest
@@ -148,6 +148,31 @@ def _check_is_the_draws(population: Population, path: Path, manifest: Manifest, 
         )
 
 
+def _draws_allow_list(manifest: Manifest, draw_dir: Path, given: str | Path | None) -> frozenset[str]:
+    """The allow-list the draw read: at its recorded path, or ``given``, whose SHA-256 must be the recorded one."""
+    entry = manifest.inputs.get("allow_list")
+    if entry is None:
+        if given is not None:
+            raise InputError(
+                f"--allow-list {given} was given but the draw in {draw_dir} recorded no allow-list: "
+                "it cannot be used; drop --allow-list"
+            )
+        return frozenset()
+    path = Path(given) if given is not None else DrawFiles.recorded(manifest, draw_dir).allow_list
+    if path is None or not path.is_file():
+        raise NotFoundError(
+            f"The allow-list the draw read ({entry.path}, SHA-256 {entry.sha256}) is not at {path}: "
+            "give it with --allow-list FILE"
+        )
+    got = sha256_file(path)
+    if got != entry.sha256:
+        raise InputError(
+            f"{path}: SHA-256 {got}, but the draw read an allow-list with SHA-256 {entry.sha256}; "
+            "give the allow-list the draw read"
+        )
+    return read_allow_list(path)
+
+
 def load_assignment_inputs(
     draw_dir: str | Path,
     files: Mapping[str, Path],
@@ -156,6 +181,7 @@ def load_assignment_inputs(
     window: tuple[dt.date, dt.date] | None = None,
     encoding: str | None = None,
     sheet: str | None = None,
+    allow_list: str | Path | None = None,
 ) -> AssignmentInputs:
     """Read and check an assignment's inputs (``files`` maps roles to paths) for the draw in ``draw_dir``.
 
@@ -163,10 +189,14 @@ def load_assignment_inputs(
     (:func:`assignment_roles`). The population and the history are read as the draw read them, with the
     allow-list of legacy codes the draw's manifest records; the population
     file, when it is the one the draw recorded, with the draw's forced CSV
-    encoding or XLSX sheet (``encoding`` and ``sheet`` override them).
+    encoding or XLSX sheet (``encoding`` and ``sheet`` override them). ``allow_list`` gives the draw's
+    allow-list where its recorded path no longer holds it (a moved folder); it must be the file the draw read.
 
     Raises
     ------
+    InputError
+        For an ``allow_list`` the draw did not read (or when it read none); NotFoundError when the
+        draw's allow-list is neither at its recorded path nor given.
     ManifestError, PopulationError, RosterError, ConflictError, HistoryError, CalendarOverrideError
         Naming every problem found.
     """
@@ -175,8 +205,7 @@ def load_assignment_inputs(
     manifest = Manifest.read(draw_dir)
     plan = manifest.parsed_plan()
     policy = plan.assignment if window is None else dataclasses.replace(plan.assignment, window=window)
-    recorded = DrawFiles.recorded(manifest, draw_dir)
-    allow = read_allow_list(recorded.allow_list) if recorded.allow_list is not None else frozenset()
+    allow = _draws_allow_list(manifest, draw_dir, allow_list)
     selection = pd.read_csv(draw_dir / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     entry = manifest.inputs.get("population")
     same_file = entry is not None and sha256_file(files["population"]) == entry.sha256

@@ -63,12 +63,15 @@ def _manifest(out: Path) -> tuple[AssignmentManifest, object]:
     return AssignmentManifest.from_dict(raw, where=str(path), data=path.read_bytes()), raw
 
 
-def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False, alone: bool = False) -> None:
+def verify_assignment(
+    rec: Recorder, out: Path, *, withheld: bool = False, alone: bool = False, allow_list: str | Path | None = None
+) -> None:
     """Record the checks of the assignment in ``out`` (``assignment.json`` beside the draw's manifest).
 
     In a public folder (``withheld``) the inputs are with the bureau (the roster, the conflict
     declarations): their checks, the recomputation and the rules are marked withheld, not failed;
     ``alone`` does so even where a recorded path finds the files (as the public sees the folder).
+    ``allow_list`` is the draw's allow-list where its recorded path no longer holds it.
     """
     manifest, raw = _manifest(out)
     data, digest = manifest.data or b"", manifest.sha256
@@ -107,7 +110,7 @@ def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False, alone
         rec.withhold("recomputed assignment", "needs the roster and the other inputs, which were not published")
         rec.withhold("assignment rules", "recusal and jurisdiction are checked against the unpublished inputs")
         return
-    inputs = load_recorded_inputs(out, manifest, files)
+    inputs = load_recorded_inputs(out, manifest, files, allow_list=allow_list)
     rec.check("assignment policy", inputs.policy.to_dict() == manifest.policy, "as the plan and the window say")
     _recompute(rec, out, inputs, manifest)
     original = None
@@ -116,8 +119,12 @@ def verify_assignment(rec: Recorder, out: Path, *, withheld: bool = False, alone
     _independent(rec, out, inputs, manifest.amendments, original)
 
 
-def load_recorded_inputs(out: Path, manifest: AssignmentManifest, files: Mapping[str, Path]) -> AssignmentInputs:
+def load_recorded_inputs(
+    out: Path, manifest: AssignmentManifest, files: Mapping[str, Path], *, allow_list: str | Path | None = None
+) -> AssignmentInputs:
     """The inputs of the assignment in ``out`` (``files``: role -> path), read as it read them.
+
+    ``allow_list`` is the draw's allow-list where its recorded path no longer holds it.
 
     Raises
     ------
@@ -133,6 +140,7 @@ def load_recorded_inputs(out: Path, manifest: AssignmentManifest, files: Mapping
         window=parse_window(window, "The recorded 'policy.window'") if window else None,
         encoding=None if population is None else population.encoding,
         sheet=None if population is None else population.sheet,
+        allow_list=allow_list,
     )
 
 

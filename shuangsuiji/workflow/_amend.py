@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._runs import check_settled, staged_run
 from .._version import __version__
 from ..assignment.amend import AssignedTables, amended_groups, apply_amendments, mark_groups
 from ..assignment.manifest import ASSIGNMENT_FILES, Amendment, AssignmentManifest, parse_day, visit_counts
@@ -204,8 +205,11 @@ def run_amend(
         input that is not the one the assignment read.
     ManifestError
         If the folder's files are not those its ``assignment.json`` names.
+    FolderError
+        If the folder holds an interrupted run (of ``amend`` too: remove its stage and amend again).
     """
     out = Path(folder)
+    check_settled(out, step="amend")  # an interrupted run is refused before any work
     if not (out / "assignment.json").is_file():
         raise NotFoundError(f"{out} holds no assignment (assignment.json): run 'shuangsuiji assign' first.")
     if not amendments:
@@ -227,10 +231,11 @@ def run_amend(
         library_version=__version__,
         data=None,
     )
-    data = write_sealed(
-        out,
-        {name: blobs[name] for name in ASSIGNMENT_FILES},
-        "assignment",
-        lambda outputs: dataclasses.replace(amended, outputs=dict(outputs)).to_bytes(),
-    )
+    with staged_run(out, step="amend", owned=()) as stage:  # the amended assignment lands whole or not at all
+        data = write_sealed(
+            stage,
+            {name: blobs[name] for name in ASSIGNMENT_FILES},
+            "assignment",
+            lambda outputs: dataclasses.replace(amended, outputs=dict(outputs)).to_bytes(),
+        )
     return AmendStep(made, AssignmentManifest.from_dict(json.loads(data), data=data), out)

@@ -145,6 +145,7 @@ def run_capacity(
         window=window,
         encoding=files.encoding,
         sheet=files.sheet,
+        allow_list=files.allow_list,
     )
     with extra("assign"):
         from ..assignment.capacity import capacity_change  # noqa: PLC0415 - the solver loads only to solve

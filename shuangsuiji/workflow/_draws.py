@@ -7,8 +7,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._outdir import COMMIT_WRITES, DRAW_WRITES, check_folder, claim_folder
-from .._runs import check_settled, staged_run
+from .._outdir import COMMIT_WRITES, DRAW_WRITES, claim_folder
+from .._runs import staged_run
 from .._staffing_record import StaffingFiles, read_staffing_files
 from ..ceremony import Commitment, check_inputs_against, check_secret, make_commitment
 from ..engines import Engine, get_engine
@@ -152,8 +152,7 @@ def run_commit(
         For a secret without a place outside ``out`` (:func:`secret_path`).
     """
     given = [*files.roles().values(), *(staffing.roles().values() if staffing is not None else ())]
-    out = claim_folder(out, COMMIT_WRITES, step="commit", force=force, inputs=given, remove=False)
-    check_settled(out, step="commit", force=force)
+    out = claim_folder(out, COMMIT_WRITES, step="commit", force=force, inputs=given, staged=True)
     keep = secret_path(out, secret_out) if secret is not False else None
     engine = engine or get_engine()
     with engine.session():
@@ -275,8 +274,7 @@ def run_draw(
     if (seed is None) == (reveal is None):
         raise InputError("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE).")
     given = [*files.roles().values(), *((reveal.commitment, reveal.secret) if reveal is not None else ())]
-    check_folder(out, DRAW_WRITES, step="draw", inputs=given)  # before the work: a bad folder fails at once
-    check_settled(out, step="draw", force=force)
+    claim_folder(out, DRAW_WRITES, step="draw", force=force, inputs=given, staged=True)  # a bad folder fails at once
     engine = engine or get_engine()
     with engine.session():
         inputs = load_draw_inputs(files, engine=engine)
@@ -286,7 +284,6 @@ def run_draw(
         else:
             chosen, seed_record, population_record = _revealed(reveal, files, out)
         result = inputs.draw(chosen)
-    claim_folder(out, DRAW_WRITES, step="draw", force=force, inputs=given, remove=False)
     with staged_run(out, step="draw", owned=DRAW_WRITES, force=force) as stage:  # the old goes once the new is whole
         manifest = write_draw(
             result,

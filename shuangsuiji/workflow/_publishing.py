@@ -12,8 +12,8 @@ import pandas as pd
 
 from .._lazy import extra
 from .._notice_record import NOTICE_RECORD_FILES, notices_record
-from .._outdir import NOTICE_WRITES, check_complete, check_folder, claim_folder
-from .._runs import check_settled, staged_run
+from .._outdir import NOTICE_WRITES, check_complete, claim_folder
+from .._runs import staged_run
 from ..assignment.manifest import AssignmentManifest
 from ..exceptions import InputError, NotFoundError, RosterError
 from ..io import atomic_write_bytes, csv_bytes, read_table, sha256_file, write_sealed
@@ -158,8 +158,8 @@ def run_notices(
         results or inspector names without a draw, or a settings file or template with a mistake.
     """
     given = [results, calendar_overrides, plan, settings if isinstance(settings, (str, Path)) else None]
-    target = check_folder(out, NOTICE_WRITES, step="notices", inputs=given)
-    check_settled(target, step="notices", force=force)
+    owned = (*NOTICE_WRITES, *NOTICE_RECORD_FILES)
+    target = claim_folder(out, owned, step="notices", force=force, inputs=given, staged=True)
     _check_notice_options(draw, plan, results, working_days=working_days, names=publish_inspector_names)
     chosen = load_notice_settings(settings) if isinstance(settings, (str, Path)) else settings
     pending, names = None, None
@@ -185,8 +185,6 @@ def run_notices(
     if pending is not None:
         made["pending.csv"] = csv_bytes(pending)
     record = _record(draw, plan, results, checked_rows)
-    owned = (*NOTICE_WRITES, *NOTICE_RECORD_FILES)
-    claim_folder(target, owned, step="notices", force=force, inputs=given, remove=False)
     with staged_run(target, step="notices", owned=owned, force=force) as stage:
         write_sealed(stage, made, "notices", record)  # the notices, then notices.json and its seal
     return NoticesStep(tuple(target / name for name in made), pending)

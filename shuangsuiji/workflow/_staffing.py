@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._outdir import ASSIGN_WRITES, check_complete, claim_folder
-from .._runs import check_settled, staged_run
+from .._runs import staged_run
 from ..assignment.bound import check_bound_inputs
 from ..assignment.inputs import AssignmentInputs, assignment_roles, load_assignment_inputs
 from ..assignment.manifest import AssignmentManifest, write_assignment
@@ -40,6 +40,10 @@ class AssignmentFiles:
         Holidays and 调休 working days for years chinese-calendar does not know.
     encoding, sheet : str or None
         A forced CSV encoding or XLSX sheet of the population (by default the draw's, for its file).
+    allow_list : Path or None
+        The draw's allow-list of legacy codes, where the path its manifest records no longer holds
+        it (a moved folder); it must be the file the draw read. Not a role of the assignment: the
+        draw's manifest records it.
     """
 
     population: Path
@@ -52,6 +56,7 @@ class AssignmentFiles:
     calendar: Path | None = None
     encoding: str | None = None
     sheet: str | None = None
+    allow_list: Path | None = None
 
     def roles(self) -> dict[str, Path]:
         """Role -> path of every file given, in the order the manifest lists roles."""
@@ -132,9 +137,8 @@ def run_assign(
         step="assign",
         force=force,
         inputs=files.roles().values(),
-        remove=False,
+        staged=True,
     )
-    check_settled(target, step="assign", force=force)
     roles = assignment_roles(draw_dir, files.roles())
     check_bound_inputs(draw_dir, Manifest.read(draw_dir), roles, seed=seed)
     inputs = load_assignment_inputs(
@@ -144,6 +148,7 @@ def run_assign(
         window=window,
         encoding=files.encoding,
         sheet=files.sheet,
+        allow_list=files.allow_list,
     )
     result = inputs.solve(allow_partial=allow_partial)
     with staged_run(target, step="assign", owned=ASSIGN_WRITES, force=force) as stage:
