@@ -9,7 +9,9 @@ the plan file) are withheld and listed in ``draw/publication.json``, so that
 ``verify`` on the public folder alone says what it could not recompute without
 them instead of failing. It refuses to publish a folder that holds the
 ceremony's secret, and refuses (or with ``force`` replaces) a target folder that
-holds an earlier publication.
+holds an earlier publication. The folder is assembled in a stage beside the
+target and moved in once complete (one rename into a new target), so a killed
+run posts nothing; its stage is refused next time until ``force``.
 
 A sealed plan (``[publication] mode = "sealed"``) is published in two steps: at
 the draw, only what binds it (the commitment, the manifest's seal line and
@@ -204,12 +206,70 @@ def run_publish(
         )
     if target.resolve() == source.resolve() or target.resolve().is_relative_to(source.resolve()):
         raise FolderError(f"{target}: publish into a new folder, not into the draw's folder {source}.")
-    claim_folder(target, ("commitment.json", "commitment.sha256", "verify.html", _GUIDE), step="publish", force=force)
-    claim_folder(target / "draw", ("*",), step="publish", force=force)
-    if (target / "notices").is_dir() and any((target / "notices").iterdir()):
-        if not force:
-            raise FolderError(f"{target / 'notices'} holds an earlier publication's notices; add --force to replace.")
-        shutil.rmtree(target / "notices")
+    claim_folder(target, _OWNED, step="publish", force=force, staged=True)
+    claim_folder(target / "draw", ("*",), step="publish", force=force, staged=True)
+    if (target / "notices").is_dir() and any((target / "notices").iterdir()) and not force:
+        raise FolderError(f"{target / 'notices'} holds an earlier publication's notices; add --force to replace.")
+    stage = _fresh_stage(target, force=force)
+    try:
+        step = _assemble(source, stage, manifest, commitment, notices=notices, reveal=reveal)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    _land(stage, target)
+    paths = tuple(target / p.relative_to(stage) for p in step.paths)
+    return PublishStep(target, paths, step.withheld, step.sealed_until)
+
+
+#: What a publication writes at the top of its folder (``draw/`` and ``notices/`` are its own whole).
+_OWNED = ("commitment.json", "commitment.sha256", "verify.html", _GUIDE)
+
+
+def _fresh_stage(target: Path, *, force: bool) -> Path:
+    """The folder the publication is assembled in, beside ``target``; an interrupted one is refused or removed."""
+    stage = target.resolve().parent / f".{target.resolve().name}.shuangsuiji-partial-publish"
+    if stage.exists() and not force:
+        raise FolderError(
+            f"a publication into {target} was interrupted before it finished and left {stage}: "
+            "run 'publish' again with --force (it is removed first), or remove it yourself."
+        )
+    if stage.is_dir():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    return stage
+
+
+def _land(stage: Path, target: Path) -> None:
+    """Put the assembled folder in place: one rename into a new (or empty) folder, else entry by entry."""
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage, target)
+        return
+    for name in _OWNED:  # an earlier publication's (claimed with --force), not written again
+        if (target / name).is_file() and not (stage / name).exists():
+            (target / name).unlink()
+    for sub in ("draw", "notices"):
+        if (target / sub).is_dir():
+            shutil.rmtree(target / sub)
+    for entry in sorted(stage.iterdir(), key=lambda p: p.name == "draw"):  # the draw's record last
+        os.replace(entry, target / entry.name)
+    stage.rmdir()
+
+
+def _assemble(
+    source: Path,
+    target: Path,
+    manifest: Manifest,
+    commitment: Commitment | None,
+    *,
+    notices: str | Path | None,
+    reveal: bool,
+) -> PublishStep:
+    """Write the public folder of the draw in ``source`` into ``target`` (the stage)."""
+    entry = manifest.seed_record.commitment
+    commitment_path = source / entry.path if entry is not None else None
     written: list[Path] = []
     policy = manifest.parsed_plan().publication
     reveal_by = policy.reveal_by if policy.sealed else None
