@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._i18n import _
 from ._lazy import extra
 from ._staffing_record import StaffingFiles
 from .absence import AbsenceProof
@@ -50,23 +51,23 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     try:
         return run(args)
     except InternalError as exc:
-        print(f"internal error (a bug in shuangsuiji, please report it): {exc}", file=sys.stderr)
+        print(_("internal error (a bug in shuangsuiji, please report it): ") + str(exc), file=sys.stderr)
         return 3
     except TableError as exc:
-        print(f"error: {exc}{_write_problems(exc, getattr(args, 'out', None))}", file=sys.stderr)
+        print(_("error: ") + f"{exc}{_write_problems(exc, getattr(args, 'out', None))}", file=sys.stderr)
         return 2
     except ShuangsuijiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: ") + str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (``| head``): stop writing, as a C program would
         with contextlib.suppress(OSError, ValueError):  # a stdout without a file (captured) needs nothing
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as exc:  # a missing file, a folder given for a file, no permission, a full disk: named, exit 2
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(_("error: ") + f"{exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the last net: a bug, reported as one, never as "not verified"
         return _bug(exc)
@@ -82,11 +83,11 @@ def _bug(exc: Exception) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ is not None else None
     place = f" at {Path(where.filename).name}:{where.lineno}" if where is not None else ""
-    print(
-        f"internal error (a bug in shuangsuiji, please report it with the command you ran): "
-        f"{type(exc).__name__}{place}: {exc}\n(set {DEBUG_VARIABLE}=1 to see the traceback)",
-        file=sys.stderr,
+    text = _(
+        "internal error (a bug in shuangsuiji, please report it with the command you ran): "
+        "{name}{place}: {exc}\n(set {variable}=1 to see the traceback)"
     )
+    print(text.format(name=type(exc).__name__, place=place, exc=exc, variable=DEBUG_VARIABLE), file=sys.stderr)
     return 3
 
 
@@ -97,11 +98,11 @@ def _write_problems(exc: TableError, out: str | None) -> str:
     frame = pd.DataFrame([vars(p) for p in exc.problems], columns=list(Problem.__dataclass_fields__))
     path = Path(out) / "problems.csv"
     write_csv(frame, path)
-    return f"\nAll {len(exc.problems)} problems are listed in {path}."
+    return _("\nAll {n} problems are listed in {path}.").format(n=len(exc.problems), path=path)
 
 
 def warn(text: str) -> None:
-    print(f"warning: {text}", file=sys.stderr)
+    print(_("warning: ") + text, file=sys.stderr)
 
 
 def _files(args: argparse.Namespace) -> DrawFiles:

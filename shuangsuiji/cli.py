@@ -20,43 +20,22 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ._capacity_commands import capacity_options
-from ._cli_options import ROWS as _ROWS
 from ._cli_options import (
+    ROWS as _ROWS,
     assignment_inputs,
-)
-from ._cli_options import (
     draw_folder as _draw_folder,
-)
-from ._cli_options import (
     engine as _engine,
-)
-from ._cli_options import (
     force as _force,
-)
-from ._cli_options import (
     inputs as _inputs,
-)
-from ._cli_options import (
     leaf_format as _leaf_format,
-)
-from ._cli_options import (
     reading as _reading,
-)
-from ._cli_options import (
     recorded as _recorded,
-)
-from ._cli_options import (
     salt_key as _salt_key,
-)
-from ._cli_options import (
     salt_key_out as _salt_key_out,
-)
-from ._cli_options import (
     secret_out as _secret_out,
-)
-from ._cli_options import (
     staffing as _staffing,
 )
+from ._i18n import LANGUAGES, _, set_language
 from ._version import __version__
 
 __all__ = ["main"]
@@ -465,25 +444,42 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``shuangsuiji`` command."""
     parser = argparse.ArgumentParser(
         prog="shuangsuiji",
-        description="Verifiable 双随机、一公开 random inspections: draw targets reproducibly from a published seed.",
+        description=_("Verifiable 双随机、一公开 random inspections: draw targets reproducibly from a published seed."),
     )
     parser.add_argument("--version", action="version", version=f"shuangsuiji {__version__}")
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=_("the language of messages and help: zh (中文) or en; default from SHUANGSUIJI_LANG, then the locale"),
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
-        p = sub.add_parser(name, help=command.help, description=command.description)
+        p = sub.add_parser(name, help=_(command.help), description=_(command.description))
         if command.options is not None:
             command.options(p)
         if command.actions:
             actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
             for action, inner in command.actions.items():
-                q = actions.add_parser(action, help=inner.help, description=inner.description)
+                q = actions.add_parser(action, help=_(inner.help), description=_(inner.description))
                 if inner.options is not None:
                     inner.options(q)
     return parser
 
 
+def _lang_option(argv: list[str]) -> str | None:
+    """The ``--lang`` given before the command, read before the parser is built (its help is translated)."""
+    for i, token in enumerate(argv):
+        if not token.startswith("-"):
+            break
+        value = argv[i + 1] if token == "--lang" and i + 1 < len(argv) else token.partition("=")[2]
+        if token == "--lang" or token.startswith("--lang="):
+            return value if value in LANGUAGES else None  # a wrong value: argparse says so
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    set_language(_lang_option(sys.argv[1:] if argv is None else list(argv)))
     args = build_parser().parse_args(argv)
     commands = importlib.import_module("._commands", __package__)
     name = args.command + (f"_{args.action}" if getattr(args, "action", None) else "")

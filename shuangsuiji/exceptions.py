@@ -40,6 +40,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ._i18n import N_, _, ngettext
+
 __all__ = [
     "MAX_LISTED_PROBLEMS",
     "AllocationError",
@@ -165,19 +167,19 @@ class Problem:
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.column is not None:
-            where.append(f"column '{self.column}'")
+            where.append(_("column '{column}'").format(column=self.column))
         if self.value is not None:
-            where.append(f"value {self.value!r}")
-        return f"{', '.join(where)}: {self.message}"
+            where.append(_("value {value!r}").format(value=self.value))
+        return _("{where}: {message}").format(where=_(", ").join(where), message=_(self.message))
 
 
 class TableError(InputError):
     """Problems found in an input table; all of them are in :attr:`problems`."""
 
     #: What the table is, for the message ("population", "history", ...).
-    kind = "table"
+    kind = N_("table")
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         if not problems:
@@ -187,24 +189,25 @@ class TableError(InputError):
 
     def _render(self) -> str:
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the {self.kind} {self.problems[0].file!r}:"
-        lines = [head]
+        head = ngettext("{n} problem in the {kind} {file!r}:", "{n} problems in the {kind} {file!r}:", n)
+        lines = [head.format(n=n, kind=_(self.kind), file=self.problems[0].file)]
         lines.extend(f"  - {p}" for p in self.problems[:MAX_LISTED_PROBLEMS])
         if n > MAX_LISTED_PROBLEMS:
-            lines.append(f"  ... and {n - MAX_LISTED_PROBLEMS} more (all of them are in the error's .problems)")
+            more = _("  ... and {more} more (all of them are in the error's .problems)")
+            lines.append(more.format(more=n - MAX_LISTED_PROBLEMS))
         return "\n".join(lines)
 
 
 class PopulationError(TableError):
     """Problems in a population table (检查对象名录库)."""
 
-    kind = "population"
+    kind = N_("population")
 
 
 class HistoryError(TableError):
     """Problems in an inspection-history table."""
 
-    kind = "history"
+    kind = N_("history")
 
 
 class DependencyError(ShuangsuijiError, ImportError):
@@ -218,37 +221,37 @@ class InternalError(ShuangsuijiError, AssertionError):
 class RosterError(TableError):
     """Problems in an inspector roster (执法检查人员名录库) or expert pool (专家库)."""
 
-    kind = "roster"
+    kind = N_("roster")
 
 
 class ConflictError(TableError):
     """Problems in a conflicts, recusal requests, relations or pairs file."""
 
-    kind = "conflicts file"
+    kind = N_("conflicts file")
 
 
 class ResultsError(TableError):
     """Problems in an inspection results file."""
 
-    kind = "results file"
+    kind = N_("results file")
 
 
 class ChecksError(TableError):
     """Problems in a file of checks outside the random draw (complaints, alerts, referrals, re-checks)."""
 
-    kind = "checks file"
+    kind = N_("checks file")
 
 
 class CalendarOverrideError(TableError):
     """Problems in a calendar override file."""
 
-    kind = "calendar override file"
+    kind = N_("calendar override file")
 
 
 class ItemsError(TableError):
     """Problems in an inspection items list (抽查事项清单) or a joint items list."""
 
-    kind = "items list"
+    kind = N_("items list")
 
 
 class ColumnMapError(InputError):

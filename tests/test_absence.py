@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from shuangsuiji.absence import AbsenceProof, Neighbour, _brackets, make_absence_proof, verify_absence
 from shuangsuiji.cli import main

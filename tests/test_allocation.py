@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
-from fractions import Fraction as F
+from fractions import Fraction, Fraction as F
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from shuangsuiji import AllocationError, InputError, StratumSpec, allocate
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from shuangsuiji.assignment.amend import AssignedTables, apply_amendments, revert_amendments
 from shuangsuiji.assignment.inputs import AssignmentInputs

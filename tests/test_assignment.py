@@ -11,8 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from shuangsuiji.assignment import LOAD_STEP, assign, assign_cost_bytes, staff, verify_certificate
 from shuangsuiji.conflicts import Conflicts

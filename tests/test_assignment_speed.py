@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from shuangsuiji._hashing import forked_map
 from shuangsuiji.assignment import encode, schedule, solve, verify_certificate

@@ -12,8 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlwt
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import shuangsuiji as ssj
 from shuangsuiji.bureau import inspectors_roster, triage_entities

@@ -12,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from shuangsuiji.assignment import assign
 from shuangsuiji.assignment.capacity import CAPACITY_COLUMNS, CapacityResult, RosterChange, capacity_change

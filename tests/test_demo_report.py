@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shuangsuiji import _commands as commands_module
-from shuangsuiji import report as report_module
+from shuangsuiji import _commands as commands_module, report as report_module
 from shuangsuiji.cli import build_parser, main
 from shuangsuiji.exceptions import InternalError, YearError
 from shuangsuiji.report import write_report

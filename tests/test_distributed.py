@@ -13,11 +13,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from shuangsuiji import InputError, PopulationError, check_population, draw, engines, parse_plan, read_table
-from shuangsuiji import distributed as engine
+from shuangsuiji import (
+    InputError,
+    PopulationError,
+    check_population,
+    distributed as engine,
+    draw,
+    engines,
+    parse_plan,
+    read_table,
+)
 from shuangsuiji.ceremony import population_root, population_root_parquet
 from shuangsuiji.cli import main
 from shuangsuiji.exceptions import AllocationError

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import dask.dataframe as dd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from shuangsuiji import PopulationError, draw, parse_plan, read_table
 

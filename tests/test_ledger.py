@@ -28,8 +28,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sqlalchemy.schema import CreateSchema, DropSchema
 
 from shuangsuiji._json import canonical_json as canonical

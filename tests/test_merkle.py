@@ -9,8 +9,7 @@ import json
 import pandas as pd
 import pytest
 import rfc8785
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from shuangsuiji import InputError, check_population, parse_plan
 from shuangsuiji.merkle import (

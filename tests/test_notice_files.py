@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from shuangsuiji import _notice_files as files_module
-from shuangsuiji import draw, load_plan, read_table
+from shuangsuiji import _notice_files as files_module, draw, load_plan, read_table
 from shuangsuiji.exceptions import InputError
 from shuangsuiji.notices import Notice, notice_csv_bytes, notice_files, notices_files, plan_notice, task_notice
 

@@ -7,8 +7,7 @@ import datetime as dt
 import networkx as nx
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from shuangsuiji.conflicts import (
     ConflictError,

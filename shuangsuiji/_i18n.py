@@ -1,0 +1,174 @@
+"""Messages in English and Chinese from one source (private): gettext with catalogs kept by Babel.
+
+Every text the library shows a person is written once, in English, inside ``_()``
+(``_("{path} is missing").format(path=path)``: a literal, never an f-string, so that
+Babel finds it), and translated by the catalogs in ``shuangsuiji/locale/zh_CN/LC_MESSAGES/``
+(``*.po`` kept in the repository, ``*.mo`` compiled from them by ``python run.py catalog``
+and shipped in the package; ``tests/test_messages.py`` fails when a message has no
+translation, when a translation drops a placeholder, or when a ``.mo`` is out of date).
+
+The language is chosen once per process, first match wins:
+
+1. :func:`set_language` (the command line's ``--lang zh|en``);
+2. ``SHUANGSUIJI_LANG`` (``zh`` or ``en``);
+3. the locale's message language, as gettext reads it: ``LANGUAGE``, ``LC_ALL``,
+   ``LC_MESSAGES``, ``LANG`` (the first one set and not empty); Chinese when it names
+   ``zh`` (``zh_CN.UTF-8``, ``zh_TW``, ``zh``), English otherwise (``C``, ``POSIX``, ``en_US``).
+
+Only what a person reads follows the language: messages, warnings, ``verify`` lines,
+help. A published file has one fixed language whatever the locale (the notices
+Chinese, the machine tables' headers English), so its bytes never depend on who ran it;
+code that writes one calls :func:`fixed` for its text, never :func:`_`.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+import string
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from importlib.resources import files as package_files
+
+__all__ = [
+    "LANGUAGES",
+    "LANGUAGE_VARIABLE",
+    "N_",
+    "_",
+    "detect_language",
+    "fixed",
+    "language",
+    "ngettext",
+    "placeholders",
+    "set_language",
+    "using_language",
+]
+
+#: The languages messages come in: English (as written in the source) and Chinese.
+LANGUAGES = ("en", "zh")
+#: The environment variable that chooses the language over the locale.
+LANGUAGE_VARIABLE = "SHUANGSUIJI_LANG"
+_LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+#: The language :func:`set_language` chose (``None``: the environment's).
+_chosen: list[str | None] = [None]
+
+
+def _language_of(value: str) -> str:
+    return "zh" if value.strip().lower().replace("-", "_").startswith("zh") else "en"
+
+
+def detect_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language the environment asks for (``"zh"`` or ``"en"``), ignoring :func:`set_language`.
+
+    Examples
+    --------
+    >>> detect_language({"LANG": "zh_CN.UTF-8"})
+    'zh'
+    >>> detect_language({"LANG": "zh_CN.UTF-8", "SHUANGSUIJI_LANG": "en"})
+    'en'
+    >>> detect_language({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"})
+    'en'
+    >>> detect_language({})
+    'en'
+    """
+    env = os.environ if environ is None else environ
+    own = env.get(LANGUAGE_VARIABLE, "").strip()
+    if own:
+        return _language_of(own)
+    for name in _LOCALE_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            return _language_of(value.split(":")[0])
+    return "en"
+
+
+def set_language(lang: str | None) -> None:
+    """Choose the language of messages for this process; ``None`` goes back to the environment's.
+
+    ``lang`` is read as a locale's language is: ``zh`` (or ``zh_CN``, ``zh-Hans``) for Chinese,
+    anything else English, as for ``LANG`` (the command line offers only ``zh`` and ``en``).
+
+    Examples
+    --------
+    >>> set_language("zh_CN"); language()
+    'zh'
+    >>> set_language(None)
+    """
+    _chosen[0] = None if lang is None else _language_of(lang)
+
+
+def language() -> str:
+    """The language messages are shown in now: ``"zh"`` or ``"en"``."""
+    return _chosen[0] if _chosen[0] is not None else detect_language()
+
+
+@contextmanager
+def using_language(lang: str) -> Iterator[None]:
+    """Show messages in ``lang`` inside the block, then go back to the language before it."""
+    before = _chosen[0]
+    set_language(lang)
+    try:
+        yield
+    finally:
+        set_language(before)
+
+
+@cache
+def _catalog(lang: str) -> _gettext.NullTranslations:
+    """Every compiled catalog of ``lang``, chained (English: the source's own text)."""
+    chain: _gettext.NullTranslations = _gettext.NullTranslations()
+    if lang == "en":
+        return chain
+    folder = package_files("shuangsuiji").joinpath("locale", "zh_CN", "LC_MESSAGES")
+    for mo in sorted((p for p in folder.iterdir() if p.name.endswith(".mo")), key=lambda p: p.name):
+        with mo.open("rb") as handle:
+            part = _gettext.GNUTranslations(handle)
+        part.add_fallback(chain)
+        chain = part
+    return chain
+
+
+def _(message: str) -> str:
+    """``message`` in the language of :func:`language`.
+
+    Examples
+    --------
+    >>> with using_language("zh"):
+    ...     _("error: ")
+    '错误:'
+    >>> with using_language("en"):
+    ...     _("error: ")
+    'error: '
+    """
+    return _catalog(language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural of a message for ``n``, in the language of :func:`language`."""
+    return _catalog(language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation where it is defined; :func:`_` translates it where it is shown."""
+    return message
+
+
+def fixed(message: str, lang: str) -> str:
+    """``message`` in ``lang`` whatever the process's language: for text written into a published file."""
+    return _catalog(lang).gettext(message)
+
+
+def placeholders(message: str) -> list[str]:
+    """The ``{...}`` fields of a message, sorted, as written (``{path}``, ``{n:,}``, ``{value!r}``).
+
+    Examples
+    --------
+    >>> placeholders("{n:,} rows in {path!r}, {{literal}}")
+    ['{n:,}', '{path!r}']
+    """
+    fields = []
+    for _text, name, spec, conversion in string.Formatter().parse(message):
+        if name is not None:
+            fields.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+    return sorted(fields)
