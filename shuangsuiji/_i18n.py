@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import re
 import string
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -160,14 +161,14 @@ def fixed(message: str, lang: str) -> str:
 
 
 def placeholders(message: str) -> list[str]:
-    """The ``{...}`` fields of a message, sorted, as written (``{path}``, ``{n:,}``, ``{value!r}``).
+    """The ``{...}`` fields of a message, and argparse's ``%(...)s``, sorted, as written.
 
     Examples
     --------
-    >>> placeholders("{n:,} rows in {path!r}, {{literal}}")
-    ['{n:,}', '{path!r}']
+    >>> placeholders("{n:,} rows in {path!r}, {{literal}} (default: %(default)s, 100%%)")
+    ['%(default)s', '{n:,}', '{path!r}']
     """
-    fields = []
+    fields = re.findall(r"%\([a-z_]+\)[sdr]", message)
     for _text, name, spec, conversion in string.Formatter().parse(message):
         if name is not None:
             fields.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")

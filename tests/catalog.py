@@ -2,8 +2,9 @@
 
 ``python -m tests.catalog`` (inside the project's environment: ``python3 run.py shell python -m
 tests.catalog``) compiles every ``shuangsuiji/locale/zh_CN/LC_MESSAGES/*.po`` into its ``.mo`` and
-lists the messages no catalog translates yet, each with where it is written; ``--missing PART``
-appends those, untranslated, to ``PART.po`` for a translator to fill. ``tests/test_messages.py``
+lists the messages no catalog translates yet, each with where it is written. ``--part PART``
+compiles only ``PART.po``; ``--part PART --missing [FILE.py ...]`` first appends the untranslated
+messages (of those files only, if named) to ``PART.po``, empty, for a translator to fill. ``tests/test_messages.py``
 runs the same checks and fails on any gap.
 
 Messages are found by Babel's Python extractor: the literal argument of ``_()``, ``N_()`` and
@@ -80,10 +81,12 @@ def compiled(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
-def compile_all() -> list[Path]:
-    """Write each part's ``.mo`` where it differs from its ``.po``; returns those written."""
+def compile_all(part: str | None = None) -> list[Path]:
+    """Write each part's (or only ``part``'s) ``.mo`` where it differs from its ``.po``; returns those written."""
     written = []
     for po, catalog in catalogs().items():
+        if part is not None and po.stem != part:
+            continue
         mo = po.with_suffix(".mo")
         data = compiled(catalog)
         if not mo.is_file() or mo.read_bytes() != data:
@@ -103,15 +106,19 @@ def _place(place: str) -> tuple[str, int]:
     return path, int(line)
 
 
-def add_missing(part: str) -> int:
-    """Append the untranslated messages to ``PART.po`` (created if new); returns how many."""
+def add_missing(part: str, files: list[str] | None = None) -> int:
+    """Append the untranslated messages (only those written in ``files``, if given) to ``PART.po``.
+
+    ``PART.po`` is created if new; returns how many were added.
+    """
     po = FOLDER / f"{part}.po"
     if po.is_file():
         with po.open("rb") as handle:
             catalog = read_po(handle, locale="zh_CN")
     else:
         catalog = Catalog(locale="zh_CN", project="shuangsuiji", charset="utf-8")
-    todo = missing()
+    wanted = None if files is None else {Path(f).resolve().relative_to(ROOT).as_posix() for f in files}
+    todo = [m for m in missing() if wanted is None or any(place.rsplit(":", 1)[0] in wanted for place in m.places)]
     for message in todo:
         key = message.text if message.plural is None else (message.text, message.plural)
         catalog.add(key, "" if message.plural is None else ("",), locations=[_place(p) for p in message.places])
@@ -127,13 +134,18 @@ def write(po: Path, catalog: Catalog) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--missing"] and len(argv) == 2:
-        print(f"{add_missing(argv[1])} messages added to {argv[1]}.po")
-    for mo in compile_all():
+    """``[--part PART [--missing] [FILE ...]]``: compile (one part), add a part's untranslated, list the gaps."""
+    part = argv[argv.index("--part") + 1] if "--part" in argv else None
+    files = [a for a in argv if a.endswith(".py")]
+    if "--missing" in argv and part is not None:
+        print(f"{add_missing(part, files or None)} messages added to {part}.po")
+    for mo in compile_all(part):
         print(f"wrote {mo.relative_to(ROOT)}")
     gaps = missing()
+    wanted = {Path(f).resolve().relative_to(ROOT).as_posix() for f in files}
     for message in gaps:
-        print(f"untranslated: {message.text!r} ({message.places[0]})")
+        if not wanted or any(place.rsplit(":", 1)[0] in wanted for place in message.places):
+            print(f"untranslated: {message.text!r} ({message.places[0]})")
     return 1 if gaps else 0
 
 
