@@ -44,7 +44,7 @@ def test_the_chinese_quick_start_runs_to_a_verified_batch(tmp_path: Path) -> Non
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Traceback" not in run.stderr
-    outcome = [line for line in run.stdout.splitlines() if "VERIFIED" in line or "核验通过" in line]
+    outcome = [line for line in run.stdout.splitlines() if line.startswith(("VERIFIED", "核验通过"))]
     assert len(outcome) == 2, run.stdout[-3000:]  # the bureau's folder, then the public one alone
     assert (clone / "演示" / "public" / "draw" / "manifest.json").is_file()
     assert (clone / "对外公示" / "verify.html").is_file() and not (clone / "对外公示" / "保密").exists()
