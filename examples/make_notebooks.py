@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from prose_zh import ZH
 
 HERE = Path(__file__).resolve().parent
 MD = "md:"  # cells starting with this are prose (Markdown); the others are code
@@ -179,12 +180,19 @@ NOTEBOOKS = {
 }
 
 
+def _both(english: str) -> str:
+    """A prose cell in Chinese, then in English (the Chinese of ``prose_zh.py``; every cell has one)."""
+    head = english.split("\n", 1)[0]
+    chinese = ZH[head] if head in ZH else ZH[english]
+    return f"{chinese}\n\n---\n\n{english}"
+
+
 def main() -> None:
     for name, cells in NOTEBOOKS.items():
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nb.cells = [
-            nbformat.v4.new_markdown_cell(c[len(MD) :]) if c.startswith(MD) else nbformat.v4.new_code_cell(c)
+            nbformat.v4.new_markdown_cell(_both(c[len(MD) :])) if c.startswith(MD) else nbformat.v4.new_code_cell(c)
             for c in cells
         ]
         for index, cell in enumerate(nb.cells):

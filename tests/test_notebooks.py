@@ -23,3 +23,14 @@ def test_notebook_runs(name: str) -> None:
 
 def test_there_are_six_notebooks() -> None:
     assert len(list(EXAMPLES.glob("*.ipynb"))) == 6
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.ipynb")))
+def test_every_prose_cell_is_in_chinese_with_the_english_beside_it(name: str) -> None:
+    prose = [c.source for c in nbformat.read(EXAMPLES / name, as_version=4).cells if c.cell_type == "markdown"]
+    assert prose
+    for text in prose:
+        chinese, _, english = text.partition("\n\n---\n\n")
+        assert english, text
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in chinese) >= 4, chinese
+        assert sum(ch.isascii() and ch.isalpha() for ch in english) > sum("\u4e00" <= ch <= "\u9fff" for ch in english)
