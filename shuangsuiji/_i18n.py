@@ -137,7 +137,7 @@ def _(message: str) -> str:
     --------
     >>> with using_language("zh"):
     ...     _("error: ")
-    '错误:'
+    '错误：'
     >>> with using_language("en"):
     ...     _("error: ")
     'error: '

@@ -101,7 +101,7 @@ def test_the_language_follows_the_environment(environ: dict[str, str], expected:
 def test_set_language_wins_and_is_checked() -> None:
     try:
         set_language("zh")
-        assert language() == "zh" and _("error: ") == "错误:"
+        assert language() == "zh" and _("error: ") == "错误："
         set_language(None)
         assert language() == "en" and _("error: ") == "error: "
         set_language("fr")
@@ -122,8 +122,8 @@ def test_a_problem_names_file_row_column_and_value_in_chinese() -> None:
     problem = Problem("pop.csv", 7, "credit_class", "Z", "not a credit class")
     with using_language("zh"):
         shown = str(PopulationError([problem]))
-    assert shown.splitlines()[0] == "检查对象名录库 'pop.csv' 中有 1 个问题:"
-    assert "pop.csv,第 7 行,列“credit_class”,值 'Z':" in shown
+    assert shown.splitlines()[0] == "检查对象名录库 'pop.csv' 中有 1 个问题："
+    assert "pop.csv，第 7 行，列“credit_class”，值 'Z'：" in shown
     assert (
         str(PopulationError([problem])).splitlines()[1]
         == "  - pop.csv, row 7, column 'credit_class', value 'Z': not a credit class"
@@ -154,8 +154,8 @@ def test_a_chinese_locale_prints_the_draws_errors_in_chinese(tmp_path: Path) -> 
         check=False,
     )
     assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert run.stderr.startswith("错误:检查对象名录库"), run.stderr
-    assert f"{population},第 4 行,列“credit_class”,值 'Z'" in run.stderr
+    assert run.stderr.startswith("错误：检查对象名录库"), run.stderr
+    assert f"{population}，第 4 行，列“credit_class”，值 'Z'" in run.stderr
     english = subprocess.run(
         [*args, "--out", str(tmp_path / "e")],
         env={**env, "LANG": "C.UTF-8"},
