@@ -10,10 +10,15 @@ import argparse
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from ._i18n import N_, _, ngettext
+
 if TYPE_CHECKING:
     from .assignment.manifest import Amendment
 
 __all__ = ["amend_options", "cmd_amend"]
+
+#: The roles of a place, as a printed line names them.
+_ROLE_WORDS = {"lead": N_("lead (主检)"), "member": N_("member"), "expert": N_("expert")}
 
 #: The input files ``amend`` reads where the assignment records them: option -> role.
 _ROLES = {
@@ -30,22 +35,23 @@ _ROLES = {
 
 def amend_options(p: argparse.ArgumentParser) -> None:
     """The options of ``shuangsuiji amend``."""
-    p.add_argument("assignment", metavar="ASSIGNMENT_DIR", help="the assignment's folder (with assignment.json)")
+    p.add_argument("assignment", metavar="ASSIGNMENT_DIR", help=_("the assignment's folder (with assignment.json)"))
     change = p.add_mutually_exclusive_group(required=True)
-    change.add_argument("--recusal", metavar="OFFICER:USCC", help="the officer leaves the visit of this firm (回避)")
+    change.add_argument("--recusal", metavar="OFFICER:USCC", help=_("the officer leaves the visit of this firm (回避)"))
     change.add_argument(
-        "--leave", metavar="OFFICER:FROM:TO", help="the officer leaves every visit dated FROM to TO (YYYY-MM-DD)"
+        "--leave", metavar="OFFICER:FROM:TO", help=_("the officer leaves every visit dated FROM to TO (YYYY-MM-DD)")
     )
     change.add_argument(
-        "--departure", metavar="OFFICER[:FROM]", help="the officer leaves every visit not yet done (from FROM on)"
+        "--departure", metavar="OFFICER[:FROM]", help=_("the officer leaves every visit not yet done (from FROM on)")
     )
-    change.add_argument("--changes", metavar="FILE", help="several changes, one a row (CSV or XLSX; docs/amend.md)")
-    p.add_argument("--requested-by", metavar="TEXT", help="who asked for it (required unless the changes file says)")
-    p.add_argument("--reason", metavar="TEXT", help="why (required unless the changes file says)")
-    p.add_argument("--on", metavar="DATE", help="the day it was asked for, YYYY-MM-DD (default: today)")
+    change.add_argument("--changes", metavar="FILE", help=_("several changes, one a row (CSV or XLSX; docs/amend.md)"))
+    p.add_argument("--requested-by", metavar="TEXT", help=_("who asked for it (required unless the changes file says)"))
+    p.add_argument("--reason", metavar="TEXT", help=_("why (required unless the changes file says)"))
+    p.add_argument("--on", metavar="DATE", help=_("the day it was asked for, YYYY-MM-DD (default: today)"))
     for option, role in _ROLES.items():
         name = option.replace("_", "-")
-        p.add_argument(f"--{name}", metavar="FILE", help=f"the {role} file, if not where assignment.json records it")
+        text = _("the {role} file, if not where assignment.json records it").format(role=role)
+        p.add_argument(f"--{name}", metavar="FILE", help=text)
 
 
 def _request(args: argparse.Namespace, on: dt.date) -> Amendment:
@@ -56,19 +62,31 @@ def _request(args: argparse.Namespace, on: dt.date) -> Amendment:
     if not args.requested_by or not args.reason:
         from .exceptions import InputError  # noqa: PLC0415
 
-        raise InputError("Say who asked for the change (--requested-by) and why (--reason).")
+        raise InputError(_("Say who asked for the change (--requested-by) and why (--reason)."))
     common = {"requested_by": args.requested_by, "reason": args.reason, "requested_on": on}
     if args.recusal is not None:
-        officer, _, firm = args.recusal.partition(":")
+        officer, _sep, firm = args.recusal.partition(":")
         return Amendment("recusal", officer.strip(), uscc=code(firm) or None, **common)
     if args.leave is not None:
-        officer, _, days = args.leave.partition(":")
-        first, _, last = days.partition(":")
-        start, end = parse_day(first.strip(), "--leave's first day"), parse_day(last.strip(), "--leave's last day")
+        officer, _sep, days = args.leave.partition(":")
+        first, _sep, last = days.partition(":")
+        start = parse_day(first.strip(), _("--leave's first day"))
+        end = parse_day(last.strip(), _("--leave's last day"))
         return Amendment("leave", officer.strip(), start=start, end=end, **common)
-    officer, _, first = args.departure.partition(":")
-    begins = parse_day(first.strip(), "--departure's first day") if first.strip() else None
+    officer, _sep, first = args.departure.partition(":")
+    begins = parse_day(first.strip(), _("--departure's first day")) if first.strip() else None
     return Amendment("departure", officer.strip(), start=begins, **common)
+
+
+def _describe(a: Amendment) -> str:
+    """The change in words, as :meth:`Amendment.describe` puts it (which ``unstaffed.csv`` keeps in English)."""
+    if a.kind == "recusal":
+        return _("recusal of {person} for {uscc}").format(person=a.inspector_id, uscc=a.uscc)
+    if a.kind == "leave":
+        return _("leave of {person} from {start} to {end}").format(person=a.inspector_id, start=a.start, end=a.end)
+    if a.start:
+        return _("departure of {person} from {start}").format(person=a.inspector_id, start=a.start)
+    return _("departure of {person}").format(person=a.inspector_id)
 
 
 def cmd_amend(args: argparse.Namespace) -> int:
@@ -86,14 +104,21 @@ def cmd_amend(args: argparse.Namespace) -> int:
     step = run_amend(args.assignment, requests, files=files)
     for amendment in step.amendments:
         n = len(amendment.changes)
-        print(f"Amendment {amendment.sequence} ({amendment.describe()}): {n} place{'s' if n != 1 else ''} changed.")
+        text = ngettext(
+            "Amendment {sequence} ({change}): {n} place changed.",
+            "Amendment {sequence} ({change}): {n} places changed.",
+            n,
+        )
+        print(text.format(sequence=amendment.sequence, change=_describe(amendment), n=n))
         for c in amendment.changes:
-            role = "lead (主检)" if c.role == "lead" else c.role
-            print(f"  {c.visit_id}, {c.department}, {role}: {c.out} -> {c.into or 'nobody'}")
+            role = _(_ROLE_WORDS[c.role]) if c.role in _ROLE_WORDS else c.role
+            into = c.into or _("nobody")
+            print(f"  {c.visit_id}, {c.department}, {role}: {c.out} -> {into}")
             if c.into is None:
-                warn(f"{c.visit_id} waits: nobody may take the place (unstaffed.csv says why).")
+                warn(_("{visit} waits: nobody may take the place (unstaffed.csv says why).").format(visit=c.visit_id))
         if not n:
-            print("  (on no visit it touches: logged, and it binds later amendments)")
-    print(f"Wrote {step.out}/: visits.csv, teams.csv, workload.csv, unstaffed.csv, assignment.json")
-    print(f"assignment SHA-256: {step.manifest.sha256}")
+            print(_("  (on no visit it touches: logged, and it binds later amendments)"))
+    text = _("Wrote {out}/: visits.csv, teams.csv, workload.csv, unstaffed.csv, assignment.json")
+    print(text.format(out=step.out))
+    print(_("assignment SHA-256: {sha256}").format(sha256=step.manifest.sha256))
     return 0

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._i18n import _
+from ._i18n import N_, _
 from ._lazy import extra
 from ._staffing_record import StaffingFiles
 from .absence import AbsenceProof
@@ -82,7 +82,8 @@ def _bug(exc: Exception) -> int:
     if os.environ.get(DEBUG_VARIABLE, "") not in {"", "0"}:
         traceback.print_exception(exc, file=sys.stderr)
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ is not None else None
-    place = f" at {Path(where.filename).name}:{where.lineno}" if where is not None else ""
+    at = _(" at {file}:{line}")
+    place = at.format(file=Path(where.filename).name, line=where.lineno) if where is not None else ""
     text = _(
         "internal error (a bug in shuangsuiji, please report it with the command you ran): "
         "{name}{place}: {exc}\n(set {variable}=1 to see the traceback)"
@@ -126,7 +127,7 @@ def _engine(args: argparse.Namespace) -> Engine:
 def print_summary(result: DrawResult) -> None:
     cols = ["task_id", "department", "eligible", "excluded", "sample", "floor_binding"]
     table = result.summary[cols].copy()
-    table["floor_binding"] = table["floor_binding"].map({True: "floor", False: ""})
+    table["floor_binding"] = table["floor_binding"].map({True: _("floor"), False: ""})
     print(table.to_string(index=False))
 
 
@@ -144,25 +145,27 @@ def cmd_commit(args: argparse.Namespace) -> int:
         staffing=staffing_files(args),
     )
     out, commitment = Path(args.out), step.commitment
-    print(f"Wrote {out}/commitment.json (SHA-256 {commitment.sha256}).")
-    print(f"Population: {commitment.population.rows:,} entities, Merkle root {commitment.population.merkle_root}.")
-    print(f"Beacon to wait for: {commitment.beacon}")
+    print(_("Wrote {out}/commitment.json (SHA-256 {sha256}).").format(out=out, sha256=commitment.sha256))
+    population = commitment.population
+    text = _("Population: {rows:,} entities, Merkle root {root}.")
+    print(text.format(rows=population.rows, root=population.merkle_root))
+    print(_("Beacon to wait for: {beacon}").format(beacon=commitment.beacon))
     if commitment.assignment is not None:
         bound = commitment.assignment
-        print(
-            f"Assignment bound too: {', '.join(sorted(bound.inputs))}; roster of {bound.roster_size:,} people, "
-            f"Merkle root {bound.roster_root}."
-        )
+        text = _("Assignment bound too: {inputs}; roster of {size:,} people, Merkle root {root}.")
+        print(text.format(inputs=", ".join(sorted(bound.inputs)), size=bound.roster_size, root=bound.roster_root))
     else:
-        warn("no --roster: the assignment's inputs are not bound, so this batch cannot be staffed by 'assign'.")
+        warn(_("no --roster: the assignment's inputs are not bound, so this batch cannot be staffed by 'assign'."))
     if step.secret is not None:
-        warn(
-            f"{step.secret} holds the secret (readable by you only). Keep it private until the draw, "
+        text = _(
+            "{path} holds the secret (readable by you only). Keep it private until the draw, "
             "and do not lose it: the draw cannot be made without it."
         )
+        warn(text.format(path=step.secret))
     if args.salt_key_out:
-        warn(f"{args.salt_key_out} holds the salt key of the hidden fields: keep it for good, and never publish it.")
-    print("Publish commitment.json now, before the beacon value exists.")
+        text = _("{path} holds the salt key of the hidden fields: keep it for good, and never publish it.")
+        warn(text.format(path=args.salt_key_out))
+    print(_("Publish commitment.json now, before the beacon value exists."))
     return 0
 
 
@@ -171,7 +174,8 @@ def staffing_files(args: argparse.Namespace) -> StaffingFiles | None:
     others = [o for o in ("conflicts", "requests", "relations", "pairs", "calendar_overrides") if getattr(args, o)]
     if args.roster is None:
         if others:
-            raise InputError(f"--{others[0].replace('_', '-')} binds the assignment: give the --roster with it.")
+            text = _("{option} binds the assignment: give the --roster with it.")
+            raise InputError(text.format(option="--" + others[0].replace("_", "-")))
         return None
     return StaffingFiles(
         roster=Path(args.roster),
@@ -190,9 +194,9 @@ def _path(value: str | None) -> Path | None:
 def reveal_of(args: argparse.Namespace) -> Reveal | None:
     """The ceremony's reveal the draw options give (``None`` for ``--seed``), checking they fit together."""
     if (args.seed is None) == (args.commitment is None):
-        raise InputError("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE).")
+        raise InputError(_("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE)."))
     if args.commitment is None and (args.beacon_value or args.secret):
-        raise InputError("--beacon-value and --secret go with --commitment.")
+        raise InputError(_("--beacon-value and --secret go with --commitment."))
     if args.commitment is None:
         return None
     secret = None if args.secret is None else Path(args.secret)
@@ -213,9 +217,10 @@ def cmd_draw(args: argparse.Namespace) -> int:
     print_summary(step.result)
     for w in step.result.warnings:
         warn(w)
-    print(f"\nSeed ({step.manifest.seed_record.mode}): {step.result.seed}")
-    print(f"Wrote {args.out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json")
-    print(f"manifest SHA-256: {step.manifest.sha256}")
+    print(_("\nSeed ({mode}): {seed}").format(mode=step.manifest.seed_record.mode, seed=step.result.seed))
+    text = _("Wrote {out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json")
+    print(text.format(out=args.out))
+    print(_("manifest SHA-256: {sha256}").format(sha256=step.manifest.sha256))
     return 0
 
 
@@ -253,23 +258,26 @@ def cmd_assign(args: argparse.Namespace) -> int:
     status = result.visits.loc[~parts, "status"].value_counts()
     staffed, undated, desk = (int(status.get(k, 0)) for k in ("staffed", "undated", "desk"))
     print(
-        f"{staffed} of {int((~parts).sum())} visits staffed"
-        + (f" and dated, {undated} staffed but undated" if undated else "")
-        + (f", {desk} desk checks (书面/网络检查: staffed, no date)" if desk else "")
-        + f"; {len(result.teams)} places filled."
+        _("{staffed} of {visits} visits staffed").format(staffed=staffed, visits=int((~parts).sum()))
+        + (_(" and dated, {undated} staffed but undated").format(undated=undated) if undated else "")
+        + (_(", {desk} desk checks (书面/网络检查: staffed, no date)").format(desk=desk) if desk else "")
+        + _("; {places} places filled.").format(places=len(result.teams))
     )
     if parts.any():
-        warn(
-            f"{int(parts.sum())} departments' parts of joint visits wait on their own while the rest of their visit "
+        text = _(
+            "{n} departments' parts of joint visits wait on their own while the rest of their visit "
             "goes (joint_fallback; visits.csv rows V<code>/<department>)."
         )
+        warn(text.format(n=int(parts.sum())))
     if len(result.unstaffed):
-        warn(f"{result.unstaffed['visit_id'].nunique()} visits wait (unstaffed.csv).")
+        warn(_("{n} visits wait (unstaffed.csv).").format(n=result.unstaffed["visit_id"].nunique()))
     loads = result.workload[result.workload["kind"] == "officer"]["visits"]
     if len(loads):
-        print(f"Officers' loads: min {loads.min()}, median {int(loads.median())}, max {loads.max()}.")
-    print(f"Wrote {step.out}/: visits.csv, teams.csv, workload.csv, unstaffed.csv, certificate.csv, assignment.json")
-    print(f"assignment SHA-256: {step.manifest.sha256}")
+        text = _("Officers' loads: min {min}, median {median}, max {max}.")
+        print(text.format(min=loads.min(), median=int(loads.median()), max=loads.max()))
+    text = _("Wrote {out}/: visits.csv, teams.csv, workload.csv, unstaffed.csv, certificate.csv, assignment.json")
+    print(text.format(out=step.out))
+    print(_("assignment SHA-256: {sha256}").format(sha256=step.manifest.sha256))
     return 0
 
 
@@ -303,24 +311,27 @@ def cmd_prove(args: argparse.Namespace) -> int:
         salt_key=args.salt_key,
     )
     if isinstance(step.proof, AbsenceProof):
-        print(f"{step.proof.uscc} is not in the committed population of {step.proof.tree_size} entities.")
+        text = _("{uscc} is not in the committed population of {size} entities.")
+        print(text.format(uscc=step.proof.uscc, size=step.proof.tree_size))
     else:
         for task in step.proof.tasks:
-            print(f"{task.task_id}: {task.outcome}  ticket {task.ticket}")
-    print(f"Wrote {step.path}")
+            text = _("{task}: {outcome}  ticket {ticket}")
+            print(text.format(task=task.task_id, outcome=task.outcome, ticket=task.ticket))
+    print(_("Wrote {path}").format(path=step.path))
     return 0
 
 
 def cmd_verify_proof(args: argparse.Namespace) -> int:
     result = run_verify_proof(args.proof, args.manifest)
     print(result)
-    print(f"\n{'VERIFIED' if result.ok else 'NOT VERIFIED'}")
+    print("\n" + (_("VERIFIED") if result.ok else _("NOT VERIFIED")))
     return 0 if result.ok else 1
 
 
 def cmd_page(args: argparse.Namespace) -> int:
     out = run_page(args.out)
-    print(f"Wrote {out}: open it in a browser (no server, no network), load manifest.json and enter a code.")
+    text = _("Wrote {path}: open it in a browser (no server, no network), load manifest.json and enter a code.")
+    print(text.format(path=out))
     return 0
 
 
@@ -334,7 +345,7 @@ def cmd_check_uscc(args: argparse.Namespace) -> int:
     bad = 0
     for code in args.code:
         problem = uscc_problem(code)
-        print(f"{code}: {'valid' if problem is None else problem}")
+        print(_("{code}: valid").format(code=code) if problem is None else f"{code}: {problem}")
         bad += problem is not None
     return 1 if bad else 0
 
@@ -357,52 +368,59 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.year:
         return _year_demo(args, Console(), Table)
     console = Console()
-    console.print(f"A batch on a synthetic city of {args.entities:,} entities, written to {args.out}/ ...")
-    with console.status("starting") as status:
+    text = _("A batch on a synthetic city of {entities:,} entities, written to {out}/ ...")
+    console.print(text.format(entities=args.entities, out=args.out))
+    with console.status(_("starting")) as status:
         result = run_demo(args.out, entities=args.entities, progress=status.update)
-    table = Table(title=f"shuangsuiji demo ({result.seconds:.0f} s)")
-    table.add_column("figure")
-    table.add_column("value")
+    table = Table(title=_("shuangsuiji demo ({seconds:.0f} s)").format(seconds=result.seconds))
+    table.add_column(_("figure"))
+    table.add_column(_("value"))
     for figure, value in result.summary.itertuples(index=False):
         table.add_row(str(figure), str(value))
-    table.add_row("verify", "VERIFIED: every check passed" if result.verified else "NOT VERIFIED")
+    table.add_row(_("verify"), _("VERIFIED: every check passed") if result.verified else _("NOT VERIFIED"))
     console.print(table)
     out = Path(args.out)
-    console.print(
-        f"Inputs: {out / 'inputs'}/   Work: {out / 'publish'}/ (commitment, draw, assignment, notices)   "
-        f"To post: {out / 'public'}/ (no secret, no inputs; {out / 'private'}/ holds the secret)   "
-        f"Report: {out / 'report' / 'report.html'}"
+    text = _(
+        "Inputs: {inputs}/   Work: {work}/ (commitment, draw, assignment, notices)   "
+        "To post: {public}/ (no secret, no inputs; {private}/ holds the secret)   "
+        "Report: {report}"
     )
+    where = {"inputs": out / "inputs", "work": out / "publish", "public": out / "public", "private": out / "private"}
+    console.print(text.format(**where, report=out / "report" / "report.html"))
     return 0 if result.verified else 1
+
+
+#: The year demo's columns of counts, as its table heads them.
+_YEAR_COLUMNS = (N_("base"), N_("target"), N_("drawn"), N_("staffed"), N_("done"), N_("published"), N_("drawn share"))
 
 
 def _year_demo(args: argparse.Namespace, console: Any, table_type: Any) -> int:
     from .workflow import run_year_demo  # noqa: PLC0415
 
-    console.print(
-        f"A year of four batches on a synthetic city of {args.entities:,} entities, written to {args.out}/ ..."
-    )
-    with console.status("starting") as status:
+    text = _("A year of four batches on a synthetic city of {entities:,} entities, written to {out}/ ...")
+    console.print(text.format(entities=args.entities, out=args.out))
+    with console.status(_("starting")) as status:
         result = run_year_demo(args.out, entities=args.entities, progress=status.update)
     tasks = result.status.status.tasks
+    title = _("shuangsuiji year demo ({seconds:.0f} s): 一般事项抽查比例 over the year")
     table = table_type(
-        title=f"shuangsuiji year demo ({result.seconds:.0f} s): 一般事项抽查比例 over the year",
-        caption="verify: every batch and the ledger VERIFIED",
+        title=title.format(seconds=result.seconds), caption=_("verify: every batch and the ledger VERIFIED")
     )
-    table.add_column("task", no_wrap=True)
-    for column in ("base", "target", "drawn", "staffed", "done", "published", "drawn share"):
-        table.add_column(column, justify="right")
+    table.add_column(_("task"), no_wrap=True)
+    for column in _YEAR_COLUMNS:
+        table.add_column(_(column), justify="right")
     counts = ["base", "target", "drawn", "staffed", "done", "published"]
     for row in tasks.to_dict("records"):
         table.add_row(str(row["task_id"]), *(f"{int(row[c]):,}" for c in counts), f"{float(row['drawn_share']):.2%}")
     console.print(table)
-    console.print(f"Ledger: {result.ledger}   Status: {Path(args.out) / 'status' / 'year-status.html'}")
+    text = _("Ledger: {ledger}   Status: {status}")
+    console.print(text.format(ledger=result.ledger, status=Path(args.out) / "status" / "year-status.html"))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     step = run_report(args.draw, args.out)
     if step.font is None:
-        warn("no CJK font found; figures are labelled in English (install fonts-noto-cjk)")
-    print(f"Wrote {step.path}")
+        warn(_("no CJK font found; figures are labelled in English (install fonts-noto-cjk)"))
+    print(_("Wrote {path}").format(path=step.path))
     return 0

@@ -18,6 +18,8 @@ import os
 import stat
 from pathlib import Path
 
+from ._i18n import _
+
 __all__ = ["MAX_INPUT_BYTES", "escapes", "refused_input", "refused_output"]
 
 #: The largest file a verifier reads (64 GiB: a national population as CSV, with room to spare).
@@ -36,11 +38,15 @@ def _not_regular(path: Path) -> str | None:
     except FileNotFoundError:
         return None  # missing: the caller names the option that gives it
     except OSError as exc:
-        return f"{path} cannot be looked at ({exc.strerror})"
+        return _("{path} cannot be looked at ({error})").format(path=path, error=exc.strerror)
     if not stat.S_ISREG(info.st_mode):
-        return f"{path} is not a regular file (a folder, a device, a FIFO or a socket); verify reads only files"
+        return _(
+            "{path} is not a regular file (a folder, a device, a FIFO or a socket); verify reads only files"
+        ).format(path=path)
     if info.st_size > MAX_INPUT_BYTES:
-        return f"{path} holds {info.st_size:,} bytes, more than the {MAX_INPUT_BYTES:,} a verifier reads"
+        return _("{path} holds {size:,} bytes, more than the {limit:,} a verifier reads").format(
+            path=path, size=info.st_size, limit=MAX_INPUT_BYTES
+        )
     return None
 
 
@@ -51,23 +57,26 @@ def refused_input(folder: Path, recorded: str, path: Path, *, given: bool, confi
     """
     if not given:
         if os.path.isabs(recorded) or Path(recorded).anchor:
-            return (
-                f"the manifest records the absolute path {recorded!r}; a verifier opens only files in the draw's "
+            return _(
+                "the manifest records the absolute path {path!r}; a verifier opens only files in the draw's "
                 "folder or given on the command line"
-            )
+            ).format(path=recorded)
         if confined and escapes(folder, path):
-            return (
-                f"the manifest records {recorded!r}, outside this public folder; a verifier opens only files in "
+            return _(
+                "the manifest records {path!r}, outside this public folder; a verifier opens only files in "
                 "the folder or given on the command line"
-            )
+            ).format(path=recorded)
     return _not_regular(path)
 
 
 def refused_output(folder: Path, name: str) -> str | None:
     """Why the output ``name`` of a manifest is not opened; ``None`` when it may be read."""
     if name in {"", ".", ".."} or Path(name).name != name or "\\" in name:
-        return f"the manifest names the output {name!r}, which is not a file name in the draw's folder"
+        return _("the manifest names the output {name!r}, which is not a file name in the draw's folder").format(
+            name=name
+        )
     path = folder / name
     if escapes(folder, path):
-        return f"{path} is a link out of the draw's folder"
+        return _("{path} is a link out of the draw's folder").format(path=path)
+
     return _not_regular(path)

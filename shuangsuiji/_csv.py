@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 
 from ._encoding import CsvText, csv_text
 from ._frames import text_frame
+from ._i18n import _
 from ._sheets import HEADER_SEARCH_ROWS, find_header, grid_of_rows
 from .columns import ColumnMap, is_known_header
 from .exceptions import Problem, TableError
@@ -78,8 +79,10 @@ def _parse(decoded: CsvText, top: int, header: list[str], source: str) -> tuple[
                 row.number,
                 None,
                 row.text[:60],
-                f"this row has {row.actual_columns} fields but the header has {row.expected_columns}; "
-                "check for a stray comma or an unclosed quote",
+                _(
+                    "this row has {fields} fields but the header has {expected}; "
+                    "check for a stray comma or an unclosed quote"
+                ).format(fields=row.actual_columns, expected=row.expected_columns),
             )
         )
         return "skip"
@@ -98,7 +101,7 @@ def _parse(decoded: CsvText, top: int, header: list[str], source: str) -> tuple[
             ),
         )
     if undecodable:  # pyarrow could not show a row with the wrong number of fields: its bytes are not UTF-8
-        bad.append(Problem(source, None, None, None, "a row with the wrong number of fields is not UTF-8 text"))
+        bad.append(Problem(source, None, None, None, _("a row with the wrong number of fields is not UTF-8 text")))
     return table, bad
 
 
@@ -128,22 +131,28 @@ def read_csv_table(  # noqa: PLR0917 - private, called in two places
         top, header = _csv_header(decoded.head, source, kind, column_map, header_row)
         if not header and header_row is not None:
             raise error(
-                [Problem(source, None, None, str(header_row), f"there is no header row {header_row} in the file")]
+                [
+                    Problem(
+                        source,
+                        None,
+                        None,
+                        str(header_row),
+                        _("there is no header row {header_row} in the file").format(header_row=header_row),
+                    )
+                ]
             )
         if not header:
-            raise error([Problem(source, None, None, None, "the file is empty; it needs a header row and data rows")])
+            message = _("the file is empty; it needs a header row and data rows")
+            raise error([Problem(source, None, None, None, message)])
         try:
             table, bad = _parse(decoded, top, header, source)
         except pa.ArrowInvalid as exc:
             if not decoded.checked:  # the parser met a byte that is not UTF-8: find it, or read as GB18030
                 decoded = csv_text(path, source, encoding, error, full=True)
                 continue
+            message = _("cannot read the CSV ({encoding}): {exc}; save it as UTF-8")
             raise error(
-                [
-                    Problem(
-                        source, None, None, None, f"cannot read the CSV ({decoded.encoding}): {exc}; save it as UTF-8"
-                    )
-                ]
+                [Problem(source, None, None, None, message.format(encoding=decoded.encoding, exc=exc))]
             ) from None
         if bad and not decoded.checked:  # a row cut short by a bad byte is the byte's fault
             decoded = csv_text(path, source, encoding, error, full=True)

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow.parquet as pq
 
+from ._i18n import _
 from ._kernel import (
     EXCLUDED_CODE,
     NOT_SELECTED_CODE,
@@ -222,7 +223,7 @@ def read_parquet_dask(
         firsts.append(row)
         row += sum(meta_file.row_group(i).num_rows for i in g)
     if not groups:
-        raise PopulationError([Problem(str(path), None, None, None, "the table has no rows; a draw needs entities")])
+        raise PopulationError([Problem(str(path), None, None, None, _("the table has no rows; a draw needs entities"))])
     wanted = None if columns is None else frozenset(columns)
     head = read_parquet_groups(path, groups[0][:1], 2, columns=wanted, error=PopulationError).iloc[:0]
     return dd.from_map(

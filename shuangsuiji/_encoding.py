@@ -24,6 +24,7 @@ import mmap
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._i18n import _
 from .exceptions import Problem, TableError
 
 __all__ = ["CsvText", "csv_text"]
@@ -63,8 +64,10 @@ def _lookup(name: str, source: str, error: type[TableError]) -> str:
             source,
             None,
             name,
-            f"{name!r} is not an encoding Python knows; leave --encoding out (UTF-8 or GB18030 are found by "
-            "themselves) or give one such as utf-8, gb18030, big5, utf-16",
+            _(
+                "{name!r} is not an encoding Python knows; leave --encoding out (UTF-8 or GB18030 are found by "
+                "themselves) or give one such as utf-8, gb18030, big5, utf-16"
+            ).format(name=name),
         ) from None
 
 
@@ -109,9 +112,13 @@ def _undecodable(
     line = _line_of(data, offset)
     value = bytes(data[offset : offset + 4]).hex(" ").upper()
     if offset >= len(data) - 4:
-        why = f"the file ends inside a character ({encoding}): it was cut short; save it again from the spreadsheet"
+        why = _(
+            "the file ends inside a character ({encoding}): it was cut short; save it again from the spreadsheet"
+        ).format(encoding=encoding)
     else:
-        why = f"bytes {value} cannot be read as {encoding}; correct that character or save the file as UTF-8 CSV"
+        why = _(
+            "bytes {value} cannot be read as {encoding}; correct that character or save the file as UTF-8 CSV"
+        ).format(value=value, encoding=encoding)
     return _fail(error, source, line, value, why)
 
 
@@ -158,8 +165,10 @@ def _given(data: bytes | mmap.mmap, name: str, source: str, error: type[TableErr
             source,
             None,
             name,
-            f"the file is UTF-8 (every byte reads as UTF-8, with Chinese text) but --encoding says {name}; "
-            "leave --encoding out",
+            _(
+                "the file is UTF-8 (every byte reads as UTF-8, with Chinese text) but --encoding says {name}; "
+                "leave --encoding out"
+            ).format(name=name),
         )
     return text
 
@@ -172,8 +181,10 @@ def _nul(data: bytes | mmap.mmap, source: str, error: type[TableError]) -> None:
             source,
             _line_of(data, at),
             "NUL",
-            "the file holds a NUL byte (0x00), which no spreadsheet writes into a CSV: the file is damaged or "
-            "not a CSV; save it again as UTF-8 CSV",
+            _(
+                "the file holds a NUL byte (0x00), which no spreadsheet writes into a CSV: the file is damaged or "
+                "not a CSV; save it again as UTF-8 CSV"
+            ),
         )
 
 
@@ -186,7 +197,7 @@ def _decoded(  # noqa: PLR0917 - private
         text = _given(data, encoding or wide or "", source, error).removeprefix("\ufeff")
         if "\x00" in text:
             line = text.count("\n", 0, text.index("\x00")) + 1
-            raise _fail(error, source, line, "NUL", "the file holds a NUL character; save it again as UTF-8 CSV")
+            raise _fail(error, source, line, "NUL", _("the file holds a NUL character; save it again as UTF-8 CSV"))
         return CsvText(io.BytesIO(text.encode("utf-8")), "utf8", text[:_HEAD])
     _nul(data, source, error)
     if not full:
@@ -202,17 +213,20 @@ def _decoded(  # noqa: PLR0917 - private
     before = head[: min(bad, _HEAD)].decode("utf-8", errors="ignore")
     if _utf8_text(before) or head.startswith(codecs.BOM_UTF8):  # UTF-8 text, then a byte that is not
         raise _undecodable(data, bad, "UTF-8", source, error)
-    gb_text, _ = _strict_decode(data, "gb18030")
+    gb_text, _offset = _strict_decode(data, "gb18030")
     if gb_text is None:
-        raise _undecodable(data, bad, "UTF-8 (nor as GB18030)", source, error)
+        raise _undecodable(data, bad, _("UTF-8 (nor as GB18030)"), source, error)
     if _looks_big5(gb_text, data):
         raise _fail(
             error,
             source,
             None,
             "big5",
-            "the file reads as GB18030 only as rare characters, and as Big5 (traditional Chinese) it reads "
-            "cleanly: save it as UTF-8 CSV, or give --encoding big5 (or --encoding gb18030 if it really is GB18030)",
+            _(
+                "the file reads as GB18030 only as rare characters, and as Big5 (traditional Chinese) it reads "
+                "cleanly: save it as UTF-8 CSV, or give --encoding big5 (or --encoding gb18030 if it really is "
+                "GB18030)"
+            ),
         )
     return CsvText(io.BytesIO(gb_text.encode("utf-8")), "utf8", gb_text[:_HEAD])
 

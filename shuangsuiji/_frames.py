@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._i18n import _
 from .columns import ColumnMap, canonical_name, clash_problems
 from .exceptions import Problem, TableError
 
@@ -43,7 +44,7 @@ def text_frame(
     extra = column_map.columns.get(kind) if column_map is not None and kind is not None else None
     canon = [canonical_name(n, kind, extra) for n in names]
     problems = [
-        Problem(source, header_line, f"#{i + 1}", "", "the header of this column is empty; name it")
+        Problem(source, header_line, f"#{i + 1}", "", _("the header of this column is empty; name it"))
         for i, c in enumerate(canon)
         if c == ""
     ]
@@ -76,7 +77,7 @@ def arrow_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
         return arrow_text(col.cast(t.value_type))
     elif pa.types.is_floating(t):
         if pc.any(pc.is_inf(col)).as_py():
-            raise pa.ArrowInvalid("an infinite number is not a value of a register")
+            raise pa.ArrowInvalid(_("an infinite number is not a value of a register"))
         # NaN is how pandas writes a missing number: an empty cell; 410302.0 is written "410302"
         out = pc.cast(pc.if_else(pc.is_nan(col), pa.scalar(None, t), col), pa.string())
     elif pa.types.is_decimal(t):  # exact: trailing zeros after the point dropped ("410302.00" is "410302")

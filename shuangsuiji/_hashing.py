@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from ._i18n import _
 from ._strings import ByteColumn
 from .exceptions import InternalError
 
@@ -55,7 +56,7 @@ def default_workers() -> int:
 
 def _run_inherited(item: Any) -> Any:
     if _TASK is None:  # pragma: no cover - set before the pool forks
-        raise InternalError("no task in this worker")
+        raise InternalError(_("no task in this worker"))
     return _TASK(item)
 
 
@@ -137,7 +138,7 @@ class HashJob:
         os.close(write_end)  # closed before forking: an empty queue reads as end of file everywhere
         self._queue = read_end
         self._pending = []
-        for _ in range(workers):
+        for _worker in range(workers):
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which coverage does not follow
                 code = 0
@@ -191,7 +192,9 @@ class HashJob:
                 os.close(self._queue)
                 self._queue = None
         if failed:
-            raise InternalError(f"{len(failed)} hashing worker process(es) failed; see the messages above")
+            said = _("{n} hashing worker process(es) failed; see the messages above")
+            raise InternalError(said.format(n=len(failed)))
+
         return self._out
 
     def cancel(self) -> None:

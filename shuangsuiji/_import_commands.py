@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ._i18n import _
 from .bureau import TRIAGE_CATEGORIES
 from .identity import IDENTITY_KINDS
 from .workflow._import import run_import
@@ -25,21 +26,22 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     if step.entities is not None:
         counts = step.entities.counts()
-        print(f"检查对象名录库 {args.entities}: {len(step.entities.rows)} rows read")
+        print(_("检查对象名录库 {path}: {rows} rows read").format(path=args.entities, rows=len(step.entities.rows)))
         for key, name in TRIAGE_CATEGORIES.items():
             if counts[key]:
                 print(f"  {name} ({key}): {counts[key]}")
         kinds = ", ".join(f"{IDENTITY_KINDS[k]} {n}" for k, n in step.entities.kinds().items())
-        print(f"  cleaned population: {len(step.entities.population)} entities ({kinds})")
+        text = _("  cleaned population: {n} entities ({kinds})")
+        print(text.format(n=len(step.entities.population), kinds=kinds))
     if step.roster is not None:
         waiting = step.roster.incomplete()
-        print(f"执法检查人员名录库 {args.inspectors}: {len(step.roster.rows)} rows, {len(step.roster.roster)} officers")
+        text = _("执法检查人员名录库 {path}: {rows} rows, {officers} officers")
+        print(text.format(path=args.inspectors, rows=len(step.roster.rows), officers=len(step.roster.roster)))
         if waiting:
-            print(f"  {waiting} officers lack a department, capacity or certificate: see triage.csv")
+            print(_("  {n} officers lack a department, capacity or certificate: see triage.csv").format(n=waiting))
     if step.items:
-        print(
-            f"抽查事项清单: {step.items} tasks" + (f", {step.joint_fields} joint fields" if step.joint_fields else "")
-        )
+        joint = _(", {n} joint fields").format(n=step.joint_fields) if step.joint_fields else ""
+        print(_("抽查事项清单: {n} tasks").format(n=step.items) + joint)
     for path in step.files:
-        print(f"wrote {path}")
+        print(_("wrote {path}").format(path=path))
     return 0

@@ -21,6 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ._i18n import _
 from .validation import check_keys, check_mapping, check_text, check_text_list
 
 __all__ = [
@@ -87,13 +88,13 @@ def parse_task_item(raw: object, owner: str) -> TaskItem:
     >>> parse_task_item({"category": "食品", "methods": ["现场检查"]}, "task 'I001'").methods
     ('现场检查',)
     """
-    table = check_mapping(raw, f"The 'item' of {owner}")
-    check_keys(table, TASK_ITEM_KEYS, f"The [tasks.item] table of {owner}")
+    table = check_mapping(raw, _("The 'item' of {owner}").format(owner=owner))
+    check_keys(table, TASK_ITEM_KEYS, _("The [tasks.item] table of {owner}").format(owner=owner))
     values: dict[str, Any] = {}
     for key in TASK_ITEM_KEYS:
         if key in table:
             check = check_text_list if key in _LISTS else check_text
-            values[key] = check(table[key], f"The 'item.{key}' of {owner}")
+            values[key] = check(table[key], _("The 'item.{key}' of {owner}").format(key=key, owner=owner))
     return TaskItem(**values)
 
 

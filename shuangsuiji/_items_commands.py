@@ -11,6 +11,7 @@ import tomllib
 from fractions import Fraction
 
 from ._commands import warn
+from ._i18n import _
 from ._items_plan import items_plan
 from .io import atomic_write_text
 from .items import ItemsList, read_items, read_joint_items
@@ -31,16 +32,29 @@ def summary_lines(items: ItemsList, joint: ItemsList | None = None) -> list[str]
     ['a.xlsx: 1 items of 1 departments (general 1, key 0, not said 0)', '  省教育厅: 1', '  rows left out: 0']
     """
     kinds = items.kinds()
+    text = _("{source}: {items} items of {departments} departments (general {general}, key {key}, not said {unsaid})")
     lines = [
-        f"{items.source}: {len(items.items)} items of {len(items.departments())} departments "
-        f"(general {kinds['general']}, key {kinds['key']}, not said {kinds['']})"
+        text.format(
+            source=items.source,
+            items=len(items.items),
+            departments=len(items.departments()),
+            general=kinds["general"],
+            key=kinds["key"],
+            unsaid=kinds[""],
+        )
     ]
     lines += [f"  {dept}: {n}" for dept, n in items.departments().items()]
-    lines.append(f"  rows left out: {len(items.skipped)}")
+    lines.append(_("  rows left out: {n}").format(n=len(items.skipped)))
     if joint is not None:
+        text = _("{source}: {fields} joint fields, {items} items, {leads} lead departments; rows left out: {skipped}")
         lines.append(
-            f"{joint.source}: {len(joint.fields())} joint fields, {len(joint.items)} items, "
-            f"{len(joint.departments())} lead departments; rows left out: {len(joint.skipped)}"
+            text.format(
+                source=joint.source,
+                fields=len(joint.fields()),
+                items=len(joint.items),
+                leads=len(joint.departments()),
+                skipped=len(joint.skipped),
+            )
         )
     return lines
 
@@ -61,5 +75,6 @@ def cmd_import_items(args: argparse.Namespace) -> int:
     for line in summary_lines(items, joint):
         print(line)
     atomic_write_text(args.out_file, text)
-    print(f"wrote {args.out_file}: plan {plan.id!r}, {len(plan.tasks)} tasks; fill in the lines marked 待填写")
+    text = _("wrote {path}: plan {plan!r}, {tasks} tasks; fill in the lines marked 待填写")
+    print(text.format(path=args.out_file, plan=plan.id, tasks=len(plan.tasks)))
     return 0

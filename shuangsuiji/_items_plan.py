@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
+from ._i18n import _
 from ._item_fields import comment_text, listed_ratio, toml_list, toml_string
 from .items import Item, ItemsList, read_items, read_joint_items
 from .validation import check_identifier, fraction_text
@@ -92,7 +93,7 @@ def items_plan(
     >>> print(items_plan(lst, plan_id="HN-2020").split("[[tasks]]")[1].splitlines()[5])
     category = "key"  # 重点检查事项
     """
-    check_identifier(plan_id, "The plan id")
+    check_identifier(plan_id, _("The plan id"))
     lists = [x for x in (items, joint) if x is not None]
     head = [
         "# 抽查计划草稿: 由 shuangsuiji import-items 从抽查事项清单生成, 一项一任务 (docs/items.md, docs/plan.md).",

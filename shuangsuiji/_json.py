@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Self
 
 import rfc8785
 
+from ._i18n import N_, _
 from .exceptions import InputError
 
 __all__ = ["Fields", "Published", "canonical_json", "indented_json", "load_json", "read_record"]
@@ -42,7 +43,7 @@ def canonical_json(value: Any) -> bytes:
     try:
         return bytes(rfc8785.dumps(value))
     except rfc8785.CanonicalizationError as exc:
-        raise InputError(f"Cannot be written as canonical JSON (RFC 8785): {exc}") from None
+        raise InputError(_("Cannot be written as canonical JSON (RFC 8785): {error}").format(error=exc)) from None
 
 
 def indented_json(value: Any) -> bytes:
@@ -73,10 +74,14 @@ def read_record(path: Path, format_name: str | None = None) -> dict[str, Any] | 
     return raw
 
 
+_KINDS = {dict: N_("an object"), list: N_("a list"), str: N_("text"), bool: N_("true or false"), type(None): N_("null")}
+
+
 def _kind(value: object) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true or false", type(None): "null"}.get(
-        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
-    )
+    """What a JSON value is, in words of the language of messages."""
+    if type(value) in _KINDS:
+        return _(_KINDS[type(value)])
+    return _("a number") if isinstance(value, (int, float)) else type(value).__name__
 
 
 def load_json(data: bytes, where: str, error: type[InputError]) -> Any:
@@ -84,7 +89,7 @@ def load_json(data: bytes, where: str, error: type[InputError]) -> Any:
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise error(f"{where}: not a JSON file ({exc}).") from None
+        raise error(_("{path}: not a JSON file ({error}).").format(path=where, error=exc)) from None
 
 
 class Fields:
@@ -102,7 +107,7 @@ class Fields:
 
     def __init__(self, value: object, where: str, error: type[InputError]) -> None:
         if not isinstance(value, Mapping):
-            raise error(f"{where} must be a JSON object; got {_kind(value)}.")
+            raise error(_("{where} must be a JSON object; got {kind}.").format(where=where, kind=_kind(value)))
         self.raw: Mapping[str, Any] = value
         self.where = where
         self.error = error
@@ -119,15 +124,18 @@ class Fields:
 
     def _get(self, key: str, types: type | tuple[type, ...], what: str) -> Any:
         if key not in self.raw:
-            raise self.error(f"{self.where} has no '{key}'; is it a file this library wrote?")
+            raise self.error(
+                _("{where} has no '{key}'; is it a file this library wrote?").format(where=self.where, key=key)
+            )
         value = self.raw[key]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tuple(types)):
-            raise self.error(f"{self.where}: '{key}' must be {what}; got {_kind(value)}.")
+            said = _("{where}: '{key}' must be {what}; got {kind}.")
+            raise self.error(said.format(where=self.where, key=key, what=_(what), kind=_kind(value)))
         return value
 
     def text(self, key: str) -> str:
         """A text field."""
-        return str(self._get(key, str, "text"))
+        return str(self._get(key, str, N_("text")))
 
     def optional_text(self, key: str) -> str | None:
         """A text field that may be absent or null."""
@@ -135,11 +143,11 @@ class Fields:
 
     def integer(self, key: str) -> int:
         """A whole-number field."""
-        return int(self._get(key, int, "a whole number"))
+        return int(self._get(key, int, N_("a whole number")))
 
     def boolean(self, key: str) -> bool:
         """A true-or-false field."""
-        return bool(self._get(key, bool, "true or false"))
+        return bool(self._get(key, bool, N_("true or false")))
 
     def optional_boolean(self, key: str) -> bool | None:
         """A true-or-false field that may be null."""
@@ -147,29 +155,30 @@ class Fields:
 
     def obj(self, key: str) -> Fields:
         """An object field, itself read as :class:`Fields`."""
-        return Fields(self._get(key, Mapping, "an object"), f"{self.where}: {key}", self.error)
+        return Fields(self._get(key, Mapping, N_("an object")), f"{self.where}: {key}", self.error)
 
     def mapping(self, key: str) -> dict[str, Any]:
         """An object field as a plain dict (kept as published, such as the plan)."""
-        return dict(self._get(key, Mapping, "an object"))
+        return dict(self._get(key, Mapping, N_("an object")))
 
     def objects(self, key: str) -> list[Fields]:
         """A list of objects."""
-        items = self._get(key, list, "a list")
+        items = self._get(key, list, N_("a list"))
         return [Fields(item, f"{self.where}: {key}[{i}]", self.error) for i, item in enumerate(items)]
 
     def texts(self, key: str) -> tuple[str, ...]:
         """A list of text."""
-        items = self._get(key, list, "a list")
+        items = self._get(key, list, N_("a list"))
         if not all(isinstance(i, str) for i in items):
-            raise self.error(f"{self.where}: '{key}' must be a list of text.")
+            raise self.error(_("{where}: '{key}' must be a list of text.").format(where=self.where, key=key))
         return tuple(items)
 
     def text_map(self, key: str) -> dict[str, str]:
         """An object whose values are text."""
-        items = self._get(key, Mapping, "an object")
+        items = self._get(key, Mapping, N_("an object"))
         if not all(isinstance(v, str) for v in items.values()):
-            raise self.error(f"{self.where}: every value of '{key}' must be text.")
+            raise self.error(_("{where}: every value of '{key}' must be text.").format(where=self.where, key=key))
+
         return {str(k): str(v) for k, v in items.items()}
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._i18n import _
 from .allocation import StratumSpec, TaskAllocation, allocate
 from .credit import stratum_multiplier
 from .exceptions import InternalError
@@ -273,7 +274,7 @@ def status_warnings(plan: Plan, columns: Sequence[str]) -> list[str]:
 
 def task_allocation(task: Task, values: Sequence[tuple[str, ...]], sizes: Sequence[int]) -> TaskAllocation:
     """Exact allocation of a task from its strata (value tuples in label order) and their sizes."""
-    owner = f"task {task.id!r}"
+    owner = _("task {task!r}").format(task=task.id)
     specs = [
         StratumSpec(
             stratum_label(task.strata, v),

@@ -14,6 +14,7 @@ import importlib.util
 from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 
+from ._i18n import N_, _
 from .exceptions import DependencyError
 
 __all__ = ["EXTRAS", "Missing", "attach", "extra"]
@@ -24,7 +25,7 @@ EXTRAS: Mapping[str, tuple[str, ...]] = {
     "dask": ("dask", "distributed"),
     "report": ("matplotlib", "rich"),
 }
-_WHAT = {"assign": "staffing visits", "dask": "the Dask engine", "report": "the report and the demo"}
+_WHAT = {"assign": N_("staffing visits"), "dask": N_("the Dask engine"), "report": N_("the report and the demo")}
 
 
 @contextlib.contextmanager
@@ -43,7 +44,9 @@ def extra(name: str) -> Iterator[None]:
         if missing not in EXTRAS[name]:
             raise
         raise DependencyError(
-            f"{missing} is not installed, and {_WHAT[name]} needs it: pip install 'shuangsuiji[{name}]'."
+            _("{package} is not installed, and {what} needs it: pip install 'shuangsuiji[{extra}]'.").format(
+                package=missing, what=_(_WHAT[name]), extra=name
+            )
         ) from None
 
 
@@ -56,14 +59,18 @@ class Missing:
 
     def __init__(self, name: str, error: DependencyError) -> None:
         self.__name__ = self.__qualname__ = name.rsplit(".", 1)[-1]
-        self.__doc__ = f"Not available: {error}"
+        self.__doc__ = _("Not available: {error}").format(error=error)
         self._error = error
 
     def __call__(self, *args: object, **kwargs: object) -> object:
         raise self._error
 
     def __getattr__(self, attribute: str) -> object:
-        raise AttributeError(f"{self.__name__}.{attribute} is not available: {self._error}")
+        raise AttributeError(
+            _("{name}.{attribute} is not available: {error}").format(
+                name=self.__name__, attribute=attribute, error=self._error
+            )
+        )
 
     def __repr__(self) -> str:
         return f"<{self.__name__}: not installed ({self._error})>"

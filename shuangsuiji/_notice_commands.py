@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from ._commands import warn
+from ._i18n import _
 from .workflow import run_notices
 
 __all__ = ["cmd_notices"]
@@ -28,7 +29,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
         force=args.force,
     )
     if step.pending is not None and len(step.pending):
-        warn(f"{len(step.pending)} drawn entities have no result yet (listed in pending.csv).")
+        warn(_("{n} drawn entities have no result yet (listed in pending.csv).").format(n=len(step.pending)))
     for path in step.paths:
-        print(f"Wrote {path}")
+        print(_("Wrote {path}").format(path=path))
     return 0

@@ -19,6 +19,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from ._i18n import _
 from ._notice_text import SEED_MODES
 from .exceptions import InputError, NotFoundError
 from .validation import check_keys
@@ -148,18 +149,22 @@ class NoticeProvenance:
 
 
 def _fail(source: str, message: str) -> InputError:
-    return InputError(f"{source}: {message} (see docs/notices.md for the settings file).")
+    return InputError(
+        _("{source}: {message} (see docs/notices.md for the settings file).").format(source=source, message=message)
+    )
 
 
 def _text(value: object, key: str, source: str) -> str:
     if not isinstance(value, str):
-        raise _fail(source, f"'{key}' must be a text in quotes; got {type(value).__name__} {value!r}")
+        message = _("'{key}' must be a text in quotes; got {kind} {value!r}")
+        raise _fail(source, message.format(key=key, kind=type(value).__name__, value=value))
     return value.strip()
 
 
 def _date(value: object, source: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        raise _fail(source, f"'date' is a day without a time, such as date = 2027-02-20; got {value.isoformat()}")
+        message = _("'date' is a day without a time, such as date = 2027-02-20; got {value}")
+        raise _fail(source, message.format(value=value.isoformat()))
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -167,14 +172,16 @@ def _date(value: object, source: str) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise _fail(source, f"'date' must be a date YYYY-MM-DD, such as date = 2027-02-20; got {value!r}")
+    raise _fail(
+        source, _("'date' must be a date YYYY-MM-DD, such as date = 2027-02-20; got {value!r}").format(value=value)
+    )
 
 
 def _preamble(value: object, source: str) -> Mapping[str, str]:
     if isinstance(value, str):
         return MappingProxyType(dict.fromkeys(_PREAMBLE_KEYS, value.strip()))
     if not isinstance(value, dict):
-        raise _fail(source, "'preamble' is a text, or a table [preamble] with plan, task and result texts")
+        raise _fail(source, _("'preamble' is a text, or a table [preamble] with plan, task and result texts"))
     check_keys(value, _PREAMBLE_KEYS, f"{source}: [preamble]", error=InputError)
     return MappingProxyType({k: _text(v, f"preamble.{k}", source) for k, v in value.items()})
 
@@ -193,13 +200,13 @@ def load_notice_settings(path: str | Path) -> NoticeSettings:
     path = Path(path)
     source = str(path)
     if not path.is_file():
-        raise NotFoundError(f"{source}: no such settings file (give the bureau's notice.toml).")
+        raise NotFoundError(_("{source}: no such settings file (give the bureau's notice.toml).").format(source=source))
     try:
         raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise _fail(source, "the settings file is not UTF-8 text") from None
+        raise _fail(source, _("the settings file is not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
-        raise _fail(source, f"not valid TOML: {exc}; texts go in double quotes") from None
+        raise _fail(source, _("not valid TOML: {error}; texts go in double quotes").format(error=exc)) from None
     check_keys(raw, SETTINGS_KEYS, source, error=InputError)
     return NoticeSettings(
         bureau=_text(raw.get("bureau", ""), "bureau", source),

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
+from ._i18n import _
 from ._json import Fields, canonical_json
 from ._version import __version__
 from .checks import Recorder
@@ -59,17 +60,22 @@ def _check_results(rec: Recorder, fields: Fields, files: Mapping[str, str], resu
     """A results record exactly when there is a 抽查结果公告; the file's SHA-256 and rows when it is given."""
     announced = any(name.startswith("抽查结果公告") for name in files)
     record = fields.obj("results") if fields.raw.get("results") is not None else None
-    detail = "with the 抽查结果公告" if announced else ""
+    detail = _("with the 抽查结果公告") if announced else ""
     rec.check("notices results recorded", (record is not None) == announced, detail)
     if record is None:
         return
     digest, rows = record.text("sha256"), record.integer("rows")
-    rec.check("notices results record", len(digest) == 64 and rows >= 0, f"SHA-256 {digest}, {rows} rows")
+    rec.check(
+        "notices results record",
+        len(digest) == 64 and rows >= 0,
+        _("SHA-256 {digest}, {rows} rows").format(digest=digest, rows=rows),
+    )
     if results is not None:
         got = _sha256(results)
         rec.check("results file", got == digest, f"{results} SHA-256 {got}")
         counted = len(read_table(results, kind="results")) if got == digest else rows
-        rec.check("results rows", counted == rows, f"{counted} rows in the file, {rows} recorded")
+        detail = _("{counted} rows in the file, {rows} recorded").format(counted=counted, rows=rows)
+        rec.check("results rows", counted == rows, detail)
 
 
 def check_notices(
@@ -100,7 +106,7 @@ def check_notices(
     _check_results(rec, fields, files, results)
     for name, expected in sorted(files.items()):
         if Path(name).name != name or name in NOTICE_RECORD_FILES:
-            rec.check(f"notice {name}", False, "not a notice's file name")
+            rec.check(f"notice {name}", False, _("not a notice's file name"))
             continue
         got = _sha256(folder / name)
         rec.check(f"notice {name}", got == expected, f"SHA-256 {got}")
@@ -109,4 +115,4 @@ def check_notices(
         for p in folder.iterdir()
         if p.is_file() and p.name not in files and p.name not in _PRIVATE and p.name not in NOTICE_RECORD_FILES
     )
-    rec.check("no notice outside the record", not extra, ", ".join(extra) if extra else "every file is listed")
+    rec.check("no notice outside the record", not extra, ", ".join(extra) if extra else _("every file is listed"))

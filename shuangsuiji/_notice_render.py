@@ -20,6 +20,7 @@ import jinja2
 import jinja2.sandbox
 import pandas as pd
 
+from ._i18n import _
 from ._notice_model import Notice, NoticeProvenance, NoticeSettings
 from ._notice_text import chinese_date, text_width
 from .exceptions import InputError, NotFoundError
@@ -173,11 +174,13 @@ def template_environment(templates: str | Path | None = None) -> jinja2.Environm
         return _shipped_environment()
     folder = Path(templates)
     if not folder.is_dir():
-        raise NotFoundError(f"{folder}: no such folder of notice templates.")
+        raise NotFoundError(_("{folder}: no such folder of notice templates.").format(folder=folder))
     if not any((folder / name).is_file() for name in TEMPLATES):
         raise InputError(
-            f"{folder}: none of its files replaces a shipped notice template; name them as the shipped ones "
-            f"({', '.join(TEMPLATES)}; docs/notices.md)."
+            _(
+                "{folder}: none of its files replaces a shipped notice template; name them as the shipped ones "
+                "({templates}; docs/notices.md)."
+            ).format(folder=folder, templates=", ".join(TEMPLATES))
         )
     return _environment(str(folder.resolve()))
 
@@ -191,9 +194,11 @@ def _frames(tb: TracebackType | None) -> Iterator[tuple[str, int]]:
 def _where(exc: BaseException) -> str:
     """The template (file and line) an error came from."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return f"{exc.filename or exc.name or 'a notice template'}, line {exc.lineno}"
+        return _("{file}, line {line}").format(file=exc.filename or exc.name or _("a notice template"), line=exc.lineno)
     inside = [(f, n) for f, n in _frames(exc.__traceback__) if f.endswith(".j2")]
-    return f"{inside[-1][0]}, line {inside[-1][1]}" if inside else "a notice template"
+    if not inside:
+        return _("a notice template")
+    return _("{file}, line {line}").format(file=inside[-1][0], line=inside[-1][1])
 
 
 def html_text(
@@ -218,11 +223,15 @@ def html_text(
         return env.get_template(name).render(context)
     except jinja2.TemplateNotFound as exc:
         raise InputError(
-            f"No notice template {exc.name!r} (needed for {name}): put it in the templates folder, or include "
-            "only shipped templates (docs/notices.md)."
+            _(
+                "No notice template {template!r} (needed for {name}): put it in the templates folder, or include "
+                "only shipped templates (docs/notices.md)."
+            ).format(template=exc.name, name=name)
         ) from None
     except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(
-            f"{_where(exc)}: {str(exc).rstrip('.')}. Fix the template, or remove it to use the shipped one "
-            "(the variables are listed in docs/notices.md)."
+            _(
+                "{where}: {error}. Fix the template, or remove it to use the shipped one "
+                "(the variables are listed in docs/notices.md)."
+            ).format(where=_where(exc), error=str(exc).rstrip("."))
         ) from None

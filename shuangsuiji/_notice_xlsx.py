@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ._i18n import _
 from ._notice_model import Notice
 from ._notice_text import percent_decimals, text_width
 from .exceptions import InputError
@@ -83,8 +84,10 @@ def _check_fits(notice: Notice, name: str, values: list[str]) -> None:
     longest = max(range(len(values)), key=lambda i: len(values[i]), default=None)
     if longest is not None and len(values[longest]) > XLSX_CELL:
         raise InputError(
-            f"{notice.title}: row {longest + 1}, column {name!r} holds {len(values[longest]):,} characters, more than "
-            f"an XLSX cell holds ({XLSX_CELL:,}); shorten it in the register (nothing is cut without a word)."
+            _(
+                "{title}: row {row}, column {column!r} holds {n:,} characters, more than "
+                "an XLSX cell holds ({limit:,}); shorten it in the register (nothing is cut without a word)."
+            ).format(title=notice.title, row=longest + 1, column=name, n=len(values[longest]), limit=XLSX_CELL)
         )
 
 

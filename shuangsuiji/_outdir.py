@@ -29,6 +29,7 @@ import shutil
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from ._i18n import _
 from ._runs import check_settled, settle
 from .assignment.manifest import ASSIGNMENT_FILES, AssignmentManifest
 from .exceptions import FolderError
@@ -94,7 +95,11 @@ def check_folder(
     path = Path(folder)
     for parent in (path, *path.parents):
         if parent.exists() and not parent.is_dir():
-            raise FolderError(f"{path}: {parent} is a file, not a folder; give a folder for the output of '{step}'.")
+            raise FolderError(
+                _("{path}: {parent} is a file, not a folder; give a folder for the output of '{step}'.").format(
+                    path=path, parent=parent, step=step
+                )
+            )
     if path.is_dir():
         here = os.path.realpath(path)
         for given in inputs:
@@ -104,8 +109,10 @@ def check_folder(
             inside = os.path.dirname(os.path.realpath(source)) == here
             if inside and any(fnmatch.fnmatchcase(source.name, n) for n in names):
                 raise FolderError(
-                    f"{source} is an input of '{step}' and also a file '{step}' writes into {path}; move the "
-                    "input out of that folder (or give another output folder): an output never replaces an input."
+                    _(
+                        "{source} is an input of '{step}' and also a file '{step}' writes into {path}; move the "
+                        "input out of that folder (or give another output folder): an output never replaces an input."
+                    ).format(source=source, step=step, path=path)
                 )
     return path
 
@@ -137,10 +144,14 @@ def claim_folder(
         check_settled(path, step=step, force=force)
     stale = stale_files(path, names)
     if stale and not force:
-        shown = ", ".join(p.name for p in stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        shown = _(", ").join(p.name for p in stale[:5])
+        if len(stale) > 5:
+            shown += _(" and {more} more").format(more=len(stale) - 5)
         raise FolderError(
-            f"{path} already holds files of an earlier run ({shown}): give an empty folder for '{step}', "
-            "or add --force to remove them first."
+            _(
+                "{path} already holds files of an earlier run ({shown}): give an empty folder for '{step}', "
+                "or add --force to remove them first."
+            ).format(path=path, shown=shown, step=step)
         )
     for p in () if staged else stale:
         p.unlink()
@@ -176,7 +187,9 @@ def claim_demo_folder(folder: str | Path) -> Path:
     if path.is_dir() and any(path.iterdir()):
         if not _written_by_a_demo(path):
             raise FolderError(
-                f"{path} is not empty and was not written by a demo: give a new or empty folder with --out."
+                _("{path} is not empty and was not written by a demo: give a new or empty folder with --out.").format(
+                    path=path
+                )
             )
         for entry in path.iterdir():
             if entry.is_dir() and not entry.is_symlink():
@@ -204,10 +217,10 @@ def check_complete(folder: str | Path, *, step: str, assignment: bool = True) ->
     """
     path = Path(folder)
     settle(path)
-    fix = (
+    fix = _(
         "the folder is half-written or changed since (was a run interrupted?): run the step that wrote it "
-        f"again with --force before '{step}'"
-    )
+        "again with --force before '{step}'"
+    ).format(step=step)
     manifest = Manifest.read(path)
     _sealed(path, "manifest.json", manifest.sha256, fix)
     for name, expected in sorted(manifest.outputs.items()):
@@ -217,7 +230,9 @@ def check_complete(folder: str | Path, *, step: str, assignment: bool = True) ->
         return
     if not (path / "assignment.json").is_file():
         raise FolderError(
-            f"{path}: {', '.join(tables)} lie here without assignment.json; run 'assign' again with --force."
+            _("{path}: {tables} lie here without assignment.json; run 'assign' again with --force.").format(
+                path=path, tables=", ".join(tables)
+            )
         )
     staffed = AssignmentManifest.read(path)
     _sealed(path, "assignment.json", staffed.sha256, fix)
@@ -229,9 +244,13 @@ def _sealed(folder: Path, name: str, digest: str, fix: str) -> None:
     seal = folder / name.replace(".json", ".sha256")
     line = seal.read_bytes()[:200] if seal.is_file() else b""
     if line != seal_line(digest, name):
-        raise FolderError(f"{seal} does not seal {name}: {fix}.")
+        raise FolderError(_("{seal} does not seal {name}: {fix}.").format(seal=seal, name=name, fix=fix))
 
 
 def _matches(path: Path, expected: str, fix: str) -> None:
     if not path.is_file() or sha256_file(path) != expected:
-        raise FolderError(f"{path} is not the file its manifest records (SHA-256 {expected}): {fix}.")
+        raise FolderError(
+            _("{path} is not the file its manifest records (SHA-256 {expected}): {fix}.").format(
+                path=path, expected=expected, fix=fix
+            )
+        )

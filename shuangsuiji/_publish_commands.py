@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from ._i18n import _
 from .workflow import run_publish
 
 __all__ = ["cmd_publish"]
@@ -15,13 +16,16 @@ __all__ = ["cmd_publish"]
 def cmd_publish(args: argparse.Namespace) -> int:
     """``shuangsuiji publish DRAW --out PUBLIC [--notices DIR] [--reveal] [--force]``."""
     step = run_publish(args.draw, args.out, notices=args.notices, force=args.force, reveal=args.reveal)
-    print(f"Wrote {len(step.paths)} files into {step.out}: post the folder as it is.")
+    print(_("Wrote {n} files into {out}: post the folder as it is.").format(n=len(step.paths), out=step.out))
     if step.sealed_until is not None and not args.reveal:
-        print(
-            f"Sealed until {step.sealed_until}: only the commitment and the manifest's SHA-256 are in it. "
+        text = _(
+            "Sealed until {day}: only the commitment and the manifest's SHA-256 are in it. "
             "On that day, publish again with --reveal (into a new folder, or with --force)."
         )
+        print(text.format(day=step.sealed_until))
     if step.withheld:
-        print(f"Not published (kept by the bureau, listed in draw/publication.json): {', '.join(step.withheld)}.")
-    print(f"Anyone checks it with: shuangsuiji verify {step.out / 'draw'}   (or verify.html, offline)")
+        text = _("Not published (kept by the bureau, listed in draw/publication.json): {files}.")
+        print(text.format(files=", ".join(step.withheld)))
+    text = _("Anyone checks it with: shuangsuiji verify {draw}   (or verify.html, offline)")
+    print(text.format(draw=step.out / "draw"))
     return 0

@@ -43,6 +43,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ._i18n import _
 from .exceptions import FolderError
 from .io import atomic_write_bytes
 
@@ -69,7 +70,7 @@ def _started(stage: Path) -> str:
     try:
         return str(json.loads((stage / _STARTED).read_text(encoding="utf-8"))["started"])
     except (OSError, ValueError, KeyError, TypeError):
-        return "at an unknown time"
+        return _("at an unknown time")
 
 
 def unsettled(folder: str | Path) -> list[str]:
@@ -88,18 +89,23 @@ _NO_FORCE = frozenset({"amend"})
 def _said(folder: Path, stage: Path) -> str:
     step = stage.name[len(STAGE_PREFIX) :]
     if (stage / JOURNAL).is_file():
-        return (
-            f"a run of '{step}' into {folder} finished but was cut off while its files were put in place "
-            f"({stage.name} holds the rest): any step that reads or writes the folder (e.g. '{step}', "
+        return _(
+            "a run of '{step}' into {folder} finished but was cut off while its files were put in place "
+            "({name} holds the rest): any step that reads or writes the folder (e.g. '{step}', "
             "'report') finishes it first"
-        )
-    said = f"a run of '{step}' into {folder} (started {_started(stage)}) was interrupted before it finished: "
+        ).format(step=step, folder=folder, name=stage.name)
     if step in _NO_FORCE:  # a change applied to the run before it: it is made again, not replaced
-        return said + f"the folder holds the run before it. Remove {stage}, then run '{step}' again"
-    return said + (
-        f"the folder holds the run before it. Run '{step}' again with --force, or remove {stage} to "
-        "keep the folder as it is"
-    )
+        said = _(
+            "a run of '{step}' into {folder} (started {started}) was interrupted before it finished: "
+            "the folder holds the run before it. Remove {stage}, then run '{step}' again"
+        )
+    else:
+        said = _(
+            "a run of '{step}' into {folder} (started {started}) was interrupted before it finished: "
+            "the folder holds the run before it. Run '{step}' again with --force, or remove {stage} to "
+            "keep the folder as it is"
+        )
+    return said.format(step=step, folder=folder, started=_started(stage), stage=stage)
 
 
 def check_settled(folder: str | Path, *, step: str, force: bool = False) -> None:
@@ -115,7 +121,7 @@ def check_settled(folder: str | Path, *, step: str, force: bool = False) -> None
     path = Path(folder)
     for stage in _stages(path):
         if not (stage / JOURNAL).is_file() and not (force and stage == stage_of(path, step)):
-            raise FolderError(_said(path, stage) + ".")
+            raise FolderError(_("{sentence}.").format(sentence=_said(path, stage)))
 
 
 def _stages(path: Path) -> list[Path]:
@@ -140,7 +146,7 @@ def settle(folder: str | Path, *, discard: Collection[str] = ()) -> None:
         elif stage.name[len(STAGE_PREFIX) :] in discard:
             shutil.rmtree(stage)
         else:
-            raise FolderError(_said(path, stage) + ".")
+            raise FolderError(_("{sentence}.").format(sentence=_said(path, stage)))
 
 
 def _carry_out(folder: Path, stage: Path) -> None:
@@ -154,7 +160,9 @@ def _carry_out(folder: Path, stage: Path) -> None:
         ok = False
     if not ok:
         raise FolderError(
-            f"{stage / JOURNAL} is not a journal shuangsuiji wrote: remove {stage} and run the step again."
+            _("{journal} is not a journal shuangsuiji wrote: remove {stage} and run the step again.").format(
+                journal=stage / JOURNAL, stage=stage
+            )
         )
     for name in journal["remove"]:
         (folder / name).unlink(missing_ok=True)
@@ -208,7 +216,9 @@ def staged_run(folder: str | Path, *, step: str, owned: Collection[str], force: 
     written = sorted(p.name for p in stage.iterdir())
     if any((stage / n).is_dir() for n in written):
         shutil.rmtree(stage)
-        raise FolderError(f"{stage}: a step stages files only")  # the library's own steps never do this
+        raise FolderError(
+            _("{stage}: a step stages files only").format(stage=stage)
+        )  # the library's own steps never do this
     stale = [
         p.name
         for p in sorted(path.iterdir())

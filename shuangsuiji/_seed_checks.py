@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from ._i18n import _
 from .ceremony import Commitment
 from .checks import Recorder
 from .io import seal_line
@@ -18,10 +19,11 @@ def commitment_seal(rec: Recorder, path: Path, digest: str, *, required: bool) -
     seal = path.parent / "commitment.sha256"
     if not seal.is_file():
         if required:
-            rec.check("commitment seal", False, f"{seal} is missing: 'commit' writes it beside commitment.json")
+            said = _("{path} is missing: 'commit' writes it beside commitment.json").format(path=seal)
+            rec.check("commitment seal", False, said)
         return
     same = seal.read_bytes()[:200] == seal_line(digest, path.name)
-    rec.check("commitment seal", same, f"commitment SHA-256 {digest}")
+    rec.check("commitment seal", same, _("commitment SHA-256 {sha256}").format(sha256=digest))
 
 
 def not_downgraded(rec: Recorder, out: Path, manifest: Manifest, given: str | Path | None) -> None:
@@ -43,6 +45,8 @@ def not_downgraded(rec: Recorder, out: Path, manifest: Manifest, given: str | Pa
             rec.check(
                 "seed from the commitment",
                 False,
-                f"{path} commits to this batch, but the draw's seed was given directly: the committed ceremony "
-                "(secret and beacon) was not used",
+                _(
+                    "{path} commits to this batch, but the draw's seed was given directly: the committed ceremony "
+                    "(secret and beacon) was not used"
+                ).format(path=path),
             )

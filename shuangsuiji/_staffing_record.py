@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._i18n import _
 from ._json import Fields, canonical_json
 from ._records import InputFile
 from .conflicts import ConflictError, check_conflicts, check_exclusive_pairs, check_relations
@@ -220,18 +221,22 @@ def check_staffing_files(record: StaffingRecord, files: Mapping[str, Path], *, w
     for role, option in STAFFING_ROLES.items():
         entry, path = record.inputs.get(role), files.get(role)
         if entry is None and path is not None:
-            problems.append(f"{option} {path}: the commitment binds no {role} file, so none may be used now")
+            text = _("{option} {path}: the commitment binds no {role} file, so none may be used now")
+            problems.append(text.format(option=option, path=path, role=role))
         elif entry is not None and path is None:
-            problems.append(f"the commitment binds a {role} file ({entry.path}): give it with {option}")
+            text = _("the commitment binds a {role} file ({recorded}): give it with {option}")
+            problems.append(text.format(role=role, recorded=entry.path, option=option))
         elif entry is not None and path is not None:
             got = sha256_file(path)
             if got != entry.sha256:
-                problems.append(f"{option} {path} has SHA-256 {got}, the commitment says {entry.sha256}")
+                text = _("{option} {path} has SHA-256 {sha256}, the commitment says {committed}")
+                problems.append(text.format(option=option, path=path, sha256=got, committed=entry.sha256))
     if problems:
-        raise CeremonyError(
-            f"The assignment's inputs differ from what {where} committed before the seed, so this would not be "
-            "the assignment announced (whoever saw the seed could have shaped it):\n  - " + "\n  - ".join(problems)
-        )
+        head = _(
+            "The assignment's inputs differ from what {where} committed before the seed, so this would not be "
+            "the assignment announced (whoever saw the seed could have shaped it):"
+        ).format(where=where)
+        raise CeremonyError(head + "\n  - " + "\n  - ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -266,7 +271,8 @@ class RosterProof:
         """
         f = Fields(value, where, CeremonyError)
         if f.text("format") != ROSTER_PROOF_FORMAT:
-            raise CeremonyError(f"{where}: not a roster proof of format {ROSTER_PROOF_FORMAT!r}.")
+            text = _("{where}: not a roster proof of format {format!r}.")
+            raise CeremonyError(text.format(where=where, format=ROSTER_PROOF_FORMAT))
         return cls(f.text("leaf"), f.integer("index"), f.integer("size"), f.texts("path"), f.text("root"))
 
 
@@ -281,7 +287,8 @@ def roster_proof(roster: Roster, inspector_id: str) -> RosterProof:
     leaves = roster_leaves(roster)
     ids = sorted(roster.frame["inspector_id"].astype(str))
     if inspector_id not in ids:
-        raise CeremonyError(f"The roster {roster.source} has no inspector_id {inspector_id!r}.")
+        text = _("The roster {source} has no inspector_id {inspector_id!r}.")
+        raise CeremonyError(text.format(source=roster.source, inspector_id=inspector_id))
     index = ids.index(inspector_id)
     hashes = leaf_hashes([leaf.encode("utf-8") for leaf in leaves])
     return RosterProof(
@@ -298,9 +305,13 @@ def verify_roster_proof(proof: RosterProof, record: StaffingRecord) -> list[str]
     problems = []
     if proof.root != record.roster_root or proof.size != record.roster_size:
         problems.append(
-            f"the proof is for a roster of {proof.size} with root {proof.root}; the commitment binds "
-            f"{record.roster_size} with root {record.roster_root}"
+            _(
+                "the proof is for a roster of {size} with root {root}; the commitment binds "
+                "{committed_size} with root {committed_root}"
+            ).format(
+                size=proof.size, root=proof.root, committed_size=record.roster_size, committed_root=record.roster_root
+            )
         )
     if not leaf_included(proof.leaf, proof.index, proof.size, proof.path, record.roster_root):
-        problems.append("the leaf and its audit path do not lead to the committed root")
+        problems.append(_("the leaf and its audit path do not lead to the committed root"))
     return problems

@@ -9,6 +9,7 @@ import argparse
 import re
 from pathlib import Path
 
+from ._i18n import _
 from .plan import load_plan
 from .templates import RESULTS_FILE, results_template, write_templates
 
@@ -37,5 +38,5 @@ def cmd_template(args: argparse.Namespace) -> int:
     if args.draw:
         paths.append(results_template(args.draw, out / RESULTS_FILE))
     for path in paths:
-        print(f"Wrote {path}")
+        print(_("Wrote {path}").format(path=path))
     return 0

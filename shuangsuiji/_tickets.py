@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._hashing import digest_rows
+from ._i18n import _
 from ._strings import byte_column
 from .exceptions import InputError
 from .seed import Seed
@@ -85,7 +86,7 @@ def select_keys(
     """
     m = len(keys)
     if not 0 <= k <= m:
-        raise InputError(f"cannot take {k} of {m}")
+        raise InputError(_("cannot take {k} of {m}").format(k=k, m=m))
     if k == 0:
         return np.zeros(0, dtype=np.intp)
     if k < m:

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ._i18n import N_, _
 from ._sheets import EXCEL_ERRORS, Grid, column_index
 from .exceptions import Problem, TableError
 from .validation import cell_text, number_text
 
 __all__ = ["read_grid"]
 
-_ERROR_VALUE = "the cell holds an Excel error value; correct the formula or type the value"
+_ERROR_VALUE = N_("the cell holds an Excel error value; correct the formula or type the value")
 
 
 def _sheet_choice(names: Sequence[str], sheet: str | int | None, where: str, error: type[TableError]) -> int:
@@ -37,7 +38,7 @@ def _sheet_choice(names: Sequence[str], sheet: str | int | None, where: str, err
                 None,
                 None,
                 str(sheet),
-                f"no such sheet; give a name or a number from 1, the sheets are {list(names)}",
+                _("no such sheet; give a name or a number from 1, the sheets are {sheets}").format(sheets=list(names)),
             )
         ]
     )
@@ -50,7 +51,9 @@ def _read_xls(path: Path, sheet: str | int | None, error: type[TableError]) -> G
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
     except Exception as exc:  # xlrd raises many types for a broken file
-        raise error([Problem(source, None, None, None, f"cannot open the .xls workbook: {exc}")]) from None
+        raise error(
+            [Problem(source, None, None, None, _("cannot open the .xls workbook: {exc}").format(exc=exc))]
+        ) from None
     try:
         names = book.sheet_names()
         ws = book.sheet_by_index(_sheet_choice(names, sheet, source, error))
@@ -71,7 +74,7 @@ def _read_xls(path: Path, sheet: str | int | None, error: type[TableError]) -> G
                 elif cell.ctype == xlrd.XL_CELL_ERROR:
                     text = xlrd.error_text_from_code.get(cell.value, "#ERROR")
                     row.append(text)
-                    grid.problem(r, c, text, _ERROR_VALUE)
+                    grid.problem(r, c, text, _(_ERROR_VALUE))
                 else:
                     row.append(str(cell.value))
             grid.cells.append(row)
@@ -135,7 +138,7 @@ def _xlsx_extras(path: Path, member: str) -> tuple[list[tuple[int, int, int, int
             tail = buf[-512:]
     merges: list[tuple[int, int, int, int]] = []
     for ref in sorted(refs):
-        first, _, last = ref.decode("ascii", "replace").partition(":")
+        first, _colon, last = ref.decode("ascii", "replace").partition(":")
         start, end = _ref(first), _ref(last or first)
         if start is not None and end is not None:
             merges.append((*start, *end))
@@ -162,7 +165,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, error: type[TableError]) -> 
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise error([Problem(source, None, None, None, f"cannot open the workbook: {exc}")]) from None
+        raise error([Problem(source, None, None, None, _("cannot open the workbook: {exc}").format(exc=exc))]) from None
     try:
         ws = book.worksheets[_sheet_choice(book.sheetnames, sheet, source, error)]
         member = getattr(ws, "_worksheet_path", None)
@@ -174,19 +177,20 @@ def _read_xlsx(path: Path, sheet: str | int | None, error: type[TableError]) -> 
                 if not EXCEL_ERRORS.isdisjoint(texts):
                     for c, text in enumerate(texts):
                         if text in EXCEL_ERRORS:
-                            grid.problem(r, c, text, _ERROR_VALUE)
+                            grid.problem(r, c, text, _(_ERROR_VALUE))
                 grid.cells.append(texts)
     except TableError:
         raise
     except Exception as exc:  # a damaged sheet part
-        raise error([Problem(source, None, None, None, f"cannot read the workbook: {exc}")]) from None
+        raise error([Problem(source, None, None, None, _("cannot read the workbook: {exc}").format(exc=exc))]) from None
     finally:
         book.close()
     if isinstance(member, str):
         try:
             merges, uncalculated = _xlsx_extras(path, member)
         except (KeyError, ElementTree.ParseError, zipfile.BadZipFile) as exc:
-            raise error([Problem(grid.where(), None, None, None, f"cannot read the sheet's layout: {exc}")]) from None
+            message = _("cannot read the sheet's layout: {exc}").format(exc=exc)
+            raise error([Problem(grid.where(), None, None, None, message)]) from None
         for r0, c0, r1, c1 in merges:
             grid.merge(r0, c0, r1, c1)
         for r, c in uncalculated:
@@ -196,8 +200,10 @@ def _read_xlsx(path: Path, sheet: str | int | None, error: type[TableError]) -> 
                     r,
                     c,
                     "",
-                    "the cell holds a formula that was never calculated, so it has no value; open the file in "
-                    "Excel or WPS and save it again, or paste the values over the formulas",
+                    _(
+                        "the cell holds a formula that was never calculated, so it has no value; open the file in "
+                        "Excel or WPS and save it again, or paste the values over the formulas"
+                    ),
                 )
     return grid
 
@@ -217,6 +223,6 @@ def read_grid(path: str | Path, *, sheet: str | int | None = None, error: type[T
     elif suffix in (".xlsx", ".xlsm"):
         grid = _read_xlsx(path, sheet, error)
     else:
-        raise error([Problem(str(path), None, None, suffix, "not a workbook; use .xls or .xlsx")])
+        raise error([Problem(str(path), None, None, suffix, _("not a workbook; use .xls or .xlsx"))])
     grid.square()
     return grid

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._commands import print_summary, reveal_of, staffing_files, warn
+from ._i18n import N_, _, language
 from .inputs import DrawFiles
 from .manifest import YearRecord
 from .workflow import (
@@ -50,14 +51,47 @@ def _files(args: argparse.Namespace, commitment: str | None = None) -> DrawFiles
     )
 
 
+#: The printed tables' headers, by column (the frames and the files keep the column names).
+_LABELS = {
+    "task_id": N_("task_id"),
+    "department": N_("department"),
+    "base": N_("base"),
+    "target": N_("target"),
+    "due": N_("due"),
+    "covered": N_("covered"),
+    "count": N_("count"),
+    "drawn": N_("drawn"),
+    "staffed": N_("staffed"),
+    "dated": N_("dated"),
+    "done": N_("done"),
+    "published": N_("published"),
+    "drawn_share": N_("drawn_share"),
+    "done_share": N_("done_share"),
+    "remaining": N_("remaining"),
+    "batch": N_("batch"),
+    "window": N_("window"),
+    "share_due": N_("share_due"),
+    "in_ledger": N_("in_ledger"),
+    "firms": N_("firms"),
+}
+
+
+def _table(frame: pd.DataFrame) -> str:
+    """A frame as printed: its headers in the language of messages (Chinese ones aligned as the terminal shows them)."""
+    shown = frame.rename(columns={c: _(_LABELS[c]) for c in frame.columns if c in _LABELS})
+    with pd.option_context("display.unicode.east_asian_width", language() == "zh"):
+        return shown.to_string(index=False)
+
+
 def _print_year(record: YearRecord | None) -> None:
     if record is None:
         return
     rows = [{"task_id": task, **counts} for task, counts in sorted(record.tasks.items())]
     head = record.ledger_head
-    print(f"\nYear {record.year}, batch {record.batch}; ledger read at seq {head['seq']} ({head['hash']}):")
+    message = _("\nYear {year}, batch {batch}; ledger read at seq {seq} ({hash}):")
+    print(message.format(year=record.year, batch=record.batch, seq=head["seq"], hash=head["hash"]))
     if rows:
-        print(pd.DataFrame(rows).to_string(index=False))
+        print(_table(pd.DataFrame(rows)))
 
 
 def cmd_year_commit(args: argparse.Namespace) -> int:
@@ -72,11 +106,16 @@ def cmd_year_commit(args: argparse.Namespace) -> int:
         staffing=staffing_files(args),
     )
     out, commitment = Path(args.out), step.commitment
-    print(f"Wrote {out}/ledger-view.json and {out}/commitment.json (SHA-256 {commitment.sha256}).")
-    print(f"Beacon to wait for: {commitment.beacon}")
+    message = _("Wrote {out}/ledger-view.json and {out}/commitment.json (SHA-256 {sha256}).")
+    print(message.format(out=out, sha256=commitment.sha256))
+    print(_("Beacon to wait for: {beacon}").format(beacon=commitment.beacon))
     if step.secret is not None:
-        warn(f"{step.secret} holds the secret (readable by you only). Keep it private until the draw.")
-    print("Publish commitment.json and ledger-view.json now, before the beacon value exists.")
+        warn(
+            _("{path} holds the secret (readable by you only). Keep it private until the draw.").format(
+                path=step.secret
+            )
+        )
+    print(_("Publish commitment.json and ledger-view.json now, before the beacon value exists."))
     return 0
 
 
@@ -87,10 +126,12 @@ def cmd_year_draw(args: argparse.Namespace) -> int:
     _print_year(step.manifest.year)
     for w in step.result.warnings:
         warn(w)
-    print(f"\nSeed ({step.manifest.seed_record.mode}): {step.result.seed}")
-    print(f"Wrote {args.out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json")
-    print(f"manifest SHA-256: {step.manifest.sha256}")
-    print(f"Add it to the ledger once published: shuangsuiji ledger add LEDGER --draw {args.out}")
+    print(_("\nSeed ({mode}): {seed}").format(mode=step.manifest.seed_record.mode, seed=step.result.seed))
+    print(
+        _("Wrote {out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json").format(out=args.out)
+    )
+    print(_("manifest SHA-256: {sha256}").format(sha256=step.manifest.sha256))
+    print(_("Add it to the ledger once published: shuangsuiji ledger add LEDGER --draw {out}").format(out=args.out))
     return 0
 
 
@@ -113,12 +154,13 @@ def cmd_year_status(args: argparse.Namespace) -> int:
     for column in ("drawn_share", "done_share"):
         tasks[column] = tasks[column].map(_percent)
     tasks = tasks.astype(object).where(tasks.notna(), "")
-    print(f"Year {status.year.id}: target {float(status.year.target):.1%} of the base\n")
-    print(tasks.to_string(index=False))
+    message = _("Year {year}: target {target:.1%} of the base\n")
+    print(message.format(year=status.year.id, target=float(status.year.target)))
+    print(_table(tasks))
     print()
-    print(status.batches.to_string(index=False))
+    print(_table(status.batches))
     for path in step.paths:
-        print(f"Wrote {path}")
+        print(_("Wrote {path}").format(path=path))
     return 0
 
 
@@ -133,13 +175,14 @@ def cmd_ledger_add(args: argparse.Namespace) -> int:
         published_on=args.published_on,
         checks=args.checks,
     )
-    print(f"Added {step.added} entries from {', '.join(step.sources)}.")
-    print(f"Ledger head: seq {step.head.seq}, hash {step.head.hash}")
+    message = _("Added {n} entries from {sources}.")
+    print(message.format(n=step.added, sources=", ".join(step.sources)))
+    print(_("Ledger head: seq {seq}, hash {hash}").format(seq=step.head.seq, hash=step.head.hash))
     return 0
 
 
 def cmd_ledger_export(args: argparse.Namespace) -> int:
-    print(f"Wrote {run_ledger_export(args.ledger, args.out)}")
+    print(_("Wrote {path}").format(path=run_ledger_export(args.ledger, args.out)))
     return 0
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._i18n import _
 from ._json import Fields, indented_json
 from .checks import Recorder, Verification
 from .exceptions import ProofError
@@ -119,11 +120,12 @@ def make_absence_proof(
     """
     manifest, files = committed_files(Path(out_dir), population=population, allow_list=allow_list)
     code = normalise_code(uscc)
-    _, ordered, leaves = committed_leaves(manifest, files, salt_key=salt_key)
+    _inputs, ordered, leaves = committed_leaves(manifest, files, salt_key=salt_key)
     codes = ordered["uscc"].tolist()
     at = int(pd.Index(codes).searchsorted(code)) if codes else 0
     if at < len(codes) and codes[at] == code:
-        raise ProofError(f"{code!r} is in the population {files.population}: prove its fate instead.")
+        said = _("{uscc!r} is in the population {path}: prove its fate instead.")
+        raise ProofError(said.format(uscc=code, path=files.population))
     hashes = leaf_hashes(leaves)
     neighbours = []
     for index in (at - 1, at):
@@ -139,7 +141,7 @@ def _leaf_code(rec: Recorder, n: Neighbour) -> str | None:
     except json.JSONDecodeError:
         values = None
     if not isinstance(values, dict) or not isinstance(values.get("uscc"), str):
-        rec.check(f"leaf {n.leaf_index} readable", False, "not a JSON object with a code")
+        rec.check(f"leaf {n.leaf_index} readable", False, _("not a JSON object with a code"))
         return None
     return str(values["uscc"])
 
@@ -158,16 +160,17 @@ def verify_absence(proof: AbsenceProof | object, manifest_bytes: bytes) -> Verif
     proof = read
     root, size = manifest.population.merkle_root, manifest.population.rows
     if root is None:
-        rec.check("Merkle root in the manifest", False, "this draw published no Merkle root")
+        rec.check("Merkle root in the manifest", False, _("this draw published no Merkle root"))
         return rec.done()
-    rec.check("tree size", proof.tree_size == size, f"{size} committed entities")
+    rec.check("tree size", proof.tree_size == size, _("{n} committed entities").format(n=size))
     if size == 0:
-        rec.check("empty population", root == EMPTY_ROOT.hex() and not proof.neighbours, "no entity at all")
+        rec.check("empty population", root == EMPTY_ROOT.hex() and not proof.neighbours, _("no entity at all"))
         return rec.done()
     codes: list[str] = []
     for n in proof.neighbours:
         included = leaf_included(n.leaf, n.leaf_index, size, n.audit_path, root)
-        rec.check(f"leaf {n.leaf_index} is in the committed population", included, f"Merkle root {root}")
+        said = _("Merkle root {root}").format(root=root)
+        rec.check(f"leaf {n.leaf_index} is in the committed population", included, said)
         code = _leaf_code(rec, n)
         if code is None:
             return rec.done()
@@ -190,4 +193,4 @@ def _brackets(proof: AbsenceProof, codes: list[str], size: int) -> bool:
 
 def _bracket_text(proof: AbsenceProof, codes: list[str]) -> str:
     shown = [f"{n.leaf_index}:{c}" for n, c in zip(proof.neighbours, codes, strict=True)]
-    return f"{proof.uscc} between the committed leaves {shown or ['none']}"
+    return _("{uscc} between the committed leaves {leaves}").format(uscc=proof.uscc, leaves=shown or [_("none")])

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ._i18n import _
 from .exceptions import AllocationError, InputError, InternalError
 from .validation import fraction_text
 
@@ -133,12 +134,18 @@ def _raise_to_floor(specs: Sequence[StratumSpec], r: Fraction, target: Fraction,
     )
     if reachable < target:
         idle = [s.label for s in specs if not s.take_all and s.multiplier == 0 and s.population > 0]
-        why = f"strata with multiplier 0 can never be drawn: {idle}" if idle else "there are too few entities"
-        raise AllocationError(
-            f"The floor of {owner} needs a total quota of {fraction_text(target)} entities, but even a ratio of "
-            f"100% reaches only {fraction_text(reachable)}: {why}. Lower the floor or give those strata a "
-            f"positive multiplier."
+        why = (
+            _("strata with multiplier 0 can never be drawn: {strata}").format(strata=idle)
+            if idle
+            else _("there are too few entities")
         )
+        message = _(
+            "The floor of {owner} needs a total quota of {target} entities, but even a ratio of "
+            "100% reaches only {reachable}: {why}. Lower the floor or give those strata a "
+            "positive multiplier."
+        )
+        target_text, reachable_text = fraction_text(target), fraction_text(reachable)
+        raise AllocationError(message.format(owner=owner, target=target_text, reachable=reachable_text, why=why))
     breakpoints = sorted({1 / s.multiplier for s in growing if 1 / s.multiplier > r})
     lo = r
     for hi in [*breakpoints, None]:
@@ -159,7 +166,7 @@ def allocate(
     ratio: Fraction,
     floor: Fraction = Fraction(0),
     minimum: int = 0,
-    owner: str = "the task",
+    owner: str | None = None,
 ) -> TaskAllocation:
     """Allocate a task's sample to its strata (step 3 of the specification).
 
@@ -174,8 +181,8 @@ def allocate(
     minimum : int
         Least number drawn in all (capped at the eligible entities): the floor target is
         ``max(f * N, min(minimum, N))``, met exactly as the floor is.
-    owner : str
-        Name of the task for messages.
+    owner : str, optional
+        Name of the task for messages (by default "the task").
 
     Returns
     -------
@@ -187,14 +194,17 @@ def allocate(
     AllocationError
         If no ratio reaches the floor (for example all multipliers are 0).
     """
+    owner = _("the task") if owner is None else owner
     specs = sorted(strata, key=lambda s: s.label)
     labels = [s.label for s in specs]
     if len(set(labels)) != len(labels):
-        raise InputError(f"Stratum labels must be distinct; got {labels}.")
+        raise InputError(_("Stratum labels must be distinct; got {labels}.").format(labels=labels))
     if any(s.multiplier < 0 or s.population < 0 for s in specs):
-        raise InputError("Stratum multipliers and populations must be non-negative.")
+        raise InputError(_("Stratum multipliers and populations must be non-negative."))
     if minimum < 0:
-        raise InputError(f"The minimum of {owner} must be 0 or more; got {minimum}.")
+        raise InputError(
+            _("The minimum of {owner} must be 0 or more; got {minimum}.").format(owner=owner, minimum=minimum)
+        )
     eligible = sum(s.population for s in specs)
     target = max(floor * eligible, Fraction(min(minimum, eligible)))
     quotas = _quotas(specs, ratio)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ._i18n import _
 from ._json import Fields, Published
 from ._staffing_record import StaffingRecord
 from ._version import __version__
@@ -70,7 +71,8 @@ def check_secret(text: str) -> bytes:
     except ValueError:
         raw = b""
     if len(raw) != 32:
-        raise CeremonyError(f"The secret must be 64 hexadecimal digits (32 bytes); got {len(text)} characters.")
+        said = _("The secret must be 64 hexadecimal digits (32 bytes); got {n} characters.")
+        raise CeremonyError(said.format(n=len(text)))
     return raw
 
 
@@ -136,7 +138,8 @@ class Commitment(Published):
         """
         f = Fields(value, where, CeremonyError)
         if f.text("format") != COMMITMENT_FORMAT:
-            raise CeremonyError(f"{where}: not a commitment of format {COMMITMENT_FORMAT!r}.")
+            said = _("{where}: not a commitment of format {format!r}.")
+            raise CeremonyError(said.format(where=where, format=COMMITMENT_FORMAT))
         inputs = f.obj("inputs")
         return cls(
             plan=f.mapping("plan"),
@@ -199,10 +202,12 @@ def make_commitment(
         Without a beacon name, or with neither a population nor its record.
     """
     if not beacon.strip():
-        raise CeremonyError("Name the future public random value (--beacon), e.g. 'drand quicknet round 12345678'.")
+        said = _("Name the future public random value (--beacon), e.g. 'drand quicknet round 12345678'.")
+        raise CeremonyError(said)
     if population_record is None:
         if population is None:
-            raise CeremonyError("make_commitment needs the population or its Merkle record (population_record).")
+            said = _("make_commitment needs the population or its Merkle record (population_record).")
+            raise CeremonyError(said)
         population_record = population_root(population, plan, workers=workers)
     return Commitment(
         plan=plan.to_dict(),
@@ -231,16 +236,18 @@ def check_inputs_against(commitment: Commitment, files: Mapping[str, Path]) -> N
     problems = []
     for role, path in files.items():
         if role not in committed:
-            problems.append(f"the {role} {path} was not part of the commitment")
+            problems.append(_("the {role} {path} was not part of the commitment").format(role=role, path=path))
             continue
         got = sha256_file(path)
         if got != committed[role].sha256:
-            problems.append(f"the {role} {path} has SHA-256 {got}, the commitment says {committed[role].sha256}")
+            said = _("the {role} {path} has SHA-256 {got}, the commitment says {committed}")
+            problems.append(said.format(role=role, path=path, got=got, committed=committed[role].sha256))
     for role, entry in committed.items():
         if role not in files:
-            problems.append(f"the commitment lists a {role} ({entry.path}) that was not given")
+            said = _("the commitment lists a {role} ({path}) that was not given")
+            problems.append(said.format(role=role, path=entry.path))
     if problems:
         raise CeremonyError(
-            "The inputs differ from the commitment, so this draw would not be the one announced:\n  - "
+            _("The inputs differ from the commitment, so this draw would not be the one announced:\n  - ")
             + "\n  - ".join(problems)
         )

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from ._i18n import _
+
 __all__ = ["Check", "Recorder", "Verification"]
 
 _T = TypeVar("_T")
@@ -46,7 +48,7 @@ class Check:
     withheld: bool = False
 
     def __str__(self) -> str:
-        mark = "ok  " if self.ok else "skip" if self.skipped else "n/a " if self.withheld else "FAIL"
+        mark = _("ok  ") if self.ok else _("skip") if self.skipped else _("n/a ") if self.withheld else _("FAIL")
         return f"{mark}  {self.name}{': ' + self.detail if self.detail else ''}"
 
 
@@ -82,13 +84,14 @@ class Verification:
         passed = sum(c.ok for c in self.checks)
         if self.ok:
             if self.withheld:
-                return (
-                    f"VERIFIED (the published files): {passed} checks passed, 0 failed; {self.withheld} need "
+                return _(
+                    "VERIFIED (the published files): {passed} checks passed, 0 failed; {withheld} need "
                     "inputs the bureau did not publish (marked n/a)."
-                )
-            return f"VERIFIED: {passed} checks passed, 0 failed."
-        tail = f", {self.skipped} not run" if self.skipped else ""
-        return f"NOT VERIFIED: {passed} checks passed, {self.failed} failed{tail}."
+                ).format(passed=passed, withheld=self.withheld)
+            return _("VERIFIED: {passed} checks passed, 0 failed.").format(passed=passed)
+        tail = _(", {skipped} not run").format(skipped=self.skipped) if self.skipped else ""
+        message = _("NOT VERIFIED: {passed} checks passed, {failed} failed{tail}.")
+        return message.format(passed=passed, failed=self.failed, tail=tail)
 
     def __str__(self) -> str:
         return "\n".join(map(str, self.checks))

@@ -35,6 +35,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from ._column_map import map_tables
+from ._i18n import _
 from ._sheets import normal_header
 from .exceptions import ColumnMapError, Problem, TableError
 
@@ -352,8 +354,10 @@ def clash_problems(original: list[str], names: list[str], source: str, row: int 
                     row,
                     original[i],
                     None,
-                    f"this header means the same column as {original[first]!r} (both read as {name!r}); "
-                    "keep one of them, or map one to another name in the column map",
+                    _(
+                        "this header means the same column as {first!r} (both read as {name!r}); "
+                        "keep one of them, or map one to another name in the column map"
+                    ).format(first=original[first], name=name),
                 )
             )
     return problems
@@ -375,7 +379,8 @@ def canonical_columns(
         (the ``error`` subclass) naming each header that repeats another's meaning.
     """
     if kind is not None and kind not in CANONICAL:
-        raise ColumnMapError(f"Unknown kind of input {kind!r}; the kinds are {list(INPUT_KINDS)}.")
+        message = _("Unknown kind of input {kind!r}; the kinds are {kinds}.")
+        raise ColumnMapError(message.format(kind=kind, kinds=list(INPUT_KINDS)))
     original = [str(c) for c in frame.columns]
     names = [canonical_name(c, kind, extra) for c in original]
     if names == original:
@@ -414,41 +419,7 @@ class ColumnMap:
         ColumnMapError
             Naming the table or key that is wrong.
         """
-        columns: dict[str, dict[str, str]] = {}
-        defaults: dict[str, dict[str, str]] = {}
-        for kind, body in data.items():
-            if kind not in CANONICAL:
-                raise ColumnMapError(f"{source}: unknown kind of input [{kind}]; the kinds are {list(INPUT_KINDS)}.")
-            if not isinstance(body, Mapping):
-                raise ColumnMapError(f"{source}: [{kind}] must be a table with 'columns' and/or 'defaults'.")
-            for key in body:
-                if key not in ("columns", "defaults"):
-                    raise ColumnMapError(
-                        f"{source}: [{kind}] has an unknown key {key!r}; use 'columns' and 'defaults'."
-                    )
-            cols = body.get("columns", {})
-            vals = body.get("defaults", {})
-            if not isinstance(cols, Mapping) or not isinstance(vals, Mapping):
-                raise ColumnMapError(f"{source}: [{kind}.columns] and [{kind}.defaults] must be tables.")
-            known = CANONICAL[kind]
-            for header, name in cols.items():
-                if not isinstance(name, str) or name not in known:
-                    raise ColumnMapError(
-                        f"{source}: [{kind}.columns] maps {header!r} to {name!r}, which is not a column of the "
-                        f"{kind}; the columns are {list(known)}."
-                    )
-            for name, value in vals.items():
-                if name not in known:
-                    raise ColumnMapError(
-                        f"{source}: [{kind}.defaults] names {name!r}, which is not a column of the {kind}; "
-                        f"the columns are {list(known)}."
-                    )
-                if isinstance(value, bool) or not isinstance(value, (str, int)):
-                    raise ColumnMapError(
-                        f"{source}: [{kind}.defaults] {name} must be text or a whole number; got {value!r}."
-                    )
-            columns[kind] = {normal_header(str(h)): str(n) for h, n in cols.items()}
-            defaults[kind] = {str(n): str(v) for n, v in vals.items()}
+        columns, defaults = map_tables(data, source, CANONICAL)
         return cls(MappingProxyType(columns), MappingProxyType(defaults), source)
 
     def apply(self, frame: pd.DataFrame, kind: str, *, error: type[TableError] = TableError) -> pd.DataFrame:
@@ -490,7 +461,7 @@ def load_column_map(path: str | Path) -> ColumnMap:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise ColumnMapError(f"{path}: no such column map.") from None
+        raise ColumnMapError(_("{path}: no such column map.").format(path=path)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ColumnMapError(f"{path}: not a TOML file: {exc}.") from None
+        raise ColumnMapError(_("{path}: not a TOML file: {exc}.").format(path=path, exc=exc)) from None
     return ColumnMap.from_mapping(data, source=str(path))

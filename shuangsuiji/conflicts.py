@@ -27,6 +27,7 @@ from itertools import pairwise
 
 import pandas as pd
 
+from ._i18n import _
 from .columns import canonical_columns
 from .exceptions import ConflictError, Problem
 from .exclusions import History
@@ -90,7 +91,13 @@ def _need(frame: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
     if missing:
         raise ConflictError(
             [
-                Problem(source, 1, c, None, f"the file needs columns {list(columns)}; this one is missing")
+                Problem(
+                    source,
+                    1,
+                    c,
+                    None,
+                    _("the file needs columns {columns}; this one is missing").format(columns=list(columns)),
+                )
                 for c in missing
             ]
         )
@@ -122,9 +129,9 @@ def check_conflicts(
     valid = (uscc_status(codes) == UsccStatus.OK).tolist()  # the codes checked on whole arrays
     for row, i, u, why, ok in zip(_rows(frame), ids, codes, reasons, valid, strict=True):
         if i not in inspectors:
-            problems.append(Problem(source, int(row), "inspector_id", i, "no such inspector in the roster"))
+            problems.append(Problem(source, int(row), "inspector_id", i, _("no such inspector in the roster")))
         if not ok:
-            problems.append(Problem(source, int(row), "uscc", u, "not a valid unified social credit code"))
+            problems.append(Problem(source, int(row), "uscc", u, _("not a valid unified social credit code")))
         out.setdefault((i, u), why or default)
     if problems:
         raise ConflictError(problems)
@@ -190,10 +197,11 @@ def check_relations(frame: pd.DataFrame, *, source: str = "<frame>") -> Relation
     adjacency: dict[str, dict[str, str]] = {}
     for row, x, y, r in zip(_rows(frame), a, b, rel, strict=True):
         if not x or not y or not r:
-            problems.append(Problem(source, int(row), None, f"{x},{y},{r}", "every relation needs a, b and relation"))
+            need = _("every relation needs a, b and relation")
+            problems.append(Problem(source, int(row), None, f"{x},{y},{r}", need))
             continue
         if x == y:
-            problems.append(Problem(source, int(row), "b", y, "a relation joins two different parties"))
+            problems.append(Problem(source, int(row), "b", y, _("a relation joins two different parties")))
             continue
         adjacency.setdefault(x, {})[y] = r
         adjacency.setdefault(y, {})[x] = r
@@ -255,9 +263,9 @@ def check_exclusive_pairs(
     for row, a, b in zip(_rows(frame), text_column(frame["a"]), text_column(frame["b"]), strict=True):
         for column, value in (("a", a), ("b", b)):
             if value not in inspectors:
-                problems.append(Problem(source, int(row), column, value, "no such inspector in the roster"))
+                problems.append(Problem(source, int(row), column, value, _("no such inspector in the roster")))
         if a == b:
-            problems.append(Problem(source, int(row), "b", b, "a pair needs two different officers"))
+            problems.append(Problem(source, int(row), "b", b, _("a pair needs two different officers")))
         out.add(frozenset((a, b)))
     if problems:
         raise ConflictError(problems)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
 
+from ._i18n import _
 from .exceptions import PlanError
 from .validation import check_fraction, check_mapping, value_text
 
@@ -65,12 +66,10 @@ class CreditPolicy:
 
     def __post_init__(self) -> None:
         if not self.classes:
-            raise PlanError("The 'credit.classes' of the plan must list at least one class.")
+            raise PlanError(_("The 'credit.classes' of the plan must list at least one class."))
         if self.missing is not None and self.missing not in self.classes:
-            raise PlanError(
-                f"The 'credit.missing' of the plan must be one of the classes {list(self.classes)}; "
-                f"got {self.missing!r}."
-            )
+            message = _("The 'credit.missing' of the plan must be one of the classes {classes}; got {value!r}.")
+            raise PlanError(message.format(classes=list(self.classes), value=self.missing))
 
 
 def check_multiplier_tables(raw: object, owner: str) -> MultiplierTables:
@@ -94,16 +93,20 @@ def check_multiplier_tables(raw: object, owner: str) -> MultiplierTables:
     >>> dict(t["credit_class"])
     {'A': Fraction(1, 2), 'B': Fraction(1, 1)}
     """
-    tables = check_mapping(raw, f"The 'multipliers' of {owner}")
+    tables = check_mapping(raw, _("The 'multipliers' of {owner}").format(owner=owner))
     out: dict[str, Mapping[str, Fraction]] = {}
     for column, table in tables.items():
-        entries = check_mapping(table, f"The 'multipliers.{column}' of {owner}")
+        entries = check_mapping(table, _("The 'multipliers.{column}' of {owner}").format(column=column, owner=owner))
         if not entries:
-            raise PlanError(f"The 'multipliers.{column}' of {owner} is empty; give a multiplier per value or drop it.")
+            message = _("The 'multipliers.{column}' of {owner} is empty; give a multiplier per value or drop it.")
+            raise PlanError(message.format(column=column, owner=owner))
+        each = _("A value of 'multipliers.{column}' of {owner}").format(column=column, owner=owner)
         out[column] = MappingProxyType(
             {
-                value_text(value, f"A value of 'multipliers.{column}' of {owner}"): check_fraction(
-                    number, f"The multiplier of {column}={value} in {owner}", high=None
+                value_text(value, each): check_fraction(
+                    number,
+                    _("The multiplier of {column}={value} in {owner}").format(column=column, value=value, owner=owner),
+                    high=None,
                 )
                 for value, number in entries.items()
             }
@@ -134,10 +137,11 @@ def stratum_multiplier(
         if table is None:
             continue
         if value not in table:
-            raise PlanError(
-                f"The multipliers of {column!r} used by {owner} have no entry for the value {value!r} "
-                f"found in the population; add '{value}' = \"...\" to [multipliers.{column}] "
-                f"(known values: {sorted(table)})."
+            message = _(
+                "The multipliers of {column!r} used by {owner} have no entry for the value {value!r} "
+                "found in the population; add '{value}' = \"...\" to [multipliers.{column}] "
+                "(known values: {known})."
             )
+            raise PlanError(message.format(column=column, owner=owner, value=value, known=sorted(table)))
         product *= table[value]
     return product

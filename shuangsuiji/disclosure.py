@@ -22,6 +22,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._i18n import _
 from .exceptions import PlanError
 from .validation import check_date, check_keys, check_mapping, check_text_list
 
@@ -83,7 +84,8 @@ def parse_publication(raw: object, *, end: dt.date | None = None) -> Publication
     check_keys(doc, _KEYS, "The plan's [publication] table")
     mode = doc.get("mode", "open")
     if mode not in PUBLICATION_MODES:
-        raise PlanError(f"The 'publication.mode' of the plan is one of {list(PUBLICATION_MODES)}; got {mode!r}.")
+        said = _("The 'publication.mode' of the plan is one of {modes}; got {mode!r}.")
+        raise PlanError(said.format(modes=list(PUBLICATION_MODES), mode=mode))
     reveal_by = check_date(doc["reveal_by"], "The 'publication.reveal_by' of the plan") if "reveal_by" in doc else None
     hidden = (
         tuple(sorted(set(check_text_list(doc["hidden"], "The 'publication.hidden' of the plan"))))
@@ -92,13 +94,15 @@ def parse_publication(raw: object, *, end: dt.date | None = None) -> Publication
     )
     if mode == "open":
         if reveal_by is not None:
-            raise PlanError("'publication.reveal_by' goes with mode = \"sealed\"; an open plan reveals at the draw.")
+            raise PlanError(_("'publication.reveal_by' goes with mode = \"sealed\"; an open plan reveals at the draw."))
         return PublicationPolicy(hidden=hidden)
     reveal_by = reveal_by or end
     if reveal_by is None:
         raise PlanError(
-            "A sealed plan reveals its draw on a day everyone knows: add publication.reveal_by = 2027-04-01 "
-            "(or the plan's end)."
+            _(
+                "A sealed plan reveals its draw on a day everyone knows: add publication.reveal_by = 2027-04-01 "
+                "(or the plan's end)."
+            )
         )
     return PublicationPolicy("sealed", reveal_by, hidden)
 
@@ -122,7 +126,9 @@ def check_hidden(policy: PublicationPolicy, *, credit: str, strata: Collection[s
     for column in policy.hidden:
         if column in _SHOWN or column in where or (column != credit and column not in strata):
             raise PlanError(
-                f"The plan's publication.hidden names {column!r}: only the credit column ({credit!r}) and strata "
-                "columns that no task's 'where' reads can be hidden (code, name, region and station are printed on "
-                "the visit plan, a 'where' column shows in who was in scope)."
+                _(
+                    "The plan's publication.hidden names {column!r}: only the credit column ({credit!r}) and strata "
+                    "columns that no task's 'where' reads can be hidden (code, name, region and station are printed "
+                    "on the visit plan, a 'where' column shows in who was in scope)."
+                ).format(column=column, credit=credit)
             )

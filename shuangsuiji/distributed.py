@@ -54,6 +54,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._dask_rows import DaskFates, RowNumbers, fingerprints, outcomes, own_rows, read_parquet_dask, repeated_codes
+from ._i18n import _
 from ._kernel import (
     DrawResult,
     Factors,
@@ -363,7 +364,7 @@ def draw_dask(
     summaries: list[_Census] = list(dask.compute(*[dask.delayed(_summary)(c) for c in census]))
     rows = RowNumbers(summaries)
     if rows.total == 0:
-        raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
+        raise PopulationError([Problem(source, None, None, None, _("the table has no rows; a draw needs entities"))])
     problems = [
         dataclasses.replace(x, row=x.row if x.row is None or s.numbered else rows(p, x.row))
         for p, s in enumerate(summaries)
@@ -461,7 +462,11 @@ def _task_draw(
     for h, sa in enumerate(alloc.strata):
         taken = np.arange(starts[h], starts[h] + sa.sample)
         if starts[h] + sa.sample > starts[h + 1]:
-            raise InputError(f"task {task.id!r}, stratum {sa.label}: the partitions changed between passes")
+            raise InputError(
+                _("task {task!r}, stratum {stratum}: the partitions changed between passes").format(
+                    task=task.id, stratum=sa.label
+                )
+            )
         thresholds.append(str(candidates["ticket"].iat[int(taken[-1])]) if sa.sample else "")
         picks.append(taken)
         numbers.append(np.full(sa.sample, h, dtype=np.intp))

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from ._hashing import default_workers
+from ._i18n import _
 from ._lazy import extra
 from ._memory import allocate_memory, draw_memory
 from .exceptions import InputError, PopulationError
@@ -140,8 +141,10 @@ class MemoryEngine:
     ) -> DrawResult:
         if not isinstance(population, (pd.DataFrame, Population)):
             raise InputError(
-                "The memory engine draws a pandas DataFrame or a Population; "
-                f"got {type(population).__name__} (a Dask DataFrame goes to engine 'dask')."
+                _(
+                    "The memory engine draws a pandas DataFrame or a Population; "
+                    "got {kind} (a Dask DataFrame goes to engine 'dask')."
+                ).format(kind=type(population).__name__)
             )
         return draw_memory(population, plan, seed, history=history, allow_list=allow_list, workers=workers)
 
@@ -220,7 +223,11 @@ class DaskEngine:
         if isinstance(population, pd.DataFrame):
             population = dd.from_pandas(population, chunksize=self.partition_rows, sort=False)
         if not is_dask_frame(population):
-            raise InputError(f"The Dask engine draws a Dask or pandas DataFrame; got {type(population).__name__}.")
+            raise InputError(
+                _("The Dask engine draws a Dask or pandas DataFrame; got {kind}.").format(
+                    kind=type(population).__name__
+                )
+            )
         return draw_dask(population, plan, seed, history=history, allow_list=allow_list)
 
     def load(
@@ -284,8 +291,10 @@ class DaskEngine:
                 client = Client(self.scheduler)  # times out after distributed.comm.timeouts.connect (30 s)
             except (OSError, TimeoutError) as exc:
                 raise InputError(
-                    f"Cannot reach the Dask scheduler at {self.scheduler!r} ({exc}); check the address "
-                    "(tcp://host:8786), or leave out --scheduler to use this machine."
+                    _(
+                        "Cannot reach the Dask scheduler at {address!r} ({error}); check the address "
+                        "(tcp://host:8786), or leave out --scheduler to use this machine."
+                    ).format(address=self.scheduler, error=exc)
                 ) from None
             with client:
                 yield client
@@ -326,14 +335,20 @@ def get_engine(
     if name is None:
         name = "dask" if is_dask_frame(population) else "memory"
     if name not in ENGINES:
-        raise InputError(f"The engine must be 'memory' or 'dask'; got {name!r}.")
+        raise InputError(_("The engine must be 'memory' or 'dask'; got {name!r}.").format(name=name))
     if isinstance(partition_rows, bool) or not isinstance(partition_rows, int) or partition_rows < 1:
-        raise InputError(f"The rows per partition must be a whole number of at least 1; got {partition_rows!r}.")
+        raise InputError(
+            _("The rows per partition must be a whole number of at least 1; got {value!r}.").format(
+                value=partition_rows
+            )
+        )
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InputError(f"The number of workers must be a whole number of at least 1; got {workers!r}.")
+        raise InputError(
+            _("The number of workers must be a whole number of at least 1; got {value!r}.").format(value=workers)
+        )
     if name == "memory":
         if is_dask_frame(population):
-            raise InputError("A Dask DataFrame is drawn by engine 'dask', not 'memory'.")
+            raise InputError(_("A Dask DataFrame is drawn by engine 'dask', not 'memory'."))
         return MemoryEngine()
     return DaskEngine(scheduler=scheduler, workers=workers, partition_rows=partition_rows)
 
@@ -358,7 +373,9 @@ def _check_fits(path: str | Path, plan: Plan) -> None:
     free = _available_memory()
     if need > free:
         raise InputError(
-            f"{path}: {meta.num_rows:,} entities need about {need / 2**30:.1f} GiB in memory and this machine has "
-            f"{free / 2**30:.1f} GiB available; draw them by partitions with --engine dask "
-            "(a local cluster of this machine's cores, or --scheduler ADDRESS)."
+            _(
+                "{path}: {rows:,} entities need about {need:.1f} GiB in memory and this machine has "
+                "{free:.1f} GiB available; draw them by partitions with --engine dask "
+                "(a local cluster of this machine's cores, or --scheduler ADDRESS)."
+            ).format(path=path, rows=meta.num_rows, need=need / 2**30, free=free / 2**30)
         )

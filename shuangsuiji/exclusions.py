@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._i18n import _
 from .columns import canonical_columns
 from .exceptions import HistoryError, Problem
 from .plan import Plan, Task
@@ -130,12 +131,8 @@ def check_history(frame: pd.DataFrame, *, source: str = "<frame>", allow_list: C
     frame = canonical_columns(frame, "history", source=source, error=HistoryError)
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
-        raise HistoryError(
-            [
-                Problem(source, 1, c, None, f"the history needs columns {list(_REQUIRED)}; this one is missing")
-                for c in missing
-            ]
-        )
+        needs = _("the history needs columns {columns}; this one is missing")
+        raise HistoryError([Problem(source, 1, c, None, needs.format(columns=list(_REQUIRED))) for c in missing])
     rows = np.asarray(frame.index, dtype=np.int64) if pd.api.types.is_integer_dtype(frame.index.dtype) else None
     rows = rows if rows is not None else np.arange(2, 2 + len(frame), dtype=np.int64)
     data = pd.DataFrame(
@@ -154,13 +151,17 @@ def check_history(frame: pd.DataFrame, *, source: str = "<frame>", allow_list: C
         code = str(data.at[i, "uscc"])
         if code in allow_list and status[i] != UsccStatus.EMPTY:
             continue
-        problems.append(Problem(source, int(rows[i]), "uscc", code, f"{uscc_problem(code)}; correct the code"))
+        problems.append(
+            Problem(
+                source, int(rows[i]), "uscc", code, _("{problem}; correct the code").format(problem=uscc_problem(code))
+            )
+        )
     for i in np.flatnonzero((data["department"] == "").to_numpy()).tolist():
-        problems.append(Problem(source, int(rows[i]), "department", "", "the department is empty; fill it in"))
+        problems.append(Problem(source, int(rows[i]), "department", "", _("the department is empty; fill it in")))
     dates = _parse_dates(data["date"])
     for i in np.flatnonzero(dates.isna().to_numpy()).tolist():
         problems.append(
-            Problem(source, int(rows[i]), "date", str(data.at[i, "date"]), "not a date; write it as YYYY-MM-DD")
+            Problem(source, int(rows[i]), "date", str(data.at[i, "date"]), _("not a date; write it as YYYY-MM-DD"))
         )
     if problems:
         raise HistoryError(sorted(problems, key=lambda p: p.row or 0))

@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._i18n import N_, _
 from .exceptions import Problem
 from .uscc import UsccStatus, is_valid_uscc, uscc_problem, uscc_status
 
@@ -55,11 +56,19 @@ __all__ = [
 
 #: The kinds of identity and their names in Chinese (the triage report and the notices).
 IDENTITY_KINDS: Mapping[str, str] = MappingProxyType({"uscc": "统一社会信用代码", "regno": "注册号", "old": "旧注册号"})
-#: How to get back a code Excel destroyed.
-EXCEL_FIX = (
+#: How to get back a code Excel destroyed (English in the triage table; shown translated in messages).
+EXCEL_FIX = N_(
     "format the column as text (设置单元格格式 → 文本) and export it again from the register, or type the code "
     "again from the licence; the digits Excel shows are not the code"
 )
+#: What Excel did to a code (English in the triage table; shown translated in messages).
+_SCIENTIFIC_DAMAGE = N_(
+    "Excel stored this code as a number and shows it in scientific notation; its last digits are lost"
+)
+_POINT_ZERO_DAMAGE = N_(
+    "the code went through a number column (a trailing '.0'); Excel or a script turned it into a number"
+)
+_ZEROS_DAMAGE = N_("the code has 15 digits followed by zeros: Excel keeps 15 significant digits and lost the rest")
 
 _REGNO_DIGITS = re.compile(r"[0-9]{15}")
 _REGNO_COOP = re.compile(r"[0-9]{6}NA[0-9]{6}[0-9X]")
@@ -130,11 +139,11 @@ def excel_damage(code: str) -> str | None:
     True
     """
     if _SCIENTIFIC.fullmatch(code):
-        return "Excel stored this code as a number and shows it in scientific notation; its last digits are lost"
+        return _SCIENTIFIC_DAMAGE
     if _POINT_ZERO.fullmatch(code):
-        return "the code went through a number column (a trailing '.0'); Excel or a script turned it into a number"
+        return _POINT_ZERO_DAMAGE
     if _LONG_DIGITS.fullmatch(code) and set(code[15:]) == {"0"} and not is_valid_uscc(code):
-        return "the code has 15 digits followed by zeros: Excel keeps 15 significant digits and lost the rest"
+        return _ZEROS_DAMAGE
     return None
 
 
@@ -156,21 +165,23 @@ def code_problems(
         code = str(uscc.iat[i])
         if code in allow_list and status[i] != UsccStatus.EMPTY:
             if not set(code) <= _ALLOWED_LEGACY:
-                add(i, "an allow-listed code must still be upper-case letters and digits")
+                add(i, _("an allow-listed code must still be upper-case letters and digits"))
             continue
         if status[i] == UsccStatus.EMPTY:
-            add(i, "the entity has no code (统一社会信用代码 or 注册号); fill it in or delete the row")
+            add(i, _("the entity has no code (统一社会信用代码 or 注册号); fill it in or delete the row"))
             continue
         if identity_kind(code) is not None:
             continue
         damage = excel_damage(code)
         if damage is not None:
-            add(i, f"{damage}; {EXCEL_FIX}")
+            add(i, _("{damage}; {fix}").format(damage=_(damage), fix=_(EXCEL_FIX)))
             continue
         add(
             i,
-            f"{uscc_problem(code)}, and it is neither a 15-character 注册号 nor an old registration number; "
-            "correct the code, or add it to the allow-list if it is a legal legacy code",
+            _(
+                "{problem}, and it is neither a 15-character 注册号 nor an old registration number; "
+                "correct the code, or add it to the allow-list if it is a legal legacy code"
+            ).format(problem=uscc_problem(code)),
         )
     return problems
 

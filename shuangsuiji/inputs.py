@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._i18n import _
 from .engines import Engine, get_engine
 from .exceptions import HistoryError, PlanError, PopulationError, YearError
 from .exclusions import History, check_history
@@ -242,10 +243,14 @@ def load_draw_inputs(files: DrawFiles, *, engine: Engine | None = None, plan: Pl
     allow = read_allow_list(files.allow_list) if files.allow_list is not None else frozenset()
     if plan is None:
         if files.plan is None:
-            raise PlanError("No plan: give the plan file (--plan).")
+            raise PlanError(_("No plan: give the plan file (--plan)."))
         plan = load_plan(files.plan)
     if files.year is not None and engine.name != "memory":
-        raise YearError(f"{files.year}: a year's batch is drawn on the memory engine; drop --engine {engine.name}.")
+        raise YearError(
+            _("{path}: a year's batch is drawn on the memory engine; drop --engine {engine}.").format(
+                path=files.year, engine=engine.name
+            )
+        )
     population = engine.load(files.population, plan, encoding=files.encoding, sheet=files.sheet, allow_list=allow)
     history = read_history(files.history, allow_list=allow) if files.history is not None else None
     inputs = DrawInputs(files=files, plan=plan, allow_list=allow, history=history, population=population, engine=engine)
@@ -256,7 +261,7 @@ def _year_batch(inputs: DrawInputs) -> DrawInputs:
     """A year's batch: its plan, its history (the ledger's view, then any history file) and its record."""
     files = inputs.files
     if files.year is None or files.ledger_view is None or not files.batch:
-        raise YearError("A year's batch needs the year plan, the batch and the ledger's view (--ledger or --view).")
+        raise YearError(_("A year's batch needs the year plan, the batch and the ledger's view (--ledger or --view)."))
     year = load_year(files.year)
     prepared = prepare_batch(year, files.batch, inputs.plan, inputs.population, LedgerView.read(files.ledger_view))
     history = prepared.history

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from ._csv import read_csv_table
 from ._frames import arrow_text, text_frame
+from ._i18n import _
 from ._sheets import Grid, read_sheet
 from ._workbooks import read_grid
 from ._xlsx_safe import SAFE_XLSX_OPTIONS, WORKBOOK_CREATED, safe_workbook, safe_xlsx_bytes
@@ -110,13 +111,15 @@ def grid_frame(
                     None,
                     None,
                     str(header_row),
-                    f"the sheet has {len(grid.cells)} rows; no header row {header_row}",
+                    _("the sheet has {rows} rows; no header row {header_row}").format(
+                        rows=len(grid.cells), header_row=header_row
+                    ),
                 )
             ]
         )
     if not table.names:
         raise error(
-            [Problem(grid.where(), None, None, None, "the sheet is empty; it needs a header row and data rows")]
+            [Problem(grid.where(), None, None, None, _("the sheet is empty; it needs a header row and data rows"))]
         )
     data_rows = set(table.data)
     problems = [p for p in grid.problems if p.row is None or (p.row - 1) in data_rows]
@@ -145,7 +148,9 @@ def _parquet_file(path: Path, source: str, error: type[TableError]) -> pq.Parque
     try:
         return pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise error([Problem(source, None, None, None, f"cannot read the Parquet file: {exc}")]) from None
+        raise error(
+            [Problem(source, None, None, None, _("cannot read the Parquet file: {exc}").format(exc=exc))]
+        ) from None
 
 
 def _projection(names: list[str], columns: Collection[str] | None) -> list[str] | None:
@@ -159,7 +164,8 @@ def _text_table(table: pa.Table, source: str, error: type[TableError], first_row
     try:
         cols = [arrow_text(c) for c in table.columns]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise error([Problem(source, None, None, None, f"a column cannot be read as text: {exc}")]) from None
+        message = _("a column cannot be read as text: {exc}").format(exc=exc)
+        raise error([Problem(source, None, None, None, message)]) from None
     frame = text_frame(table.column_names, cols, source, error)
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     return frame
@@ -172,7 +178,9 @@ def _read_parquet(
     try:
         table = file.read(columns=_projection(file.schema_arrow.names, columns))
     except (pa.ArrowInvalid, OSError) as exc:
-        raise error([Problem(source, None, None, None, f"cannot read the Parquet file: {exc}")]) from None
+        raise error(
+            [Problem(source, None, None, None, _("cannot read the Parquet file: {exc}").format(exc=exc))]
+        ) from None
     return _text_table(table, source, error)
 
 
@@ -210,7 +218,9 @@ def iter_parquet(
             yield _text_table(pa.Table.from_batches([batch]), str(path), error, first)
             first += batch.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
-        raise error([Problem(str(path), None, None, None, f"cannot read the Parquet file: {exc}")]) from None
+        raise error(
+            [Problem(str(path), None, None, None, _("cannot read the Parquet file: {exc}").format(exc=exc))]
+        ) from None
 
 
 def parquet_partitions(path: str | Path, rows: int, *, error: type[TableError] = TableError) -> list[list[int]]:
@@ -242,7 +252,9 @@ def read_parquet_groups(
     try:
         table = file.read_row_groups(groups, columns=_projection(file.schema_arrow.names, columns))
     except (pa.ArrowInvalid, OSError) as exc:
-        raise error([Problem(str(path), None, None, None, f"cannot read the Parquet file: {exc}")]) from None
+        raise error(
+            [Problem(str(path), None, None, None, _("cannot read the Parquet file: {exc}").format(exc=exc))]
+        ) from None
     return _text_table(table, str(path), error, first_row)
 
 
@@ -301,9 +313,9 @@ def read_table(
     path = Path(path)
     source = str(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{source}: no such file")
+        raise FileNotFoundError(_("{source}: no such file").format(source=source))
     if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
-        raise error([Problem(source, None, None, str(header_row), "the header row is a row number from 1")])
+        raise error([Problem(source, None, None, str(header_row), _("the header row is a row number from 1"))])
     suffix = path.suffix.lower()
     if suffix in _CSV_SUFFIXES:
         frame = read_csv_table(path, source, encoding, error, kind, column_map, header_row)
@@ -314,7 +326,8 @@ def read_table(
         if column_map is not None and kind is not None:
             frame = column_map.apply(frame, kind, error=error)
     else:
-        raise error([Problem(source, None, None, suffix, "unknown file type; use .csv, .xls, .xlsx or .parquet")])
+        message = _("unknown file type; use .csv, .xls, .xlsx or .parquet")
+        raise error([Problem(source, None, None, suffix, message)])
     return frame
 
 
@@ -339,7 +352,11 @@ def read_allow_list(path: str | Path) -> frozenset[str]:
             raise TableError(
                 [
                     Problem(
-                        str(path), 1, None, None, f"the allow-list needs a 'uscc' column; it has {list(frame.columns)}"
+                        str(path),
+                        1,
+                        None,
+                        None,
+                        _("the allow-list needs a 'uscc' column; it has {columns}").format(columns=list(frame.columns)),
                     )
                 ]
             )

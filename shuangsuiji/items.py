@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ._i18n import _
 from ._item_fields import TaskItem, parse_task_item
 from ._sheets import Grid, Sheet, column_letter, normal_header, read_sheet
 from ._workbooks import read_grid
@@ -234,17 +235,19 @@ class _Reader:
                         r + 1,
                         self.column("kind"),
                         value,
-                        "not an item kind (事项类别); write 一般检查事项 or 重点检查事项, or leave it empty",
+                        _("not an item kind (事项类别); write 一般检查事项 or 重点检查事项, or leave it empty"),
                     )
                 )
             elif _KINDS[value] and _KINDS[value] not in kinds:
                 kinds.append(_KINDS[value])
         if len(kinds) > 1:
-            self.warnings.append(
-                f"{self.where}, rows {rows[0] + 1}-{rows[-1] + 1}, column {self.column('kind')}: one item is both "
+            message = _(
+                "{where}, rows {first}-{last}, column {column}: one item is both "
                 "一般检查事项 and 重点检查事项 (by 检查对象); it is read as key (no upper limit), split it in two "
                 "tasks to give the ordinary objects their floor"
             )
+            column = self.column("kind")
+            self.warnings.append(message.format(where=self.where, first=rows[0] + 1, last=rows[-1] + 1, column=column))
             return "key"
         return kinds[0] if kinds else ""
 
@@ -259,7 +262,7 @@ class _Reader:
                     rows[0] + 1,
                     self.column("name"),
                     "",
-                    "this row has no 抽查事项 (item name); write the item's name, or delete the row",
+                    _("this row has no 抽查事项 (item name); write the item's name, or delete the row"),
                 )
             )
         elif not department:
@@ -270,7 +273,7 @@ class _Reader:
                     rows[0] + 1,
                     self.column(field),
                     cells[rows[0]][self.columns[field]],
-                    "this item has no department (编制单位名称 / 发起部门); write the department",
+                    _("this item has no department (编制单位名称 / 发起部门); write the department"),
                 )
             )
         methods, unknown = _split_methods(self.texts(rows, "methods"))
@@ -360,8 +363,10 @@ def items_from_grid(grid: Grid, *, joint: bool = False, header_row: int | None =
                     row,
                     None,
                     "、".join(n for n in sheet.names if n),
-                    f"the header has no {missing} column; name that column {missing}, or give the header's row "
-                    "(--header-row) if the header is elsewhere",
+                    _(
+                        "the header has no {missing} column; name that column {missing}, or give the header's row "
+                        "(--header-row) if the header is elsewhere"
+                    ).format(missing=missing),
                 )
             ]
         )
@@ -372,13 +377,16 @@ def items_from_grid(grid: Grid, *, joint: bool = False, header_row: int | None =
     items = tuple(Item(**{**vars(d), "id": i}) for d, i in zip(drafts, _ids(drafts, joint), strict=True))
     for word, rows in reader.unknown_methods.items():
         shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+        message = _(
+            "{where}, column {column}, rows {rows}: {word!r} is not one of the methods {methods}; kept as written"
+        )
+        column = reader.column("methods")
         reader.warnings.append(
-            f"{grid.where()}, column {reader.column('methods')}, rows {shown}: {word!r} is not one of the methods "
-            f"{'、'.join(METHODS)}; kept as written"
+            message.format(where=grid.where(), column=column, rows=shown, word=word, methods="、".join(METHODS))
         )
     skipped += [(r + 1, why) for r, why in sheet.skipped]
     below = range(sheet.header[-1] + 1, len(grid.cells)) if sheet.header else range(0)
-    accounted = {r for item in items for r in item.rows} | {r for r, _ in skipped}
+    accounted = {r for item in items for r in item.rows} | {r for r, _why in skipped}
     skipped += [(r + 1, "an empty row at the end") for r in below if r + 1 not in accounted]
     return ItemsList(grid.source, grid.sheet, joint, items, tuple(sorted(skipped)), tuple(reader.warnings))
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ._i18n import _
 from ._json import Fields, Published, canonical_json
 from ._kernel import ALGORITHM, DrawResult
 from ._records import InputFile, PopulationRecord, SeedRecord, StratumRecord, TaskRecord, YearRecord
@@ -110,7 +111,8 @@ class Manifest(Published):
         """
         f = Fields(value, where, ManifestError)
         if f.text("format") != MANIFEST_FORMAT:
-            raise ManifestError(f"{where}: not a draw manifest of format {MANIFEST_FORMAT!r}.")
+            said = _("{where}: not a draw manifest of format {format!r}.")
+            raise ManifestError(said.format(where=where, format=MANIFEST_FORMAT))
         seed = f.obj("seed")
         return cls(
             seed=seed.text("value"),
@@ -149,7 +151,8 @@ class Manifest(Published):
         for t in self.tasks:
             if t.id == task_id:
                 return t
-        raise NotFoundError(f"The draw has no task {task_id!r}; its tasks are {[t.id for t in self.tasks]}.")
+        said = _("The draw has no task {task!r}; its tasks are {tasks}.")
+        raise NotFoundError(said.format(task=task_id, tasks=[t.id for t in self.tasks]))
 
 
 def _record(

@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._hashing import digest_rows
+from ._i18n import _
 from ._strings import ByteColumn, byte_column
 from .exceptions import InputError
 from .plan import Plan
@@ -156,7 +157,7 @@ class StreamingRoot:
         if not self._stack:
             return EMPTY_ROOT
         acc = self._stack[-1][1]
-        for _, left in reversed(self._stack[:-1]):
+        for _level, left in reversed(self._stack[:-1]):
             acc = _node(left, acc)
         return acc
 
@@ -179,7 +180,7 @@ def audit_path(hashes: npt.NDArray[np.uint8], index: int) -> AuditPath:
     """
     n = len(hashes)
     if not 0 <= index < n:
-        raise InputError(f"Leaf {index} is not in a tree of {n} leaves.")
+        raise InputError(_("Leaf {index} is not in a tree of {size} leaves.").format(index=index, size=n))
     path: list[bytes] = []
     level = hashes
     i = index
@@ -208,7 +209,7 @@ def audit_ranges(index: int, size: int) -> list[tuple[int, int]]:
     [(3, 4), (0, 2), (4, 5)]
     """
     if not 0 <= index < size:
-        raise InputError(f"Leaf {index} is not in a tree of {size} leaves.")
+        raise InputError(_("Leaf {index} is not in a tree of {size} leaves.").format(index=index, size=size))
     ranges: list[tuple[int, int]] = []
     lo, hi = 0, size
     while hi - lo > 1:
@@ -247,7 +248,8 @@ class StreamingAuditPath:
     def add(self, first: int, hashes: npt.NDArray[np.uint8]) -> None:
         """Feed the hashes of leaves ``first, first + 1, ...`` (batches in order, without gaps)."""
         if first != self.count:
-            raise InputError(f"Leaves must come in order: expected leaf {self.count}, got {first}.")
+            said = _("Leaves must come in order: expected leaf {expected}, got {first}.")
+            raise InputError(said.format(expected=self.count, first=first))
         end = first + len(hashes)
         for (lo, hi), root in zip(self._ranges, self._roots, strict=True):
             a, b = max(lo, first), min(hi, end)
@@ -258,7 +260,7 @@ class StreamingAuditPath:
     def path(self) -> AuditPath:
         """The audit path, once every leaf has been fed."""
         if self.count != self.size:
-            raise InputError(f"{self.count} of {self.size} leaves were fed.")
+            raise InputError(_("{count} of {size} leaves were fed.").format(count=self.count, size=self.size))
         return AuditPath(self.index, self.size, tuple(r.root() for r in self._roots))
 
 
@@ -371,15 +373,15 @@ def leaf_table(
     """
     if leaf_format == LEAF_FORMAT_1:
         if set(hidden) & set(fields):
-            raise InputError("Hidden fields need the Merkle leaf format 2; drop --leaf-format 1.")
+            raise InputError(_("Hidden fields need the Merkle leaf format 2; drop --leaf-format 1."))
         return frame, tuple(sorted(fields))
     if leaf_format != LEAF_FORMAT:
-        raise InputError(
-            f"Unknown Merkle leaf format {leaf_format!r}; this library writes {list(LEAF_FORMATS.values())}."
-        )
+        said = _("Unknown Merkle leaf format {format!r}; this library writes {formats}.")
+        raise InputError(said.format(format=leaf_format, formats=list(LEAF_FORMATS.values())))
     reserved = [f for f in fields if f.startswith("#")]
     if reserved:
-        raise InputError(f"Column {reserved[0]!r}: names beginning with '#' are reserved for leaf keys; rename it.")
+        said = _("Column {column!r}: names beginning with '#' are reserved for leaf keys; rename it.")
+        raise InputError(said.format(column=reserved[0]))
     keys = list(fields)
     if credit_column is not None and credit_column in fields:
         key = REGISTER_PREFIX + credit_column
@@ -390,9 +392,12 @@ def leaf_table(
     if secret:
         if salt_key is None:
             raise InputError(
-                f"The plan hides {sorted(set(hidden))}: give the bureau's salt key (--salt-key FILE, written by "
-                "'commit --salt-key-out') to compute the population's Merkle leaves."
+                _(
+                    "The plan hides {columns}: give the bureau's salt key (--salt-key FILE, written by "
+                    "'commit --salt-key-out') to compute the population's Merkle leaves."
+                ).format(columns=sorted(set(hidden)))
             )
+
         codes = frame["uscc"].astype("str").tolist()
         frame = frame.assign(
             **{

@@ -32,6 +32,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from ._i18n import _
 from ._notice_files import notice_csv_bytes, notice_files, notices_files, write_notice
 from ._notice_model import Notice, NoticeProvenance, NoticeSettings, load_notice_settings
 from ._notice_render import html_text
@@ -281,7 +282,10 @@ def check_results(
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise ResultsError(
-            [Problem(source, 1, c, None, f"the results file needs columns {list(needed)}") for c in missing]
+            [
+                Problem(source, 1, c, None, _("the results file needs columns {columns}").format(columns=list(needed)))
+                for c in missing
+            ]
         )
     drawn = set(zip(selection["task_id"], selection["uscc"], strict=True))
     problems = []
@@ -290,23 +294,27 @@ def check_results(
     for row, rec in zip(frame.index, frame[list(needed)].to_dict("records"), strict=True):
         key = (str(rec["task_id"]).strip(), str(rec["uscc"]).strip())
         if key not in drawn:
-            problems.append(Problem(source, int(row), "uscc", key[1], f"this entity was not drawn in task {key[0]!r}"))
+            message = _("this entity was not drawn in task {task!r}").format(task=key[0])
+            problems.append(Problem(source, int(row), "uscc", key[1], message))
         if key in seen:
-            problems.append(
-                Problem(
-                    source, int(row), "uscc", key[1], f"a second result in task {key[0]!r} (first in row {seen[key]})"
-                )
-            )
+            message = _("a second result in task {task!r} (first in row {row})").format(task=key[0], row=seen[key])
+            problems.append(Problem(source, int(row), "uscc", key[1], message))
         seen.setdefault(key, int(row))
         result = str(rec["result"]).strip()
         if result not in categories:
             problems.append(
-                Problem(source, int(row), "result", result, f"not a result category; use one of {list(categories)}")
+                Problem(
+                    source,
+                    int(row),
+                    "result",
+                    result,
+                    _("not a result category; use one of {categories}").format(categories=list(categories)),
+                )
             )
         completed = date_of_text(str(rec["completed"]))
         if completed is None:
             problems.append(
-                Problem(source, int(row), "completed", str(rec["completed"]), "not a date; write it as YYYY-MM-DD")
+                Problem(source, int(row), "completed", str(rec["completed"]), _("not a date; write it as YYYY-MM-DD"))
             )
         dates.append(completed)
     if problems:

@@ -17,15 +17,17 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from ._i18n import _
 from ._item_fields import TaskItem, parse_task_item
+from ._plan_parts import parse_credit, parse_exclusions, read_plan_document
 from .credit import DEFAULT_CREDIT_COLUMN, CreditPolicy, MultiplierTables, check_multiplier_tables
 from .disclosure import PublicationPolicy, check_hidden, parse_publication
 from .exceptions import NotFoundError, PlanError
@@ -81,8 +83,6 @@ _TASK_KEYS = (
     "take_all", "where", "multipliers", "exclude_inspected_within_days", "annual_cap", "team_size", "certificates",
     "expert", "item",
 )  # fmt: skip
-_CREDIT_KEYS = ("column", "classes", "missing")
-_EXCLUSION_KEYS = ("status_column", "statuses")
 
 
 @dataclass(frozen=True)
@@ -251,7 +251,8 @@ class Plan:
         for t in self.tasks:
             if t.id == task_id:
                 return t
-        raise NotFoundError(f"Plan {self.id!r} has no task {task_id!r}; its tasks are {[t.id for t in self.tasks]}.")
+        message = _("Plan {plan!r} has no task {task!r}; its tasks are {tasks}.")
+        raise NotFoundError(message.format(plan=self.id, task=task_id, tasks=[t.id for t in self.tasks]))
 
     def columns(self) -> tuple[str, ...]:
         """Every population column some task reads."""
@@ -290,10 +291,18 @@ class Plan:
 
 
 def _value_lists(raw: object, key: str, owner: str) -> ValueLists:
-    table = check_mapping(raw, f"The '{key}' of {owner}")
+    table = check_mapping(raw, _("The '{key}' of {owner}").format(key=key, owner=owner))
     return MappingProxyType(
-        {str(col): check_text_list(vals, f"The '{key}.{col}' of {owner}") for col, vals in table.items()}
+        {
+            str(col): check_text_list(vals, _("The '{key}' of {owner}").format(key=f"{key}.{col}", owner=owner))
+            for col, vals in table.items()
+        }
     )
+
+
+def _of(owner: str, key: str) -> str:
+    """``The 'key' of owner``, the name of a task's value in messages."""
+    return _("The '{key}' of {owner}").format(key=key, owner=owner)
 
 
 def _parse_task(
@@ -305,39 +314,44 @@ def _parse_task(
     credit: CreditPolicy,
     warnings: list[str],
 ) -> Task:
-    table = check_mapping(raw, f"Task number {index + 1} of the plan")
-    task_id = check_identifier(table.get("id"), f"The 'id' of task number {index + 1}")
-    owner = f"task {task_id!r}"
-    check_keys(table, _TASK_KEYS, f"Task {task_id!r}")
-    department = check_text(table.get("department"), f"The 'department' of {owner}")
-    items = check_text_list(table.get("items"), f"The 'items' of {owner}")
+    table = check_mapping(raw, _("Task number {number} of the plan").format(number=index + 1))
+    task_id = check_identifier(table.get("id"), _("The 'id' of task number {number}").format(number=index + 1))
+    owner = _("task {task!r}").format(task=task_id)
+    check_keys(table, _TASK_KEYS, _("Task {task!r}").format(task=task_id))
+    of = partial(_of, owner)
+    department = check_text(table.get("department"), of("department"))
+    items = check_text_list(table.get("items"), of("items"))
     category = table.get("category", "general")
     if category not in ("general", "key"):
-        raise PlanError(f"The 'category' of {owner} must be 'general' or 'key'; got {category!r}.")
+        message = _("The 'category' of {owner} must be 'general' or 'key'; got {value!r}.")
+        raise PlanError(message.format(owner=owner, value=category))
     if "ratio" not in table:
-        raise PlanError(f"The 'ratio' of {owner} is missing; give the base sampling ratio, e.g. ratio = \"0.03\".")
-    ratio = check_fraction(table["ratio"], f"The 'ratio' of {owner}")
+        message = _("The 'ratio' of {owner} is missing; give the base sampling ratio, e.g. ratio = \"0.03\".")
+        raise PlanError(message.format(owner=owner))
+    ratio = check_fraction(table["ratio"], of("ratio"))
     if "floor" in table:
-        floor = check_fraction(table["floor"], f"The 'floor' of {owner}")
+        floor = check_fraction(table["floor"], of("floor"))
     else:
         floor = plan_floor if category == "general" else Fraction(0)
-    strata = check_text_list(table.get("strata", [credit.column]), f"The 'strata' of {owner}")
+    strata = check_text_list(table.get("strata", [credit.column]), of("strata"))
     coordination = table.get("coordination", "plan")
     if coordination not in ("plan", "independent"):
-        raise PlanError(f"The 'coordination' of {owner} must be 'plan' or 'independent'; got {coordination!r}.")
+        message = _("The 'coordination' of {owner} must be 'plan' or 'independent'; got {value!r}.")
+        raise PlanError(message.format(owner=owner, value=coordination))
     take_all = _value_lists(table.get("take_all", {}), "take_all", owner)
     for col in take_all:
         if col not in strata:
-            raise PlanError(
-                f"The 'take_all' of {owner} names column {col!r}, which is not among its strata {list(strata)}; "
-                f"add {col!r} to 'strata' so that whole strata can be taken."
+            message = _(
+                "The 'take_all' of {owner} names column {column!r}, which is not among its strata {strata}; "
+                "add {column!r} to 'strata' so that whole strata can be taken."
             )
+            raise PlanError(message.format(owner=owner, column=col, strata=list(strata)))
     where = _value_lists(table.get("where", {}), "where", owner)
     task_tables = check_multiplier_tables(table.get("multipliers", {}), owner)
     for col in task_tables:
         if col not in strata:
             warnings.append(
-                f"The 'multipliers.{col}' of {owner} do not apply: {col!r} is not among its strata "
+                f"The 'multipliers.{col}' of task {task_id!r} do not apply: {col!r} is not among its strata "
                 f"{list(strata)} (add it to 'strata' to weight by it)."
             )
     effective = {
@@ -348,11 +362,11 @@ def _parse_task(
 
     def whole(key: str, minimum: int = 0, maximum: int = MAX_WHOLE) -> int | None:
         value = table.get(key)
-        return None if value is None else check_int(value, f"The '{key}' of {owner}", minimum=minimum, maximum=maximum)
+        return None if value is None else check_int(value, of(key), minimum=minimum, maximum=maximum)
 
     return Task(
         id=task_id,
-        name=check_text(table["name"], f"The 'name' of {owner}") if "name" in table else None,
+        name=check_text(table["name"], of("name")) if "name" in table else None,
         department=department,
         items=items,
         category=category,
@@ -366,10 +380,8 @@ def _parse_task(
         exclude_inspected_within_days=whole("exclude_inspected_within_days", maximum=MAX_COOLDOWN_DAYS),
         annual_cap=whole("annual_cap", minimum=1, maximum=366),
         team_size=whole("team_size", minimum=2, maximum=MAX_TEAM_SIZE),
-        certificates=check_text_list(table["certificates"], f"The 'certificates' of {owner}")
-        if "certificates" in table
-        else (),
-        expert=check_text(table["expert"], f"The 'expert' of {owner}") if "expert" in table else None,
+        certificates=check_text_list(table["certificates"], of("certificates")) if "certificates" in table else (),
+        expert=check_text(table["expert"], of("expert")) if "expert" in table else None,
         minimum=whole("minimum"),
         item=parse_task_item(table["item"], owner) if "item" in table else None,
     )
@@ -394,35 +406,21 @@ def parse_plan(raw: Mapping[str, Any], *, source: str = "<plan>") -> Plan:
         return _parse_plan(raw, source)
     except PlanError as exc:
         if source != "<plan>" and not str(exc).startswith(source):
-            raise PlanError(f"{source}: {exc}") from None
+            raise PlanError(_("{source}: {error}").format(source=source, error=exc)) from None
         raise
 
 
 def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
-    doc = check_mapping(raw, "The plan")
-    check_keys(doc, _PLAN_KEYS, "The plan")
-    plan_id = check_identifier(doc.get("id"), "The plan 'id'")
-    floor = check_fraction(doc.get("floor", "0.05"), "The plan 'floor'")
-    credit_raw = check_mapping(doc.get("credit", {}), "The plan 'credit'")
-    check_keys(credit_raw, _CREDIT_KEYS, "The plan's [credit] table")
-    credit = CreditPolicy(
-        column=check_text(credit_raw.get("column", DEFAULT_CREDIT_COLUMN), "The 'credit.column' of the plan"),
-        classes=check_text_list(credit_raw.get("classes", ["A", "B", "C", "D"]), "The 'credit.classes' of the plan"),
-        missing=(
-            check_text(credit_raw["missing"], "The 'credit.missing' of the plan") if "missing" in credit_raw else None
-        ),
-    )
-    excl = check_mapping(doc.get("exclusions", {}), "The plan 'exclusions'")
-    check_keys(excl, _EXCLUSION_KEYS, "The plan's [exclusions] table")
-    statuses = (
-        check_text_list(excl["statuses"], "The 'exclusions.statuses' of the plan")
-        if "statuses" in excl
-        else DEFAULT_INACTIVE_STATUSES
-    )
-    plan_tables = check_multiplier_tables(doc.get("multipliers", {}), "the plan")
+    doc = check_mapping(raw, _("The plan"))
+    check_keys(doc, _PLAN_KEYS, _("The plan"))
+    plan_id = check_identifier(doc.get("id"), _("The plan 'id'"))
+    floor = check_fraction(doc.get("floor", "0.05"), _("The plan 'floor'"))
+    credit = parse_credit(doc)
+    status_column, statuses = parse_exclusions(doc, DEFAULT_INACTIVE_STATUSES)
+    plan_tables = check_multiplier_tables(doc.get("multipliers", {}), _("the plan"))
     raw_tasks = doc.get("tasks")
     if not isinstance(raw_tasks, list) or not raw_tasks:
-        raise PlanError("The plan must have at least one [[tasks]] table; got none.")
+        raise PlanError(_("The plan must have at least one [[tasks]] table; got none."))
     warnings: list[str] = []
     tasks = tuple(
         _parse_task(t, i, plan_floor=floor, plan_tables=plan_tables, credit=credit, warnings=warnings)
@@ -431,17 +429,18 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
     ids = [t.id for t in tasks]
     for tid in ids:
         if ids.count(tid) > 1:
-            raise PlanError(f"The plan has two tasks with id {tid!r}; task ids must be unique.")
-    start = check_date(doc["start"], "The plan 'start'") if "start" in doc else None
-    end = check_date(doc["end"], "The plan 'end'") if "end" in doc else None
+            raise PlanError(_("The plan has two tasks with id {task!r}; task ids must be unique.").format(task=tid))
+    start = check_date(doc["start"], _("The plan 'start'")) if "start" in doc else None
+    end = check_date(doc["end"], _("The plan 'end'")) if "end" in doc else None
     if start and end and end < start:
-        raise PlanError(f"The plan 'end' ({end}) is before its 'start' ({start}).")
+        raise PlanError(_("The plan 'end' ({end}) is before its 'start' ({start}).").format(end=end, start=start))
     for t in tasks:
         if start is None and (t.exclude_inspected_within_days is not None or t.annual_cap is not None):
-            raise PlanError(
-                f"Task {t.id!r} sets a cool-down or an annual cap, which count from the plan's start; "
-                f"add start = 2027-03-01 (the batch's first day) to the plan."
+            message = _(
+                "Task {task!r} sets a cool-down or an annual cap, which count from the plan's start; "
+                "add start = 2027-03-01 (the batch's first day) to the plan."
             )
+            raise PlanError(message.format(task=t.id))
     assignment = parse_assignment(doc.get("assignment", {}))
     publication = parse_publication(doc.get("publication", {}), end=end)
     strata, where = {c for t in tasks for c in t.strata}, {c for t in tasks for c in t.where}
@@ -453,9 +452,9 @@ def _parse_plan(raw: Mapping[str, Any], source: str) -> Plan:
         tasks=tasks,
         floor=floor,
         credit=credit,
-        status_column=check_text(excl.get("status_column", "status"), "The 'exclusions.status_column' of the plan"),
+        status_column=status_column,
         inactive_statuses=statuses,
-        title=check_text(doc["title"], "The plan 'title'") if "title" in doc else None,
+        title=check_text(doc["title"], _("The plan 'title'")) if "title" in doc else None,
         start=start,
         end=end,
         source=source,
@@ -474,15 +473,4 @@ def load_plan(path: str | Path) -> Plan:
         If there is no such file.
     """
     path = Path(path)
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PlanError(
-            f"{path}: the plan is not UTF-8 (byte {exc.start} cannot be read); TOML files must be saved as UTF-8."
-        ) from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{path}: not valid TOML: {exc}.") from None
-    return parse_plan(doc, source=str(path))
+    return parse_plan(read_plan_document(path), source=str(path))

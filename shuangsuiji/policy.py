@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._i18n import _
 from .exceptions import PlanError
 from .validation import check_int, check_keys, check_mapping, check_text_list
 
@@ -94,7 +95,7 @@ class AssignmentPolicy:
         return out
 
 
-def parse_window(text: object, what: str = "The 'window'") -> tuple[dt.date, dt.date]:
+def parse_window(text: object, what: str | None = None) -> tuple[dt.date, dt.date]:
     """Read a window written ``2027-03-01:2027-03-31``.
 
     Examples
@@ -102,13 +103,15 @@ def parse_window(text: object, what: str = "The 'window'") -> tuple[dt.date, dt.
     >>> parse_window("2027-03-01:2027-03-31")
     (datetime.date(2027, 3, 1), datetime.date(2027, 3, 31))
     """
+    what = _("The 'window'") if what is None else what
     parts = text.split(":") if isinstance(text, str) else []
     try:
         first, last = (dt.date.fromisoformat(p.strip()) for p in parts)
     except ValueError:
-        raise PlanError(f"{what} must be two dates as 2027-03-01:2027-03-31; got {text!r}.") from None
+        message = _("{what} must be two dates as 2027-03-01:2027-03-31; got {text!r}.")
+        raise PlanError(message.format(what=what, text=text)) from None
     if last < first:
-        raise PlanError(f"{what} ends ({last}) before it starts ({first}).")
+        raise PlanError(_("{what} ends ({last}) before it starts ({first}).").format(what=what, last=last, first=first))
     return first, last
 
 
@@ -120,36 +123,36 @@ def parse_assignment(raw: object) -> AssignmentPolicy:
     PlanError
         On an unknown key or a value out of range.
     """
-    table = check_mapping(raw, "The plan 'assignment'")
-    check_keys(table, _ASSIGNMENT_KEYS, "The plan's [assignment] table")
+    table = check_mapping(raw, _("The plan 'assignment'"))
+    check_keys(table, _ASSIGNMENT_KEYS, _("The plan's [assignment] table"))
     jurisdiction = table.get("jurisdiction", "region")
     if jurisdiction not in ("region", "any"):
-        raise PlanError(f"The 'assignment.jurisdiction' of the plan must be 'region' or 'any'; got {jurisdiction!r}.")
+        message = _("The 'assignment.jurisdiction' of the plan must be 'region' or 'any'; got {value!r}.")
+        raise PlanError(message.format(value=jurisdiction))
     cross = table.get("cross_station", False)
     if not isinstance(cross, bool):
-        raise PlanError(f"The 'assignment.cross_station' of the plan must be true or false; got {cross!r}.")
+        message = _("The 'assignment.cross_station' of the plan must be true or false; got {value!r}.")
+        raise PlanError(message.format(value=cross))
     fallback = table.get("joint_fallback", "whole")
     if fallback not in JOINT_FALLBACKS:
-        raise PlanError(
-            f"The 'assignment.joint_fallback' of the plan must be one of {', '.join(map(repr, JOINT_FALLBACKS))}; "
-            f"got {fallback!r}."
-        )
+        message = _("The 'assignment.joint_fallback' of the plan must be one of {choices}; got {value!r}.")
+        raise PlanError(message.format(choices=", ".join(map(repr, JOINT_FALLBACKS)), value=fallback))
     return AssignmentPolicy(
         joint_fallback=fallback,
         team_size=check_int(
-            table.get("team_size", 2), "The 'assignment.team_size' of the plan", minimum=2, maximum=MAX_TEAM_SIZE
+            table.get("team_size", 2), _("The 'assignment.team_size' of the plan"), minimum=2, maximum=MAX_TEAM_SIZE
         ),
         jurisdiction=jurisdiction,
         cross_station=cross,
-        rotation=check_int(table.get("rotation", 0), "The 'assignment.rotation' of the plan", maximum=100),
+        rotation=check_int(table.get("rotation", 0), _("The 'assignment.rotation' of the plan"), maximum=100),
         relation_hops=check_int(
-            table.get("relation_hops", 2), "The 'assignment.relation_hops' of the plan", minimum=1, maximum=10
+            table.get("relation_hops", 2), _("The 'assignment.relation_hops' of the plan"), minimum=1, maximum=10
         ),
-        relations=check_text_list(table["relations"], "The 'assignment.relations' of the plan")
+        relations=check_text_list(table["relations"], _("The 'assignment.relations' of the plan"))
         if table.get("relations")
         else (),
         daily_cap=check_int(
-            table.get("daily_cap", 4), "The 'assignment.daily_cap' of the plan", minimum=1, maximum=100
+            table.get("daily_cap", 4), _("The 'assignment.daily_cap' of the plan"), minimum=1, maximum=100
         ),
-        window=parse_window(table["window"], "The 'assignment.window' of the plan") if "window" in table else None,
+        window=parse_window(table["window"], _("The 'assignment.window' of the plan")) if "window" in table else None,
     )

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._i18n import _
 from ._strings import byte_column
 from .columns import canonical_columns
 from .credit import CreditPolicy
@@ -219,23 +220,17 @@ def _missing_columns(columns: Sequence[str], plan: Plan | None, source: str) -> 
         for col in plan.columns():
             if col not in columns:
                 users = [t.id for t in plan.tasks if col in t.columns()]
-                problems.append(
-                    Problem(
-                        source,
-                        1,
-                        col,
-                        None,
-                        f"the plan's tasks {users} read this column but the table has no such column; "
-                        f"its columns are {list(columns)}",
-                    )
+                message = _(
+                    "the plan's tasks {users} read this column but the table has no such column; "
+                    "its columns are {columns}"
                 )
+                problems.append(Problem(source, 1, col, None, message.format(users=users, columns=list(columns))))
     return problems
 
 
 def _no_uscc(source: str, columns: Sequence[object]) -> Problem:
-    return Problem(
-        source, 1, _ID, None, f"there is no 'uscc' (统一社会信用代码) column; the columns are {list(map(str, columns))}"
-    )
+    message = _("there is no 'uscc' (统一社会信用代码) column; the columns are {columns}")
+    return Problem(source, 1, _ID, None, message.format(columns=list(map(str, columns))))
 
 
 @dataclass(frozen=True)
@@ -304,7 +299,7 @@ def check_rows(
         strata_cols = {c for t in plan.tasks for c in t.strata} - {plan.credit.column}
         for col in sorted(strata_cols & set(data.columns)):
             for i in np.flatnonzero((data[col] == "").to_numpy()).tolist():
-                add(i, col, "this column defines strata and may not be empty; fill in the value")
+                add(i, col, _("this column defines strata and may not be empty; fill in the value"))
     credit = plan.credit if plan is not None else CreditPolicy()
     needed = plan is not None and credit.column in plan.columns()
     if credit.column not in data.columns:
@@ -313,7 +308,7 @@ def check_rows(
     empty = (classes == "").to_numpy()
     unknown = ~empty & ~classes.isin(credit.classes).to_numpy()
     for i in np.flatnonzero(unknown).tolist():
-        add(i, credit.column, f"unknown credit class; the classes are {list(credit.classes)}")
+        add(i, credit.column, _("unknown credit class; the classes are {classes}").format(classes=list(credit.classes)))
     if not empty.any():
         return RowCheck(problems)
     if credit.missing is not None:
@@ -325,8 +320,10 @@ def check_rows(
             add(
                 i,
                 credit.column,
-                "the credit class is missing; fill it in, or set credit.missing in the plan "
-                "to give unclassified entities a class",
+                _(
+                    "the credit class is missing; fill it in, or set credit.missing in the plan "
+                    "to give unclassified entities a class"
+                ),
             )
     return RowCheck(problems)
 
@@ -359,7 +356,7 @@ def prepare_population(
         If the table has no rows or no ``uscc`` column.
     """
     if len(frame) == 0:
-        raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
+        raise PopulationError([Problem(source, None, None, None, _("the table has no rows; a draw needs entities"))])
     frame = canonical_columns(frame, "population", source=source, error=PopulationError)
     if _ID not in frame.columns and _REGNO not in frame.columns:
         raise PopulationError([_no_uscc(source, list(frame.columns))])
@@ -432,7 +429,7 @@ def _imputed(found: RowCheck, rows: npt.NDArray[np.int64], plan: Plan | None) ->
 
 def repeat_message(first_row: int) -> str:
     """The message for a code that repeats the code of ``first_row``."""
-    return f"this code already appears in row {first_row}; keep one row per entity"
+    return _("this code already appears in row {row}; keep one row per entity").format(row=first_row)
 
 
 def check_population(

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._i18n import N_, _
 from ._json import Fields, indented_json, load_json
 from ._kernel import stratum_label
 from .checks import Recorder, Verification
@@ -155,12 +156,15 @@ def _read_openings(f: Fields) -> tuple[tuple[str, str, str], ...]:
     raw = f.mapping("openings")
     out = []
     for key in sorted(raw):
-        opening = Fields(raw[key], f"the proof's openings.{key}", ProofError)
+        opening = Fields(raw[key], _("the proof's openings.{key}").format(key=key), ProofError)
         out.append((key, opening.text("value"), opening.text("salt")))
     return tuple(out)
 
 
+#: The error of a code that is not in the population.
+NOT_IN_POPULATION = N_("{uscc!r} is not in the population {path}; check the code.")
 #: Exclusions a year adds (only a year's batch can give them).
+
 _YEAR_REASONS = ("drawn_this_year", "year_cap", "department_cap")
 
 
@@ -194,8 +198,10 @@ def _task_entries(
             threshold = manifest.task(task.id).thresholds.get(label)
             if threshold is None:
                 raise ProofError(
-                    f"Task {task.id!r} has no stratum {label!r} in the manifest: is the population the one drawn? "
-                    "Give the published population file (or leave out --population)."
+                    _(
+                        "Task {task!r} has no stratum {stratum!r} in the manifest: is the population the one drawn? "
+                        "Give the published population file (or leave out --population)."
+                    ).format(task=task.id, stratum=label)
                 )
             entries.append(ProofTask(task.id, scope, mine, outcome, stratum=label, threshold=threshold))
     return tuple(entries)
@@ -216,8 +222,10 @@ def committed_files(
     manifest = Manifest.read(out)
     if manifest.population.merkle_root is None:
         raise ProofError(
-            f"{out}: this draw published no Merkle root of its population, so no proof can be made against it; "
-            "draw with a population record (the commit and draw commands always make one)."
+            _(
+                "{folder}: this draw published no Merkle root of its population, so no proof can be made against it; "
+                "draw with a population record (the commit and draw commands always make one)."
+            ).format(folder=out)
         )
     recorded = DrawFiles.recorded(manifest, out, {"population": population, "allow_list": allow_list})
     files = DrawFiles(
@@ -255,9 +263,11 @@ def _check_is_the_draws(manifest: Manifest, files: DrawFiles, leaves: pa.Array) 
     got = merkle_root(hashes=leaf_hashes(leaves)).hex()
     if got != root or len(leaves) != rows:
         raise ProofError(
-            f"{files.population} is not the population this draw read: its {len(leaves)} entities have the "
-            f"Merkle root {got}, the draw's manifest records {rows} entities and {root}. Give the population "
-            "file the draw read, unchanged (the manifest names it and its SHA-256)."
+            _(
+                "{path} is not the population this draw read: its {n} entities have the "
+                "Merkle root {got}, the draw's manifest records {rows} entities and {root}. Give the population "
+                "file the draw read, unchanged (the manifest names it and its SHA-256)."
+            ).format(path=files.population, n=len(leaves), got=got, rows=rows, root=root)
         )
 
 
@@ -295,15 +305,15 @@ def make_proof(
     if stream:
         # the leaves hold the plan file's columns (for a year's batch, the whole year's plan)
         if files.plan is None:
-            raise ProofError("A streamed proof reads the plan file the draw recorded; give the draw's folder.")
+            raise ProofError(_("A streamed proof reads the plan file the draw recorded; give the draw's folder."))
         if manifest.parsed_plan().publication.hidden:
-            raise ProofError("The plan hides fields: make the proof in memory (leave out --stream).")
+            raise ProofError(_("The plan hides fields: make the proof in memory (leave out --stream)."))
         leaf, proof_path = _streamed_leaf_and_path(manifest, files, load_plan(files.plan), uscc, batch_rows)
     else:
         inputs, ordered, leaves = committed_leaves(manifest, files, salt_key=salt_key)
         where = ordered.index[ordered["uscc"] == uscc]
         if len(where) == 0:
-            raise NotFoundError(f"{uscc!r} is not in the population {files.population}; check the code.")
+            raise NotFoundError(_(NOT_IN_POPULATION).format(uscc=uscc, path=files.population))
         index = int(where[0])
         proof_path = audit_path(leaf_hashes(leaves), index)
         leaf = leaves[index].as_py()
@@ -333,7 +343,7 @@ def _position(path: Path, uscc: str, batch_rows: int) -> int:
         if hit.size:
             return seen + int(hit[0])
         seen += len(batch)
-    raise NotFoundError(f"{uscc!r} is not in the population {path}; check the code.")
+    raise NotFoundError(_(NOT_IN_POPULATION).format(uscc=uscc, path=path))
 
 
 def _streamed_leaf_and_path(
@@ -342,11 +352,14 @@ def _streamed_leaf_and_path(
     """The entity's leaf and audit path, streamed from a Parquet population sorted by code."""
     path = files.population
     if not is_parquet(path):
-        raise ProofError(f"{path}: a streamed proof reads the population as Parquet sorted by uscc.")
+        raise ProofError(
+            _("{path}: a streamed proof reads the population as Parquet sorted by uscc.").format(path=path)
+        )
     allow = read_allow_list(files.allow_list) if files.allow_list is not None else frozenset()
     index = _position(path, uscc, batch_rows)
     size = manifest.population.rows
-    too_many = f"{path} has more rows than the {size} the manifest records; is it the published file?"
+    too_many = _("{path} has more rows than the {rows} the manifest records; is it the published file?")
+    too_many = too_many.format(path=path, rows=size)
     if index >= size:
         raise ProofError(too_many)
     stream = StreamingAuditPath(index, size)
@@ -356,14 +369,16 @@ def _streamed_leaf_and_path(
     )
     for chunk in chunks:
         if list(chunk.fields) != list(manifest.population.leaf_fields or ()):
-            raise ProofError(f"{path}: its leaf fields {list(chunk.fields)} differ from the manifest's.")
+            said = _("{path}: its leaf fields {fields} differ from the manifest's.")
+            raise ProofError(said.format(path=path, fields=list(chunk.fields)))
         if chunk.first + len(chunk.hashes) > size:
             raise ProofError(too_many)
         stream.add(chunk.first, chunk.hashes)
         if chunk.first <= index < chunk.first + len(chunk.hashes):
             leaf = str(chunk.leaves[index - chunk.first].as_py())
     if leaf is None or stream.count != size:
-        raise ProofError(f"{path} has {stream.count} rows, not the {size} the manifest records.")
+        said = _("{path} has {n} rows, not the {rows} the manifest records.")
+        raise ProofError(said.format(path=path, n=stream.count, rows=size))
     return leaf, stream.path()
 
 
@@ -402,9 +417,8 @@ def opened_proof(
         rec.check("proof readable", False, str(exc))
         return rec, manifest, None
     rec.check("proof format", read.format == format_name, read.format)
-    rec.check(
-        "proof made for this manifest", read.manifest_sha256 == manifest.sha256, f"manifest SHA-256 {manifest.sha256}"
-    )
+    said = _("manifest SHA-256 {sha256}").format(sha256=manifest.sha256)
+    rec.check("proof made for this manifest", read.manifest_sha256 == manifest.sha256, said)
     return rec, manifest, read
 
 
@@ -425,17 +439,17 @@ def verify_proof(proof: Proof | object, manifest_bytes: bytes) -> Verification:
     proof = read
     root = manifest.population.merkle_root
     if root is None:
-        rec.check("Merkle root in the manifest", False, "this draw published no Merkle root")
+        rec.check("Merkle root in the manifest", False, _("this draw published no Merkle root"))
         return rec.done()
     included = leaf_included(proof.leaf, proof.leaf_index, manifest.population.rows, proof.audit_path, root)
-    rec.check("leaf is in the committed population", included, f"audit path to Merkle root {root}")
+    rec.check("leaf is in the committed population", included, _("audit path to Merkle root {root}").format(root=root))
     try:
         values = json.loads(proof.leaf)
     except json.JSONDecodeError:
         rec.check("leaf readable", False)
         return rec.done()
     if not isinstance(values, dict):
-        rec.check("leaf readable", False, "the leaf is not a JSON object")
+        rec.check("leaf readable", False, _("the leaf is not a JSON object"))
         return rec.done()
     rec.check("leaf is this entity", values.get("uscc") == proof.uscc, str(values.get("uscc")))
     _check_tasks(rec, proof, manifest, opened_values(proof.openings, values, rec))
@@ -450,23 +464,25 @@ def _check_tasks(rec: Recorder, proof: Proof, manifest: Manifest, values: Mappin
         name = f"task {task.id}"
         entry = claimed.get(task.id)
         if entry is None:
-            rec.check(name, False, "missing from the proof")
+            rec.check(name, False, _("missing from the proof"))
             continue
         mine = ticket(manifest.seed, task.scope(plan.id), str(values.get("uscc")))
         rec.check(f"{name} ticket", entry.ticket == mine, mine)
         if not _in_scope(task, values):
-            rec.check(f"{name} outcome", entry.outcome == "out_of_scope", "outside the task's scope")
+            rec.check(f"{name} outcome", entry.outcome == "out_of_scope", _("outside the task's scope"))
             continue
         if values.get(plan.status_column, "") in plan.inactive_statuses:
-            rec.check(f"{name} outcome", entry.outcome == "excluded" and entry.reason == "status", "not operating")
+            rec.check(f"{name} outcome", entry.outcome == "excluded" and entry.reason == "status", _("not operating"))
             continue
         if entry.outcome == "excluded":
             year = manifest.year is not None and entry.reason in _YEAR_REASONS
-            shown = "the year's ledger view (ledger-view.json)" if year else "the inspection history"
+            shown = _("the year's ledger view (ledger-view.json)") if year else _("the inspection history")
             rec.check(
                 f"{name} outcome",
                 entry.reason in ("cooldown", "annual_cap") or year,
-                f"excluded for {entry.reason} ({entry.detail}); {shown}, not the manifest, shows this",
+                _("excluded for {reason} ({detail}); {shown}, not the manifest, shows this").format(
+                    reason=entry.reason, detail=entry.detail, shown=shown
+                ),
             )
             continue
         label = stratum_label(task.strata, [str(values.get(c, "")) for c in task.strata])
@@ -475,9 +491,8 @@ def _check_tasks(rec: Recorder, proof: Proof, manifest: Manifest, values: Mappin
         if threshold is None:
             continue
         selected = threshold != "" and mine <= threshold
-        rec.check(
-            f"{name} outcome",
-            entry.outcome == ("selected" if selected else "not_selected"),
-            f"ticket {'<=' if selected else '>'} threshold {threshold or '(none drawn)'}: "
-            f"{'selected' if selected else 'not selected'}",
-        )
+        said = _("ticket > threshold {threshold}: not selected")
+        if selected:
+            said = _("ticket <= threshold {threshold}: selected")
+        outcome = "selected" if selected else "not_selected"
+        rec.check(f"{name} outcome", entry.outcome == outcome, said.format(threshold=threshold or _("(none drawn)")))

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from ._i18n import _
 from .exceptions import PopulationError, Problem
 from .io import iter_parquet
 from .manifest import PopulationRecord
@@ -72,7 +73,7 @@ def population_root(
     the plan's draw reads (in ``leaf_format``: :mod:`shuangsuiji.merkle`).
     """
     fields = leaf_fields(plan, population.frame.columns)
-    _, leaves = entity_leaves(
+    _ordered, leaves = entity_leaves(
         population.frame, fields, plan, leaf_format=leaf_format, register=population.register, salt_key=salt_key
     )
     hashes = leaf_hashes(leaves, workers=workers)
@@ -180,7 +181,7 @@ def sorted_leaf_batches(
         repeats, last = _neighbour_repeats(data["uscc"], rows, last, source)
         problems += repeats
         if not problems:
-            _, leaves = entity_leaves(
+            _ordered, leaves = entity_leaves(
                 data, fields, plan, leaf_format=leaf_format, register=found.register, order=False, salt_key=salt_key
             )
             yield LeafBatch(position, data, fields, leaves, leaf_hashes(leaves, workers=workers))
@@ -189,7 +190,8 @@ def sorted_leaf_batches(
         unique = list(dict.fromkeys(problems))  # a missing column is reported once, not per batch
         raise PopulationError(sorted(unique, key=lambda p: -1 if p.row is None else p.row))
     if position == 0:
-        raise PopulationError([Problem(source, None, None, None, "the table has no rows; a draw needs entities")])
+        said = _("the table has no rows; a draw needs entities")
+        raise PopulationError([Problem(source, None, None, None, said)])
 
 
 def _neighbour_repeats(
@@ -213,9 +215,11 @@ def _neighbour_repeats(
                     int(rows[i]),
                     "uscc",
                     str(codes.iat[i]),
-                    "the file is not sorted by uscc (this code comes before the previous row's); "
-                    "--engine dask streams the Merkle tree in code order: sort the file by uscc "
-                    "(code-point order), or use --engine memory",
+                    _(
+                        "the file is not sorted by uscc (this code comes before the previous row's); "
+                        "--engine dask streams the Merkle tree in code order: sort the file by uscc "
+                        "(code-point order), or use --engine memory"
+                    ),
                 )
             ]
         )

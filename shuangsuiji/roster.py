@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._i18n import _
 from .columns import CANONICAL, canonical_columns
 from .exceptions import Problem, RosterError
 from .population import text_column
@@ -146,23 +147,26 @@ class _Rows:
     def _unique(self, i: int, rec: dict[str, str]) -> None:
         oid = rec["inspector_id"]
         if not _ID.fullmatch(oid):
-            self.add(i, "inspector_id", "an id is 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
+            self.add(i, "inspector_id", _("an id is 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"))
         elif oid in self.ids:
-            self.add(i, "inspector_id", f"this id already appears in row {self.ids[oid]}; ids must be unique")
+            again = _("this id already appears in row {row}; ids must be unique").format(row=self.ids[oid])
+            self.add(i, "inspector_id", again)
         self.ids.setdefault(oid, int(self.rows[i]))
 
     def _flag(self, i: int, rec: dict[str, str], column: str, default: bool) -> bool:
         value = parse_flag(rec[column]) if rec[column] else default
         if value is None:
-            self.add(i, column, "write yes or no (是/否, true/false, 1/0)")
+            self.add(i, column, _("write yes or no (是/否, true/false, 1/0)"))
             return default
         return value
 
     def _certificate(self, i: int, rec: dict[str, str]) -> None:
         if not rec["cert_no"]:
-            self.add(i, "cert_no", "an active officer needs an enforcement certificate number (执法证号) to inspect")
+            need = _("an active officer needs an enforcement certificate number (执法证号) to inspect")
+            self.add(i, "cert_no", need)
         elif rec["cert_no"] in self.certs:
-            self.add(i, "cert_no", f"this certificate number is also in row {self.certs[rec['cert_no']]}")
+            again = _("this certificate number is also in row {row}").format(row=self.certs[rec["cert_no"]])
+            self.add(i, "cert_no", again)
         self.certs.setdefault(rec["cert_no"], int(self.rows[i]))
 
     def read(self, i: int, rec: dict[str, str]) -> None:
@@ -170,10 +174,10 @@ class _Rows:
         self._unique(i, rec)
         for column in ("name", "department"):
             if not rec[column]:
-                self.add(i, column, f"the {column} is empty; fill it in")
+                self.add(i, column, _("the {column} is empty; fill it in").format(column=column))
         kind = _KINDS.get(rec["kind"].lower())
         if kind is None:
-            self.add(i, "kind", "write 'officer' (执法人员) or 'expert' (专家)")
+            self.add(i, "kind", _("write 'officer' (执法人员) or 'expert' (专家)"))
             kind = "officer"
         lead, active = self._flag(i, rec, "lead", False), self._flag(i, rec, "active", True)
         cap = _capacity(rec["capacity"])
@@ -181,11 +185,14 @@ class _Rows:
             self.add(
                 i,
                 "capacity",
-                f"the capacity is the number of visits this batch, a whole number from 0 to {MAX_CAPACITY}",
+                _("the capacity is the number of visits this batch, a whole number from 0 to {most}").format(
+                    most=MAX_CAPACITY
+                ),
             )
         days = _dates(rec["unavailable"])
         if days is None:
-            self.add(i, "unavailable", "write dates as 2027-03-01, separated by ';', or a range 2027-03-01~2027-03-05")
+            dates = _("write dates as 2027-03-01, separated by ';', or a range 2027-03-01~2027-03-05")
+            self.add(i, "unavailable", dates)
         if kind == "officer" and active:
             self._certificate(i, rec)
         certificates = tuple(sorted({c for c in _SPLIT.split(rec["certificates"]) if c}))
@@ -212,12 +219,18 @@ def check_roster(frame: pd.DataFrame, *, source: str = "<frame>") -> Roster:
     if missing:
         raise RosterError(
             [
-                Problem(source, 1, c, None, f"the roster needs columns {list(_REQUIRED)}; this one is missing")
+                Problem(
+                    source,
+                    1,
+                    c,
+                    None,
+                    _("the roster needs columns {columns}; this one is missing").format(columns=list(_REQUIRED)),
+                )
                 for c in missing
             ]
         )
     if len(frame) == 0:
-        raise RosterError([Problem(source, None, None, None, "the roster has no rows")])
+        raise RosterError([Problem(source, None, None, None, _("the roster has no rows"))])
     rows = (
         np.asarray(frame.index, dtype=np.int64)
         if pd.api.types.is_integer_dtype(frame.index.dtype)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._i18n import _
 from .checks import Recorder
 from .exceptions import CeremonyError, InternalError, ProofError
 
@@ -137,9 +138,8 @@ def read_salt_key(path: str | Path) -> bytes:
     except ValueError:
         key = b""
     if len(key) != 32:
-        raise CeremonyError(
-            f"{path}: a salt key is 64 hexadecimal digits (32 bytes), as 'commit --salt-key-out' writes."
-        )
+        said = _("{path}: a salt key is 64 hexadecimal digits (32 bytes), as 'commit --salt-key-out' writes.")
+        raise CeremonyError(said.format(path=path))
     return key
 
 
@@ -152,7 +152,8 @@ def entity_openings(
     if not keys:
         return ()
     if salt_key is None:
-        raise ProofError("The plan hides fields: give the bureau's salt key (--salt-key FILE) to open the firm's own.")
+        said = _("The plan hides fields: give the bureau's salt key (--salt-key FILE) to open the firm's own.")
+        raise ProofError(said)
     at = int(np.flatnonzero((frame["uscc"] == uscc).to_numpy())[0])
     out = []
     for key in keys:
@@ -160,7 +161,7 @@ def entity_openings(
         source = register if key != column and register is not None else frame[column]
         value, salt = str(source.iat[at]), entity_salt(salt_key, uscc, key)
         if salted(salt, value) != values[key]:
-            raise InternalError(f"the salted {key!r} of {uscc} does not open to its value")
+            raise InternalError(_("the salted {key!r} of {uscc} does not open to its value").format(key=key, uscc=uscc))
         out.append((key, value, salt.hex()))
     return tuple(out)
 
@@ -173,6 +174,8 @@ def opened_values(openings: Sequence[tuple[str, str, str]], values: Mapping[str,
         if isinstance(value, str) and value.startswith(SALTED_PREFIX):
             opening = given.get(key)
             ok = opening is not None and opens(value, opening[0], opening[1])
-            rec.check(f"hidden field {key} opened", ok, "the firm's own value, under the committed salted value")
+            said = _("the firm's own value, under the committed salted value")
+            rec.check(f"hidden field {key} opened", ok, said)
+
             out[key] = opening[0] if opening is not None else ""
     return out

@@ -14,6 +14,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from ._i18n import _
 from ._json import read_record
 from .checks import Recorder
 from .io import seal_line
@@ -40,29 +41,35 @@ def check_sealed(rec: Recorder, out: Path, *, today: dt.date) -> None:
     digest = str(fields.get("manifest_sha256", ""))
     seal = out / "manifest.sha256"
     line = seal.read_bytes()[:200] if seal.is_file() else b""
-    rec.check("manifest seal", line == seal_line(digest, "manifest.json"), f"sealed manifest SHA-256 {digest}")
+    said = _("sealed manifest SHA-256 {sha256}").format(sha256=digest)
+    rec.check("manifest seal", line == seal_line(digest, "manifest.json"), said)
     path = out / str(fields.get("commitment") or "../commitment.json")
     if not path.is_file():
-        rec.check("commitment", False, f"{path} is not here: the bureau published it before the draw; give it")
+        said = _("{path} is not here: the bureau published it before the draw; give it").format(path=path)
+        rec.check("commitment", False, said)
     else:
         got = hashlib.sha256(path.read_bytes()).hexdigest()
         rec.check("commitment", got == fields.get("commitment_sha256"), f"{path} SHA-256 {got}")
     try:
         reveal_by = dt.date.fromisoformat(str(fields.get("reveal_by")))
     except ValueError:
-        rec.check("day of the reveal", False, f"not a date: {fields.get('reveal_by')!r}")
+        rec.check("day of the reveal", False, _("not a date: {value!r}").format(value=fields.get("reveal_by")))
         return
     if today > reveal_by:
         rec.check(
             "reveal on time",
             False,
-            f"the bureau was to reveal this draw by {reveal_by}; it is {today} and the manifest is not published",
+            _("the bureau was to reveal this draw by {day}; it is {today} and the manifest is not published").format(
+                day=reveal_by, today=today
+            ),
         )
     else:
         rec.withhold(
             "draw",
-            f"sealed until {reveal_by}: the tables, the seed and the secret are revealed then, and must match "
-            f"the manifest SHA-256 {digest}",
+            _(
+                "sealed until {day}: the tables, the seed and the secret are revealed then, and must match "
+                "the manifest SHA-256 {sha256}"
+            ).format(day=reveal_by, sha256=digest),
         )
 
 
@@ -72,4 +79,4 @@ def check_revealed(rec: Recorder, out: Path, manifest_sha256: str) -> None:
     if record is None:
         return
     sealed = str(record.get("manifest_sha256", ""))
-    rec.check("manifest as sealed", sealed == manifest_sha256, f"sealed.json names {sealed}")
+    rec.check("manifest as sealed", sealed == manifest_sha256, _("sealed.json names {sha256}").format(sha256=sealed))

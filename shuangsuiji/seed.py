@@ -52,6 +52,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from ._i18n import _
 from .exceptions import CeremonyError, SeedError
 
 __all__ = ["SEED_TAG", "Seed", "check_beacon_value", "check_seed", "derive_seed", "new_secret"]
@@ -84,10 +85,13 @@ def check_seed(seed: object) -> str:
     if not isinstance(seed, str) or not _SEED.fullmatch(seed):
         hint = ""
         if isinstance(seed, str) and _SEED.fullmatch(seed.strip().lower()):
-            hint = " Write it in lower case without spaces."
+            hint = _(" Write it in lower case without spaces.")
         elif isinstance(seed, str):
-            hint = f" It has {len(seed)} characters; a SHA-256 digest in hex (sha256sum prints one) has 64."
-        raise SeedError(f"The seed must be 64 lowercase hexadecimal digits; got {_got(seed)}.{hint}")
+            hint = _(" It has {n} characters; a SHA-256 digest in hex (sha256sum prints one) has 64.").format(
+                n=len(seed)
+            )
+        said = _("The seed must be 64 lowercase hexadecimal digits; got {value}.{hint}")
+        raise SeedError(said.format(value=_got(seed), hint=hint))
     return seed
 
 
@@ -159,7 +163,7 @@ def check_beacon_value(value: str) -> str:
     """
     value = value.strip()
     if not value:
-        raise CeremonyError("The beacon value is empty; give the public random value exactly as published.")
+        raise CeremonyError(_("The beacon value is empty; give the public random value exactly as published."))
     return value
 
 
@@ -192,12 +196,14 @@ def derive_seed(commitment_sha256: bytes, beacon_value: str, *, secret: bytes | 
     True
     """
     if len(commitment_sha256) != 32:
-        raise CeremonyError(f"The commitment's SHA-256 has 32 bytes; got {len(commitment_sha256)}.")
+        said = _("The commitment's SHA-256 has 32 bytes; got {n}.")
+        raise CeremonyError(said.format(n=len(commitment_sha256)))
     beacon = check_beacon_value(beacon_value).encode("utf-8")
     if secret is None:
         data = f"{SEED_TAG}:beacon".encode() + b"\x00" + commitment_sha256 + beacon
     else:
         if len(secret) != 32:
-            raise CeremonyError(f"The secret has 32 bytes; got {len(secret)}.")
+            raise CeremonyError(_("The secret has 32 bytes; got {n}.").format(n=len(secret)))
+
         data = f"{SEED_TAG}:commit-reveal".encode() + b"\x00" + secret + commitment_sha256 + beacon
     return hashlib.sha256(data).hexdigest()

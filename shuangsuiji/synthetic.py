@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._example_plan import example_plan_toml
+from ._i18n import _
 from ._synthetic_roster import DEPARTMENTS, EXPERT_FIELDS, expected_workload, make_roster
 from .exceptions import InputError
 from .uscc import USCC_ALPHABET, USCC_WEIGHTS
@@ -127,7 +128,7 @@ def make_usccs(n: int, *, seed: int = 0, regions: Mapping[str, str] = LUOYANG_RE
     [18, 18, 18]
     """
     if n < 0:
-        raise InputError(f"The number of entities must be 0 or more; got {n}.")
+        raise InputError(_("The number of entities must be 0 or more; got {n}.").format(n=n))
     rng = np.random.default_rng(seed)
     codes_r = np.array(list(regions))
     weights = np.array(_REGION_WEIGHTS if len(codes_r) == len(_REGION_WEIGHTS) else [1] * len(codes_r), dtype=float)
@@ -160,7 +161,7 @@ def make_population(n: int, *, seed: int = 0, regions: Mapping[str, str] = LUOYA
         risk_tier, status``, sorted by ``uscc``.
     """
     if n < 0:
-        raise InputError(f"The number of entities must be 0 or more; got {n}.")
+        raise InputError(_("The number of entities must be 0 or more; got {n}.").format(n=n))
     frame = make_usccs(n, seed=seed, regions=regions)
     rng = np.random.default_rng([seed, 1])
     ind_codes = np.array(list(INDUSTRIES))

@@ -34,6 +34,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from ._i18n import _
 from .columns import CANONICAL, CHINESE_HEADERS
 from .exceptions import InputError, NotFoundError
 from .io import atomic_write_bytes, read_table, safe_workbook
@@ -109,13 +110,13 @@ class Template:
 
 def _departments(departments: Sequence[str] | None, plan: Plan | None) -> tuple[str, ...]:
     if isinstance(departments, str):
-        raise InputError("Give the departments as a list of names, not one text; split it first.")
+        raise InputError(_("Give the departments as a list of names, not one text; split it first."))
     given = [str(d).strip() for d in (departments or ()) if str(d).strip()]
     from_plan = [t.department for t in plan.tasks] if plan is not None else []
     out = tuple(dict.fromkeys([*from_plan, *given]))
     if not out:
         if departments is not None:
-            raise InputError("The list of departments is empty; name at least one (市场监管局 ...).")
+            raise InputError(_("The list of departments is empty; name at least one (市场监管局 ...)."))
         return DEFAULT_DEPARTMENTS
     return out
 
@@ -413,7 +414,8 @@ def results_frame(draw_dir: str | Path) -> pd.DataFrame:
     """
     folder = Path(draw_dir)
     if not (folder / "selection.csv").is_file():
-        raise NotFoundError(f"{folder} holds no selection.csv; give the folder of a published draw.")
+        message = _("{folder} holds no selection.csv; give the folder of a published draw.")
+        raise NotFoundError(message.format(folder=folder))
     selection = read_table(folder / "selection.csv")
     names = selection["name"] if "name" in selection.columns else pd.Series("", index=selection.index)
     frame = pd.DataFrame({"task_id": selection["task_id"], "uscc": selection["uscc"], "name": names})

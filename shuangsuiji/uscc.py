@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._i18n import N_, _, fixed
 from ._strings import byte_column
 from .exceptions import InputError
 
@@ -99,7 +100,8 @@ def uscc_check_character(body: str) -> str:
     'B'
     """
     if len(body) != 17 or any(c not in _VALUE for c in body):
-        raise InputError(f"An USCC body is 17 characters of {USCC_ALPHABET!r}; got {body!r}.")
+        message = _("An USCC body is 17 characters of {alphabet!r}; got {body!r}.")
+        raise InputError(message.format(alphabet=USCC_ALPHABET, body=body))
     s = sum(_VALUE[c] * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - s % 31) % 31]
 
@@ -116,41 +118,49 @@ def org_code_check_character(body: str) -> str:
     '1'
     """
     if len(body) != 8 or not all(c.isdigit() or "A" <= c <= "Z" for c in body):
-        raise InputError(f"An organisation-code body is 8 digits or capitals; got {body!r}.")
+        raise InputError(_("An organisation-code body is 8 digits or capitals; got {body!r}.").format(body=body))
     s = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
     r = 11 - s % 11
     return "X" if r == 10 else "0" if r == 11 else str(r)
 
 
-def _diagnose(code: str) -> tuple[int, str | None]:
-    """The :class:`UsccStatus` of one code and, unless OK, why."""
+def _diagnose(code: str) -> tuple[int, str | None, dict[str, object]]:
+    """The :class:`UsccStatus` of one code and, unless OK, why: a message (English) and its fields."""
     if code == "":
-        return UsccStatus.EMPTY, "the code is empty"
+        return UsccStatus.EMPTY, N_("the code is empty"), {}
     if len(code) != 18:
-        return UsccStatus.LENGTH, f"an USCC has 18 characters; this one has {len(code)}"
+        return UsccStatus.LENGTH, N_("an USCC has 18 characters; this one has {length}"), {"length": len(code)}
     for pos, c in enumerate(code, start=1):
         if c not in _VALUE:
             if c.upper() in _VALUE:
-                return UsccStatus.LOWERCASE, f"letter {c!r} at position {pos} must be upper case ({c.upper()!r})"
-            return (
-                UsccStatus.CHARACTER,
-                f"character {c!r} at position {pos} is not in the USCC alphabet (no I, O, Z, S, V)",
-            )
+                why = N_("letter {letter!r} at position {position} must be upper case ({upper!r})")
+                return UsccStatus.LOWERCASE, why, {"letter": c, "position": pos, "upper": c.upper()}
+            why = N_("character {character!r} at position {position} is not in the USCC alphabet (no I, O, Z, S, V)")
+            return UsccStatus.CHARACTER, why, {"character": c, "position": pos}
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
-        return UsccStatus.CHECK, f"check character is {code[17]!r} but GB 32100-2015 gives {expected!r}"
-    return UsccStatus.OK, None
+        why = N_("check character is {found!r} but GB 32100-2015 gives {expected!r}")
+        return UsccStatus.CHECK, why, {"found": code[17], "expected": expected}
+    return UsccStatus.OK, None, {}
 
 
-def uscc_problem(code: str) -> str | None:
+def uscc_problem(code: str, *, lang: str | None = None) -> str | None:
     """Why ``code`` is not a valid USCC, or ``None`` if it is.
+
+    The reason is in the language of messages (:mod:`shuangsuiji._i18n`), or in ``lang``
+    (``"en"``, ``"zh"``) when given: text written into a file passes ``lang="en"``.
 
     Examples
     --------
     >>> uscc_problem("9111000060003IOZSV")
     "character 'I' at position 14 is not in the USCC alphabet (no I, O, Z, S, V)"
+    >>> uscc_problem("9111000060003IOZSV", lang="zh")
+    "第 14 位的字符 'I' 不在统一社会信用代码的字符集中（不使用 I、O、Z、S、V）"
     """
-    return _diagnose(code)[1]
+    _status, why, fields = _diagnose(code)
+    if why is None:
+        return None
+    return (_(why) if lang is None else fixed(why, lang)).format(**fields)
 
 
 def is_valid_uscc(code: str) -> bool:

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from ._i18n import _
 from .exceptions import InputError, InternalError, PlanError
 
 __all__ = [
@@ -58,8 +59,12 @@ def check_keys(
     for key in table:
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else f" Allowed keys: {', '.join(allowed)}."
-            raise error(f"{owner} has an unknown key {key!r}.{hint}")
+            hint = (
+                _(" Did you mean {key!r}?").format(key=close[0])
+                if close
+                else _(" Allowed keys: {keys}.").format(keys=", ".join(allowed))
+            )
+            raise error(_("{owner} has an unknown key {key!r}.{hint}").format(owner=owner, key=key, hint=hint))
 
 
 def check_identifier(value: object, what: str, *, error: type[InputError] = PlanError) -> str:
@@ -71,14 +76,15 @@ def check_identifier(value: object, what: str, *, error: type[InputError] = Plan
     'LY-2027-Q1'
     """
     if not isinstance(value, str) or not _IDENT.fullmatch(value):
-        raise error(f"{what} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'; got {_got(value)}.")
+        message = _("{what} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'; got {got}.")
+        raise error(message.format(what=what, got=_got(value)))
     return value
 
 
 def check_text(value: object, what: str, *, error: type[InputError] = PlanError) -> str:
     """Return ``value`` if it is a non-empty string (surrounding blanks removed)."""
     if not isinstance(value, str) or not value.strip():
-        raise error(f"{what} must be a non-empty string; got {_got(value)}.")
+        raise error(_("{what} must be a non-empty string; got {got}.").format(what=what, got=_got(value)))
     return value.strip()
 
 
@@ -94,7 +100,8 @@ def value_text(value: object, what: str, *, error: type[InputError] = PlanError)
     '410302'
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise error(f'{what} must be text (quote it, e.g. "1") or a whole number; got {_got(value)}.')
+        message = _('{what} must be text (quote it, e.g. "1") or a whole number; got {got}.')
+        raise error(message.format(what=what, got=_got(value)))
     return str(value)
 
 
@@ -107,11 +114,12 @@ def check_text_list(value: object, what: str, *, error: type[InputError] = PlanE
     ('410302', '410303')
     """
     if not isinstance(value, list) or not value:
-        raise error(f"{what} must be a non-empty list of values; got {_got(value)}.")
-    items = tuple(value_text(v, f"Each value of {what}", error=error) for v in value)
+        raise error(_("{what} must be a non-empty list of values; got {got}.").format(what=what, got=_got(value)))
+    each = _("Each value of {what}").format(what=what)
+    items = tuple(value_text(v, each, error=error) for v in value)
     dupes = sorted({v for v in items if items.count(v) > 1})
     if dupes:
-        raise error(f"{what} lists {dupes[0]!r} twice; list each value once.")
+        raise error(_("{what} lists {value!r} twice; list each value once.").format(what=what, value=dupes[0]))
     return items
 
 
@@ -138,9 +146,11 @@ def check_int(
     shuangsuiji.exceptions.PlanError: The 'annual_cap' must be a whole number from 1 to 366; got 1000000000.
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise error(f"{what} must be a whole number of at least {minimum}; got {_got(value)}.")
+        message = _("{what} must be a whole number of at least {minimum}; got {got}.")
+        raise error(message.format(what=what, minimum=minimum, got=_got(value)))
     if value > maximum:
-        raise error(f"{what} must be a whole number from {minimum} to {maximum}; got {_got(value)}.")
+        message = _("{what} must be a whole number from {minimum} to {maximum}; got {got}.")
+        raise error(message.format(what=what, minimum=minimum, maximum=maximum, got=_got(value)))
     return value
 
 
@@ -174,21 +184,24 @@ def check_fraction(
     """
     rng = f"[{fraction_text(low) if low is not None else '-inf'}, {fraction_text(high) if high is not None else 'inf'}]"
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal, Fraction)):
-        raise error(f'{what} must be a decimal number in {rng}, best written as text ("0.05"); got {_got(value)}.')
+        message = _('{what} must be a decimal number in {range}, best written as text ("0.05"); got {got}.')
+        raise error(message.format(what=what, range=rng, got=_got(value)))
     if isinstance(value, Fraction):
         number = _bounded(value, value, what, rng, error)
     else:
         if isinstance(value, float) and not math.isfinite(value):
-            raise error(f"{what} must be a finite decimal number in {rng}; got {_got(value)}.")
+            message = _("{what} must be a finite decimal number in {range}; got {got}.")
+            raise error(message.format(what=what, range=rng, got=_got(value)))
         text = repr(value) if isinstance(value, float) else str(value).strip()
         if ratios and isinstance(value, str) and _RATIO.fullmatch(text) and text.split("/")[1].strip("0"):
             if len(text) > 2 * MAX_DIGITS + 1:
-                raise error(f"{what} must be a ratio of at most {MAX_DIGITS} digits on each side; got {_shown(text)}.")
+                message = _("{what} must be a ratio of at most {digits} digits on each side; got {got}.")
+                raise error(message.format(what=what, digits=MAX_DIGITS, got=_shown(text)))
             number = _bounded(Fraction(text), value, what, rng, error)
         else:
             number = _decimal(text, value, what, rng, error)
     if (low is not None and number < low) or (high is not None and number > high):
-        raise error(f"{what} must be in {rng}; got {_got(value)}.")
+        raise error(_("{what} must be in {range}; got {got}.").format(what=what, range=rng, got=_got(value)))
     return number
 
 
@@ -199,15 +212,18 @@ def _decimal(text: str, value: object, what: str, rng: str, error: type[InputErr
     try:
         dec = Decimal(text)
     except InvalidOperation:
-        raise error(f'{what} must be a decimal number in {rng} such as "0.05"; got {_got(value)}.') from None
+        message = _('{what} must be a decimal number in {range} such as "0.05"; got {got}.')
+        raise error(message.format(what=what, range=rng, got=_got(value))) from None
     if not dec.is_finite():
-        raise error(f"{what} must be a finite decimal number in {rng}; got {_got(value)}.")
+        message = _("{what} must be a finite decimal number in {range}; got {got}.")
+        raise error(message.format(what=what, range=rng, got=_got(value)))
     digits, exponent = len(dec.as_tuple().digits), int(dec.as_tuple().exponent)
     if digits > MAX_DIGITS or exponent < -MAX_DIGITS or dec.adjusted() >= MAX_DIGITS:
-        raise error(
-            f"{what} must be a decimal number in {rng} with at most {MAX_DIGITS} digits before and after the "
-            f"point; got {_shown(text)}."
+        message = _(
+            "{what} must be a decimal number in {range} with at most {digits} digits before and after the "
+            "point; got {got}."
         )
+        raise error(message.format(what=what, range=rng, digits=MAX_DIGITS, got=_shown(text)))
     return Fraction(dec)
 
 
@@ -218,10 +234,11 @@ def _shown(text: str) -> str:
 def _bounded(number: Fraction, value: object, what: str, rng: str, error: type[InputError]) -> Fraction:
     """A fraction given as one (or as ``p/q``) with a numerator and denominator of at most ``MAX_DIGITS`` digits."""
     if abs(number.numerator) >= 10**MAX_DIGITS or number.denominator >= 10**MAX_DIGITS:
-        raise error(
-            f"{what} must be a number in {rng} whose numerator and denominator have at most {MAX_DIGITS} digits; "
-            f"got {_shown(str(value))}."
+        message = _(
+            "{what} must be a number in {range} whose numerator and denominator have at most {digits} digits; "
+            "got {got}."
         )
+        raise error(message.format(what=what, range=rng, digits=MAX_DIGITS, got=_shown(str(value))))
     return number
 
 
@@ -305,15 +322,18 @@ def check_date(value: object, what: str, *, error: type[InputError] = PlanError)
     datetime.date(2027, 3, 1)
     """
     if isinstance(value, dt.datetime):
-        raise error(f"{what} must be a date such as 2027-03-01 without a time; got {value!r}.")
+        raise error(
+            _("{what} must be a date such as 2027-03-01 without a time; got {value!r}.").format(what=what, value=value)
+        )
     date: dt.date | None = value if isinstance(value, dt.date) else None
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             date = dt.date.fromisoformat(value)
     if date is None:
-        raise error(f"{what} must be a date such as 2027-03-01; got {value!r}.")
+        raise error(_("{what} must be a date such as 2027-03-01; got {value!r}.").format(what=what, value=value))
     if not DATE_YEARS[0] <= date.year <= DATE_YEARS[1]:
-        raise error(f"{what} must be a date in the years {DATE_YEARS[0]} to {DATE_YEARS[1]}; got {date.isoformat()}.")
+        message = _("{what} must be a date in the years {first} to {last}; got {date}.")
+        raise error(message.format(what=what, first=DATE_YEARS[0], last=DATE_YEARS[1], date=date.isoformat()))
     return date
 
 
@@ -339,5 +359,5 @@ def date_of_text(text: str) -> dt.date | None:
 def check_mapping(value: object, what: str, *, error: type[InputError] = PlanError) -> Mapping[str, Any]:
     """Return ``value`` if it is a table (a TOML table / Python mapping)."""
     if not isinstance(value, Mapping):
-        raise error(f"{what} must be a table; got {_got(value)}.")
+        raise error(_("{what} must be a table; got {got}.").format(what=what, got=_got(value)))
     return value

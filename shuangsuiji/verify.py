@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._confine import refused_input, refused_output
+from ._i18n import _
 from ._json import read_record
 from ._notice_record import check_notices
 from ._runs import unsettled
@@ -131,7 +132,9 @@ def _read(out: Path) -> tuple[Manifest, dict[str, object]]:
     try:
         raw = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ManifestError(f"{out / 'manifest.json'}: not a JSON file ({exc}).") from None
+        said = _("{path}: not a JSON file ({error}).").format(path=out / "manifest.json", error=exc)
+        raise ManifestError(said) from None
+
     return Manifest.from_dict(raw, where=str(out / "manifest.json"), data=data), raw
 
 
@@ -161,21 +164,25 @@ def _verify_draw(
     rec.check(
         "algorithm and library",
         manifest.algorithm == ALGORITHM and manifest.library_version == __version__,
-        f"manifest {manifest.algorithm} / shuangsuiji {manifest.library_version}; "
-        f"this verifier {ALGORITHM} / {__version__}",
+        _("manifest {algorithm} / shuangsuiji {version}; this verifier {ours} / {our_version}").format(
+            algorithm=manifest.algorithm, version=manifest.library_version, ours=ALGORITHM, our_version=__version__
+        ),
     )
     withheld = published_withheld(out)
     files = _check_files(rec, out, manifest, overrides, withheld, published_only=published_only)
     _check_seed(rec, out, manifest, commitment)
-    needs = "the population (for a year's batch, the year plan and the ledger's view too)"
+    needs = _("the population (for a year's batch, the year plan and the ledger's view too)")
     if files is None and "population" in withheld and overrides.get("population") is None:
         rec.withhold(
             "draw recomputed",
-            f"needs {needs}, which the bureau did not publish; the tables are checked against the manifest below, "
-            "and each firm checks its own entry with its proof (prove / verify-proof)",
+            _(
+                "needs {needs}, which the bureau did not publish; the tables are checked against the manifest below, "
+                "and each firm checks its own entry with its proof (prove / verify-proof)"
+            ).format(needs=needs),
         )
     elif files is None:
-        rec.check("draw recomputed", False, f"needs {needs}: give the missing files (see the input lines above)")
+        said = _("needs {needs}: give the missing files (see the input lines above)").format(needs=needs)
+        rec.check("draw recomputed", False, said)
     else:
         recomputed = rec.attempt("draw recomputed", lambda: recompute(manifest, files))
         if recomputed is not None:
@@ -191,8 +198,10 @@ def _verify_draw(
         rec.check(
             "assignment record",
             False,
-            f"{', '.join(tables)} lie here without assignment.json: an assignment nobody can check (or a "
-            "half-written one); run 'assign' again with --force",
+            _(
+                "{files} lie here without assignment.json: an assignment nobody can check (or a "
+                "half-written one); run 'assign' again with --force"
+            ).format(files=", ".join(tables)),
         )
     _check_notices(rec, out, manifest, results)
 
@@ -213,7 +222,8 @@ def _check_notices(rec: Recorder, out: Path, manifest: Manifest, results: str | 
         )
         rec.attempt("notices record", check)
     if results is not None and not found:
-        rec.check("results", False, "--results was given but no notices record (notices/notices.json) lies beside")
+        said = _("--results was given but no notices record (notices/notices.json) lies beside")
+        rec.check("results", False, said)
 
 
 def _assignment_bound(rec: Recorder, out: Path, manifest: Manifest) -> None:
@@ -240,21 +250,19 @@ def _check_files(
     for name, expected in sorted(manifest.outputs.items()):
         refused = refused_output(out, name)
         if refused is not None:
-            rec.check(f"output {name}", False, f"not opened: {refused}")
+            rec.check(f"output {name}", False, _("not opened: {reason}").format(reason=refused))
             continue
         if not (out / name).is_file():
-            rec.check(f"output {name}", False, f"{out / name} is missing: the manifest lists it as an output")
+            said = _("{path} is missing: the manifest lists it as an output").format(path=out / name)
+            rec.check(f"output {name}", False, said)
             continue
         got = rec.attempt(f"output {name}", partial(sha256_file, out / name))
         if got is not None:
             rec.check(f"output {name}", got == expected, f"SHA-256 {got}")
     for role in sorted(r for r, v in overrides.items() if v is not None and r not in manifest.inputs):
         option = f"--{role.replace('_', '-')}"
-        rec.check(
-            f"input {role}",
-            False,
-            f"{option} was given but the draw recorded no {role.replace('_', '-')}: it cannot be used; drop {option}",
-        )
+        said = _("{option} was given but the draw recorded no {role}: it cannot be used; drop {option}")
+        rec.check(f"input {role}", False, said.format(option=option, role=role.replace("_", "-")))
     files = DrawFiles.recorded(manifest, out, overrides)
     given = files.roles()
     good: set[str] = set()
@@ -264,20 +272,21 @@ def _check_files(
         kept = role in withheld and overrides.get(role) is None  # the bureau withheld it, and it was not given
         on_line = overrides.get(role) is not None
         refused = refused_input(out, entry.path, path, given=on_line, confined=confined)
+        option = f"--{role.replace('_', '-')} FILE"
+        unpublished = _("not published (publication.json); who has it checks it with {option}").format(option=option)
         if refused is not None:
-            option = f"--{role.replace('_', '-')} FILE"
             if kept:
-                rec.withhold(f"input {role}", f"not published (publication.json); who has it checks it with {option}")
+                rec.withhold(f"input {role}", unpublished)
             else:
-                rec.check(f"input {role}", False, f"not opened: {refused}; give {option}")
+                said = _("not opened: {reason}; give {option}").format(reason=refused, option=option)
+                rec.check(f"input {role}", False, said)
             continue
         if not path.is_file() or (published_only and kept):
-            option = f"--{role.replace('_', '-')} FILE"
             if kept:
-                rec.withhold(f"input {role}", f"not published (publication.json); who has it checks it with {option}")
+                rec.withhold(f"input {role}", unpublished)
             else:
-                missing = f"{path} is not here (the manifest records {entry.path}): give {option}"
-                rec.check(f"input {role}", False, missing)
+                missing = _("{path} is not here (the manifest records {recorded}): give {option}")
+                rec.check(f"input {role}", False, missing.format(path=path, recorded=entry.path, option=option))
             continue
         got = rec.attempt(f"input {role}", partial(sha256_file, path))
         if got is not None and rec.check(f"input {role}", got == entry.sha256, f"{path} SHA-256 {got}"):
@@ -307,18 +316,18 @@ def _check_recomputation(
     result, record, year_record = recomputed
     committed_root = manifest.population.merkle_root
     if record is None:
-        rec.withhold("population Merkle root", "the plan hides fields: the bureau's salt key is needed (--salt-key)")
+        rec.withhold("population Merkle root", _("the plan hides fields: the bureau's salt key is needed (--salt-key)"))
         record = manifest.population
     elif committed_root is not None:
         rec.check(
             "population Merkle root",
             record.merkle_root == committed_root,
-            f"recomputed {record.merkle_root} over {record.rows} entities",
+            _("recomputed {root} over {rows} entities").format(root=record.merkle_root, rows=record.rows),
         )
     tables = draw_tables(result)
     for name in DRAW_FILES:
         same = (out / name).exists() and (out / name).read_bytes() == tables[name]
-        rec.check(f"recomputed {name}", same, "identical" if same else "differs from the recomputed draw")
+        rec.check(f"recomputed {name}", same, _("identical") if same else _("differs from the recomputed draw"))
     again = draw_manifest(
         result,
         inputs=manifest.inputs,
@@ -327,30 +336,31 @@ def _check_recomputation(
         population_record=record if committed_root is not None else None,
         year_record=year_record,
     ).to_bytes()
-    rec.check("recomputed manifest", again == manifest.data, "identical" if again == manifest.data else "differs")
+    rec.check("recomputed manifest", again == manifest.data, _("identical") if again == manifest.data else _("differs"))
 
 
 def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_override: str | Path | None) -> None:
     """The seed: given directly, or recomputed from the commitment, the revealed secret and the beacon value."""
     record, seed = manifest.seed_record, manifest.seed
     if record.mode == "seed":
-        rec.check("seed", len(seed) == 64, "given directly (no ceremony): nothing stopped the drawer choosing it")
+        rec.check("seed", len(seed) == 64, _("given directly (no ceremony): nothing stopped the drawer choosing it"))
         not_downgraded(rec, out, manifest, commitment_override)
         return
     if record.mode not in ("commit-reveal", "beacon"):
-        rec.check("seed", False, f"unknown seed mode {record.mode!r}")
+        rec.check("seed", False, _("unknown seed mode {mode!r}").format(mode=record.mode))
         return
     entry = record.commitment
     recorded = out / (entry.path if entry is not None else "commitment.json")
     path = Path(commitment_override) if commitment_override else recorded
     refused = refused_input(out.parent, str(Path("..") / path.name), path, given=True, confined=False)
     if not commitment_override and entry is not None and Path(entry.path).is_absolute():
-        refused = f"the manifest records the absolute path {entry.path!r}"
+        refused = _("the manifest records the absolute path {path!r}").format(path=entry.path)
     if refused is not None:
-        rec.check("commitment", False, f"not opened: {refused}; give --commitment FILE")
+        rec.check("commitment", False, _("not opened: {reason}; give --commitment FILE").format(reason=refused))
         return
     if not path.is_file():
-        rec.check("commitment", False, f"{path} is not here (the manifest records it): give --commitment FILE")
+        said = _("{path} is not here (the manifest records it): give --commitment FILE").format(path=path)
+        rec.check("commitment", False, said)
         return
     commitment = rec.attempt("commitment", lambda: Commitment.read(path))
     if commitment is None:
@@ -364,7 +374,7 @@ def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_overrid
     rec.check(
         "population as committed",
         commitment.population == manifest.population,
-        f"Merkle root {commitment.population.merkle_root}",
+        _("Merkle root {root}").format(root=commitment.population.merkle_root),
     )
     secret: bytes | None = None
     if record.mode == "commit-reveal":
@@ -391,8 +401,10 @@ def _recompute(
     """The draw recomputed from its inputs, the population's Merkle record and a year's batch record."""
     if engine.name == "dask" and not is_parquet(files.population):
         raise InputError(
-            f"{files.population}: verifying on Dask reads the population as Parquet sorted by uscc; "
-            "convert it, or verify with the memory engine."
+            _(
+                "{path}: verifying on Dask reads the population as Parquet sorted by uscc; "
+                "convert it, or verify with the memory engine."
+            ).format(path=files.population)
         )
     inputs = load_draw_inputs(files, engine=engine, plan=None if files.plan is not None else manifest.parsed_plan())
     result = inputs.draw(manifest.seed)
@@ -432,7 +444,7 @@ def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:
         selection = pd.read_csv(out / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
         excluded = pd.read_csv(out / "excluded.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, ValueError) as exc:
-        rec.check("tickets and thresholds", False, f"cannot read the tables: {exc}")
+        rec.check("tickets and thresholds", False, _("cannot read the tables: {error}").format(error=exc))
         return
     strata = {(t.id, s.label): s for t in manifest.tasks for s in t.strata}
     scopes = {t.id: t.scope for t in manifest.tasks}
@@ -452,16 +464,21 @@ def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:
     rec.check(
         "tickets and thresholds",
         not bad,
-        f"{len(selection)} selected entities: tickets recomputed, each at or below its stratum's threshold"
+        _("{n} selected entities: tickets recomputed, each at or below its stratum's threshold").format(
+            n=len(selection)
+        )
         if not bad
-        else f"{len(bad)} selected entities fail (first {bad[0]})",
+        else _("{n} selected entities fail (first {code})").format(n=len(bad), code=bad[0]),
     )
     sizes = selection.groupby(["task_id", "stratum"]).size().reset_index(name="rows")
     counts = {
         (str(t), str(lab)): int(n) for t, lab, n in zip(sizes["task_id"], sizes["stratum"], sizes["rows"], strict=True)
     }
     wrong = _size_mismatches(counts, strata, columns)
-    rec.check("stratum sizes", not wrong, f"{len(strata)} strata" if not wrong else f"first mismatch {wrong[0]}")
+    said = (
+        _("{n} strata").format(n=len(strata)) if not wrong else _("first mismatch {stratum}").format(stratum=wrong[0])
+    )
+    rec.check("stratum sizes", not wrong, said)
     minimum = {str(t.get("id")): t.get("minimum") for t in manifest.plan.get("tasks", []) if isinstance(t, dict)}
     floors = []
     for t in manifest.tasks:
@@ -470,6 +487,6 @@ def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:
         least = min(least, t.eligible) if isinstance(least, int) else 0
         if total != t.sample or total < Fraction(t.floor) * t.eligible or total < least:
             floors.append(t.id)
-    rec.check("floors", not floors, f"{len(manifest.tasks)} tasks" if not floors else f"{floors}")
+    rec.check("floors", not floors, _("{n} tasks").format(n=len(manifest.tasks)) if not floors else f"{floors}")
     both = selection.merge(excluded, on=["task_id", "uscc"])
-    rec.check("excluded never selected", both.empty, f"{len(excluded)} exclusions")
+    rec.check("excluded never selected", both.empty, _("{n} exclusions").format(n=len(excluded)))

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ._i18n import _
 from .exceptions import PopulationError, Problem
 from .plan import Plan, Task
 
@@ -116,7 +117,7 @@ def _place_columns(selection: pd.DataFrame, population: pd.DataFrame) -> dict[st
     if missing:
         raise PopulationError(
             [
-                Problem("population", None, "uscc", code, "this entity was drawn but is not in the population given")
+                Problem("population", None, "uscc", code, _("this entity was drawn but is not in the population given"))
                 for code in missing
             ]
         )

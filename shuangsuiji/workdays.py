@@ -28,6 +28,7 @@ from pathlib import Path
 
 import chinese_calendar
 
+from ._i18n import _
 from .exceptions import CalendarError, CalendarOverrideError, InputError, Problem
 from .io import read_table
 
@@ -47,7 +48,7 @@ def read_overrides(path: str | Path) -> dict[dt.date, bool]:
     missing = [c for c in ("date", "kind") if c not in frame.columns]
     if missing:
         raise CalendarOverrideError(
-            [Problem(source, 1, c, None, "the override file needs columns 'date' and 'kind'") for c in missing]
+            [Problem(source, 1, c, None, _("the override file needs columns 'date' and 'kind'")) for c in missing]
         )
     out: dict[dt.date, bool] = {}
     problems = []
@@ -55,14 +56,14 @@ def read_overrides(path: str | Path) -> dict[dt.date, bool]:
         try:
             day = dt.date.fromisoformat(str(date_text).strip())
         except ValueError:
-            problems.append(Problem(source, int(row), "date", str(date_text), "not a date; write it as YYYY-MM-DD"))
+            problems.append(Problem(source, int(row), "date", str(date_text), _("not a date; write it as YYYY-MM-DD")))
             continue
         kind = str(kind_text).strip().lower()
         if kind not in ("holiday", "workday"):
-            problems.append(Problem(source, int(row), "kind", kind, "write 'holiday' or 'workday'"))
+            problems.append(Problem(source, int(row), "kind", kind, _("write 'holiday' or 'workday'")))
             continue
         if day in out and out[day] != (kind == "workday"):
-            problems.append(Problem(source, int(row), "date", str(day), "listed twice, as holiday and as workday"))
+            problems.append(Problem(source, int(row), "date", str(day), _("listed twice, as holiday and as workday")))
         out[day] = kind == "workday"
     if problems:
         raise CalendarOverrideError(problems)
@@ -98,13 +99,15 @@ class WorkCalendar:
         except NotImplementedError:
             if day.year in self._covered:
                 return day.weekday() < 5
-            raise CalendarError(
-                f"The holidays of {day.year} are not known to chinese-calendar "
-                f"{getattr(chinese_calendar, '__version__', '')} (it knows the years announced when it was released), "
-                f"so a deadline counted in working days through {day} would be a guess. Give an override file "
-                f"(--calendar-overrides) listing {day.year}'s holidays and 调休 working weekends from the State "
+            message = _(
+                "The holidays of {year} are not known to chinese-calendar "
+                "{version} (it knows the years announced when it was released), "
+                "so a deadline counted in working days through {day} would be a guess. Give an override file "
+                "(--calendar-overrides) listing {year}'s holidays and 调休 working weekends from the State "
                 "Council's notice, as 'date,kind' rows (kind: holiday or workday)."
-            ) from None
+            )
+            version = getattr(chinese_calendar, "__version__", "")
+            raise CalendarError(message.format(year=day.year, version=version, day=day)) from None
 
     def add_working_days(self, start: dt.date, days: int) -> dt.date:
         """The ``days``-th working day after ``start`` (``start`` itself not counted).
@@ -115,7 +118,7 @@ class WorkCalendar:
         datetime.date(2026, 2, 14)
         """
         if days < 0:
-            raise InputError(f"The number of working days must be 0 or more; got {days}.")
+            raise InputError(_("The number of working days must be 0 or more; got {days}.").format(days=days))
         day, left = start, days
         while left:
             day += dt.timedelta(days=1)

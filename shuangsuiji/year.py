@@ -32,8 +32,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from ._i18n import _
+from ._year_fields import DEFAULT_EXEMPT, exempt_kinds, year_target
 from .exceptions import PlanError, YearError
-from .ledger.entries import CHECK_KINDS
 from .plan import Plan, Task
 from .policy import parse_window
 from .seed import Seed
@@ -61,9 +62,6 @@ __all__ = [
     "parse_year",
 ]
 
-#: Kinds of check that count toward neither the caps nor the cool-downs by default: case checks
-#: (国办发〔2024〕54号: 投诉举报, 转办交办/移送, 复查整改, 许可核查).
-DEFAULT_EXEMPT: tuple[str, ...] = ("complaint", "referral", "recheck", "licensing")
 YEAR_KEYS = ("id", "year", "plan", "indicator", "caps", "key", "batches")
 _INDICATOR_KEYS = ("base", "target", "trajectory")
 _CAPS_KEYS = ("total", "per_department", "exempt")
@@ -175,7 +173,8 @@ class YearPlan:
         for b in self.batches:
             if b.id == batch_id:
                 return b
-        raise YearError(f"{self.source}: the year has no batch {batch_id!r}; its batches are {self.batch_ids}.")
+        message = _("{source}: the year has no batch {batch!r}; its batches are {batches}.")
+        raise YearError(message.format(source=self.source, batch=batch_id, batches=self.batch_ids))
 
     @property
     def batch_ids(self) -> list[str]:
@@ -221,75 +220,58 @@ class YearPlan:
         return out
 
 
-def _target(raw: Mapping[str, Any], year: int) -> Fraction:
-    if "trajectory" in raw and "target" in raw:
-        raise YearError("The year's [indicator] gives both 'target' and 'trajectory'; give one of them.")
-    if "trajectory" in raw:
-        path = check_mapping(raw["trajectory"], "The 'indicator.trajectory' of the year", error=YearError)
-        if str(year) not in path:
-            raise YearError(
-                f"The 'indicator.trajectory' of the year has no target for {year}; it covers {sorted(path)}."
-            )
-        what = f"The target of {year} in 'indicator.trajectory'"
-        return check_fraction(path[str(year)], what, error=YearError, ratios=True)
-    return check_fraction(raw.get("target", "0.05"), "The 'indicator.target' of the year", error=YearError, ratios=True)
-
-
-def _exempt(caps: Mapping[str, Any]) -> tuple[str, ...]:
-    """The kinds of check the caps leave out: a list of the ledger's kinds (``[]``: none)."""
-    if "exempt" not in caps:
-        return DEFAULT_EXEMPT
-    raw = caps["exempt"]
-    if raw == []:
-        return ()
-    kinds = check_text_list(raw, "'caps.exempt'", error=YearError)
-    unknown = [k for k in kinds if k not in CHECK_KINDS]
-    if unknown:
-        raise YearError(f"'caps.exempt' names {unknown}, which are not kinds of check; they are {list(CHECK_KINDS)}.")
-    return kinds
-
-
 def _batch(raw: object, index: int) -> YearBatch:
-    table = check_mapping(raw, f"Batch number {index + 1} of the year", error=YearError)
-    batch_id = check_identifier(table.get("id"), f"The 'id' of batch number {index + 1}", error=YearError)
-    owner = f"batch {batch_id!r}"
-    check_keys(table, _BATCH_KEYS, f"Batch {batch_id!r}", error=YearError)
+    table = check_mapping(raw, _("Batch number {number} of the year").format(number=index + 1), error=YearError)
+    what = _("The 'id' of batch number {number}").format(number=index + 1)
+    batch_id = check_identifier(table.get("id"), what, error=YearError)
+
+    def of(text: str, task: str = "") -> str:
+        return text.format(batch=batch_id, task=task)
+
+    check_keys(table, _BATCH_KEYS, of(_("Batch {batch!r}")), error=YearError)
     try:
-        window = parse_window(table.get("window"), f"The 'window' of {owner}")
+        window = parse_window(table.get("window"), of(_("The 'window' of batch {batch!r}")))
     except PlanError as exc:
         raise YearError(str(exc)) from None
-    tasks = check_text_list(table["tasks"], f"The 'tasks' of {owner}", error=YearError) if "tasks" in table else ()
+    what = of(_("The 'tasks' of batch {batch!r}"))
+    tasks = check_text_list(table["tasks"], what, error=YearError) if "tasks" in table else ()
     share = (
-        check_fraction(table["share"], f"The 'share' of {owner}", error=YearError, ratios=True)
+        check_fraction(table["share"], of(_("The 'share' of batch {batch!r}")), error=YearError, ratios=True)
         if "share" in table
         else None
     )
-    counts = check_mapping(table.get("count", {}), f"The 'count' of {owner}", error=YearError)
-    count = {str(t): check_int(n, f"The 'count.{t}' of {owner}", error=YearError) for t, n in counts.items()}
-    key = check_int(table.get("key", 0), f"The 'key' of {owner}", error=YearError)
+    counts = check_mapping(table.get("count", {}), of(_("The 'count' of batch {batch!r}")), error=YearError)
+    count = {
+        str(t): check_int(n, of(_("The 'count.{task}' of batch {batch!r}"), str(t)), error=YearError)
+        for t, n in counts.items()
+    }
+    key = check_int(table.get("key", 0), of(_("The 'key' of batch {batch!r}")), error=YearError)
     return YearBatch(batch_id, window, tasks, share, MappingProxyType(count), key)
 
 
 def _key_pool(raw: object, batches: tuple[YearBatch, ...]) -> tuple[tuple[str, ...], Order]:
     """The year's pool of key tasks and its order, checked against the batches that take them."""
-    table = check_mapping(raw, "The year's 'key'", error=YearError)
-    check_keys(table, _KEY_KEYS, "The year's [key] table", error=YearError)
-    pool = check_text_list(table.get("tasks"), "The 'key.tasks' of the year", error=YearError) if table else ()
+    table = check_mapping(raw, _("The year's 'key'"), error=YearError)
+    check_keys(table, _KEY_KEYS, _("The year's [key] table"), error=YearError)
+    pool = check_text_list(table.get("tasks"), _("The 'key.tasks' of the year"), error=YearError) if table else ()
     order = table.get("order", "random")
     if order not in ("random", "fixed"):
-        raise YearError(f"The 'key.order' of the year must be 'random' or 'fixed'; got {order!r}.")
+        message = _("The 'key.order' of the year must be 'random' or 'fixed'; got {order!r}.")
+        raise YearError(message.format(order=order))
     if len(set(pool)) != len(pool):
-        raise YearError(f"The 'key.tasks' of the year name a task twice: {list(pool)}.")
+        raise YearError(_("The 'key.tasks' of the year name a task twice: {pool}.").format(pool=list(pool)))
     taken = sum(b.key for b in batches)
     if taken != len(pool):
-        raise YearError(
-            f"The batches take {taken} key tasks ('key' of each batch) but the year's pool has {len(pool)} "
-            f"({list(pool)}): each key task of the pool goes into one batch."
+        message = _(
+            "The batches take {taken} key tasks ('key' of each batch) but the year's pool has {size} "
+            "({pool}): each key task of the pool goes into one batch."
         )
+        raise YearError(message.format(taken=taken, size=len(pool), pool=list(pool)))
     for b in batches:
         named = sorted(set(b.tasks) & set(pool))
         if named:
-            raise YearError(f"Batch {b.id!r} names {named} of the key pool in its 'tasks'; the pool's order decides.")
+            message = _("Batch {batch!r} names {named} of the key pool in its 'tasks'; the pool's order decides.")
+            raise YearError(message.format(batch=b.id, named=named))
     return pool, "fixed" if order == "fixed" else "random"
 
 
@@ -301,20 +283,22 @@ def parse_year(raw: Mapping[str, Any], *, source: str = "<year>") -> YearPlan:
     YearError
         On the first schema violation, naming the key, the batch and the value.
     """
-    doc = check_mapping(raw, "The year plan", error=YearError)
-    check_keys(doc, YEAR_KEYS, "The year plan", error=YearError)
-    year_id = check_identifier(doc.get("id"), "The year's 'id'", error=YearError)
-    year = check_int(doc.get("year"), "The year's 'year'", minimum=1900, error=YearError)
+    doc = check_mapping(raw, _("The year plan"), error=YearError)
+    check_keys(doc, YEAR_KEYS, _("The year plan"), error=YearError)
+    year_id = check_identifier(doc.get("id"), _("The year's 'id'"), error=YearError)
+    year = check_int(doc.get("year"), _("The year's 'year'"), minimum=1900, error=YearError)
     plan = doc.get("plan")
     if not isinstance(plan, str) or not plan.strip():
-        raise YearError(f"The year's 'plan' must name the plan file of its tasks (plan.toml); got {plan!r}.")
-    indicator = check_mapping(doc.get("indicator", {}), "The year's 'indicator'", error=YearError)
-    check_keys(indicator, _INDICATOR_KEYS, "The year's [indicator] table", error=YearError)
+        message = _("The year's 'plan' must name the plan file of its tasks (plan.toml); got {plan!r}.")
+        raise YearError(message.format(plan=plan))
+    indicator = check_mapping(doc.get("indicator", {}), _("The year's 'indicator'"), error=YearError)
+    check_keys(indicator, _INDICATOR_KEYS, _("The year's [indicator] table"), error=YearError)
     base = indicator.get("base", "operating")
     if base not in ("operating", "eligible"):
-        raise YearError(f"The 'indicator.base' of the year must be 'operating' or 'eligible'; got {base!r}.")
-    caps_raw = check_mapping(doc.get("caps", {}), "The year's 'caps'", error=YearError)
-    check_keys(caps_raw, _CAPS_KEYS, "The year's [caps] table", error=YearError)
+        message = _("The 'indicator.base' of the year must be 'operating' or 'eligible'; got {base!r}.")
+        raise YearError(message.format(base=base))
+    caps_raw = check_mapping(doc.get("caps", {}), _("The year's 'caps'"), error=YearError)
+    check_keys(caps_raw, _CAPS_KEYS, _("The year's [caps] table"), error=YearError)
     caps = YearCaps(
         total=None
         if "total" not in caps_raw
@@ -322,23 +306,24 @@ def parse_year(raw: Mapping[str, Any], *, source: str = "<year>") -> YearPlan:
         per_department=None
         if "per_department" not in caps_raw
         else check_int(caps_raw["per_department"], "'caps.per_department'", minimum=1, error=YearError),
-        exempt=_exempt(caps_raw),
+        exempt=exempt_kinds(caps_raw),
     )
     raw_batches = doc.get("batches")
     if not isinstance(raw_batches, list) or not raw_batches:
-        raise YearError("The year must have at least one [[batches]] table; got none.")
+        raise YearError(_("The year must have at least one [[batches]] table; got none."))
     batches = tuple(_batch(b, i) for i, b in enumerate(raw_batches))
     ids = [b.id for b in batches]
     for bid in ids:
         if ids.count(bid) > 1:
-            raise YearError(f"The year has two batches with id {bid!r}; batch ids must be unique.")
+            raise YearError(
+                _("The year has two batches with id {batch!r}; batch ids must be unique.").format(batch=bid)
+            )
     for b in batches:
         if b.window[0].year != year or b.window[1].year != year:
-            raise YearError(
-                f"The window of batch {b.id!r} ({b.window[0]}:{b.window[1]}) is not in {year}, the year's 'year'."
-            )
+            message = _("The window of batch {batch!r} ({first}:{last}) is not in {year}, the year's 'year'.")
+            raise YearError(message.format(batch=b.id, first=b.window[0], last=b.window[1], year=year))
     pool, order = _key_pool(doc.get("key", {}), batches)
-    return YearPlan(year_id, year, plan.strip(), batches, base, _target(indicator, year), caps, pool, order, source)
+    return YearPlan(year_id, year, plan.strip(), batches, base, year_target(indicator, year), caps, pool, order, source)
 
 
 def load_year(path: str | Path) -> YearPlan:
@@ -355,9 +340,9 @@ def load_year(path: str | Path) -> YearPlan:
     try:
         doc = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise YearError(f"{path}: the year plan is not UTF-8; save it as UTF-8.") from None
+        raise YearError(_("{path}: the year plan is not UTF-8; save it as UTF-8.").format(path=path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise YearError(f"{path}: not valid TOML: {exc}.") from None
+        raise YearError(_("{path}: not valid TOML: {error}.").format(path=path, error=exc)) from None
     try:
         return parse_year(doc, source=str(path))
     except YearError as exc:
@@ -390,10 +375,11 @@ def batch_counts(
     general = {t.id for t in _batch_tasks(plan, batch) if t.category == "general"}
     stray = sorted(set(batch.count) - general)
     if stray:
-        raise YearError(
-            f"The 'count' of batch {batch.id!r} names {stray}, which are not general tasks of the batch; "
-            f"its general tasks are {sorted(general)}."
+        message = _(
+            "The 'count' of batch {batch!r} names {stray}, which are not general tasks of the batch; "
+            "its general tasks are {general}."
         )
+        raise YearError(message.format(batch=batch.id, stray=stray, general=sorted(general)))
     counts = {}
     for task in _batch_tasks(plan, batch):
         if task.category != "general":
@@ -412,9 +398,8 @@ def _batch_tasks(plan: Plan, batch: YearBatch) -> list[Task]:
     known = {t.id: t for t in plan.tasks}
     missing = [t for t in batch.tasks if t not in known]
     if missing:
-        raise YearError(
-            f"Batch {batch.id!r} names tasks {missing} that the plan does not have; its tasks are {list(known)}."
-        )
+        message = _("Batch {batch!r} names tasks {missing} that the plan does not have; its tasks are {tasks}.")
+        raise YearError(message.format(batch=batch.id, missing=missing, tasks=list(known)))
     return [known[t] for t in batch.tasks]
 
 
@@ -466,10 +451,13 @@ def _check_pool(year: YearPlan, plan: Plan) -> None:
     known = {t.id: t for t in plan.tasks}
     missing = [t for t in year.key_tasks if t not in known]
     if missing:
-        raise YearError(f"The year's key pool names tasks {missing} that the plan does not have.")
+        raise YearError(
+            _("The year's key pool names tasks {missing} that the plan does not have.").format(missing=missing)
+        )
     general = [t for t in year.key_tasks if known[t].category == "general"]
     if general:
-        raise YearError(f"The year's key pool holds general tasks {general}; the pool is for key tasks (重点事项).")
+        message = _("The year's key pool holds general tasks {general}; the pool is for key tasks (重点事项).")
+        raise YearError(message.format(general=general))
 
 
 def key_ranking(year: YearPlan, remaining: Collection[str], seed: str | Seed) -> list[str]:

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._i18n import _
 from ._json import Fields, Published
 from ._kernel import scope_mask
 from .exceptions import InputError, LedgerError, YearError
@@ -179,23 +180,27 @@ class LedgerView(Published):
         """Read a parsed ``ledger-view.json``, checking each field."""
         f = Fields(value, where, LedgerError)
         if f.text("format") != VIEW_FORMAT:
-            raise LedgerError(f"{where}: not a ledger view of format {VIEW_FORMAT!r}.")
+            raise LedgerError(
+                _("{where}: not a ledger view of format {format!r}.").format(where=where, format=VIEW_FORMAT)
+            )
         if list(f.texts("columns")) != VIEW_COLUMNS:
-            raise LedgerError(f"{where}: the columns must be {VIEW_COLUMNS}.")
+            raise LedgerError(_("{where}: the columns must be {columns}.").format(where=where, columns=VIEW_COLUMNS))
         head = f.obj("head")
         rows = f.raw.get("rows")
         if not isinstance(rows, list) or not all(
             isinstance(r, list) and len(r) == len(VIEW_COLUMNS) and all(isinstance(x, str) for x in r) for r in rows
         ):
-            raise LedgerError(f"{where}: 'rows' must be a list of rows of {len(VIEW_COLUMNS)} texts.")
+            message = _("{where}: 'rows' must be a list of rows of {n} texts.")
+            raise LedgerError(message.format(where=where, n=len(VIEW_COLUMNS)))
         frame = pd.DataFrame(rows, columns=VIEW_COLUMNS, dtype="str")
         for column in ("date", "scheduled"):
             text = frame[column]
             parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
             bad = text[(text != "") & (~text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}") | parsed.isna())]
             if len(bad):
+                message = _("{where}: row {row} has {column} {value!r}; dates are YYYY-MM-DD or empty.")
                 raise LedgerError(
-                    f"{where}: row {int(bad.index[0]) + 1} has {column} {bad.iat[0]!r}; dates are YYYY-MM-DD or empty."
+                    message.format(where=where, row=int(bad.index[0]) + 1, column=column, value=bad.iat[0])
                 )
         try:
             checked = LedgerHead.from_dict(head.raw)
@@ -218,19 +223,22 @@ def _counted(view: pd.DataFrame, year: YearPlan) -> pd.DataFrame:
 def _check_order(year: YearPlan, batch_id: str, in_ledger: set[str]) -> None:
     """A batch is drawn once, after the batches before it are in the ledger and before those after it."""
     if batch_id in in_ledger:
-        raise YearError(f"Batch {batch_id!r} of {year.id} is in the ledger already: a batch is drawn once.")
+        message = _("Batch {batch!r} of {year} is in the ledger already: a batch is drawn once.")
+        raise YearError(message.format(batch=batch_id, year=year.id))
     ids = year.batch_ids
     at = ids.index(batch_id)
     missing = [b for b in ids[:at] if b not in in_ledger]
     if missing:
-        raise YearError(
-            f"Batch {batch_id!r} of {year.id} comes after {missing}, which the ledger does not hold: add each "
+        message = _(
+            "Batch {batch!r} of {year} comes after {missing}, which the ledger does not hold: add each "
             "earlier batch's draw to the ledger first (shuangsuiji ledger add LEDGER --draw FOLDER), so that "
             "this batch leaves out the firms it drew."
         )
+        raise YearError(message.format(batch=batch_id, year=year.id, missing=missing))
     later = [b for b in ids[at + 1 :] if b in in_ledger]
     if later:
-        raise YearError(f"Batch {batch_id!r} of {year.id} comes before {later}, which the ledger holds already.")
+        message = _("Batch {batch!r} of {year} comes before {later}, which the ledger holds already.")
+        raise YearError(message.format(batch=batch_id, year=year.id, later=later))
 
 
 def year_rules(view: pd.DataFrame, year: YearPlan, batch_id: str, plan: Plan) -> YearRules:
@@ -357,10 +365,11 @@ def _key_remaining(view: pd.DataFrame, year: YearPlan, batch: YearBatch) -> tupl
     drawn = {t for tasks in ours["tasks"] for t in tasks.split(";")}  # a batch marker names every task it took
     remaining = tuple(t for t in year.key_tasks if t not in drawn)
     if batch.key > len(remaining):
-        raise YearError(
-            f"Batch {batch.id!r} takes {batch.key} key tasks of the year's pool, but only {list(remaining)} "
+        message = _(
+            "Batch {batch!r} takes {key} key tasks of the year's pool, but only {remaining} "
             "remain undrawn in the ledger."
         )
+        raise YearError(message.format(batch=batch.id, key=batch.key, remaining=list(remaining)))
     return remaining
 
 

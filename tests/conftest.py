@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from shuangsuiji import Plan, example_plan_toml, load_plan, make_population, parse_plan, read_table
+from shuangsuiji._i18n import using_language
 from shuangsuiji.cli import main
 from shuangsuiji.io import write_csv
 from shuangsuiji.synthetic import make_roster
@@ -35,6 +36,17 @@ VECTORS = Path(__file__).parent / "vectors"
 #: SHA-256 of the text "shuangsuiji test vector".
 GOLDEN_SEED = "33e944098cf4ef60379ce36c50cb01e7c39e5b77fb6601b6425657ba4b1d3e06"
 SEED = "ab" * 32
+
+
+def raised(error: type[Exception], call: Callable[[], object], lang: str | None = None) -> Exception:
+    """The error ``call`` raises, with its messages in ``lang`` (the suite's English without it)."""
+    with pytest.raises(error) as info:
+        if lang is None:
+            call()
+        else:
+            with using_language(lang):
+                call()
+    return info.value
 
 
 def example_inputs(tmp: Path) -> list[str]:

@@ -264,7 +264,7 @@ def test_after_the_change_every_group_staffs_and_one_fewer_does_not(case: Any, s
 def test_the_report_shows_the_change_when_capacity_csv_is_in_the_draw(city: Path, changed: Any, tmp_path: Path) -> None:
     page = write_report(city / "draw", tmp_path / "report").read_text(encoding="utf-8")
     assert '<section id="capacity">' in page and f"add {changed.result.added} people" in page
-    assert "NEW-" not in page and "add_officers" in page
+    assert "NEW-" not in page and '增派人数<br><small lang="en">officers to add</small>' in page
     bare = tmp_path / "bare"
     shutil.copytree(city / "draw", bare, ignore=shutil.ignore_patterns("capacity.csv"))
     assert 'id="capacity"' not in write_report(bare, tmp_path / "report2").read_text(encoding="utf-8")

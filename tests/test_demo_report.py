@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib
 import pytest
 
 from shuangsuiji import _commands as commands_module, report as report_module
@@ -212,4 +213,4 @@ def test_text_from_the_inputs_is_drawn_as_text_never_as_mathtext(tmp_path: Path)
     page = write_report(out, tmp_path / "report").read_text(encoding="utf-8")
     assert (tmp_path / "report" / "allocation.png").stat().st_size > 5000
     assert '<figure id="allocation">' in page
-    assert report_module.plt.rcParams["text.parse_math"]  # only the report's figures: an analyst's plots keep it
+    assert matplotlib.rcParams["text.parse_math"]  # only the report's figures: an analyst's plots keep it

@@ -200,3 +200,13 @@ def test_the_lang_option_translates_the_help(capsys: pytest.CaptureFixture[str])
     with pytest.raises(SystemExit):
         main(["--lang", "fr", "draw"])
     assert "invalid choice: 'fr'" in capsys.readouterr().err
+
+
+def test_no_message_is_translated_in_two_parts() -> None:
+    """One message, one translation: the parts are chained, so a second one would be dead or win by file name."""
+    parts: dict[str, list[str]] = {}
+    for po, part in catalog.catalogs().items():
+        for entry in part:
+            if entry.id:
+                parts.setdefault(entry.id if isinstance(entry.id, str) else entry.id[0], []).append(po.stem)
+    assert {text: where for text, where in parts.items() if len(where) > 1} == {}

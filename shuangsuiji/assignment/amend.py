@@ -41,6 +41,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._i18n import N_, _
 from ..conflicts import Conflicts
 from ..exceptions import InputError, ManifestError, NotFoundError
 from ..io import csv_bytes
@@ -69,13 +70,16 @@ WAITS = "the visit waits: another of its teams cannot be staffed or dated"
 _TEAMS = ["visit_id", "department", "inspector_id", "role"]
 #: Why a person cannot take a place, in the order they are counted (each person once, under the first).
 _WHY = ("on the visit", "recused", "away", "at capacity", "busy that day", "in a pair with a teammate", "may not lead")
+#: The kinds of request, as a message names them.
+_KINDS = {"recusal": N_("recusal"), "leave": N_("leave"), "departure": N_("departure")}
 
 
 def _frame(blob: bytes, name: str) -> pd.DataFrame:
     """A published table as text, checked to write back to the same bytes."""
     frame = pd.read_csv(io.BytesIO(blob), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if csv_bytes(frame) != blob:
-        raise ManifestError(f"{name} does not read back to its own bytes: it is not a table this library wrote.")
+        text = _("{name} does not read back to its own bytes: it is not a table this library wrote.")
+        raise ManifestError(text.format(name=name))
     return frame
 
 
@@ -339,27 +343,32 @@ def _check_request(request: Amendment, tables: AssignedTables, ctx: _Context) ->
     """Refuse a request that does not fit the assignment, saying why."""
     problem = request.problem()
     if problem is not None:
-        raise InputError(f"The {request.kind or 'change'} cannot be recorded: {problem}.")
+        kind = _(_KINDS[request.kind]) if request.kind in _KINDS else request.kind or _("change")
+        raise InputError(_("The {kind} cannot be recorded: {problem}.").format(kind=kind, problem=problem))
     person = request.inspector_id
     if person not in ctx.people:
-        raise NotFoundError(f"{person} is not in the roster ({ctx.roster.source}): check the officer's id.")
+        text = _("{person} is not in the roster ({source}): check the officer's id.")
+        raise NotFoundError(text.format(person=person, source=ctx.roster.source))
     if request.kind == "leave" and ctx.policy.window is None:
         raise InputError(
-            "This assignment has no dates (no window): a leave cannot say which visits it touches; "
-            "record a recusal for each visit, or a departure."
+            _(
+                "This assignment has no dates (no window): a leave cannot say which visits it touches; "
+                "record a recusal for each visit, or a departure."
+            )
         )
     if request.kind != "recusal":
         return
     visits = tables.visits[tables.visits["uscc"] == request.uscc]
     if visits.empty:
-        raise NotFoundError(f"No visit of the firm {request.uscc} in this assignment: check the code.")
+        raise NotFoundError(
+            _("No visit of the firm {uscc} in this assignment: check the code.").format(uscc=request.uscc)
+        )
     visit = str(visits["visit_id"].iloc[0])
     team = tables.teams[tables.teams["visit_id"] == visit]
     if person not in set(team["inspector_id"]):
-        who = ", ".join(sorted(team["inspector_id"])) or "nobody: the visit waits"
-        raise InputError(
-            f"{person} is not on the visit of {request.uscc} ({visit}), so cannot be recused; on it: {who}."
-        )
+        who = ", ".join(sorted(team["inspector_id"])) or _("nobody: the visit waits")
+        text = _("{person} is not on the visit of {uscc} ({visit}), so cannot be recused; on it: {who}.")
+        raise InputError(text.format(person=person, uscc=request.uscc, visit=visit, who=who))
 
 
 def apply_amendments(
@@ -422,17 +431,20 @@ def revert_amendments(
     unstaffed = tables.unstaffed
     for a in reversed(amendments):
         for c in reversed(a.changes):
-            where = f"assignment.json: amendment {a.sequence}, visit {c.visit_id}, {c.department}"
+            where = _("assignment.json: amendment {sequence}, visit {visit}, {department}").format(
+                sequence=a.sequence, visit=c.visit_id, department=c.department
+            )
             if c.into is not None:
                 found = [r for r in rows if r == [c.visit_id, c.department, c.into, c.role]]
                 if not found:
-                    raise ManifestError(f"{where}: {c.into} does not hold its {c.role} place in teams.csv.")
+                    text = _("{where}: {person} does not hold its {role} place in teams.csv.")
+                    raise ManifestError(text.format(where=where, person=c.into, role=c.role))
                 found[0][2] = c.out
                 continue
             if c.visit_id not in visits.index or visits.at[c.visit_id, "status"] != "unstaffed":
-                raise ManifestError(f"{where}: the visit is not one that waits in visits.csv.")
+                raise ManifestError(_("{where}: the visit is not one that waits in visits.csv.").format(where=where))
             if any(r[0] == c.visit_id for r in rows):
-                raise ManifestError(f"{where}: the visit waits, yet teams.csv has people on it.")
+                raise ManifestError(_("{where}: the visit waits, yet teams.csv has people on it.").format(where=where))
             rows.append([c.visit_id, c.department, c.out, c.role])
             rows += [[c.visit_id, d, i, r] for d, i, r in c.released]
             visits.at[c.visit_id, "status"] = (
@@ -454,7 +466,7 @@ def amended_groups(
     touched: set[tuple[str, str]] = set()
     for a in amendments:
         for c in a.changes:
-            for department, role in [(c.department, c.role), *((d, r) for d, _, r in c.released)]:
+            for department, role in [(c.department, c.role), *((d, r) for d, _person, r in c.released)]:
                 touched.add((_group(region.get(c.visit_id, ""), role == "expert", policy), department))
     return touched
 

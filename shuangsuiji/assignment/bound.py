@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from .._i18n import _
 from .._staffing_record import STAFFING_ROLES, check_staffing_files
 from ..ceremony import Commitment
 from ..checks import Recorder
@@ -41,10 +42,12 @@ def commitment_of(draw_dir: str | Path, manifest: Manifest) -> Commitment | None
         return None
     path = Path(draw_dir) / entry.path
     if not path.is_file():
-        raise CeremonyError(f"The draw's commitment {path} is not there (the manifest records it at {entry.path}).")
+        text = _("The draw's commitment {path} is not there (the manifest records it at {recorded}).")
+        raise CeremonyError(text.format(path=path, recorded=entry.path))
     commitment = Commitment.read(path)
     if commitment.sha256 != entry.sha256:
-        raise CeremonyError(f"{path} has SHA-256 {commitment.sha256}; the draw's manifest records {entry.sha256}.")
+        text = _("{path} has SHA-256 {sha256}; the draw's manifest records {recorded}.")
+        raise CeremonyError(text.format(path=path, sha256=commitment.sha256, recorded=entry.sha256))
     return commitment
 
 
@@ -64,18 +67,22 @@ def check_bound_inputs(
     commitment = commitment_of(draw_dir, manifest)
     if commitment is None:
         return None
-    where = f"the commitment {commitment.path}"
+    where = _("the commitment {path}").format(path=commitment.path)
     if seed is not None:
         raise CeremonyError(
-            f"This draw was made from {where}: its assignment uses the draw's seed, from the manifest. Drop --seed."
+            _(
+                "This draw was made from {where}: its assignment uses the draw's seed, from the manifest. Drop --seed."
+            ).format(where=where)
         )
     if commitment.assignment is None:
         raise CeremonyError(
-            f"The commitment {commitment.path} does not bind the roster and the other inputs of the assignment, "
-            "so whoever saw the seed could shape who inspects whom. Commit the batch again before its seed, "
-            "with the assignment's files: "
-            "commit ... --roster roster.csv [--conflicts ...] [--requests ...] [--relations ...] [--pairs ...] "
-            "[--calendar-overrides ...]."
+            _(
+                "The commitment {path} does not bind the roster and the other inputs of the assignment, "
+                "so whoever saw the seed could shape who inspects whom. Commit the batch again before its seed, "
+                "with the assignment's files: "
+                "commit ... --roster roster.csv [--conflicts ...] [--requests ...] [--relations ...] [--pairs ...] "
+                "[--calendar-overrides ...]."
+            ).format(path=commitment.path)
         )
     check_staffing_files(commitment.assignment, files, where=where)
     problems = []
@@ -85,11 +92,14 @@ def check_bound_inputs(
             continue
         got = sha256_file(path)
         if entry is None:
-            problems.append(f"--{role} {path}: the commitment binds no {role} file, so none may be used now")
+            text = _("--{role} {path}: the commitment binds no {role} file, so none may be used now")
+            problems.append(text.format(role=role, path=path))
         elif got != entry.sha256:
-            problems.append(f"--{role} {path} has SHA-256 {got}, the commitment says {entry.sha256}")
+            text = _("--{role} {path} has SHA-256 {sha256}, the commitment says {committed}")
+            problems.append(text.format(role=role, path=path, sha256=got, committed=entry.sha256))
     if problems:
-        raise CeremonyError(f"The assignment's inputs differ from {where}:\n  - " + "\n  - ".join(problems))
+        head = _("The assignment's inputs differ from {where}:").format(where=where)
+        raise CeremonyError(head + "\n  - " + "\n  - ".join(problems))
     return commitment
 
 
@@ -110,14 +120,15 @@ def record_bound_checks(
         rec.check(
             "assignment inputs committed before the seed",
             False,
-            "the commitment binds no roster: the assignment could have been shaped after the seed",
+            _("the commitment binds no roster: the assignment could have been shaped after the seed"),
         )
         return
     rec.check(
         "assignment inputs committed before the seed",
         True,
-        f"roster of {bound.roster_size:,}, Merkle root {bound.roster_root}",
+        _("roster of {size:,}, Merkle root {root}").format(size=bound.roster_size, root=bound.roster_root),
     )
+    none = _("none")
     for role in STAFFING_ROLES:
         used, committed = inputs.get(role), bound.inputs.get(role)
         if used is None and committed is None:
@@ -125,7 +136,9 @@ def record_bound_checks(
         rec.check(
             f"assignment {role} as committed",
             used is not None and committed is not None and used.sha256 == committed.sha256,
-            f"SHA-256 {used.sha256 if used else 'none'}; the commitment {committed.sha256 if committed else 'none'}",
+            _("SHA-256 {sha256}; the commitment {committed}").format(
+                sha256=used.sha256 if used else none, committed=committed.sha256 if committed else none
+            ),
         )
     for role in _DRAW_ROLES:
         used, committed = inputs.get(role), commitment.inputs.get(role)
@@ -134,5 +147,7 @@ def record_bound_checks(
         rec.check(
             f"assignment {role} as committed",
             committed is not None and used.sha256 == committed.sha256,
-            f"SHA-256 {used.sha256}; the commitment {committed.sha256 if committed else 'none'}",
+            _("SHA-256 {sha256}; the commitment {committed}").format(
+                sha256=used.sha256, committed=committed.sha256 if committed else none
+            ),
         )

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._hashing import default_workers, forked_map
+from .._i18n import N_, _
 from ..conflicts import Conflicts
 from ..exceptions import InternalError
 from ..plan import AssignmentPolicy
@@ -42,7 +43,7 @@ __all__ = [
 CERTIFICATE_COLUMNS = ["group", "department", "node", "visit_id", "team_department", "inspector_id", "potential"]
 
 
-_NEGATIVE_CYCLE = "the flow's residual graph has a negative cycle: the solution is not optimal"
+_NEGATIVE_CYCLE = N_("the flow's residual graph has a negative cycle: the solution is not optimal")
 #: A node with this many residual arcs out or more (an officer, the source) is relaxed only when its distance changed.
 _HUB_DEGREE = 32
 
@@ -73,13 +74,13 @@ def _relax_to_fixed_point(dist: npt.NDArray[np.int64], arcs: _Arcs, rounds: int)
     tail, cost, (targets, starts) = arcs
     if starts.size == 0:
         return
-    for _ in range(rounds):
+    for _round in range(rounds):
         best = np.minimum.reduceat(dist[tail] + cost, starts)
         improve = best < dist[targets]
         if not improve.any():
             return
         dist[targets[improve]] = best[improve]
-    raise InternalError(_NEGATIVE_CYCLE)
+    raise InternalError(_(_NEGATIVE_CYCLE))
 
 
 def _pair_in_arcs(arcs: _Arcs, first: int, nodes: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
@@ -156,7 +157,7 @@ def _core_distances(dist: npt.NDArray[np.int64], arcs: _Arcs) -> None:
     hubs = np.flatnonzero(hub)
     relaxed = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     _relax_to_fixed_point(dist, light, n + 1)
-    for _ in range(n + 1):
+    for _round in range(n + 1):
         changed = hubs[dist[hubs] < relaxed[hubs]]
         if changed.size == 0:
             return
@@ -165,7 +166,7 @@ def _core_distances(dist: npt.NDArray[np.int64], arcs: _Arcs) -> None:
         arc = np.repeat(bounds[changed] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
         np.minimum.at(dist, head[arc], dist[tail[arc]] + cost[arc])
         _relax_to_fixed_point(dist, light, n + 1)
-    raise InternalError(_NEGATIVE_CYCLE)
+    raise InternalError(_(_NEGATIVE_CYCLE))
 
 
 def potentials(net: Network, flow: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -187,7 +188,7 @@ def potentials(net: Network, flow: npt.NDArray[np.int64]) -> npt.NDArray[np.int6
     contracted = _contract(arcs, first, net.nodes)
     if contracted is None:
         return bellman_ford(arcs, net.nodes)
-    core, (in_tail, _, in_cost), (_, bound_head, bound_cost) = contracted
+    core, (in_tail, _in_head, in_cost), (_bound_tail, bound_head, bound_cost) = contracted
     dist = np.zeros(first, dtype=np.int64)
     np.minimum.at(dist, bound_head, np.minimum(bound_cost, 0))
     _core_distances(dist, core)
@@ -333,7 +334,8 @@ def _check_group(
     for n, (kind, visit, _dept, oid) in enumerate(net.node_keys):
         value = published.get((g.name, g.department, kind, visit, oid))
         if value is None:
-            problems.append(f"{g.name}, {g.department}: no potential for node {kind} {visit} {oid}")
+            said = _("{group}, {department}: no potential for node {kind} {visit} {inspector}")
+            problems.append(said.format(group=g.name, department=g.department, kind=kind, visit=visit, inspector=oid))
             missing.append(n)
         else:
             p[n] = value
@@ -341,11 +343,14 @@ def _check_group(
     if free.size:
         stuck = fit_free(net, flow, p, free)
         if stuck.size:
-            problems.append(f"{g.name}, {g.department}: no potential fits {stuck.size} pair nodes")
+            said = _("{group}, {department}: no potential fits {n} pair nodes")
+            problems.append(said.format(group=g.name, department=g.department, n=stuck.size))
     rc = reduced_costs(net, p)
     bad = int(((flow == 0) & (rc < 0)).sum() + ((flow == net.caps) & (rc > 0)).sum())
     if bad:
-        problems.append(f"{g.name}, {g.department}: {bad} arcs break the optimality conditions")
+        said = _("{group}, {department}: {n} arcs break the optimality conditions")
+        problems.append(said.format(group=g.name, department=g.department, n=bad))
+
     return problems
 
 
@@ -403,7 +408,7 @@ def verify_certificate(
 
     def check(item: tuple[str, str, pd.DataFrame, pd.DataFrame]) -> list[str]:
         name, department, officers, gt = item
-        g, _ = build_group(
+        g, _people = build_group(
             name, department, officers, gt, seed=seed, conflicts=conflicts, policy=policy, lead_required=True
         )
         return _check_group(g, by_team, published)

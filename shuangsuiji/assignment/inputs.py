@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._i18n import _
 from .._lazy import extra
 from ..conflicts import (
     ConflictError,
@@ -125,12 +126,20 @@ def _check_is_the_draws(population: Population, path: Path, manifest: Manifest, 
     Another population would staff the visits from other stations, names and places than the draw's.
     """
     record = manifest.population
-    fix = "give the population file the draw read (the draw's manifest names it, with its SHA-256)"
+    fix = _("give the population file the draw read (the draw's manifest names it, with its SHA-256)")
     if record.merkle_root is None and "population" not in manifest.inputs:
         return  # a draw written from memory (write_draw) recorded neither: there is nothing to compare with
     if record.merkle_root is None or plan.publication.hidden:
         raise PopulationError(
-            [Problem(str(path), None, None, None, f"this is not the file the draw read (its SHA-256 differs); {fix}")]
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    None,
+                    _("this is not the file the draw read (its SHA-256 differs); {fix}").format(fix=fix),
+                )
+            ]
         )
     again = population_root(population, plan, leaf_format=record.leaf_format)
     if (again.merkle_root, again.rows) != (record.merkle_root, record.rows):
@@ -141,8 +150,16 @@ def _check_is_the_draws(population: Population, path: Path, manifest: Manifest, 
                     None,
                     None,
                     None,
-                    f"this is not the population the draw read: its {again.rows} entities have the Merkle root "
-                    f"{again.merkle_root}, the draw's {record.rows} entities {record.merkle_root}; {fix}",
+                    _(
+                        "this is not the population the draw read: its {rows} entities have the Merkle root "
+                        "{root}, the draw's {draw_rows} entities {draw_root}; {fix}"
+                    ).format(
+                        rows=again.rows,
+                        root=again.merkle_root,
+                        draw_rows=record.rows,
+                        draw_root=record.merkle_root,
+                        fix=fix,
+                    ),
                 )
             ]
         )
@@ -154,21 +171,27 @@ def _draws_allow_list(manifest: Manifest, draw_dir: Path, given: str | Path | No
     if entry is None:
         if given is not None:
             raise InputError(
-                f"--allow-list {given} was given but the draw in {draw_dir} recorded no allow-list: "
-                "it cannot be used; drop --allow-list"
+                _(
+                    "--allow-list {given} was given but the draw in {folder} recorded no allow-list: "
+                    "it cannot be used; drop --allow-list"
+                ).format(given=given, folder=draw_dir)
             )
         return frozenset()
     path = Path(given) if given is not None else DrawFiles.recorded(manifest, draw_dir).allow_list
     if path is None or not path.is_file():
         raise NotFoundError(
-            f"The allow-list the draw read ({entry.path}, SHA-256 {entry.sha256}) is not at {path}: "
-            "give it with --allow-list FILE"
+            _(
+                "The allow-list the draw read ({recorded}, SHA-256 {sha256}) is not at {path}: "
+                "give it with --allow-list FILE"
+            ).format(recorded=entry.path, sha256=entry.sha256, path=path)
         )
     got = sha256_file(path)
     if got != entry.sha256:
         raise InputError(
-            f"{path}: SHA-256 {got}, but the draw read an allow-list with SHA-256 {entry.sha256}; "
-            "give the allow-list the draw read"
+            _(
+                "{path}: SHA-256 {sha256}, but the draw read an allow-list with SHA-256 {recorded}; "
+                "give the allow-list the draw read"
+            ).format(path=path, sha256=got, recorded=entry.sha256)
         )
     return read_allow_list(path)
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from .._i18n import _
 from .._json import Fields, Published
 from .._version import __version__
 from ..exceptions import InputError, ManifestError
@@ -153,7 +154,7 @@ def parse_day(text: str, what: str, error: type[InputError] = InputError) -> dt.
             return dt.date.fromisoformat(text)
         except ValueError:
             pass
-    raise error(f"{what} must be a date written YYYY-MM-DD; got {text!r}.")
+    raise error(_("{what} must be a date written YYYY-MM-DD; got {value!r}.").format(what=what, value=text))
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ class PlaceChange:
     def from_fields(cls, f: Fields) -> PlaceChange:
         """Read back what :meth:`to_dict` wrote."""
         if not f.has("in"):
-            raise f.error(f"{f.where} has no 'in'; is it a file this library wrote?")
+            raise f.error(_("{where} has no '{key}'; is it a file this library wrote?").format(where=f.where, key="in"))
         into = f.optional_text("in")
         waits = into is None
         return cls(
@@ -260,21 +261,22 @@ class Amendment:
     def problem(self) -> str | None:
         """What is wrong with the request's shape (a field missing or out of place), or ``None``."""
         if self.kind not in AMENDMENT_KINDS:
-            return f"the kind of change must be one of {', '.join(AMENDMENT_KINDS)}; got {self.kind!r}"
+            said = _("the kind of change must be one of {kinds}; got {kind!r}")
+            return said.format(kinds=", ".join(AMENDMENT_KINDS), kind=self.kind)
         if not self.inspector_id:
-            return "the officer (inspector_id) is missing"
+            return _("the officer (inspector_id) is missing")
         if self.kind == "recusal" and (not self.uscc or self.start is not None or self.end is not None):
-            return "a recusal names the firm (uscc) and no dates"
+            return _("a recusal names the firm (uscc) and no dates")
         if self.kind == "leave" and (self.uscc is not None or self.start is None or self.end is None):
-            return "a leave has a first and a last day (from, to) and names no firm"
+            return _("a leave has a first and a last day (from, to) and names no firm")
         if self.kind == "departure" and (self.uscc is not None or self.end is not None):
-            return "a departure names no firm and at most its first day (from)"
+            return _("a departure names no firm and at most its first day (from)")
         if self.start is not None and self.end is not None and self.end < self.start:
-            return f"the leave ends ({self.end}) before it starts ({self.start})"
+            return _("the leave ends ({end}) before it starts ({start})").format(end=self.end, start=self.start)
         if not self.requested_by.strip():
-            return "who asked for it (requested_by) is missing"
+            return _("who asked for it (requested_by) is missing")
         if not self.reason.strip():
-            return "the reason is missing"
+            return _("the reason is missing")
         return None
 
     def describe(self) -> str:
@@ -295,7 +297,7 @@ class Amendment:
 
         requested_on = day("requested_on")
         if requested_on is None:
-            raise f.error(f"{f.where}: 'requested_on' must be a date written YYYY-MM-DD.")
+            raise f.error(_("{where}: 'requested_on' must be a date written YYYY-MM-DD.").format(where=f.where))
         record = cls(
             kind=f.text("kind"),
             inspector_id=f.text("inspector_id"),
@@ -310,7 +312,7 @@ class Amendment:
         )
         problem = record.problem()
         if problem is not None:
-            raise f.error(f"{f.where}: {problem}.")
+            raise f.error(_("{where}: {problem}.").format(where=f.where, problem=problem))
         return record
 
     def to_dict(self) -> dict[str, Any]:
@@ -387,12 +389,15 @@ class AssignmentManifest(Published):
         """
         f = Fields(value, where, ManifestError)
         if f.text("format") != ASSIGNMENT_FORMAT:
-            raise ManifestError(f"{where}: not an assignment manifest of format {ASSIGNMENT_FORMAT!r}.")
+            said = _("{where}: not an assignment manifest of format {format!r}.")
+            raise ManifestError(said.format(where=where, format=ASSIGNMENT_FORMAT))
         counts = f.obj("counts")
         inputs = f.obj("inputs")
         amendments = tuple(Amendment.from_fields(a) for a in f.objects("amendments")) if f.has("amendments") else ()
         if [a.sequence for a in amendments] != list(range(1, len(amendments) + 1)):
-            raise ManifestError(f"{where}: the amendments must be numbered 1, 2, ... in their order.")
+            said = _("{where}: the amendments must be numbered 1, 2, ... in their order.")
+            raise ManifestError(said.format(where=where))
+
         return cls(
             draw=InputFile.from_fields(f.obj("draw")),
             seed=f.text("seed"),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .._hashing import default_workers
+from .._i18n import _
 from ..conflicts import Conflicts
 from ..exceptions import AssignmentError, InternalError
 from ..plan import AssignmentPolicy
@@ -90,7 +91,7 @@ def _settle(
     apart: dict[tuple[str, str], str] = {}
     first_reports: list[GroupReport] | None = None
     solved: dict[tuple[object, ...], GroupResult] = {}
-    for _ in range(len(visits.teams) + len(visits.visits) + 1):
+    for _round in range(len(visits.teams) + len(visits.visits) + 1):
         keys = pd.MultiIndex.from_frame(visits.teams[["visit_id", "department"]])
         keep = ~visits.teams["visit_id"].isin(waiting) & ~keys.isin(list(apart))
         officers = staff(
@@ -119,7 +120,7 @@ def _settle(
         if not failed:
             return _Settled(officers, experts, teams, waiting, first_reports, apart)
         _set_aside(visits, policy, failed, waiting, apart)
-    raise InternalError("the assignment did not settle")  # pragma: no cover - each round sets aside a team
+    raise InternalError(_("the assignment did not settle"))  # pragma: no cover - each round sets aside a team
 
 
 def _dates(
@@ -224,13 +225,21 @@ def _visit_table(
 def _refusal(settled: _Settled, unstaffed: pd.DataFrame, visits: int, policy: AssignmentPolicy) -> AssignmentError:
     """The error of an assignment that cannot staff every visit, each group explained in numbers."""
     groups = [r.explain() for r in settled.first_reports if r.staffed_teams < r.teams]
+    n = unstaffed["visit_id"].nunique()
+    head = (
+        _("{n} of {visits} visits cannot be staffed or dated:")
+        if policy.window
+        else _("{n} of {visits} visits cannot be staffed:")
+    )
     return AssignmentError(
-        f"{unstaffed['visit_id'].nunique()} of {visits} visits cannot be staffed"
-        + (" or dated" if policy.window else "")
-        + ":\n  - "
+        head.format(n=n, visits=visits)
+        + "\n  - "
         + "\n  - ".join(groups or sorted(set(unstaffed["reason"]))[:10])
-        + "\nAdd officers or capacity, relax the rules that bind, or use --allow-partial to staff what can be "
-        "staffed and list the rest (unstaffed.csv).",
+        + "\n"
+        + _(
+            "Add officers or capacity, relax the rules that bind, or use --allow-partial to staff what can be "
+            "staffed and list the rest (unstaffed.csv)."
+        ),
         unstaffed,
     )
 
@@ -297,7 +306,7 @@ def assign(
         staffed, teams, required, visits.experts, roster=roster, conflicts=conflicts, policy=policy, days=days
     )
     if errors:
-        raise InternalError("the assignment broke rules: " + "; ".join(errors[:10]))
+        raise InternalError(_("the assignment broke rules: ") + "; ".join(errors[:10]))
     return AssignmentResult(
         visits=table,
         teams=teams,

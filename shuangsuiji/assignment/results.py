@@ -6,7 +6,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .._i18n import _
+
 __all__ = ["AssignmentResult", "GroupReport", "GroupResult", "Staffing"]
+
+
+def _group_words(group: str) -> str:
+    """A group's name as ``assignment.json`` keeps it (``region 410302``, ``all regions``), in the language."""
+    if group == "all regions":
+        return _("all regions")
+    if group.startswith("region "):
+        return _("region {region}").format(region=group.removeprefix("region "))
+    return group
 
 
 @dataclass(frozen=True)
@@ -32,15 +43,26 @@ class GroupReport:
     def explain(self) -> str:
         """One line in numbers, e.g. for an infeasible group."""
         leads = (
-            f"; {self.lead_places} need a lead (主检) and {self.lead_officers} of the officers may lead, "
-            f"with capacity {self.lead_capacity}"
+            _("; {leads} need a lead (主检) and {officers} of the officers may lead, with capacity {capacity}").format(
+                leads=self.lead_places, officers=self.lead_officers, capacity=self.lead_capacity
+            )
             if self.lead_places
             else ""
         )
-        return (
-            f"{self.group}, {self.department}: {self.places} places needed for {self.teams} teams, "
-            f"{self.officers} officers with capacity {self.capacity} available after {self.recusals} recusals"
-            f"{leads}; {self.staffed_teams} of {self.teams} teams staffed"
+        return _(
+            "{group}, {department}: {places} places needed for {teams} teams, "
+            "{officers} officers with capacity {capacity} available after {recusals} recusals"
+            "{leads}; {staffed} of {teams} teams staffed"
+        ).format(
+            group=_group_words(self.group),
+            department=self.department,
+            places=self.places,
+            teams=self.teams,
+            officers=self.officers,
+            capacity=self.capacity,
+            recusals=self.recusals,
+            leads=leads,
+            staffed=self.staffed_teams,
         )
 
 

@@ -16,6 +16,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from .._i18n import _
 from ..conflicts import Conflicts
 from ..plan import AssignmentPolicy
 from ..roster import Roster
@@ -102,7 +103,7 @@ class Tables:
 def check_people_are_on_staffed_visits(t: Tables) -> list[str]:
     """Every person in the teams is on a staffed visit."""
     return [
-        f"visit {visit} has people but is not a staffed visit"
+        _("visit {visit} has people but is not a staffed visit").format(visit=visit)
         for visit in sorted(set(t.teams["visit_id"].tolist()) - t.staffed)
     ]
 
@@ -126,18 +127,21 @@ def check_team_sizes_and_leads(t: Tables) -> list[str]:
     joined = joined[suspect]
     errors: list[str] = []
     for (visit, dept), team in zip(joined.index.tolist(), joined.to_dict("records"), strict=True):
-        where = f"visit {visit}, {dept}"
+        where = _("visit {visit}, {department}").format(visit=visit, department=dept)
         if pd.isna(team["size"]):
-            errors.append(f"{where}: a team that no task asked for")
+            errors.append(_("{where}: a team that no task asked for").format(where=where))
         elif pd.isna(team["n"]):
-            errors.append(f"{where}: no team")
+            errors.append(_("{where}: no team").format(where=where))
         else:
             if team["n"] != team["size"]:
-                errors.append(f"{where}: {int(team['n'])} officers, {int(team['size'])} required")
+                text = _("{where}: {n} officers, {size} required")
+                errors.append(text.format(where=where, n=int(team["n"]), size=int(team["size"])))
             if team["distinct"] != team["n"]:
-                errors.append(f"{where}: one person holds two places")
+                errors.append(_("{where}: one person holds two places").format(where=where))
             if team["leads"] != 1:
-                errors.append(f"{where}: {int(team['leads'])} leads, exactly one required")
+                errors.append(
+                    _("{where}: {leads} leads, exactly one required").format(where=where, leads=int(team["leads"]))
+                )
     return errors
 
 
@@ -145,7 +149,9 @@ def check_officers_are_in_the_roster(t: Tables) -> list[str]:
     """Every officer of a team is in the roster."""
     unknown = t.officer_teams[~t.officer_teams["inspector_id"].isin(t.people.index)]
     return [
-        f"visit {rec['visit_id']}, {rec['department']}: {rec['inspector_id']} is not in the roster"
+        _("visit {visit}, {department}: {person} is not in the roster").format(
+            visit=rec["visit_id"], department=rec["department"], person=rec["inspector_id"]
+        )
         for rec in unknown.to_dict("records")
     ]
 
@@ -155,7 +161,9 @@ def check_officers_are_active_and_certified(t: Tables) -> list[str]:
     rows = t.placed
     bad = rows[(rows["kind"] != "officer") | ~rows["active"].astype(bool) | (rows["cert_no"] == "")]
     return [
-        f"visit {rec['visit_id']}: {rec['inspector_id']} is not an active officer with an enforcement certificate"
+        _("visit {visit}: {person} is not an active officer with an enforcement certificate").format(
+            visit=rec["visit_id"], person=rec["inspector_id"]
+        )
         for rec in bad.to_dict("records")
     ]
 
@@ -164,7 +172,9 @@ def check_departments(t: Tables) -> list[str]:
     """Every officer serves in their own department's team."""
     rows = t.placed
     return [
-        f"visit {rec['visit_id']}, {rec['department']}: {rec['inspector_id']} belongs to {rec['department_p']}"
+        _("visit {visit}, {department}: {person} belongs to {own}").format(
+            visit=rec["visit_id"], department=rec["department"], person=rec["inspector_id"], own=rec["department_p"]
+        )
         for rec in rows[rows["department"] != rows["department_p"]].to_dict("records")
     ]
 
@@ -181,7 +191,9 @@ def check_leads(t: Tables) -> list[str]:
         certs = rec["lead_certificates"] if isinstance(rec["lead_certificates"], tuple) else ()
         if not rec["lead"] or not set(certs) <= set(rec["certificates"]):
             errors.append(
-                f"visit {rec['visit_id']}, {rec['department']}: lead {rec['inspector_id']} may not lead this team"
+                _("visit {visit}, {department}: lead {person} may not lead this team").format(
+                    visit=rec["visit_id"], department=rec["department"], person=rec["inspector_id"]
+                )
             )
     return errors
 
@@ -192,7 +204,9 @@ def check_jurisdiction(t: Tables) -> list[str]:
         return []
     rows = t.placed
     return [
-        f"visit {rec['visit_id']}: {rec['inspector_id']} serves region {rec['region']}, not {rec['region_v']}"
+        _("visit {visit}: {person} serves region {region}, not {entity_region}").format(
+            visit=rec["visit_id"], person=rec["inspector_id"], region=rec["region"], entity_region=rec["region_v"]
+        )
         for rec in rows[rows["region"] != rows["region_v"]].to_dict("records")
     ]
 
@@ -204,7 +218,9 @@ def check_cross_station(t: Tables) -> list[str]:
     rows = t.placed
     same = rows[(rows["station_v"] != "") & (rows["station"] == rows["station_v"])]
     return [
-        f"visit {rec['visit_id']}: {rec['inspector_id']} inspects an entity of their own station (所所交叉)"
+        _("visit {visit}: {person} inspects an entity of their own station (所所交叉)").format(
+            visit=rec["visit_id"], person=rec["inspector_id"]
+        )
         for rec in same.to_dict("records")
     ]
 
@@ -220,7 +236,9 @@ def check_team_pairs(t: Tables) -> list[str]:
             for person in (a, b)
         }
         errors += [
-            f"visit {visit}, {dept}: {a} and {b} must not share a team"
+            _("visit {visit}, {department}: {a} and {b} must not share a team").format(
+                visit=visit, department=dept, a=a, b=b
+            )
             for visit, dept in sorted(teams_of[a] & teams_of[b])
         ]
     return errors
@@ -234,15 +252,16 @@ def check_expert_places(t: Tables) -> list[str]:
     have = Counter(map(tuple, experts[["visit_id", "department"]].to_numpy().tolist()))
     errors: list[str] = []
     if wanted != have:
-        errors.append(f"expert places: {sum(wanted.values())} needed, {sum(have.values())} filled, not one for one")
+        text = _("expert places: {needed} needed, {filled} filled, not one for one")
+        errors.append(text.format(needed=sum(wanted.values()), filled=sum(have.values())))
     joined = experts.merge(t.people, left_on="inspector_id", right_index=True, how="left", suffixes=("", "_p"))
     for rec in joined.to_dict("records"):
         if rec.get("kind") != "expert" or not rec.get("active"):
-            errors.append(f"visit {rec['visit_id']}: {rec['inspector_id']} is not an active expert")
+            text = _("visit {visit}: {person} is not an active expert")
+            errors.append(text.format(visit=rec["visit_id"], person=rec["inspector_id"]))
         elif rec["department"] not in rec["certificates"]:
-            errors.append(
-                f"visit {rec['visit_id']}: expert {rec['inspector_id']} is not in the field {rec['department']}"
-            )
+            text = _("visit {visit}: expert {person} is not in the field {field}")
+            errors.append(text.format(visit=rec["visit_id"], person=rec["inspector_id"], field=rec["department"]))
     return errors
 
 
@@ -250,7 +269,9 @@ def check_recusal(t: Tables) -> list[str]:
     """回避: nobody (officer or expert) inspects an entity they have a conflict with."""
     everyone = t.teams[t.teams["visit_id"].isin(t.staffed)].join(t.place["uscc"], on="visit_id")
     return [
-        f"visit {visit}: {oid} has a conflict with {uscc} ({t.conflicts.kinds[(oid, uscc)]})"
+        _("visit {visit}: {person} has a conflict with {uscc} ({kind})").format(
+            visit=visit, person=oid, uscc=uscc, kind=t.conflicts.kinds[(oid, uscc)]
+        )
         for oid, visit, uscc in zip(
             everyone["inspector_id"].tolist(), everyone["visit_id"].tolist(), everyone["uscc"].tolist(), strict=True
         )
@@ -261,7 +282,7 @@ def check_recusal(t: Tables) -> list[str]:
 def check_one_place_per_visit(t: Tables) -> list[str]:
     """Nobody holds two places on one visit (of one department's team or of two)."""
     twice = t.teams.loc[t.teams.duplicated(["visit_id", "inspector_id"]), "visit_id"]
-    return [f"visit {visit}: one person holds two places" for visit in sorted(set(twice))]
+    return [_("visit {visit}: one person holds two places").format(visit=visit) for visit in sorted(set(twice))]
 
 
 def check_capacity(t: Tables) -> list[str]:
@@ -270,7 +291,7 @@ def check_capacity(t: Tables) -> list[str]:
     over = load[load > t.people["capacity"].reindex(load.index).fillna(0)]
     capacity = t.people["capacity"].to_dict()
     return [
-        f"{oid}: {n} visits, capacity {capacity.get(oid, 0)}"
+        _("{person}: {n} visits, capacity {capacity}").format(person=oid, n=n, capacity=capacity.get(oid, 0))
         for oid, n in zip(over.index.tolist(), over.tolist(), strict=True)
     ]
 
@@ -288,9 +309,11 @@ def check_working_days(t: Tables) -> list[str]:
     for visit, when, skip in zip(visits["visit_id"].tolist(), visits["date"].tolist(), undated.tolist(), strict=True):
         if skip:
             if when not in ("", None):
-                errors.append(f"visit {visit}: undated, yet dated {when}")
+                errors.append(_("visit {visit}: undated, yet dated {date}").format(visit=visit, date=when))
         elif not isinstance(when, dt.date) or when not in allowed:
-            errors.append(f"visit {visit}: date {when} is not a working day of the window")
+            errors.append(
+                _("visit {visit}: date {date} is not a working day of the window").format(visit=visit, date=when)
+            )
     return errors
 
 
@@ -299,7 +322,9 @@ def check_daily_cap(t: Tables) -> list[str]:
     per_day = t.dated.groupby(["inspector_id", "date"]).size()
     over = per_day[per_day > t.policy.daily_cap]
     return [
-        f"{oid}: {n} visits on {when}, the daily cap is {t.policy.daily_cap}"
+        _("{person}: {n} visits on {date}, the daily cap is {cap}").format(
+            person=oid, n=n, date=when, cap=t.policy.daily_cap
+        )
         for (oid, when), n in zip(over.index.tolist(), over.tolist(), strict=True)
     ]
 
@@ -309,7 +334,7 @@ def check_availability(t: Tables) -> list[str]:
     away = {str(i): d for i, d in t.people["unavailable"].items() if isinstance(d, frozenset) and d}
     leave = t.dated[t.dated["inspector_id"].isin(list(away))]
     return [
-        f"visit {visit}: {oid} is unavailable on {when}"
+        _("visit {visit}: {person} is unavailable on {date}").format(visit=visit, person=oid, date=when)
         for visit, oid, when in zip(
             leave["visit_id"].tolist(), leave["inspector_id"].tolist(), leave["date"].tolist(), strict=True
         )
@@ -322,7 +347,7 @@ def check_one_station_area_a_day(t: Tables) -> list[str]:
     officers = t.dated[t.dated["role"] != "expert"]
     areas = officers.groupby(["inspector_id", "date"])["station"].nunique()
     return [
-        f"{oid}: visits in {n} station areas on {when}"
+        _("{person}: visits in {n} station areas on {date}").format(person=oid, n=n, date=when)
         for (oid, when), n in zip(areas[areas > 1].index.tolist(), areas[areas > 1].tolist(), strict=True)
     ]
 

@@ -27,6 +27,7 @@ from ortools.graph.python import min_cost_flow
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from .._i18n import _
 from ..exceptions import InternalError
 from .certificate import certificate_rows, extend_potentials, flow_of_roles, potentials, reduced_costs
 from .encode import PAIR_LEAD, TO_MEMBER, TO_PAIR, Group, Network, network
@@ -58,7 +59,7 @@ def solve_flow(net: Network) -> tuple[npt.NDArray[np.int64], int]:
     solver.set_nodes_supplies(np.arange(net.nodes, dtype=np.int32), supplies)
     status = solver.solve_max_flow_with_min_cost()
     if status != solver.OPTIMAL:
-        raise InternalError(f"min-cost flow returned status {status}")
+        raise InternalError(_("min-cost flow returned status {status}").format(status=status))
     return np.asarray(solver.flows(np.arange(len(net.tails))), dtype=np.int64), int(solver.optimal_cost())
 
 
@@ -127,7 +128,7 @@ def _on_candidates(
     if not use.any():
         return None
     keep = _candidates(g, use, count)
-    for _ in range(PRICING_ROUNDS):
+    for _round in range(PRICING_ROUNDS):
         if 2 * int(keep.sum()) > int(use.sum()):
             return None  # most pairs are candidates: solving the whole network costs no more
         kept = np.flatnonzero(keep)

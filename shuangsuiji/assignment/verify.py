@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._confine import refused_input, refused_output
+from .._i18n import _
 from .._json import canonical_json, load_json
 from ..checks import Recorder
 from ..conflicts import Conflicts
@@ -76,42 +77,48 @@ def verify_assignment(
     manifest, raw = _manifest(out)
     data, digest = manifest.data or b"", manifest.sha256
     seal = (out / "assignment.sha256").read_bytes()[:200] if (out / "assignment.sha256").is_file() else b""
-    rec.check("assignment seal", seal == seal_line(digest, "assignment.json"), f"assignment.json SHA-256 {digest}")
+    said = _("assignment.json SHA-256 {sha256}").format(sha256=digest)
+    rec.check("assignment seal", seal == seal_line(digest, "assignment.json"), said)
     rec.check("assignment canonical (RFC 8785)", canonical_json(raw) == data)
-    got = sha256_file(out / "manifest.json") if (out / "manifest.json").is_file() else "missing"
+    got = sha256_file(out / "manifest.json") if (out / "manifest.json").is_file() else _("missing")
     beside = manifest.draw.path == "manifest.json"  # an assignment lies beside the draw it staffs
     rec.check(
         "assignment staffs this draw",
         beside and got == manifest.draw.sha256,
-        f"draw manifest SHA-256 {got}" if beside else f"it names {manifest.draw.path!r}, not this folder's manifest",
+        _("draw manifest SHA-256 {sha256}").format(sha256=got)
+        if beside
+        else _("it names {path!r}, not this folder's manifest").format(path=manifest.draw.path),
     )
     for name, expected in sorted(manifest.outputs.items()):
         refused = refused_output(out, name)
-        got = "not opened" if refused else sha256_file(out / name) if (out / name).exists() else "missing"
+        got = _("not opened") if refused else sha256_file(out / name) if (out / name).exists() else _("missing")
         rec.check(f"assignment output {name}", got == expected, refused or f"SHA-256 {got}")
     if (out / "visits.csv").is_file():
         counts = visit_counts(_read(out / "visits.csv"))
         same = counts == dict(manifest.counts)
-        rec.check("assignment counts", same, "re-derived from visits.csv" if same else f"visits.csv gives {counts}")
+        said = _("re-derived from visits.csv") if same else _("visits.csv gives {counts}").format(counts=counts)
+        rec.check("assignment counts", same, said)
     files: dict[str, Path] = {}
     for role, entry in sorted(manifest.inputs.items()):
         path = out / entry.path
         refused = refused_input(out, entry.path, path, given=False, confined=withheld)
         if withheld and (alone or not path.exists() or refused is not None):
-            rec.withhold(f"assignment input {role}", "not published: the bureau keeps it (conflicts stay private)")
+            said = _("not published: the bureau keeps it (conflicts stay private)")
+            rec.withhold(f"assignment input {role}", said)
             continue
         if refused is not None:
-            rec.check(f"assignment input {role}", False, f"not opened: {refused}")
+            rec.check(f"assignment input {role}", False, _("not opened: {reason}").format(reason=refused))
             continue
-        got = sha256_file(path) if path.exists() else "missing"
+        got = sha256_file(path) if path.exists() else _("missing")
         if rec.check(f"assignment input {role}", got == entry.sha256, f"{path} SHA-256 {got}"):
             files[role] = path
     if withheld and set(files) != set(manifest.inputs):
-        rec.withhold("recomputed assignment", "needs the roster and the other inputs, which were not published")
-        rec.withhold("assignment rules", "recusal and jurisdiction are checked against the unpublished inputs")
+        rec.withhold("recomputed assignment", _("needs the roster and the other inputs, which were not published"))
+        rec.withhold("assignment rules", _("recusal and jurisdiction are checked against the unpublished inputs"))
         return
     inputs = load_recorded_inputs(out, manifest, files, allow_list=allow_list)
-    rec.check("assignment policy", inputs.policy.to_dict() == manifest.policy, "as the plan and the window say")
+    said = _("as the plan and the window say")
+    rec.check("assignment policy", inputs.policy.to_dict() == manifest.policy, said)
     _recompute(rec, out, inputs, manifest)
     original = None
     if manifest.amendments:
@@ -137,7 +144,7 @@ def load_recorded_inputs(
         (out / manifest.draw.path).parent,
         files,
         seed=manifest.seed,
-        window=parse_window(window, "The recorded 'policy.window'") if window else None,
+        window=parse_window(window, _("The recorded 'policy.window'")) if window else None,
         encoding=None if population is None else population.encoding,
         sheet=None if population is None else population.sheet,
         allow_list=allow_list,
@@ -154,23 +161,27 @@ def _recompute(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: Ass
     try:
         result = inputs.solve(allow_partial=manifest.allow_partial)
     except DependencyError as exc:
-        rec.skip("recomputed assignment", f"{exc} The rules and the optimality certificate are checked without it.")
+        said = _("{error} The rules and the optimality certificate are checked without it.").format(error=exc)
+        rec.skip("recomputed assignment", said)
         return
     tables = assignment_tables(result)
-    amended = f" (the solve and its {len(manifest.amendments)} amendments)" if manifest.amendments else ""
+    n = len(manifest.amendments)
+    amended = _(" (the solve and its {n} amendments)").format(n=n) if manifest.amendments else ""
     if manifest.amendments:
         try:
             again, log = apply_amendments(AssignedTables.parse(tables), _requests(manifest.amendments), inputs)
         except InputError as exc:
-            rec.check("recomputed amendments", False, f"the logged amendments do not apply to the solve: {exc}")
+            said = _("the logged amendments do not apply to the solve: {error}").format(error=exc)
+            rec.check("recomputed amendments", False, said)
         else:
             tables |= again.tables(inputs.roster)
             same = log == manifest.amendments
-            rec.check("recomputed amendments", same, "as logged" if same else "they change other places than logged")
+            said = _("as logged") if same else _("they change other places than logged")
+            rec.check("recomputed amendments", same, said)
     for name, blob in tables.items():
         same = (out / name).exists() and (out / name).read_bytes() == blob
-        detail = "identical" + ("" if name == "certificate.csv" else amended)
-        rec.check(f"recomputed {name}", same, detail if same else "differs from the recomputed assignment")
+        detail = _("identical") + ("" if name == "certificate.csv" else amended)
+        rec.check(f"recomputed {name}", same, detail if same else _("differs from the recomputed assignment"))
     _rederived(rec, result, inputs, manifest)
 
 
@@ -195,7 +206,9 @@ def _rederived(rec: Recorder, result: AssignmentResult, inputs: AssignmentInputs
     rec.check(
         "recomputed assignment.json",
         not differ,
-        "every field re-derived from the solve" if not differ else f"fields differ from the solve: {differ}",
+        _("every field re-derived from the solve")
+        if not differ
+        else _("fields differ from the solve: {fields}").format(fields=differ),
     )
 
 
@@ -210,18 +223,24 @@ def _replay(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: Assign
     marked = mark_groups(manifest.groups, amended_groups(original.visits, log, inputs.policy))
     counts = visit_counts(published.visits)
     problems = [
-        *(["the places changed are not those logged"] if log != manifest.amendments else []),
-        *(f"{name} differs" for name in differ),
-        *(["the groups' methods are not marked where amendments changed places"] if marked != manifest.groups else []),
-        *(["the counts are not those of visits.csv"] if counts != dict(manifest.counts) else []),
+        *([_("the places changed are not those logged")] if log != manifest.amendments else []),
+        *(_("{name} differs").format(name=name) for name in differ),
+        *(
+            [_("the groups' methods are not marked where amendments changed places")]
+            if marked != manifest.groups
+            else []
+        ),
+        *([_("the counts are not those of visits.csv")] if counts != dict(manifest.counts) else []),
     ]
     changed = sum(len(a.changes) for a in log)
     rec.check(
         "assignment amendments replayed",
         not problems,
-        f"{len(log)} amendments, {changed} places: undone on the published tables and applied again, identical"
+        _("{n} amendments, {places} places: undone on the published tables and applied again, identical").format(
+            n=len(log), places=changed
+        )
         if not problems
-        else "; ".join(problems),
+        else _("; ").join(problems),
     )
     return original
 
@@ -237,7 +256,9 @@ def _required_teams(visits: pd.DataFrame, inputs: AssignmentInputs) -> tuple[pd.
     parts = set(visits["visit_id"]) & set(keys)
     fallback = inputs.policy.joint_fallback
     wrong = [
-        f"visit {p}: a part set aside on its own under joint_fallback = {fallback}"
+        _("visit {visit}: a part set aside on its own under joint_fallback = {fallback}").format(
+            visit=p, fallback=fallback
+        )
         for p, v, d in zip(keys, teams["visit_id"], teams["department"], strict=True)
         if p in parts and (fallback == "whole" or (fallback == "lead-alone" and d == inputs.visits.lead_of(v)))
     ]
@@ -289,13 +310,17 @@ def _independent(
     rec.check(
         "assignment rules",
         not broken,
-        f"{len(staffed)} visits, {len(teams)} places: team sizes, leads, certificates, recusal, jurisdiction, "
-        "capacity, pairs, dates" + (f", {len(amendments)} amendments" if amendments else "")
+        _(
+            "{visits} visits, {places} places: team sizes, leads, certificates, recusal, jurisdiction, "
+            "capacity, pairs, dates"
+        ).format(visits=len(staffed), places=len(teams))
+        + (_(", {n} amendments").format(n=len(amendments)) if amendments else "")
         if not broken
-        else f"{len(broken)} broken, first: {broken[0]}",
+        else _("{n} broken, first: {rule}").format(n=len(broken), rule=broken[0]),
     )
     if amendments and original is None:
-        rec.check("assignment optimality certificate", False, "needs the original teams: the amendments' log fails")
+        said = _("needs the original teams: the amendments' log fails")
+        rec.check("assignment optimality certificate", False, said)
         return
     placed = teams if original is None else original.teams
     problems = verify_certificate(
@@ -311,7 +336,9 @@ def _independent(
     rec.check(
         "assignment optimality certificate",
         not problems,
-        f"{len(groups)} flow groups: every reduced cost on the right side" if not problems else problems[0],
+        _("{n} flow groups: every reduced cost on the right side").format(n=len(groups))
+        if not problems
+        else problems[0],
     )
 
 
@@ -342,7 +369,9 @@ def amendment_breaches(visits: pd.DataFrame, teams: pd.DataFrame, amendments: It
     """Every place of ``teams`` someone holds that an amendment took them off (an empty list when none)."""
     visit = visit_places(visits)
     return [
-        f"visit {v}: {p} is on it, against amendment {a.sequence} ({a.describe()})"
+        _("visit {visit}: {inspector} is on it, against amendment {sequence} ({amendment})").format(
+            visit=v, inspector=p, sequence=a.sequence, amendment=a.describe()
+        )
         for a in amendments
         for v, p in zip(teams["visit_id"], teams["inspector_id"], strict=True)
         if p == a.inspector_id and affects(a, visit[v])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 
+from .._i18n import _
 from ..checks import Recorder, Verification
 from ..exceptions import InputError
 from .entries import FIELDS, ZERO_HASH, LedgerHead, hashed_bytes
@@ -33,15 +34,27 @@ def _row_problem(row: Mapping[str, object], expected: int, prev: str) -> str | N
     """Why ``row`` cannot be row ``expected`` after a row hashed ``prev``, or ``None``."""
     seq = row.get("seq")
     if seq != expected:
-        return (
-            f"broken at seq {expected}: the row in its place has seq {seq!r} "
-            "(a row was deleted, inserted or renumbered)"
+        message = _(
+            "broken at seq {expected}: the row in its place has seq {seq!r} (a row was deleted, inserted or renumbered)"
         )
+        return message.format(expected=expected, seq=seq)
     if row.get("prev") != prev:
-        before = "64 zeros (the first row)" if expected == 1 else f"the hash of seq {expected - 1}"
-        return f"broken at seq {expected}: its prev is not {before} (a row was inserted, deleted or changed before it)"
+        message = (
+            _(
+                "broken at seq {expected}: its prev is not 64 zeros (the first row) "
+                "(a row was inserted, deleted or changed before it)"
+            )
+            if expected == 1
+            else _(
+                "broken at seq {expected}: its prev is not the hash of seq {before} "
+                "(a row was inserted, deleted or changed before it)"
+            )
+        )
+        return message.format(expected=expected, before=expected - 1)
     if row.get("hash") != row_hash(row):
-        return f"broken at seq {expected}: its hash is not the SHA-256 of its fields (the row was changed)"
+        return _("broken at seq {expected}: its hash is not the SHA-256 of its fields (the row was changed)").format(
+            expected=expected
+        )
     return None
 
 
@@ -61,37 +74,33 @@ def check_chain(rec: Recorder, rows: Iterable[Mapping[str, object]], heads: Mapp
             found[row.get("seq")] = row.get("hash")
         count += 1
         prev = str(row.get("hash"))
-    rec.check(
-        "ledger chain",
-        broken is None,
-        broken or f"{count} entries, seq 1 to {count} consecutive, every prev and hash recomputed; head {prev}",
-    )
+    passed = _("{count} entries, seq 1 to {count} consecutive, every prev and hash recomputed; head {head}")
+    rec.check(_("ledger chain"), broken is None, broken or passed.format(count=count, head=prev))
     for name, head in sorted(heads.items()):
         _check_head(rec, name, head, found, count)
 
 
 def _check_head(rec: Recorder, name: str, head: object, found: Mapping[object, object], count: int) -> None:
-    label = f"recorded ledger head {name!r}"
+    label = _("recorded ledger head {name!r}").format(name=name)
     if not isinstance(head, LedgerHead):
-        rec.check(label, False, f"not a ledger head: {head!r}")
+        rec.check(label, False, _("not a ledger head: {head!r}").format(head=head))
     elif head.seq > count:
-        rec.check(
-            label,
-            False,
-            f"broken at seq {count + 1}: the head was recorded at seq {head.seq}, "
-            f"but the ledger has {count} entries (rows were deleted)",
+        message = _(
+            "broken at seq {next}: the head was recorded at seq {seq}, "
+            "but the ledger has {count} entries (rows were deleted)"
         )
+        rec.check(label, False, message.format(next=count + 1, seq=head.seq, count=count))
     elif head.seq not in found:
-        rec.check(label, False, f"broken at seq {head.seq}: the ledger has no row seq {head.seq}")
+        message = _("broken at seq {seq}: the ledger has no row seq {seq}")
+        rec.check(label, False, message.format(seq=head.seq))
     elif found[head.seq] != head.hash:
-        rec.check(
-            label,
-            False,
-            f"broken at seq {head.seq}: the row's hash {found[head.seq]} is not the recorded {head.hash} "
-            "(the ledger was changed up to that row since the head was recorded)",
+        message = _(
+            "broken at seq {seq}: the row's hash {found} is not the recorded {hash} "
+            "(the ledger was changed up to that row since the head was recorded)"
         )
+        rec.check(label, False, message.format(seq=head.seq, found=found[head.seq], hash=head.hash))
     else:
-        rec.check(label, True, f"seq {head.seq}, hash {head.hash}")
+        rec.check(label, True, _("seq {seq}, hash {hash}").format(seq=head.seq, hash=head.hash))
 
 
 def verify_rows(rows: Iterable[Mapping[str, object]], heads: Mapping[str, LedgerHead] | None = None) -> Verification:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from .._i18n import _
 from .._json import canonical_json
 from ..exceptions import LedgerError
 
@@ -117,26 +118,35 @@ class LedgerEntry:
         for name in FIELDS:
             value = getattr(self, name)
             if not isinstance(value, str):
-                raise LedgerError(f"Entry field {name!r} must be text; got {value!r}.")
+                raise LedgerError(
+                    _("Entry field {field!r} must be text; got {value!r}.").format(field=name, value=value)
+                )
             if "\x00" in value or not _encodable(value):
-                raise LedgerError(f"Entry field {name!r} holds a NUL or a lone surrogate: {value!r}.")
+                message = _("Entry field {field!r} holds a NUL or a lone surrogate: {value!r}.")
+                raise LedgerError(message.format(field=name, value=value))
         if not _YEAR.fullmatch(self.year):
-            raise LedgerError(f"Entry field 'year' must match [A-Za-z0-9._-]{{1,64}}; got {self.year!r}.")
+            message = _("Entry field 'year' must match [A-Za-z0-9._-]{{1,64}}; got {value!r}.")
+            raise LedgerError(message.format(value=self.year))
         if self.event not in EVENTS:
-            raise LedgerError(f"Entry field 'event' must be one of {list(EVENTS)}; got {self.event!r}.")
+            message = _("Entry field 'event' must be one of {events}; got {value!r}.")
+            raise LedgerError(message.format(events=list(EVENTS), value=self.event))
         if self.event == "check" and self.kind not in CHECK_KINDS:
-            raise LedgerError(f"Entry field 'kind' of a check must be one of {list(CHECK_KINDS)}; got {self.kind!r}.")
+            message = _("Entry field 'kind' of a check must be one of {kinds}; got {value!r}.")
+            raise LedgerError(message.format(kinds=list(CHECK_KINDS), value=self.kind))
         if self.event == "batch" and self.kind != "batch":
-            raise LedgerError(f"Entry field 'kind' of a 'batch' entry must be 'batch'; got {self.kind!r}.")
+            message = _("Entry field 'kind' of a 'batch' entry must be 'batch'; got {value!r}.")
+            raise LedgerError(message.format(value=self.kind))
         if self.event not in ("check", "batch") and self.kind != "random":
-            raise LedgerError(f"Entry field 'kind' of a {self.event!r} entry must be 'random'; got {self.kind!r}.")
+            message = _("Entry field 'kind' of a {event!r} entry must be 'random'; got {value!r}.")
+            raise LedgerError(message.format(event=self.event, value=self.kind))
         if self.date and not _is_date(self.date):
-            raise LedgerError(f"Entry field 'date' must be an ISO date YYYY-MM-DD or empty; got {self.date!r}.")
+            message = _("Entry field 'date' must be an ISO date YYYY-MM-DD or empty; got {value!r}.")
+            raise LedgerError(message.format(value=self.date))
         if self.event == "batch":
             if self.uscc or self.department or not self.batch:
-                raise LedgerError("A 'batch' entry names its batch and no entity or department.")
+                raise LedgerError(_("A 'batch' entry names its batch and no entity or department."))
         elif not self.uscc.strip():
-            raise LedgerError(f"Entry field 'uscc' must not be empty; got {self.uscc!r}.")
+            raise LedgerError(_("Entry field 'uscc' must not be empty; got {value!r}.").format(value=self.uscc))
 
 
 #: The entry's fields, in order.
@@ -191,14 +201,17 @@ class LedgerHead:
             or an empty head (``seq`` 0) whose hash is not 64 zeros.
         """
         if not isinstance(value, Mapping) or set(value) != {"seq", "hash"}:
-            raise LedgerError(f"A ledger head must be an object with exactly 'seq' and 'hash'; got {value!r}.")
+            message = _("A ledger head must be an object with exactly 'seq' and 'hash'; got {value!r}.")
+            raise LedgerError(message.format(value=value))
         seq, digest = value["seq"], value["hash"]
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-            raise LedgerError(f"A ledger head's 'seq' must be a whole number >= 0; got {seq!r}.")
+            raise LedgerError(_("A ledger head's 'seq' must be a whole number >= 0; got {value!r}.").format(value=seq))
         if not isinstance(digest, str) or not _HASH.fullmatch(digest):
-            raise LedgerError(f"A ledger head's 'hash' must be 64 lowercase hex digits; got {digest!r}.")
+            message = _("A ledger head's 'hash' must be 64 lowercase hex digits; got {value!r}.")
+            raise LedgerError(message.format(value=digest))
         if seq == 0 and digest != ZERO_HASH:
-            raise LedgerError(f"The head of an empty ledger (seq 0) has the hash {ZERO_HASH}; got {digest!r}.")
+            message = _("The head of an empty ledger (seq 0) has the hash {zero}; got {value!r}.")
+            raise LedgerError(message.format(zero=ZERO_HASH, value=digest))
         return cls(seq, digest)
 
 

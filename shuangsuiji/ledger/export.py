@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xlsxwriter
 
+from .._i18n import _
 from ..exceptions import LedgerError
 from ..io import atomic_write_bytes, write_csv
 
@@ -36,7 +37,7 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "ledger") -> bytes:
         If the table has more rows than a sheet holds, or a value is longer than a cell holds.
     """
     if len(frame) + 1 > _XLSX_ROWS:
-        raise LedgerError(f"{len(frame):,} rows do not fit in one XLSX sheet; export to CSV or Parquet.")
+        raise LedgerError(_("{n:,} rows do not fit in one XLSX sheet; export to CSV or Parquet.").format(n=len(frame)))
     buf = io.BytesIO()
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     book = xlsxwriter.Workbook(buf, options)
@@ -49,9 +50,12 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "ledger") -> bytes:
         for r, value in enumerate(frame[name].tolist(), start=1):
             cell = str(value)
             if len(cell) > _XLSX_CELL:
+                message = _(
+                    "Row seq {seq}, column {column!r}: {n:,} characters do not fit in "
+                    "an XLSX cell ({limit:,}); export to CSV or Parquet."
+                )
                 raise LedgerError(
-                    f"Row seq {frame['seq'].iloc[r - 1]}, column {name!r}: {len(cell):,} characters do not fit in "
-                    f"an XLSX cell ({_XLSX_CELL:,}); export to CSV or Parquet."
+                    message.format(seq=frame["seq"].iloc[r - 1], column=name, n=len(cell), limit=_XLSX_CELL)
                 )
             ws.write_string(r, c, cell)
     ws.freeze_panes(1, 0)
@@ -77,7 +81,9 @@ def write_export(frame: Callable[[], pd.DataFrame], path: Path) -> None:
     """
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
-        raise LedgerError(f"{path}: a ledger exports to {', '.join(EXPORT_SUFFIXES)}; got {suffix or 'no suffix'!r}.")
+        message = _("{path}: a ledger exports to {suffixes}; got {suffix!r}.")
+        shown = suffix or _("no suffix")
+        raise LedgerError(message.format(path=path, suffixes=", ".join(EXPORT_SUFFIXES), suffix=shown))
     table = frame()
     if suffix == ".csv":
         write_csv(table, path)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._i18n import N_, _
 from ..assignment.manifest import AssignmentManifest
 from ..columns import KIND_ALIASES
 from ..exceptions import ChecksError, LedgerError, Problem, ResultsError
@@ -67,9 +68,11 @@ def _published(folder: Path, name: str, recorded: Mapping[str, str], manifest: s
     """A table of a published folder, read only if it is the file its manifest names."""
     path = folder / name
     if name not in recorded:
-        raise LedgerError(f"{manifest} names no {name}; is {folder} a folder this library wrote?")
+        message = _("{manifest} names no {name}; is {folder} a folder this library wrote?")
+        raise LedgerError(message.format(manifest=manifest, name=name, folder=folder))
     if not path.is_file() or sha256_file(path) != recorded[name]:
-        raise LedgerError(f"{path} is missing or is not the file {manifest} names (SHA-256 differs); run verify.")
+        message = _("{path} is missing or is not the file {manifest} names (SHA-256 differs); run verify.")
+        raise LedgerError(message.format(path=path, manifest=manifest))
     frame = read_table(path)
     for column in frame.columns:
         frame[column] = frame[column].str.strip()
@@ -93,11 +96,15 @@ def _year_batch(year: str | None, batch: str | None, manifest: Manifest) -> tupl
     record = manifest.year
     if record is None:
         if year is None:
-            raise LedgerError(f"{manifest.source}: this draw is not a year's batch; name its year (--year ID).")
+            message = _("{source}: this draw is not a year's batch; name its year (--year ID).")
+            raise LedgerError(message.format(source=manifest.source))
         return year, batch if batch is not None else str(manifest.plan.get("id", ""))
-    for given, recorded, what in ((year, record.year, "year"), (batch, record.batch, "batch")):
+    for given, recorded, message in (
+        (year, record.year, _("{source}: the draw is of year {recorded!r}, not {given!r}.")),
+        (batch, record.batch, _("{source}: the draw is of batch {recorded!r}, not {given!r}.")),
+    ):
         if given is not None and given != recorded:
-            raise LedgerError(f"{manifest.source}: the draw is of {what} {recorded!r}, not {given!r}.")
+            raise LedgerError(message.format(source=manifest.source, recorded=recorded, given=given))
     return record.year, record.batch
 
 
@@ -118,7 +125,7 @@ def draw_entries(draw_dir: str | Path, *, year: str | None = None, batch: str | 
     LedgerError
         If ``selection.csv`` is not the file the manifest names.
     """
-    _, manifest, selection = _draw(draw_dir)
+    manifest, selection = _draw(draw_dir)[1:]
     start, (year, batch_id) = str(manifest.plan.get("start", "") or ""), _year_batch(year, batch, manifest)
     source = f"manifest {manifest.sha256}"
     marker = []
@@ -178,10 +185,11 @@ def assignment_entries(draw_dir: str | Path, *, year: str | None = None, batch: 
     LedgerError
         If the assignment staffs another draw, or a table is not the file its manifest names.
     """
-    folder, manifest, _ = _draw(draw_dir)
+    folder, manifest = _draw(draw_dir)[:2]
     staffing = AssignmentManifest.read(folder)
     if staffing.draw.sha256 != manifest.sha256:
-        raise LedgerError(f"{folder / 'assignment.json'} staffs another draw than {folder / 'manifest.json'}.")
+        message = _("{assignment} staffs another draw than {manifest}.")
+        raise LedgerError(message.format(assignment=folder / "assignment.json", manifest=folder / "manifest.json"))
     visits = _published(folder, "visits.csv", staffing.outputs, "assignment.json")
     teams = _teams(_published(folder, "teams.csv", staffing.outputs, "assignment.json"))
     plan = manifest.parsed_plan()
@@ -229,7 +237,7 @@ def result_entries(
         Listing every problem of the file (an entity not drawn in its task, an unknown result, a bad date).
     """
     path = Path(results_path)
-    _, manifest, selection = _draw(draw_dir)
+    manifest, selection = _draw(draw_dir)[1:]
     results = check_results(read_results(path), selection, source=str(path))
     department = dict(
         zip(zip(selection["task_id"], selection["uscc"], strict=True), selection["department"], strict=True)
@@ -278,21 +286,21 @@ def published_entries(
         For a date that is not ``YYYY-MM-DD``.
     """
     if not _DATE.fullmatch(date) or _bad_date(date):
-        raise LedgerError(f"The day the notice was posted must be a date YYYY-MM-DD; got {date!r}.")
+        raise LedgerError(_("The day the notice was posted must be a date YYYY-MM-DD; got {date!r}.").format(date=date))
     path = Path(notice_path)
-    _, manifest, selection = _draw(draw_dir)
+    manifest, selection = _draw(draw_dir)[1:]
     frame = read_table(path, error=ResultsError, kind="results")
     missing = [c for c in ("task_id", "uscc") if c not in frame.columns]
     if missing:
         raise ResultsError(
-            [Problem(str(path), 1, c, None, "the notice needs 任务编号 and 统一社会信用代码") for c in missing]
+            [Problem(str(path), 1, c, None, N_("the notice needs 任务编号 and 统一社会信用代码")) for c in missing]
         )
     department = dict(
         zip(zip(selection["task_id"], selection["uscc"], strict=True), selection["department"], strict=True)
     )
     rows = list(zip(frame.index, frame["task_id"].str.strip(), frame["uscc"].str.strip(), strict=True))
     problems = [
-        Problem(str(path), int(row), "uscc", uscc, f"this entity was not drawn in task {task!r}")
+        Problem(str(path), int(row), "uscc", uscc, _("this entity was not drawn in task {task!r}").format(task=task))
         for row, task, uscc in rows
         if (task, uscc) not in department
     ]
@@ -311,7 +319,7 @@ def published_entries(
             date=date,
             source=source,
         )
-        for _, task, uscc in rows
+        for _row, task, uscc in rows
     ]
 
 
@@ -319,21 +327,23 @@ def _check_row(rec: Mapping[str, str], row: int, source: str) -> tuple[list[Prob
     """The problems of one row of a checks file, and its kind in English."""
     problems = []
     if (why := uscc_problem(rec["uscc"])) is not None:
-        problems.append(Problem(source, row, "uscc", rec["uscc"], f"not a valid 统一社会信用代码: {why}"))
+        message = _("not a valid 统一社会信用代码: {why}").format(why=why)
+        problems.append(Problem(source, row, "uscc", rec["uscc"], message))
     if not rec["department"]:
-        problems.append(Problem(source, row, "department", "", "name the department that checked"))
+        problems.append(Problem(source, row, "department", "", N_("name the department that checked")))
     if not _DATE.fullmatch(rec["date"]) or _bad_date(rec["date"]):
-        problems.append(Problem(source, row, "date", rec["date"], "not a date; write it as YYYY-MM-DD"))
+        problems.append(Problem(source, row, "date", rec["date"], N_("not a date; write it as YYYY-MM-DD")))
     kind = CHECK_KIND_NAMES.get(rec["kind"], rec["kind"])
     if kind not in CHECK_KINDS:
-        hint = " (random checks come from a draw: add the draw)" if kind == "random" else ""
-        problems.append(
-            Problem(source, row, "kind", rec["kind"], f"not a kind of check; use one of {list(CHECK_KINDS)}{hint}")
+        message = (
+            _("not a kind of check; use one of {kinds} (random checks come from a draw: add the draw)")
+            if kind == "random"
+            else _("not a kind of check; use one of {kinds}")
         )
+        problems.append(Problem(source, row, "kind", rec["kind"], message.format(kinds=list(CHECK_KINDS))))
     if not rec["reason"]:
-        problems.append(
-            Problem(source, row, "reason", "", "give the reason of the check (the complaint, the alert ...)")
-        )
+        message = N_("give the reason of the check (the complaint, the alert ...)")
+        problems.append(Problem(source, row, "reason", "", message))
     return problems, kind
 
 
@@ -364,7 +374,16 @@ def check_entries(path: str | Path, *, year: str) -> list[LedgerEntry]:
     missing = [c for c in _CHECK_COLUMNS if c not in frame.columns]
     if missing:
         raise ChecksError(
-            [Problem(source, 1, c, None, f"the checks file needs columns {list(_CHECK_COLUMNS)}") for c in missing]
+            [
+                Problem(
+                    source,
+                    1,
+                    c,
+                    None,
+                    _("the checks file needs columns {columns}").format(columns=list(_CHECK_COLUMNS)),
+                )
+                for c in missing
+            ]
         )
     columns = [*_CHECK_COLUMNS, *(c for c in ("inspectors", "visit_id") if c in frame.columns)]
     problems: list[Problem] = []

@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from .._i18n import N_, _
 from ..checks import Recorder, Verification
 from ..exceptions import DependencyError, LedgerError
 from .chain import check_chain, row_hash
@@ -42,7 +43,7 @@ def _url(where: str | Path) -> sa.URL:
         try:
             return sa.make_url(where)
         except sa_exc.ArgumentError as exc:
-            raise LedgerError(f"Not a database URL: {where!r} ({exc}).") from None
+            raise LedgerError(_("Not a database URL: {url!r} ({error}).").format(url=where, error=exc)) from None
     return sa.URL.create("sqlite", database=str(Path(where).expanduser().resolve()))
 
 
@@ -61,10 +62,16 @@ def _engine(url: sa.URL) -> sa.Engine:
             return sa.create_engine(url)
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT})
     except ModuleNotFoundError as exc:
-        hint = "pip install 'shuangsuiji[postgresql]'" if backend == "postgresql" else f"install {exc.name}"
-        raise DependencyError(f"{exc.name} is not installed, and a {backend} ledger needs it: {hint}.") from None
+        hint = (
+            "pip install 'shuangsuiji[postgresql]'"
+            if backend == "postgresql"
+            else _("install {module}").format(module=exc.name)
+        )
+        message = _("{module} is not installed, and a {backend} ledger needs it: {hint}.")
+        raise DependencyError(message.format(module=exc.name, backend=backend, hint=hint)) from None
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError) as exc:
-        raise LedgerError(f"Cannot use the database {url.render_as_string(hide_password=True)}: {exc}.") from None
+        message = _("Cannot use the database {url}: {error}.")
+        raise LedgerError(message.format(url=url.render_as_string(hide_password=True), error=exc)) from None
     sa.event.listen(engine, "connect", _sqlite_connect)
     sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
@@ -80,11 +87,13 @@ def _table(name: str, schema: str | None) -> sa.Table:
 
 def _checked(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
     if isinstance(entries, LedgerEntry):
-        raise LedgerError("append takes a list of entries; got one LedgerEntry (wrap it in a list).")
+        raise LedgerError(_("append takes a list of entries; got one LedgerEntry (wrap it in a list)."))
     items = list(entries)
     for i, e in enumerate(items):
         if not isinstance(e, LedgerEntry):
-            raise LedgerError(f"Entry {i + 1} to append is not a LedgerEntry: {e!r}.")
+            raise LedgerError(
+                _("Entry {number} to append is not a LedgerEntry: {entry!r}.").format(number=i + 1, entry=e)
+            )
         e.check()
     return items
 
@@ -138,11 +147,12 @@ class Ledger:
         shown = url.render_as_string(hide_password=True)
         sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
         if sqlite_file and schema is not None:
-            raise LedgerError(f"An SQLite ledger has no schema; got schema={schema!r} for {shown}.")
+            message = _("An SQLite ledger has no schema; got schema={schema!r} for {url}.")
+            raise LedgerError(message.format(schema=schema, url=shown))
         if sqlite_file:
             path = Path(str(url.database))
             if not create and not path.is_file():
-                raise LedgerError(f"There is no ledger at {path}.")
+                raise LedgerError(_("There is no ledger at {path}.").format(path=path))
             path.parent.mkdir(parents=True, exist_ok=True)
         ledger = cls(_engine(url), _table(DEFAULT_TABLE, schema), shown)
         try:
@@ -155,32 +165,39 @@ class Ledger:
     def _prepare(self, create: bool) -> None:
         name, schema = self._table.name, self._table.schema
         opening = self._write() if create else self._read()
-        with self._errors("be opened"), opening as conn:
+        with self._errors(N_("be opened")), opening as conn:
             inspector = sa.inspect(conn)
             if inspector.has_table(name, schema=schema):
                 found = {c["name"] for c in inspector.get_columns(name, schema=schema)}
                 if found != set(COLUMNS):
+                    message = _(
+                        "{where}: the table {table!r} is not a shuangsuiji ledger "
+                        "(columns {found}, expected {columns})."
+                    )
                     raise LedgerError(
-                        f"{self.where}: the table {name!r} is not a shuangsuiji ledger "
-                        f"(columns {sorted(found)}, expected {list(COLUMNS)})."
+                        message.format(where=self.where, table=name, found=sorted(found), columns=list(COLUMNS))
                     )
             elif create:
                 self._table.create(conn)
             else:
-                raise LedgerError(f"{self.where}: there is no ledger table {name!r}.")
+                raise LedgerError(
+                    _("{where}: there is no ledger table {table!r}.").format(where=self.where, table=name)
+                )
 
     @contextlib.contextmanager
     def _errors(self, what: str) -> Iterator[None]:
-        """Turn the database's errors into a :class:`LedgerError` saying what could not be done."""
+        """Turn the database's errors into a :class:`LedgerError` saying what could not be done (``what``: N_)."""
         try:
             yield
         except sa_exc.IntegrityError as exc:
-            raise LedgerError(
-                f"The ledger at {self.where} could not {what}: another writer appended at the same time "
-                f"and nothing was written; try again ({_first_line(exc)})."
-            ) from exc
+            message = _(
+                "The ledger at {where} could not {what}: another writer appended at the same time "
+                "and nothing was written; try again ({error})."
+            )
+            raise LedgerError(message.format(where=self.where, what=_(what), error=_first_line(exc))) from exc
         except sa_exc.SQLAlchemyError as exc:
-            raise LedgerError(f"The ledger at {self.where} could not {what}: {_first_line(exc)}") from exc
+            message = _("The ledger at {where} could not {what}: {error}")
+            raise LedgerError(message.format(where=self.where, what=_(what), error=_first_line(exc))) from exc
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sa.Connection]:
@@ -220,13 +237,14 @@ class Ledger:
             does not match its hash (the ledger was changed: run :meth:`verify`).
         """
         items = _checked(entries)
-        with self._errors("append"), self._write() as conn:
+        with self._errors(N_("append")), self._write() as conn:
             last = self._last(conn)
             if last is not None and last["hash"] != row_hash(last):
-                raise LedgerError(
-                    f"{self.where}: the last row (seq {last['seq']}) does not match its hash; the ledger was "
+                message = _(
+                    "{where}: the last row (seq {seq}) does not match its hash; the ledger was "
                     "changed. Nothing was appended; run verify."
                 )
+                raise LedgerError(message.format(where=self.where, seq=last["seq"]))
             seq, prev = (int(last["seq"]), str(last["hash"])) if last is not None else (0, ZERO_HASH)
             self._refuse_known(conn, {e.source for e in items if e.source})
             rows = []
@@ -245,11 +263,12 @@ class Ledger:
         known = conn.execute(sa.select(t.c.source).distinct().where(t.c.source.in_(sorted(sources)))).scalars()
         found = sorted(known)
         if found:
-            raise LedgerError(f"{self.where}: already in the ledger: {', '.join(found)}. Nothing was appended.")
+            message = _("{where}: already in the ledger: {sources}. Nothing was appended.")
+            raise LedgerError(message.format(where=self.where, sources=", ".join(found)))
 
     def head(self) -> LedgerHead:
         """The head: the number of entries and the hash of the last (64 zeros when empty)."""
-        with self._errors("be read"), self._read() as conn:
+        with self._errors(N_("be read")), self._read() as conn:
             last = self._last(conn)
         return LedgerHead(0, ZERO_HASH) if last is None else LedgerHead(int(last["seq"]), str(last["hash"]))
 
@@ -259,10 +278,14 @@ class Ledger:
         t = self._table
         found = conn.execute(sa.select(t.c.hash).where(t.c.seq == head.seq)).scalar()
         if found != head.hash:
-            raise LedgerError(
-                f"{self.where}: seq {head.seq} with hash {head.hash} is not a head of this ledger "
-                f"(its row there {'has hash ' + str(found) if found is not None else 'does not exist'})."
+            message = (
+                _("{where}: seq {seq} with hash {hash} is not a head of this ledger (its row there has hash {found}).")
+                if found is not None
+                else _(
+                    "{where}: seq {seq} with hash {hash} is not a head of this ledger (its row there does not exist)."
+                )
             )
+            raise LedgerError(message.format(where=self.where, seq=head.seq, hash=head.hash, found=found))
 
     def require_head(self, head: LedgerHead) -> None:
         """Check that ``head`` is a head of this chain (the row at its ``seq`` has its hash).
@@ -272,7 +295,7 @@ class Ledger:
         LedgerError
             If it is not, naming the row found there.
         """
-        with self._errors("be read"), self._read() as conn:
+        with self._errors(N_("be read")), self._read() as conn:
             self._require_head(conn, head)
 
     def frame(self, *, year: str | None = None, upto: LedgerHead | None = None) -> pd.DataFrame:
@@ -294,7 +317,7 @@ class Ledger:
         stmt = self._select()
         if year is not None:
             stmt = stmt.where(t.c.year == year)
-        with self._errors("be read"), self._read() as conn:
+        with self._errors(N_("be read")), self._read() as conn:
             if upto is not None:
                 self._require_head(conn, upto)
                 stmt = stmt.where(t.c.seq <= upto.seq)
@@ -303,7 +326,7 @@ class Ledger:
     def sources(self) -> set[str]:
         """The distinct ``source`` values (what was added: ``manifest <sha256>``, ``results <sha256>`` ...)."""
         t = self._table
-        with self._errors("be read"), self._read() as conn:
+        with self._errors(N_("be read")), self._read() as conn:
             return {str(s) for s in conn.execute(sa.select(t.c.source).distinct()).scalars()}
 
     def verify(self, heads: Mapping[str, LedgerHead] | None = None) -> Verification:
@@ -316,11 +339,11 @@ class Ledger:
         rec = Recorder()
 
         def run() -> None:
-            with self._errors("be read"), self._read() as conn:
+            with self._errors(N_("be read")), self._read() as conn:
                 result = conn.execution_options(yield_per=_ROWS_PER_FETCH).execute(self._select())
                 check_chain(rec, (dict(zip(COLUMNS, row, strict=True)) for row in result), heads or {})
 
-        rec.attempt("ledger readable", run)
+        rec.attempt(_("ledger readable"), run)
         return rec.done()
 
     def export(self, path: str | Path) -> Path:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._i18n import _
 from .._runs import check_settled, staged_run
 from .._version import __version__
 from ..assignment.amend import AssignedTables, amended_groups, apply_amendments, mark_groups
@@ -66,14 +67,14 @@ def _change(rec: Mapping[str, str], defaults: Mapping[str, str], row: int, sourc
 
     kind = _KINDS.get(rec.get("kind", "").lower())
     if kind is None:
-        return problem("kind", "write recusal, leave or departure (回避, 请假, 离职)")
+        return problem("kind", _("write recusal, leave or departure (回避, 请假, 离职)"))
     days: dict[str, dt.date | None] = {}
     for column in ("from", "to", "requested_on"):
         text = rec.get(column, "") or (defaults.get(column, "") if column == "requested_on" else "")
         try:
             days[column] = parse_day(text, column) if text else None
         except InputError:
-            return problem(column, "write the date as YYYY-MM-DD")
+            return problem(column, _("write the date as YYYY-MM-DD"))
     amendment = Amendment(
         kind=kind,
         inspector_id=rec.get("inspector_id", ""),
@@ -115,9 +116,10 @@ def read_amendments(
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ("kind", "inspector_id") if c not in frame.columns]
     if missing:
-        raise InputError(f"{source}: a changes file needs the columns {', '.join(missing)} ({', '.join(_COLUMNS)}).")
+        text = _("{path}: a changes file needs the columns {missing} ({columns}).")
+        raise InputError(text.format(path=source, missing=", ".join(missing), columns=", ".join(_COLUMNS)))
     if frame.empty:
-        raise InputError(f"{source} lists no change.")
+        raise InputError(_("{path} lists no change.").format(path=source))
     defaults = {
         "requested_by": requested_by or "",
         "reason": reason or "",
@@ -141,16 +143,20 @@ def _sealed(out: Path, manifest: AssignmentManifest) -> None:
     """Refuse a folder whose files are not those its ``assignment.json`` names."""
     seal = out / "assignment.sha256"
     if not seal.is_file() or seal.read_text(encoding="utf-8") != f"{manifest.sha256}  assignment.json\n":
-        raise ManifestError(f"{seal} does not seal assignment.json: run 'shuangsuiji verify' on the folder first.")
+        text = _("{seal} does not seal assignment.json: run 'shuangsuiji verify' on the folder first.")
+        raise ManifestError(text.format(seal=seal))
     draw = out / manifest.draw.path
     if not draw.is_file() or sha256_file(draw) != manifest.draw.sha256:
-        raise ManifestError(f"{draw} is not the draw manifest that assignment.json names: run 'shuangsuiji verify'.")
+        text = _("{draw} is not the draw manifest that assignment.json names: run 'shuangsuiji verify'.")
+        raise ManifestError(text.format(draw=draw))
     for name in ASSIGNMENT_FILES:
         path = out / name
         if not path.is_file() or sha256_file(path) != manifest.outputs.get(name):
             raise ManifestError(
-                f"{path} is not the file assignment.json names: the folder changed after it was written; "
-                "run 'shuangsuiji verify' on it, and amend only an assignment that verifies."
+                _(
+                    "{path} is not the file assignment.json names: the folder changed after it was written; "
+                    "run 'shuangsuiji verify' on it, and amend only an assignment that verifies."
+                ).format(path=path)
             )
 
 
@@ -158,20 +164,22 @@ def _inputs(out: Path, manifest: AssignmentManifest, given: Mapping[str, str | P
     """The assignment's input files: where it records them, or where ``given`` says; each checked by SHA-256."""
     unknown = sorted(role for role, path in given.items() if path is not None and role not in manifest.inputs)
     if unknown:
-        raise InputError(f"The assignment records no {', '.join(unknown)} file: an amendment reads the inputs it used.")
+        text = _("The assignment records no {roles} file: an amendment reads the inputs it used.")
+        raise InputError(text.format(roles=", ".join(unknown)))
     files: dict[str, Path] = {}
     for role, entry in sorted(manifest.inputs.items()):
         override = given.get(role)
         path = Path(override) if override is not None else out / entry.path
         option = "--calendar-overrides" if role == "calendar" else f"--{role}"
         if not path.is_file():
-            raise NotFoundError(
-                f"The {role} file {path} is not there (assignment.json records {entry.path}): give it with {option}."
-            )
+            text = _("The {role} file {path} is not there (assignment.json records {recorded}): give it with {option}.")
+            raise NotFoundError(text.format(role=role, path=path, recorded=entry.path, option=option))
         if sha256_file(path) != entry.sha256:
             raise InputError(
-                f"{path} is not the {role} file the assignment used (its SHA-256 differs from the one recorded): "
-                "an amendment changes the teams, never the inputs; give the file the assignment read."
+                _(
+                    "{path} is not the {role} file the assignment used (its SHA-256 differs from the one recorded): "
+                    "an amendment changes the teams, never the inputs; give the file the assignment read."
+                ).format(path=path, role=role)
             )
         files[role] = path
     return files
@@ -211,9 +219,10 @@ def run_amend(
     out = Path(folder)
     check_settled(out, step="amend")  # an interrupted run is refused before any work
     if not (out / "assignment.json").is_file():
-        raise NotFoundError(f"{out} holds no assignment (assignment.json): run 'shuangsuiji assign' first.")
+        text = _("{folder} holds no assignment (assignment.json): run 'shuangsuiji assign' first.")
+        raise NotFoundError(text.format(folder=out))
     if not amendments:
-        raise InputError("Nothing to amend: give at least one change.")
+        raise InputError(_("Nothing to amend: give at least one change."))
     manifest = AssignmentManifest.read(out)
     _sealed(out, manifest)
     inputs = load_recorded_inputs(out, manifest, _inputs(out, manifest, files or {}))
@@ -221,7 +230,7 @@ def run_amend(
     log = (*manifest.amendments, *made)
     broken = rule_breaks(tables.visits, tables.teams, inputs, log)
     if broken:
-        raise InternalError("the amended assignment broke rules: " + "; ".join(broken[:10]))
+        raise InternalError(_("the amended assignment broke rules: ") + "; ".join(broken[:10]))
     blobs = tables.tables(inputs.roster) | {"certificate.csv": (out / "certificate.csv").read_bytes()}
     amended = dataclasses.replace(
         manifest,

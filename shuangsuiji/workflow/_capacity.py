@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .._i18n import _
 from .._lazy import extra
 from .._outdir import claim_folder
 from ..assignment.inputs import assignment_roles, load_assignment_inputs
@@ -63,18 +64,21 @@ def _check_files(draw: Path, files: AssignmentFiles, roster_out: Path | None, *,
         (without ``force``).
     """
     if not (draw / "manifest.json").is_file():
-        raise NotFoundError(f"{draw} is not a draw's folder: it has no manifest.json.")
+        raise NotFoundError(_("{folder} is not a draw's folder: it has no manifest.json.").format(folder=draw))
     for role, path in files.roles().items():
         if not path.is_file():
-            raise NotFoundError(f"{path}: no such file (the {role} file).")
+            raise NotFoundError(_("{path}: no such file (the {role} file).").format(path=path, role=role))
     if roster_out is None:
         return
     if roster_out.suffix.lower() != ".csv":
-        raise InputError(f"{roster_out}: the amended roster is written as CSV; give a file name ending in .csv.")
+        text = _("{path}: the amended roster is written as CSV; give a file name ending in .csv.")
+        raise InputError(text.format(path=roster_out))
     if roster_out.exists() and roster_out.resolve() == files.roster.resolve():
-        raise InputError(f"{roster_out} is the roster given: write the amended roster to a new file.")
+        text = _("{path} is the roster given: write the amended roster to a new file.")
+        raise InputError(text.format(path=roster_out))
     if roster_out.exists() and not force:
-        raise FolderError(f"{roster_out} already exists: give a new file for the amended roster, or add --force.")
+        text = _("{path} already exists: give a new file for the amended roster, or add --force.")
+        raise FolderError(text.format(path=roster_out))
 
 
 def amended_roster(roster: Path, added: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._i18n import N_, _
 from .._outdir import COMMIT_WRITES, DRAW_WRITES, claim_folder
 from .._runs import staged_run
 from .._staffing_record import StaffingFiles, read_staffing_files
@@ -22,6 +23,9 @@ from ..sampling import DrawResult
 from ..seed import Seed, check_beacon_value, derive_seed, new_secret
 
 __all__ = ["CommitStep", "DrawStep", "Reveal", "run_commit", "run_draw", "secret_path"]
+
+#: What :func:`secret_path` places, as its messages name it.
+_KEPT = {"secret": N_("secret"), "salt key": N_("salt key")}
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,25 @@ def secret_path(out: str | Path, secret_out: str | Path | None, *, what: str = "
     """
     if secret_out is None:
         raise CeremonyError(
-            "Say where to keep the secret, outside the folder you publish: --secret-out FILE "
-            "(e.g. private/secret.txt); or commit without one (--no-secret)."
+            _(
+                "Say where to keep the secret, outside the folder you publish: --secret-out FILE "
+                "(e.g. private/secret.txt); or commit without one (--no-secret)."
+            )
         )
     path, folder = Path(secret_out), Path(out)
+    thing = _(_KEPT[what]) if what in _KEPT else what
     if path.resolve().is_relative_to(folder.resolve()):
-        raise CeremonyError(f"{path} is inside {folder}, the folder that is published: keep the {what} elsewhere.")
+        raise CeremonyError(
+            _("{path} is inside {folder}, the folder that is published: keep the {what} elsewhere.").format(
+                path=path, folder=folder, what=thing
+            )
+        )
     if path.exists():
-        raise CeremonyError(f"{path} already exists (another commitment's {what}?): choose a new file for this {what}.")
+        raise CeremonyError(
+            _("{path} already exists (another commitment's {what}?): choose a new file for this {what}.").format(
+                path=path, what=thing
+            )
+        )
     return path
 
 
@@ -70,12 +85,14 @@ def _secret_bytes(secret: bool | bytes, *, sealed: bool) -> bytes | None:
     """The ceremony's secret: these bytes, a fresh one (``True``) or none (``False``, refused for a sealed plan)."""
     if sealed and secret is False:
         raise CeremonyError(
-            "A sealed plan needs a secret: with the beacon alone, anyone could compute every ticket as soon as "
-            "the beacon is out, before the reveal. Commit with --secret-out FILE."
+            _(
+                "A sealed plan needs a secret: with the beacon alone, anyone could compute every ticket as soon as "
+                "the beacon is out, before the reveal. Commit with --secret-out FILE."
+            )
         )
     secret_bytes = secret if isinstance(secret, bytes) else new_secret() if secret else None
     if secret_bytes is not None and len(secret_bytes) != 32:
-        raise CeremonyError(f"The secret has 32 bytes; got {len(secret_bytes)}.")
+        raise CeremonyError(_("The secret has 32 bytes; got {n}.").format(n=len(secret_bytes)))
     return secret_bytes
 
 
@@ -93,12 +110,14 @@ def _salt_key_path(
         return None
     if salt_key_out is None:
         raise CeremonyError(
-            f"The plan hides {list(hidden)}: say where to keep the salt key that hides them, outside the folder "
-            "you publish (--salt-key-out private/salt-key.txt)."
+            _(
+                "The plan hides {fields}: say where to keep the salt key that hides them, outside the folder "
+                "you publish (--salt-key-out private/salt-key.txt)."
+            ).format(fields=list(hidden))
         )
     key_path = secret_path(out, salt_key_out, what="salt key")
     if keep is not None and key_path.resolve() == keep.resolve():
-        raise CeremonyError("The salt key and the secret are two files: give two paths.")
+        raise CeremonyError(_("The salt key and the secret are two files: give two paths."))
     return key_path
 
 
@@ -215,7 +234,9 @@ def _read_secret(path: Path) -> bytes:
     try:
         return check_secret(path.read_bytes().decode("utf-8-sig", errors="replace"))
     except CeremonyError as exc:
-        raise CeremonyError(f"{path}: {exc} Give the secret.txt that 'commit' wrote, unchanged.") from None
+        raise CeremonyError(
+            _("{path}: {error} Give the secret.txt that 'commit' wrote, unchanged.").format(path=path, error=exc)
+        ) from None
 
 
 def _revealed(reveal: Reveal, files: DrawFiles, out: Path) -> tuple[str, SeedRecord, PopulationRecord]:
@@ -223,14 +244,16 @@ def _revealed(reveal: Reveal, files: DrawFiles, out: Path) -> tuple[str, SeedRec
     commitment = Commitment.read(reveal.commitment)
     check_inputs_against(commitment, files.roles())
     if not reveal.beacon_value.strip():
-        raise CeremonyError(f"Give the value of '{commitment.beacon}' as published, with --beacon-value.")
+        raise CeremonyError(
+            _("Give the value of '{beacon}' as published, with --beacon-value.").format(beacon=commitment.beacon)
+        )
     secret = _read_secret(Path(reveal.secret)) if reveal.secret else None
     if commitment.secret_sha256 is not None and secret is None:
-        raise CeremonyError("This commitment was made with a secret: give it with --secret FILE (secret.txt).")
+        raise CeremonyError(_("This commitment was made with a secret: give it with --secret FILE (secret.txt)."))
     if commitment.secret_sha256 is None and secret is not None:
-        raise CeremonyError("This commitment was made without a secret (beacon only); drop --secret.")
+        raise CeremonyError(_("This commitment was made without a secret (beacon only); drop --secret."))
     if secret is not None and hashlib.sha256(secret).hexdigest() != commitment.secret_sha256:
-        raise CeremonyError("The secret does not match the commitment's SHA-256(secret); is it the right file?")
+        raise CeremonyError(_("The secret does not match the commitment's SHA-256(secret); is it the right file?"))
     beacon_value = check_beacon_value(reveal.beacon_value)
     seed = derive_seed(commitment.digest, beacon_value, secret=secret)
     record = SeedRecord(
@@ -272,7 +295,7 @@ def run_draw(
     """
     out = Path(out)
     if (seed is None) == (reveal is None):
-        raise InputError("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE).")
+        raise InputError(_("Give either --seed HEX, or --commitment FILE with --beacon-value (and --secret FILE)."))
     given = [*files.roles().values(), *((reveal.commitment, reveal.secret) if reveal is not None else ())]
     claim_folder(out, DRAW_WRITES, step="draw", force=force, inputs=given, staged=True)  # a bad folder fails at once
     engine = engine or get_engine()

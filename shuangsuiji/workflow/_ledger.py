@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._i18n import _
 from ..assignment.manifest import AssignmentManifest
 from ..checks import Recorder, Verification
 from ..exceptions import LedgerError
@@ -100,7 +101,7 @@ def _amended(book: Ledger, draw: Path, entries: list[LedgerEntry]) -> list[Ledge
             detail=WAITS_AFTER_AMENDMENT,
             source=source,
         )
-        for (visit, department), (inspectors, _, task_id, uscc) in sorted(last.items())
+        for (visit, department), (inspectors, _date, task_id, uscc) in sorted(last.items())
         if (visit, department) not in now and inspectors != ""
     ]
     return sorted([*changed, *gone], key=lambda e: (e.visit_id, e.department))
@@ -125,16 +126,17 @@ def _check_batch(book: Ledger, folder: Path) -> None:
     drawn = rows[rows["event"].isin(["drawn", "batch"])]
     other = sorted(set(drawn.loc[drawn["batch"] == record.batch, "source"]) - {f"manifest {manifest.sha256}"})
     if other:
-        raise LedgerError(
-            f"The ledger holds batch {record.batch!r} of {record.year} already, from another draw ({other[0]}): "
-            "a batch is drawn once."
+        message = _(
+            "The ledger holds batch {batch!r} of {year} already, from another draw ({source}): a batch is drawn once."
         )
+        raise LedgerError(message.format(batch=record.batch, year=record.year, source=other[0]))
     later = sorted(set(drawn["batch"]) - _before(rows, head) - {record.batch})
     if later:
-        raise LedgerError(
-            f"Batch {record.batch!r} read the ledger at seq {head.seq}, but batches {later} were added since: "
+        message = _(
+            "Batch {batch!r} read the ledger at seq {seq}, but batches {later} were added since: "
             "its exclusions do not know them; draw it again from the ledger as it is now."
         )
+        raise LedgerError(message.format(batch=record.batch, seq=head.seq, later=later))
 
 
 def _before(rows: pd.DataFrame, head: LedgerHead) -> set[str]:
@@ -186,11 +188,12 @@ def run_ledger_add(
     """
     folder = Path(draw) if draw is not None else None
     if (results is not None or published is not None) and folder is None:
-        raise LedgerError("Results and notices need the draw they report on: give draw= (--draw) as well.")
+        raise LedgerError(_("Results and notices need the draw they report on: give draw= (--draw) as well."))
     if (published is None) != (published_on is None):
-        raise LedgerError("A posted notice comes with the day it was posted: give both --published and --published-on.")
+        message = _("A posted notice comes with the day it was posted: give both --published and --published-on.")
+        raise LedgerError(message)
     if folder is None and checks is None:
-        raise LedgerError("Nothing to add: give a draw folder (with its results or notice), or a checks file.")
+        raise LedgerError(_("Nothing to add: give a draw folder (with its results or notice), or a checks file."))
     with opened_ledger(ledger, create=True) as book:
         known = book.sources()
         parts = _draw_parts(book, folder, year=year, batch=batch, known=known) if folder is not None else []
@@ -203,13 +206,17 @@ def run_ledger_add(
             files.append(published_entries(published, folder, date=published_on, year=year, batch=batch))
         if checks is not None:
             if year is None:
-                raise LedgerError("Checks outside the draw need the year they belong to: give year= (--year ID).")
+                message = _("Checks outside the draw need the year they belong to: give year= (--year ID).")
+                raise LedgerError(message)
             files.append(check_entries(checks, year=year))
         again = sorted({e.source for part in files for e in part} & known)
         if again:
-            raise LedgerError(f"Nothing was added: already in the ledger: {', '.join(again)}.")
+            raise LedgerError(
+                _("Nothing was added: already in the ledger: {sources}.").format(sources=", ".join(again))
+            )
         if folder is not None and not parts and not files:
-            raise LedgerError(f"The draw {folder} (and its assignment, if any) is already in the ledger.")
+            message = _("The draw {folder} (and its assignment, if any) is already in the ledger.")
+            raise LedgerError(message.format(folder=folder))
         entries = [e for part in [*parts, *files] for e in part]
         head = book.append(entries)
     return LedgerAddStep(head, len(entries), tuple(dict.fromkeys(e.source for e in entries)))
@@ -258,7 +265,8 @@ def run_ledger_verify(
     for folder in draws:
         manifest = Manifest.read(folder)
         if manifest.year is None:
-            raise LedgerError(f"{manifest.source}: this draw is not a year's batch; it records no ledger head.")
+            message = _("{source}: this draw is not a year's batch; it records no ledger head.")
+            raise LedgerError(message.format(source=manifest.source))
         recorded[f"{folder} ({manifest.year.year} {manifest.year.batch})"] = manifest.year.head
         batches.append((Path(folder), manifest))
     with opened_ledger(ledger, create=False) as book:
@@ -266,7 +274,9 @@ def run_ledger_verify(
         rows = book.frame() if batches else pd.DataFrame()
         rec = Recorder()
         for folder, manifest in batches:
-            rec.attempt(f"ledger view of {folder}", partial(_check_view, rec, rows, folder, manifest))
+            rec.attempt(
+                _("ledger view of {folder}").format(folder=folder), partial(_check_view, rec, rows, folder, manifest)
+            )
         views = rec.done()
     return Verification(chain.checks + views.checks)
 
@@ -274,8 +284,9 @@ def run_ledger_verify(
 def _check_view(rec: Recorder, rows: pd.DataFrame, folder: Path, manifest: Manifest) -> None:
     """The view a batch read must be the ledger's view at the head it records, and the ledger must hold its draw."""
     entry, record = manifest.inputs.get("ledger_view"), manifest.year
+    name = _("ledger view of {folder}").format(folder=folder)
     if entry is None or record is None:
-        rec.check(f"ledger view of {folder}", False, "the manifest records no ledger view")
+        rec.check(name, False, _("the manifest records no ledger view"))
         return
     head = record.head
     expected = LedgerView(head.to_dict(), ledger_view(rows[rows["seq"] <= head.seq])).to_bytes()
@@ -283,22 +294,26 @@ def _check_view(rec: Recorder, rows: pd.DataFrame, folder: Path, manifest: Manif
     recorded = hashlib.sha256(expected).hexdigest() == entry.sha256
     same = recorded and path.is_file() and path.read_bytes() == expected
     detail = (
-        f"{path}, as the manifest records it, is the ledger's view at seq {head.seq}"
+        _("{path}, as the manifest records it, is the ledger's view at seq {seq}")
         if same
-        else f"the view the manifest records (SHA-256 {entry.sha256}) differs from the ledger's at seq {head.seq}"
+        else _("the view the manifest records (SHA-256 {sha256}) differs from the ledger's at seq {seq}")
         if not recorded
-        else f"{path} is not the view the manifest records"
+        else _("{path} is not the view the manifest records")
     )
-    rec.check(f"ledger view of {folder}", same, detail)
+    rec.check(name, same, detail.format(path=path, seq=head.seq, sha256=entry.sha256))
     ours = rows[(rows["year"] == record.year) & (rows["batch"] == record.batch)]
     drawn = ours[ours["event"].isin(["drawn", "batch"])]
     sources = set(drawn["source"])
     mine = f"manifest {manifest.sha256}"
-    rec.check(
-        f"ledger holds the draw of {folder}",
-        sources == {mine} and bool((drawn["seq"] > head.seq).all()),
-        f"batch {record.batch}: {len(drawn)} drawn entries after seq {head.seq}, all from this manifest"
+    detail = (
+        _("batch {batch}: {n} drawn entries after seq {seq}, all from this manifest")
         if sources == {mine}
-        else f"batch {record.batch}: the ledger's drawn entries come from {sorted(sources) or 'no draw'}, "
-        f"not from this manifest ({mine})",
+        else _("batch {batch}: the ledger's drawn entries come from {sources}, not from this manifest ({mine})")
+    )
+    rec.check(
+        _("ledger holds the draw of {folder}").format(folder=folder),
+        sources == {mine} and bool((drawn["seq"] > head.seq).all()),
+        detail.format(
+            batch=record.batch, n=len(drawn), seq=head.seq, sources=sorted(sources) or _("no draw"), mine=mine
+        ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._i18n import _
 from .._json import indented_json, load_json
 from .._staffing_record import RosterProof, StaffingRecord, roster_proof, verify_roster_proof
 from ..ceremony import Commitment
@@ -17,7 +18,9 @@ __all__ = ["run_officer_proof", "run_verify_officer_proof"]
 def _bound(commitment: str | Path) -> StaffingRecord:
     read = Commitment.read(commitment)
     if read.assignment is None:
-        raise CeremonyError(f"{commitment} binds no roster (it was committed without --roster).")
+        raise CeremonyError(
+            _("{commitment} binds no roster (it was committed without --roster).").format(commitment=commitment)
+        )
     return read.assignment
 
 
@@ -38,7 +41,9 @@ def run_officer_proof(
     proof = roster_proof(checked, inspector_id)
     if proof.root != root:
         raise CeremonyError(
-            f"{roster} is not the roster {commitment} binds: its Merkle root is {proof.root}, not {root}."
+            _("{roster} is not the roster {commitment} binds: its Merkle root is {root}, not {committed}.").format(
+                roster=roster, commitment=commitment, root=proof.root, committed=root
+            )
         )
     target = Path(out) if out is not None else Path(f"roster-proof-{inspector_id}.json")
     atomic_write_bytes(target, indented_json(proof.to_dict()))

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from importlib.resources import files as package_files
 from pathlib import Path
 
+from .._i18n import _
 from .._outdir import claim_folder
 from ..assignment.manifest import AssignmentManifest
 from ..ceremony import Commitment
@@ -160,7 +161,9 @@ def _sealed_record(manifest: Manifest, reveal_by: dt.date, commitment: Commitmen
 
 def _copy(source: Path, target: Path, written: list[Path]) -> None:
     if not source.is_file():
-        raise NotFoundError(f"{source} is missing: the draw's manifest records it; is the draw folder complete?")
+        raise NotFoundError(
+            _("{path} is missing: the draw's manifest records it; is the draw folder complete?").format(path=source)
+        )
     atomic_write_bytes(target, source.read_bytes())
     written.append(target)
 
@@ -201,15 +204,25 @@ def run_publish(
     secrets = find_secrets(dict.fromkeys(f.resolve() for f in folders), digests)
     if secrets:
         raise FolderError(
-            f"{secrets[0]} is (or is named as) the ceremony's secret: move it out of the folders that are "
-            "published before publishing (keep it where 'commit --secret-out' put it)."
+            _(
+                "{path} is (or is named as) the ceremony's secret: move it out of the folders that are "
+                "published before publishing (keep it where 'commit --secret-out' put it)."
+            ).format(path=secrets[0])
         )
     if target.resolve() == source.resolve() or target.resolve().is_relative_to(source.resolve()):
-        raise FolderError(f"{target}: publish into a new folder, not into the draw's folder {source}.")
+        raise FolderError(
+            _("{target}: publish into a new folder, not into the draw's folder {source}.").format(
+                target=target, source=source
+            )
+        )
     claim_folder(target, _OWNED, step="publish", force=force, staged=True)
     claim_folder(target / "draw", ("*",), step="publish", force=force, staged=True)
     if (target / "notices").is_dir() and any((target / "notices").iterdir()) and not force:
-        raise FolderError(f"{target / 'notices'} holds an earlier publication's notices; add --force to replace.")
+        raise FolderError(
+            _("{folder} holds an earlier publication's notices; add --force to replace.").format(
+                folder=target / "notices"
+            )
+        )
     stage = _fresh_stage(target, force=force)
     try:
         step = _assemble(source, stage, manifest, commitment, notices=notices, reveal=reveal)
@@ -230,8 +243,10 @@ def _fresh_stage(target: Path, *, force: bool) -> Path:
     stage = target.resolve().parent / f".{target.resolve().name}.shuangsuiji-partial-publish"
     if stage.exists() and not force:
         raise FolderError(
-            f"a publication into {target} was interrupted before it finished and left {stage}: "
-            "run 'publish' again with --force (it is removed first), or remove it yourself."
+            _(
+                "a publication into {target} was interrupted before it finished and left {stage}: "
+                "run 'publish' again with --force (it is removed first), or remove it yourself."
+            ).format(target=target, stage=stage)
         )
     if stage.is_dir():
         shutil.rmtree(stage)
@@ -312,8 +327,10 @@ def _copy_commitment(target: Path, entry: InputFile | None, commitment_path: Pat
     placed = Path(os.path.normpath(target / "draw" / entry.path))
     if not placed.resolve().is_relative_to(target.resolve()):
         raise FolderError(
-            f"{commitment_path}: the manifest records the commitment at {entry.path}, outside the folder "
-            "that would be published; commit into the draw's parent folder (commit --out pub, draw --out pub/draw)."
+            _(
+                "{path}: the manifest records the commitment at {recorded}, outside the folder "
+                "that would be published; commit into the draw's parent folder (commit --out pub, draw --out pub/draw)."
+            ).format(path=commitment_path, recorded=entry.path)
         )
     _copy(commitment_path, placed, written)
     seal = commitment_path.with_suffix(".sha256")
@@ -346,8 +363,10 @@ def _publish_sealed(
     """What a sealed plan publishes at the draw: what binds the draw, nothing that tells a firm its fate."""
     if manifest.seed_record.mode != "commit-reveal":
         raise FolderError(
-            f"{source}: a sealed plan is drawn from a commitment with a secret (commit --secret-out, then draw "
-            "--commitment ... --secret ...); this draw's seed could be computed, or chosen, by anyone who saw it."
+            _(
+                "{source}: a sealed plan is drawn from a commitment with a secret (commit --secret-out, then draw "
+                "--commitment ... --secret ...); this draw's seed could be computed, or chosen, by anyone who saw it."
+            ).format(source=source)
         )
     _copy(source / "manifest.sha256", target / "draw" / "manifest.sha256", written)
     _copy_commitment(target, entry, commitment_path, written)

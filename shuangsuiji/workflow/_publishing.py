@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._i18n import _
 from .._lazy import extra
 from .._notice_record import NOTICE_RECORD_FILES, notices_record
 from .._outdir import NOTICE_WRITES, check_complete, claim_folder
@@ -52,21 +53,29 @@ def inspector_names(folder: str | Path) -> pd.DataFrame:
     """
     folder = Path(folder)
     if not (folder / "assignment.json").exists():
-        raise NotFoundError(f"{folder} holds no assignment (assignment.json); run 'shuangsuiji assign' first.")
+        raise NotFoundError(
+            _("{folder} holds no assignment (assignment.json); run 'shuangsuiji assign' first.").format(folder=folder)
+        )
     manifest = AssignmentManifest.read(folder)
     if "roster" not in manifest.inputs:
-        raise NotFoundError(f"{folder / 'assignment.json'} records no roster, so the inspectors have no names.")
+        raise NotFoundError(
+            _("{path} records no roster, so the inspectors have no names.").format(path=folder / "assignment.json")
+        )
     roster = read_table(folder / manifest.inputs["roster"].path, error=RosterError, kind="roster")
     if not {"inspector_id", "name"} <= set(roster.columns):
-        raise NotFoundError(f"The roster {manifest.inputs['roster'].path} has no 'inspector_id' and 'name' columns.")
+        raise NotFoundError(
+            _("The roster {path} has no 'inspector_id' and 'name' columns.").format(path=manifest.inputs["roster"].path)
+        )
     name = dict(zip(roster["inspector_id"], roster["name"], strict=True))
     teams = _table(folder / "teams.csv")
     teams = teams[teams["role"] != "expert"]
     unknown = sorted(set(teams["inspector_id"]) - set(name))
     if unknown:
         raise NotFoundError(
-            f"{len(unknown)} inspectors of teams.csv are not in the roster the assignment recorded "
-            f"(first: {unknown[0]}); is it the published roster?"
+            _(
+                "{n} inspectors of teams.csv are not in the roster the assignment recorded "
+                "(first: {first}); is it the published roster?"
+            ).format(n=len(unknown), first=unknown[0])
         )
     grouped = teams.groupby(["visit_id", "department"])["inspector_id"].apply(lambda s: "、".join(name[i] for i in s))
     out = grouped.reset_index().rename(columns={"inspector_id": "names"})
@@ -105,14 +114,18 @@ def _check_notice_options(
     draw: str | Path | None, plan: str | Path | None, results: str | Path | None, *, working_days: int, names: bool
 ) -> None:
     if working_days < 0:
-        raise InputError(f"The publication deadline is a number of working days, 0 or more; got {working_days}.")
+        raise InputError(
+            _("The publication deadline is a number of working days, 0 or more; got {n}.").format(n=working_days)
+        )
     if (draw is None) == (plan is None):
         raise InputError(
-            "Give the draw's folder for its notices, or a plan file (--plan) for the plan notice before the draw; "
-            "not both: a draw's plan is the one its manifest records."
+            _(
+                "Give the draw's folder for its notices, or a plan file (--plan) for the plan notice before the draw; "
+                "not both: a draw's plan is the one its manifest records."
+            )
         )
     if draw is None and (results is not None or names):
-        raise InputError("Results and inspector names belong to a draw: give the draw's folder, not a plan file.")
+        raise InputError(_("Results and inspector names belong to a draw: give the draw's folder, not a plan file."))
 
 
 def run_notices(

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._i18n import _
 from .._lazy import extra
 from ..ceremony import Commitment
 from ..exceptions import YearError
@@ -45,7 +46,8 @@ def _committed_view(commitment: str | Path) -> Path:
     path = Path(commitment)
     entry = Commitment.read(path).inputs.get("ledger_view")
     if entry is None:
-        raise YearError(f"{path}: this commitment records no ledger view; it is not a commitment of a year's batch.")
+        message = _("{path}: this commitment records no ledger view; it is not a commitment of a year's batch.")
+        raise YearError(message.format(path=path))
     return path.parent / entry.path
 
 
@@ -77,7 +79,7 @@ def year_files(
         If more than one source of the view is given, or none.
     """
     if ledger is not None and view is not None:
-        raise YearError("Give the ledger (--ledger) or a view written before (--view), not both.")
+        raise YearError(_("Give the ledger (--ledger) or a view written before (--view), not both."))
     if ledger is not None:
         # only the year's first batch may start a ledger: a mistyped path must not read as an empty year
         plan_year = load_year(year)
@@ -87,7 +89,7 @@ def year_files(
     elif view is None and commitment is not None:
         view = _committed_view(commitment)
     if view is None:
-        raise YearError("A year's batch reads the ledger: give --ledger LEDGER (or --view ledger-view.json).")
+        raise YearError(_("A year's batch reads the ledger: give --ledger LEDGER (or --view ledger-view.json)."))
     files = DrawFiles.for_year(year, batch, population, view)
     return dataclasses.replace(
         files,

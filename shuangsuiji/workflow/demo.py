@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._i18n import _
 from .._outdir import claim_demo_folder
 from .._staffing_record import StaffingFiles
 from ..assignment.manifest import AssignmentManifest
@@ -197,11 +198,11 @@ def run_demo(
     start = time.perf_counter()
     out = claim_demo_folder(out)
     inputs, publish = out / "inputs", out / "publish"
-    say = progress or (lambda _: None)
-    say("generating the example city")
+    say = progress or (lambda _step: None)
+    say(_("generating the example city"))
     paths = write_example_city(inputs, entities=entities, seed=seed)
     files = DrawFiles(population=paths["population"], plan=paths["plan"], history=paths["history"])
-    say("committing (before the beacon)")
+    say(_("committing (before the beacon)"))
     committed = run_commit(
         files,
         publish,
@@ -217,25 +218,25 @@ def run_demo(
             calendar=paths["calendar"],
         ),
     )
-    say("drawing the targets")
+    say(_("drawing the targets"))
     draw = publish / "draw"
     run_draw(files, draw, reveal=Reveal(committed.path, DEMO_BEACON, committed.secret))
-    say("staffing and dating the visits")
+    say(_("staffing and dating the visits"))
     run_assign(draw, _people(paths), allow_partial=True)
-    say("writing the notices")
+    say(_("writing the notices"))
     results = _results(draw, inputs / "results.csv", seed)
     run_notices(draw, publish / "notices", results=results, calendar_overrides=paths["calendar"])
     run_page(publish / "verify.html")
-    say("verifying everything")
+    say(_("verifying everything"))
     verification = run_verify(draw)
     if not verification.ok:
         raise InternalError("the demo's own publication does not verify:\n" + str(verification))
-    say("assembling the public folder")
+    say(_("assembling the public folder"))
     run_publish(draw, out / "public", notices=publish / "notices")
     public = run_verify(out / "public" / "draw", published_only=True)  # as the public sees it: no inputs
     if not public.ok:
         raise InternalError("the demo's public folder does not verify on its own:\n" + str(public))
-    say("writing the report")
+    say(_("writing the report"))
     run_report(draw, out / "report")
     return DemoResult(out=out, summary=demo_summary(draw), verified=True, seconds=time.perf_counter() - start)
 
@@ -250,38 +251,54 @@ def demo_summary(draw: str | Path) -> pd.DataFrame:
     workload = pd.read_csv(draw / "workload.csv", encoding="utf-8-sig")
     loads = workload.loc[workload["kind"] == "officer", "visits"]
     by_class = selection.assign(cls=selection["stratum"].str.extract(r"credit_class=([A-D])")[0])
-    drawn = ", ".join(
+    drawn = _(", ").join(
         f"{k} {v:,}" for k, v in by_class.drop_duplicates("uscc")["cls"].value_counts().sort_index().items()
     )
     floors = [t for t in manifest.tasks if t.floor != "0"]
     counts = assignment.counts
     parts = int(visits["visit_id"].str.contains("/", regex=False).sum())  # joint_fallback: waiting on their own
+    desk = counts.get("desk")
+    staffed = _("{staffed:,} of {visits:,} ({undated} undated, {unstaffed} unstaffed").format(
+        staffed=counts["staffed"],
+        visits=counts["visits"] - parts,
+        undated=counts["undated"],
+        unstaffed=counts["unstaffed"] - parts,
+    )
+    staffed += _(", {desk:,} desk checks without a date").format(desk=desk) if desk else ""
+    staffed += _("; {parts} departments' parts of joint visits wait on their own").format(parts=parts) if parts else ""
     rows = [
-        ("tasks", f"{len(manifest.tasks)} ({sum(t.sample for t in manifest.tasks):,} entities drawn in all)"),
-        ("entities drawn by credit class", drawn),
         (
-            "floor met",
-            f"{len(floors)} of {len(floors)} general tasks (floor binding in {sum(t.floor_binding for t in floors)})",
+            _("tasks"),
+            _("{tasks} ({drawn:,} entities drawn in all)").format(
+                tasks=len(manifest.tasks), drawn=sum(t.sample for t in manifest.tasks)
+            ),
+        ),
+        (_("entities drawn by credit class"), drawn),
+        (
+            _("floor met"),
+            _("{met} of {tasks} general tasks (floor binding in {binding})").format(
+                met=len(floors), tasks=len(floors), binding=sum(t.floor_binding for t in floors)
+            ),
         ),
         (
-            "joint visits (一次多查)",
-            f"{len(selection):,} task selections merged into {len(visits) - parts:,} visits, "
-            f"{len(selection) - len(visits) + parts:,} visits saved",
+            _("joint visits (一次多查)"),
+            _("{selections:,} task selections merged into {visits:,} visits, {saved:,} visits saved").format(
+                selections=len(selection), visits=len(visits) - parts, saved=len(selection) - len(visits) + parts
+            ),
+        ),
+        (_("visits staffed and dated"), _("{text})").format(text=staffed)),
+        (
+            _("officers' loads"),
+            _("min {low}, median {median}, max {high} visits").format(
+                low=loads.min(), median=int(loads.median()), high=loads.max()
+            ),
         ),
         (
-            "visits staffed and dated",
-            f"{counts['staffed']:,} of {counts['visits'] - parts:,} "
-            f"({counts['undated']} undated, {counts['unstaffed'] - parts} unstaffed"
-            + (f", {counts['desk']:,} desk checks without a date" if counts.get("desk") else "")
-            + (f"; {parts} departments' parts of joint visits wait on their own" if parts else "")
-            + ")",
+            _("groups solved"),
+            _("{groups} ({unique} with a certified unique optimum)").format(
+                groups=len(assignment.groups), unique=sum(g.unique is True for g in assignment.groups)
+            ),
         ),
-        ("officers' loads", f"min {loads.min()}, median {int(loads.median())}, max {loads.max()} visits"),
-        (
-            "groups solved",
-            f"{len(assignment.groups)} ({sum(g.unique is True for g in assignment.groups)} "
-            "with a certified unique optimum)",
-        ),
-        ("seed", f"{manifest.seed_record.mode}: {manifest.seed[:16]}..."),
+        (_("seed"), f"{manifest.seed_record.mode}: {manifest.seed[:16]}..."),
     ]
     return pd.DataFrame(rows, columns=["figure", "value"])

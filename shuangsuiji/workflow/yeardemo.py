@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._i18n import _
 from .._outdir import claim_demo_folder
 from .._staffing_record import StaffingFiles
 from ..exceptions import InternalError
@@ -181,7 +182,7 @@ def run_year_demo(
     out = claim_demo_folder(out)
     say = progress or (lambda _: None)
     inputs = out / "inputs"
-    say("generating the example city and its year plan")
+    say(_("generating the example city and its year plan"))
     paths = write_example_year(inputs, entities=entities, seed=seed)
     year = load_year(paths["year"])
     ledger = out / "ledger.sqlite"
@@ -191,7 +192,7 @@ def run_year_demo(
         if index:
             population = _register(population, inputs / f"population-{batch.id}.csv", index, seed)
         folder = out / batch.id
-        say(f"{batch.id}: committing to the inputs and the ledger's view")
+        say(_("{batch}: committing to the inputs and the ledger's view").format(batch=batch.id))
         files = year_files(paths["year"], batch.id, population, folder / "commit", ledger=ledger)
         committed = run_commit(
             files,
@@ -201,12 +202,12 @@ def run_year_demo(
             secret_out=folder / "private" / "secret.txt",
             staffing=_bound(paths),
         )
-        say(f"{batch.id}: drawing")
+        say(_("{batch}: drawing").format(batch=batch.id))
         draw = folder / "draw"
         drawn = year_files(paths["year"], batch.id, population, draw, commitment=committed.path)
         run_draw(drawn, draw, reveal=Reveal(committed.path, DEMO_BEACONS[batch.id], committed.secret))
         run_ledger_add(ledger, draw=draw)
-        say(f"{batch.id}: staffing and dating the visits")
+        say(_("{batch}: staffing and dating the visits").format(batch=batch.id))
         bound = _bound(paths)
         people = AssignmentFiles(
             population=population,
@@ -217,7 +218,7 @@ def run_year_demo(
             calendar=bound.calendar,
         )
         run_assign(draw, people, allow_partial=True)
-        say(f"{batch.id}: results and the result notice")
+        say(_("{batch}: results and the result notice").format(batch=batch.id))
         results = _results(draw, folder / "results.xlsx", seed + index)
         run_notices(draw, folder / "notices", results=results, calendar_overrides=paths["calendar"])
         posted = batch.window[1].isoformat()
@@ -227,10 +228,11 @@ def run_year_demo(
         window = (batch.window[0].isoformat(), batch.window[1].isoformat())
         run_ledger_add(ledger, year=year.id, checks=_checks(population, folder / "checks.csv", window, seed))
         draws.append(draw)
-    say("the year's status, and verifying every batch and the ledger")
+    say(_("the year's status, and verifying every batch and the ledger"))
     status = run_year_status(paths["year"], ledger, population=population, out=out / "status")
     failed = [str(d) for d in draws if not run_verify(d).ok]
     book = run_ledger_verify(ledger, draws=draws)
     if failed or not book.ok:
-        raise InternalError(f"the year's demo does not verify: batches {failed}; ledger:\n{book}")
+        message = _("the year's demo does not verify: batches {failed}; ledger:\n{ledger}")
+        raise InternalError(message.format(failed=failed, ledger=book))
     return YearDemoResult(out, ledger, status, tuple(draws), True, time.perf_counter() - start)
