@@ -3,7 +3,7 @@
 Every text the library shows a person is written once, in English, inside ``_()``
 (``_("{path} is missing").format(path=path)``: a literal, never an f-string, so that
 Babel finds it), and translated by the catalogs in ``shuangsuiji/locale/zh_CN/LC_MESSAGES/``
-(``*.po`` kept in the repository, ``*.mo`` compiled from them by ``python run.py catalog``
+(``*.po`` kept in the repository, ``*.mo`` compiled from them by ``python -m tests.catalog``
 and shipped in the package; ``tests/test_messages.py`` fails when a message has no
 translation, when a translation drops a placeholder, or when a ``.mo`` is out of date).
 
