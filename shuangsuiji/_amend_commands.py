@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from ._cli_output import record
 from ._i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
@@ -118,6 +119,11 @@ def cmd_amend(args: argparse.Namespace) -> int:
                 warn(_("{visit} waits: nobody may take the place (unstaffed.csv says why).").format(visit=c.visit_id))
         if not n:
             print(_("  (on no visit it touches: logged, and it binds later amendments)"))
+    done = [
+        {"sequence": a.sequence, "change": _describe(a), "changes": [vars(c) for c in a.changes]}
+        for a in step.amendments
+    ]
+    record(out=step.out, assignment_sha256=step.manifest.sha256, amendments=done)
     text = _("Wrote {out}/: visits.csv, teams.csv, workload.csv, unstaffed.csv, assignment.json")
     print(text.format(out=step.out))
     print(_("assignment SHA-256: {sha256}").format(sha256=step.manifest.sha256))

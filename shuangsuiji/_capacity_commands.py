@@ -10,6 +10,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ._cli_options import assignment_inputs
+from ._cli_output import record
 from ._i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -116,6 +117,9 @@ def cmd_capacity(args: argparse.Namespace) -> int:
         args.draw, files, out=args.out, roster_out=args.roster_out, window=window, seed=args.seed, force=args.force
     )
     _print_change(step)
+    result = step.result
+    record(report=step.path, roster=step.roster, visits=result.visits, waiting_before=result.unstaffed_before)
+    record(added=result.added, staffs_every_visit=result.staffs_every_visit, undated=len(result.undated))
     print(_("Wrote {path}").format(path=step.path))
     if step.roster is not None and not step.result.added:
         print(_("Wrote {path}: the roster as it is (nothing to add).").format(path=step.roster))

@@ -47,7 +47,8 @@ def year_status(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ledger", required=True, help=_("the inspection ledger (a SQLite file, or a database URL)"))
     p.add_argument("--population", help=_("entities as registered now (the base of the indicator)"))
     reading(p)
-    p.add_argument("--out", help=_("folder for year-status.csv, year-batches.csv and year-status.html (with a chart)"))
+    text = _("folder for year-status.csv, year-batches.csv, year-progress.csv and year-status.html (with a chart)")
+    p.add_argument("--out", help=text)
 
 
 def _ledger_file(p: argparse.ArgumentParser) -> None:

@@ -16,10 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from ._i18n import N_, _
+from ._cli_output import check_fields, failed, record, records, terminal_table, warned
+from ._i18n import N_, _, shown
 from ._lazy import extra
+from ._progress import stage
 from ._staffing_record import StaffingFiles
 from .absence import AbsenceProof
+from .checks import Verification
 from .engines import Engine, get_engine
 from .exceptions import MAX_LISTED_PROBLEMS, InputError, InternalError, Problem, ShuangsuijiError, TableError
 from .inputs import DrawFiles
@@ -43,7 +46,15 @@ from .workflow import (
     run_verify_proof,
 )
 
-__all__ = ["assignment_files", "guarded", "print_summary", "reveal_of", "staffing_files", "warn"]
+__all__ = [
+    "assignment_files",
+    "guarded",
+    "print_summary",
+    "reveal_of",
+    "shown_verification",
+    "staffing_files",
+    "warn",
+]
 
 
 def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -51,26 +62,28 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     try:
         return run(args)
     except InternalError as exc:
-        print(_("internal error (a bug in shuangsuiji, please report it): ") + str(exc), file=sys.stderr)
-        return 3
+        return _said(exc, str(exc), 3, _("internal error (a bug in shuangsuiji, please report it): "))
     except TableError as exc:
-        print(_("error: ") + f"{exc}{_write_problems(exc, getattr(args, 'out', None))}", file=sys.stderr)
-        return 2
+        return _said(exc, f"{exc}{_write_problems(exc, getattr(args, 'out', None))}", 2)
     except ShuangsuijiError as exc:
-        print(_("error: ") + str(exc), file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(_("interrupted"), file=sys.stderr)
-        return 130
+        return _said(exc, str(exc), 2)
+    except KeyboardInterrupt as exc:
+        return _said(exc, _("interrupted"), 130, "")
     except BrokenPipeError:  # the reader went away (``| head``): stop writing, as a C program would
         with contextlib.suppress(OSError, ValueError):  # a stdout without a file (captured) needs nothing
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as exc:  # a missing file, a folder given for a file, no permission, a full disk: named, exit 2
-        print(_("error: ") + f"{exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return _said(exc, f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc), 2)
     except Exception as exc:  # the last net: a bug, reported as one, never as "not verified"
         return _bug(exc)
+
+
+def _said(exc: BaseException, message: str, status: int, prefix: str | None = None) -> int:
+    """Print ``prefix`` (``error: `` by default) and ``message`` on standard error, keep it for ``--json``."""
+    print((_("error: ") if prefix is None else prefix) + message, file=sys.stderr)
+    failed(exc, message)
+    return status
 
 
 #: Set (to anything but ``0`` or empty) to see the traceback of an internal error.
@@ -88,8 +101,7 @@ def _bug(exc: Exception) -> int:
         "internal error (a bug in shuangsuiji, please report it with the command you ran): "
         "{name}{place}: {exc}\n(set {variable}=1 to see the traceback)"
     )
-    print(text.format(name=type(exc).__name__, place=place, exc=exc, variable=DEBUG_VARIABLE), file=sys.stderr)
-    return 3
+    return _said(exc, text.format(name=type(exc).__name__, place=place, exc=exc, variable=DEBUG_VARIABLE), 3, "")
 
 
 def _write_problems(exc: TableError, out: str | None) -> str:
@@ -103,7 +115,13 @@ def _write_problems(exc: TableError, out: str | None) -> str:
 
 
 def warn(text: str) -> None:
+    """Print a warning on standard error (whatever ``--quiet`` says), and keep it for ``--json``.
+
+    A warning stored in fixed English (a draw's, from its manifest) is shown in the language of messages.
+    """
+    text = shown(text)
     print(_("warning: ") + text, file=sys.stderr)
+    warned(text)
 
 
 def _files(args: argparse.Namespace) -> DrawFiles:
@@ -128,7 +146,7 @@ def print_summary(result: DrawResult) -> None:
     cols = ["task_id", "department", "eligible", "excluded", "sample", "floor_binding"]
     table = result.summary[cols].copy()
     table["floor_binding"] = table["floor_binding"].map({True: _("floor"), False: ""})
-    print(table.to_string(index=False))
+    print(terminal_table(table))
 
 
 def cmd_commit(args: argparse.Namespace) -> int:
@@ -145,6 +163,8 @@ def cmd_commit(args: argparse.Namespace) -> int:
         staffing=staffing_files(args),
     )
     out, commitment = Path(args.out), step.commitment
+    record(commitment=out / "commitment.json", sha256=commitment.sha256, beacon=commitment.beacon, secret=step.secret)
+    record(population={"rows": commitment.population.rows, "merkle_root": commitment.population.merkle_root})
     print(_("Wrote {out}/commitment.json (SHA-256 {sha256}).").format(out=out, sha256=commitment.sha256))
     population = commitment.population
     text = _("Population: {rows:,} entities, Merkle root {root}.")
@@ -218,6 +238,8 @@ def cmd_draw(args: argparse.Namespace) -> int:
     for w in step.result.warnings:
         warn(w)
     print(_("\nSeed ({mode}): {seed}").format(mode=step.manifest.seed_record.mode, seed=step.result.seed))
+    record(out=step.out, seed=step.result.seed, seed_mode=step.manifest.seed_record.mode)
+    record(manifest_sha256=step.manifest.sha256, summary=records(step.result.summary))
     text = _("Wrote {out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json")
     print(text.format(out=args.out))
     print(_("manifest SHA-256: {sha256}").format(sha256=step.manifest.sha256))
@@ -257,6 +279,10 @@ def cmd_assign(args: argparse.Namespace) -> int:
     parts = result.visits["visit_id"].str.contains("/", regex=False)
     status = result.visits.loc[~parts, "status"].value_counts()
     staffed, undated, desk = (int(status.get(k, 0)) for k in ("staffed", "undated", "desk"))
+    waiting = int(result.unstaffed["visit_id"].nunique()) if len(result.unstaffed) else 0
+    counts = {"visits": int((~parts).sum()), "staffed": staffed, "undated": undated, "desk": desk}
+    record(**counts, waiting=waiting, waiting_parts=int(parts.sum()), places=len(result.teams))
+    record(out=step.out, assignment_sha256=step.manifest.sha256)
     print(
         _("{staffed} of {visits} visits staffed").format(staffed=staffed, visits=int((~parts).sum()))
         + (_(" and dated, {undated} staffed but undated").format(undated=undated) if undated else "")
@@ -269,8 +295,8 @@ def cmd_assign(args: argparse.Namespace) -> int:
             "goes (joint_fallback; visits.csv rows V<code>/<department>)."
         )
         warn(text.format(n=int(parts.sum())))
-    if len(result.unstaffed):
-        warn(_("{n} visits wait (unstaffed.csv).").format(n=result.unstaffed["visit_id"].nunique()))
+    if waiting:
+        warn(_("{n} visits wait (unstaffed.csv).").format(n=waiting))
     loads = result.workload[result.workload["kind"] == "officer"]["visits"]
     if len(loads):
         text = _("Officers' loads: min {min}, median {median}, max {max}.")
@@ -294,8 +320,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         published_only=args.published_only,
         results=args.results,
     )
+    return shown_verification(result)
+
+
+def shown_verification(result: Verification) -> int:
+    """Print a verification's lines and its verdict (and keep them for ``--json``); returns the exit status."""
     print(result)
     print(f"\n{result.verdict()}")
+    record(verified=result.ok, verdict=result.verdict(), checks=[check_fields(c) for c in result.checks])
     return 0 if result.ok else 1
 
 
@@ -310,10 +342,12 @@ def cmd_prove(args: argparse.Namespace) -> int:
         batch_rows=args.batch_rows,
         salt_key=args.salt_key,
     )
+    record(proof=step.path, uscc=step.proof.uscc, in_population=not isinstance(step.proof, AbsenceProof))
     if isinstance(step.proof, AbsenceProof):
         text = _("{uscc} is not in the committed population of {size} entities.")
         print(text.format(uscc=step.proof.uscc, size=step.proof.tree_size))
     else:
+        record(tasks=[{"task_id": t.task_id, "outcome": t.outcome, "ticket": t.ticket} for t in step.proof.tasks])
         for task in step.proof.tasks:
             text = _("{task}: {outcome}  ticket {ticket}")
             print(text.format(task=task.task_id, outcome=task.outcome, ticket=task.ticket))
@@ -325,36 +359,41 @@ def cmd_verify_proof(args: argparse.Namespace) -> int:
     result = run_verify_proof(args.proof, args.manifest)
     print(result)
     print("\n" + (_("VERIFIED") if result.ok else _("NOT VERIFIED")))
+    record(verified=result.ok, checks=[check_fields(c) for c in result.checks])
     return 0 if result.ok else 1
 
 
 def cmd_page(args: argparse.Namespace) -> int:
     out = run_page(args.out)
+    record(files=[out])
     text = _("Wrote {path}: open it in a browser (no server, no network), load manifest.json and enter a code.")
     print(text.format(path=out))
     return 0
 
 
 def cmd_ticket(args: argparse.Namespace) -> int:
-    for code in args.uscc:
-        print(f"{ticket(check_seed(args.seed), args.scope, code)}  {code}")
+    tickets = {code: ticket(check_seed(args.seed), args.scope, code) for code in args.uscc}
+    for code, value in tickets.items():
+        print(f"{value}  {code}")
+    record(scope=args.scope, tickets=[{"uscc": code, "ticket": value} for code, value in tickets.items()])
     return 0
 
 
 def cmd_check_uscc(args: argparse.Namespace) -> int:
-    bad = 0
-    for code in args.code:
-        problem = uscc_problem(code)
+    problems = {code: uscc_problem(code) for code in args.code}
+    for code, problem in problems.items():
         print(_("{code}: valid").format(code=code) if problem is None else f"{code}: {problem}")
-        bad += problem is not None
-    return 1 if bad else 0
+    record(codes=[{"code": code, "valid": problem is None, "problem": problem} for code, problem in problems.items()])
+    return 1 if any(p is not None for p in problems.values()) else 0
 
 
 def cmd_example(args: argparse.Namespace) -> int:
     from .workflow import write_example_city  # noqa: PLC0415
 
-    for role, path in write_example_city(args.out, entities=args.entities, seed=args.seed).items():
+    written = write_example_city(args.out, entities=args.entities, seed=args.seed)
+    for role, path in written.items():
         print(f"{role}: {path}")
+    record(files=written)
     return 0
 
 
@@ -370,8 +409,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console = Console()
     text = _("A batch on a synthetic city of {entities:,} entities, written to {out}/ ...")
     console.print(text.format(entities=args.entities, out=args.out))
-    with console.status(_("starting")) as status:
-        result = run_demo(args.out, entities=args.entities, progress=status.update)
+    result = run_demo(args.out, entities=args.entities, progress=stage)  # a bar on a terminal (_cli_output)
     table = Table(title=_("shuangsuiji demo ({seconds:.0f} s)").format(seconds=result.seconds))
     table.add_column(_("figure"))
     table.add_column(_("value"))
@@ -379,6 +417,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         table.add_row(str(figure), str(value))
     table.add_row(_("verify"), _("VERIFIED: every check passed") if result.verified else _("NOT VERIFIED"))
     console.print(table)
+    record(seconds=result.seconds, verified=result.verified, summary=dict(result.summary.itertuples(index=False)))
     out = Path(args.out)
     text = _(
         "Inputs: {inputs}/   Work: {work}/ (commitment, draw, assignment, notices)   "
@@ -399,8 +438,7 @@ def _year_demo(args: argparse.Namespace, console: Any, table_type: Any) -> int:
 
     text = _("A year of four batches on a synthetic city of {entities:,} entities, written to {out}/ ...")
     console.print(text.format(entities=args.entities, out=args.out))
-    with console.status(_("starting")) as status:
-        result = run_year_demo(args.out, entities=args.entities, progress=status.update)
+    result = run_year_demo(args.out, entities=args.entities, progress=stage)
     tasks = result.status.status.tasks
     title = _("shuangsuiji year demo ({seconds:.0f} s): 一般事项抽查比例 over the year")
     table = table_type(
@@ -413,6 +451,7 @@ def _year_demo(args: argparse.Namespace, console: Any, table_type: Any) -> int:
     for row in tasks.to_dict("records"):
         table.add_row(str(row["task_id"]), *(f"{int(row[c]):,}" for c in counts), f"{float(row['drawn_share']):.2%}")
     console.print(table)
+    record(seconds=result.seconds, ledger=result.ledger, tasks=records(tasks))
     text = _("Ledger: {ledger}   Status: {status}")
     console.print(text.format(ledger=result.ledger, status=Path(args.out) / "status" / "year-status.html"))
     return 0
@@ -423,4 +462,5 @@ def cmd_report(args: argparse.Namespace) -> int:
     if step.font is None:
         warn(_("no CJK font found; figures are labelled in English (install fonts-noto-cjk)"))
     print(_("Wrote {path}").format(path=step.path))
+    record(files=[step.path], cjk_font=step.font)
     return 0

@@ -43,6 +43,7 @@ __all__ = [
     "ngettext",
     "placeholders",
     "set_language",
+    "shown",
     "using_language",
 ]
 
@@ -158,6 +159,76 @@ def N_(message: str) -> str:
 def fixed(message: str, lang: str) -> str:
     """``message`` in ``lang`` whatever the process's language: for text written into a published file."""
     return _catalog(lang).gettext(message)
+
+
+def shown(text: str) -> str:
+    """Text kept in fixed English (a check's name, a draw's warning), shown in the language of messages.
+
+    Such text is made from a template marked with :func:`N_` (``N_("input {role}").format(role=role)``)
+    and stored as made, so that files and comparisons never depend on the language. To show it,
+    the template it was made from is found among the catalog's messages (the one that matches the
+    whole text with the most fixed characters), and its translation gets the same values; a text
+    made from no known template is shown as it is.
+
+    Examples
+    --------
+    >>> name = N_("output {name}").format(name="selection.csv")  # a check's name, as stored
+    >>> with using_language("zh"):
+    ...     print(shown(name), shown("text no template makes"))
+    输出 selection.csv text no template makes
+    """
+    lang = language()
+    catalog = _catalog(lang)
+    exact = catalog.gettext(text)
+    if exact != text or lang == "en":
+        return exact
+    for pattern, message in _templates(lang):
+        found = pattern.fullmatch(text)
+        if found is not None:
+            values = dict(zip(_fields(message), found.groups(), strict=True))
+            return "".join(literal + values.get(f, "") for literal, f in _pieces(catalog.gettext(message)))
+    return text
+
+
+def _pieces(template: str) -> list[tuple[str, str]]:
+    """A template as (literal text, placeholder as written) pairs; the last placeholder may be empty."""
+    out = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        field = (
+            ""
+            if name is None
+            else "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        )
+        out.append((literal, field))
+    return out
+
+
+def _fields(template: str) -> list[str]:
+    return [f for _literal, f in _pieces(template) if f]
+
+
+@cache
+def _templates(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Every message of the catalog with a placeholder, as a pattern, most fixed characters first.
+
+    A template of fewer than three fixed characters (``{a}: {b}``) would match almost any text: it is left out.
+    """
+    found = []
+    part: _gettext.NullTranslations | None = _catalog(lang)
+    while isinstance(part, _gettext.GNUTranslations):
+        for message in vars(part)["_catalog"]:
+            if isinstance(message, str) and "{" in message:
+                try:
+                    pieces = _pieces(message)
+                except ValueError:  # a brace that is not a placeholder
+                    continue
+                regex = "".join(re.escape(literal) + ("(.+?)" if f else "") for literal, f in pieces)
+                fixed_chars = sum(len(literal) for literal, _f in pieces)
+                if any(f for _literal, f in pieces) and len("".join(lit for lit, _f in pieces).strip()) >= 3:
+                    found.append((fixed_chars, message, re.compile(regex, re.DOTALL)))
+        part = vars(part).get("_fallback")
+    found.sort(key=lambda t: (-t[0], t[1]))
+    return tuple((pattern, message) for _n, message, pattern in found)
 
 
 def placeholders(message: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ._cli_output import record
 from ._i18n import _
 from .bureau import TRIAGE_CATEGORIES
 from .identity import IDENTITY_KINDS
@@ -44,4 +45,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(_("抽查事项清单: {n} tasks").format(n=step.items) + joint)
     for path in step.files:
         print(_("wrote {path}").format(path=path))
+    if step.entities is not None:
+        rows = {"rows": len(step.entities.rows), "population": len(step.entities.population)}
+        record(entities={**rows, "categories": step.entities.counts(), "kinds": step.entities.kinds()})
+    if step.roster is not None:
+        officers = {"rows": len(step.roster.rows), "officers": len(step.roster.roster)}
+        record(roster={**officers, "incomplete": step.roster.incomplete()})
+    record(items=step.items, joint_fields=step.joint_fields, files=step.files)
     return 0

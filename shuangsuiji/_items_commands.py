@@ -10,6 +10,7 @@ import argparse
 import tomllib
 from fractions import Fraction
 
+from ._cli_output import record
 from ._commands import warn
 from ._i18n import _
 from ._items_plan import items_plan
@@ -77,4 +78,5 @@ def cmd_import_items(args: argparse.Namespace) -> int:
     atomic_write_text(args.out_file, text)
     text = _("wrote {path}: plan {plan!r}, {tasks} tasks; fill in the lines marked 待填写")
     print(text.format(path=args.out_file, plan=plan.id, tasks=len(plan.tasks)))
+    record(plan=args.out_file, plan_id=plan.id, tasks=len(plan.tasks), files=[args.out_file])
     return 0

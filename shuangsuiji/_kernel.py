@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._i18n import _
+from ._i18n import N_, _
 from .allocation import StratumSpec, TaskAllocation, allocate
 from .credit import stratum_multiplier
 from .exceptions import InternalError
@@ -253,9 +253,12 @@ def scope_and_exclusions(population: Population, plan: Plan, history: History | 
 
 def history_warnings(plan: Plan, history: History | None) -> list[str]:
     """Warnings for tasks that need an inspection history when none was given."""
-    return [
-        f"Task {task.id!r} sets a cool-down or an annual cap but no inspection history was given; "
+    text = N_(
+        "Task {task!r} sets a cool-down or an annual cap but no inspection history was given; "
         "no entity was excluded for past inspections."
+    )
+    return [
+        text.format(task=task.id)
         for task in plan.tasks
         if history is None and (task.exclude_inspected_within_days is not None or task.annual_cap is not None)
     ]
@@ -265,11 +268,12 @@ def status_warnings(plan: Plan, columns: Sequence[str]) -> list[str]:
     """A warning when the population has no status column: nobody is then excluded as not operating."""
     if plan.status_column in columns:
         return []
-    return [
-        f"The population has no {plan.status_column!r} column: no entity was excluded as not operating "
+    text = N_(
+        "The population has no {column!r} column: no entity was excluded as not operating "
         "(deregistered or revoked firms can be drawn); add the register's status column, or name it with "
         "'exclusions.status_column'."
-    ]
+    )
+    return [text.format(column=plan.status_column)]
 
 
 def task_allocation(task: Task, values: Sequence[tuple[str, ...]], sizes: Sequence[int]) -> TaskAllocation:
@@ -407,14 +411,11 @@ def assemble(
         If the result breaks a guarantee of the specification (a bug).
     """
     notes = list(warnings)
+    empty = N_("Task {task!r} has no eligible entity; nothing was drawn for it.")
+    notes += [empty.format(task=p.task.id) for p in parts if not p.allocation.eligible]
+    short = N_("Task {task!r} asks for at least {minimum} but only {eligible} are eligible; all {eligible} were drawn.")
     notes += [
-        f"Task {p.task.id!r} has no eligible entity; nothing was drawn for it."
-        for p in parts
-        if not p.allocation.eligible
-    ]
-    notes += [
-        f"Task {p.task.id!r} asks for at least {p.allocation.minimum} but only {p.allocation.eligible} "
-        f"are eligible; all {p.allocation.eligible} were drawn."
+        short.format(task=p.task.id, minimum=p.allocation.minimum, eligible=p.allocation.eligible)
         for p in parts
         if 0 < p.allocation.eligible < p.allocation.minimum
     ]

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._hashing import HashJob, default_workers
+from ._i18n import _
 from ._kernel import (
     EXCLUDED_CODE,
     NOT_SELECTED_CODE,
@@ -34,6 +35,7 @@ from ._kernel import (
     strata,
     task_allocation,
 )
+from ._progress import tracked
 from ._strings import byte_column
 from ._tickets import select_keys, tickets_hex
 from .allocation import TaskAllocation
@@ -72,7 +74,7 @@ def draw_memory(
         if job is not None:
             job.cancel()
         raise
-    parts = [_draw_task(population, plan, tp, tickets) for tp in planned]
+    parts = [_draw_task(population, plan, tp, tickets) for tp in tracked(planned, _("drawing the tasks"))]
     return assemble(plan, seed.hex, parts, population=population, warnings=warnings, engine="memory")
 
 

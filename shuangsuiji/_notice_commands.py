@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from ._cli_output import record
 from ._commands import warn
 from ._i18n import _
 from .workflow import run_notices
@@ -32,4 +33,5 @@ def cmd_notices(args: argparse.Namespace) -> int:
         warn(_("{n} drawn entities have no result yet (listed in pending.csv).").format(n=len(step.pending)))
     for path in step.paths:
         print(_("Wrote {path}").format(path=path))
+    record(files=step.paths, pending=0 if step.pending is None else len(step.pending))
     return 0

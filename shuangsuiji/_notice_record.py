@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from ._i18n import _
+from ._i18n import N_, _
 from ._json import Fields, canonical_json
 from ._version import __version__
 from .checks import Recorder
@@ -61,21 +61,21 @@ def _check_results(rec: Recorder, fields: Fields, files: Mapping[str, str], resu
     announced = any(name.startswith("抽查结果公告") for name in files)
     record = fields.obj("results") if fields.raw.get("results") is not None else None
     detail = _("with the 抽查结果公告") if announced else ""
-    rec.check("notices results recorded", (record is not None) == announced, detail)
+    rec.check(N_("notices results recorded"), (record is not None) == announced, detail)
     if record is None:
         return
     digest, rows = record.text("sha256"), record.integer("rows")
     rec.check(
-        "notices results record",
+        N_("notices results record"),
         len(digest) == 64 and rows >= 0,
         _("SHA-256 {digest}, {rows} rows").format(digest=digest, rows=rows),
     )
     if results is not None:
         got = _sha256(results)
-        rec.check("results file", got == digest, f"{results} SHA-256 {got}")
+        rec.check(N_("results file"), got == digest, f"{results} SHA-256 {got}")
         counted = len(read_table(results, kind="results")) if got == digest else rows
         detail = _("{counted} rows in the file, {rows} recorded").format(counted=counted, rows=rows)
-        rec.check("results rows", counted == rows, detail)
+        rec.check(N_("results rows"), counted == rows, detail)
 
 
 def check_notices(
@@ -89,30 +89,30 @@ def check_notices(
     fields, data = Fields.read(folder / "notices.json", ManifestError)
     digest = hashlib.sha256(data).hexdigest()
     seal = (folder / "notices.sha256").read_bytes()[:200] if (folder / "notices.sha256").is_file() else b""
-    rec.check("notices seal", seal == seal_line(digest, "notices.json"), f"notices.json SHA-256 {digest}")
-    rec.check("notices record format", fields.text("format") == NOTICES_FORMAT, fields.text("format"))
+    rec.check(N_("notices seal"), seal == seal_line(digest, "notices.json"), f"notices.json SHA-256 {digest}")
+    rec.check(N_("notices record format"), fields.text("format") == NOTICES_FORMAT, fields.text("format"))
     library = fields.obj("library")
     name, version = library.text("name"), library.text("version")
     mine = (name, version) == ("shuangsuiji", __version__)
-    rec.check("notices written by this library", mine, f"{name} {version}")
-    rec.check("notices of a draw, not of a plan file", fields.optional_text("plan_sha256") is None)
+    rec.check(N_("notices written by this library"), mine, f"{name} {version}")
+    rec.check(N_("notices of a draw, not of a plan file"), fields.optional_text("plan_sha256") is None)
     draw = fields.obj("draw")
-    rec.check("notices of this draw", draw.optional_text("manifest_sha256") == manifest_sha256, manifest_sha256)
+    rec.check(N_("notices of this draw"), draw.optional_text("manifest_sha256") == manifest_sha256, manifest_sha256)
     staffed = _sha256(assignment) if assignment is not None and assignment.is_file() else None
     recorded = draw.optional_text("assignment_sha256")
     if staffed is not None or recorded is not None:
-        rec.check("notices of this assignment", recorded == staffed, f"assignment.json SHA-256 {staffed}")
+        rec.check(N_("notices of this assignment"), recorded == staffed, f"assignment.json SHA-256 {staffed}")
     files = fields.text_map("files")
     _check_results(rec, fields, files, results)
     for name, expected in sorted(files.items()):
         if Path(name).name != name or name in NOTICE_RECORD_FILES:
-            rec.check(f"notice {name}", False, _("not a notice's file name"))
+            rec.check(N_("notice {name}").format(name=name), False, _("not a notice's file name"))
             continue
         got = _sha256(folder / name)
-        rec.check(f"notice {name}", got == expected, f"SHA-256 {got}")
+        rec.check(N_("notice {name}").format(name=name), got == expected, f"SHA-256 {got}")
     extra = sorted(
         p.name
         for p in folder.iterdir()
         if p.is_file() and p.name not in files and p.name not in _PRIVATE and p.name not in NOTICE_RECORD_FILES
     )
-    rec.check("no notice outside the record", not extra, ", ".join(extra) if extra else _("every file is listed"))
+    rec.check(N_("no notice outside the record"), not extra, ", ".join(extra) if extra else _("every file is listed"))

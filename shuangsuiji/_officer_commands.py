@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ._cli_output import record
 from ._i18n import _
 from .workflow._officer import run_officer_proof, run_verify_officer_proof
 
@@ -17,6 +18,7 @@ def cmd_officer_proof(args: argparse.Namespace) -> int:
     print(text.format(officer=args.officer, index=proof.index + 1, size=proof.size, root=proof.root))
     print(json.dumps(json.loads(proof.leaf), ensure_ascii=False))
     print(_("Wrote {path}").format(path=path))
+    record(proof=path, officer=args.officer, index=proof.index, size=proof.size, root=proof.root)
     return 0
 
 
@@ -25,4 +27,5 @@ def cmd_verify_officer_proof(args: argparse.Namespace) -> int:
     for problem in problems:
         print(_("FAIL  {problem}").format(problem=problem))
     print(_("VERIFIED: the entry is in the roster committed before the seed") if not problems else _("NOT VERIFIED"))
+    record(verified=not problems, problems=list(problems))
     return 0 if not problems else 1

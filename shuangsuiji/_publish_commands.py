@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from ._cli_output import record
 from ._i18n import _
 from .workflow import run_publish
 
@@ -17,6 +18,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     """``shuangsuiji publish DRAW --out PUBLIC [--notices DIR] [--reveal] [--force]``."""
     step = run_publish(args.draw, args.out, notices=args.notices, force=args.force, reveal=args.reveal)
     print(_("Wrote {n} files into {out}: post the folder as it is.").format(n=len(step.paths), out=step.out))
+    record(out=step.out, files=step.paths, withheld=list(step.withheld), sealed_until=step.sealed_until)
     if step.sealed_until is not None and not args.reveal:
         text = _(
             "Sealed until {day}: only the commitment and the manifest's SHA-256 are in it. "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from ._i18n import _
+from ._i18n import N_, _
 from .ceremony import Commitment
 from .checks import Recorder
 from .io import seal_line
@@ -20,10 +20,10 @@ def commitment_seal(rec: Recorder, path: Path, digest: str, *, required: bool) -
     if not seal.is_file():
         if required:
             said = _("{path} is missing: 'commit' writes it beside commitment.json").format(path=seal)
-            rec.check("commitment seal", False, said)
+            rec.check(N_("commitment seal"), False, said)
         return
     same = seal.read_bytes()[:200] == seal_line(digest, path.name)
-    rec.check("commitment seal", same, _("commitment SHA-256 {sha256}").format(sha256=digest))
+    rec.check(N_("commitment seal"), same, _("commitment SHA-256 {sha256}").format(sha256=digest))
 
 
 def not_downgraded(rec: Recorder, out: Path, manifest: Manifest, given: str | Path | None) -> None:
@@ -35,7 +35,7 @@ def not_downgraded(rec: Recorder, out: Path, manifest: Manifest, given: str | Pa
     beside = (out.parent / "commitment.json", out / "commitment.json")
     found = [Path(given)] if given else [p for p in beside if p.is_file()]
     for path in found:
-        commitment = rec.attempt("commitment", partial(Commitment.read, path))
+        commitment = rec.attempt(N_("commitment"), partial(Commitment.read, path))
         if commitment is None:
             continue
         plan = manifest.inputs.get("plan")
@@ -43,7 +43,7 @@ def not_downgraded(rec: Recorder, out: Path, manifest: Manifest, given: str | Pa
         same = given is not None or (plan is not None and committed is not None and plan.sha256 == committed.sha256)
         if same:
             rec.check(
-                "seed from the commitment",
+                N_("seed from the commitment"),
                 False,
                 _(
                     "{path} commits to this batch, but the draw's seed was given directly: the committed ceremony "

@@ -9,6 +9,7 @@ import argparse
 import re
 from pathlib import Path
 
+from ._cli_output import record
 from ._i18n import _
 from .plan import load_plan
 from .templates import RESULTS_FILE, results_template, write_templates
@@ -39,4 +40,5 @@ def cmd_template(args: argparse.Namespace) -> int:
         paths.append(results_template(args.draw, out / RESULTS_FILE))
     for path in paths:
         print(_("Wrote {path}").format(path=path))
+    record(files=paths)
     return 0

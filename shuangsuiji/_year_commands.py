@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._commands import print_summary, reveal_of, staffing_files, warn
-from ._i18n import N_, _, language
+from ._cli_output import record, records, terminal_table
+from ._commands import print_summary, reveal_of, shown_verification, staffing_files, warn
+from ._i18n import _
 from .inputs import DrawFiles
 from .manifest import YearRecord
 from .workflow import (
@@ -51,47 +52,16 @@ def _files(args: argparse.Namespace, commitment: str | None = None) -> DrawFiles
     )
 
 
-#: The printed tables' headers, by column (the frames and the files keep the column names).
-_LABELS = {
-    "task_id": N_("task_id"),
-    "department": N_("department"),
-    "base": N_("base"),
-    "target": N_("target"),
-    "due": N_("due"),
-    "covered": N_("covered"),
-    "count": N_("count"),
-    "drawn": N_("drawn"),
-    "staffed": N_("staffed"),
-    "dated": N_("dated"),
-    "done": N_("done"),
-    "published": N_("published"),
-    "drawn_share": N_("drawn_share"),
-    "done_share": N_("done_share"),
-    "remaining": N_("remaining"),
-    "batch": N_("batch"),
-    "window": N_("window"),
-    "share_due": N_("share_due"),
-    "in_ledger": N_("in_ledger"),
-    "firms": N_("firms"),
-}
-
-
-def _table(frame: pd.DataFrame) -> str:
-    """A frame as printed: its headers in the language of messages (Chinese ones aligned as the terminal shows them)."""
-    shown = frame.rename(columns={c: _(_LABELS[c]) for c in frame.columns if c in _LABELS})
-    with pd.option_context("display.unicode.east_asian_width", language() == "zh"):
-        return shown.to_string(index=False)
-
-
-def _print_year(record: YearRecord | None) -> None:
-    if record is None:
+def _print_year(year: YearRecord | None) -> None:
+    if year is None:
         return
-    rows = [{"task_id": task, **counts} for task, counts in sorted(record.tasks.items())]
-    head = record.ledger_head
+    rows = [{"task_id": task, **counts} for task, counts in sorted(year.tasks.items())]
+    head = year.ledger_head
     message = _("\nYear {year}, batch {batch}; ledger read at seq {seq} ({hash}):")
-    print(message.format(year=record.year, batch=record.batch, seq=head["seq"], hash=head["hash"]))
+    print(message.format(year=year.year, batch=year.batch, seq=head["seq"], hash=head["hash"]))
+    record(year=year.year, batch=year.batch, ledger_head=head, year_tasks=rows)
     if rows:
-        print(_table(pd.DataFrame(rows)))
+        print(terminal_table(pd.DataFrame(rows)))
 
 
 def cmd_year_commit(args: argparse.Namespace) -> int:
@@ -109,6 +79,7 @@ def cmd_year_commit(args: argparse.Namespace) -> int:
     message = _("Wrote {out}/ledger-view.json and {out}/commitment.json (SHA-256 {sha256}).")
     print(message.format(out=out, sha256=commitment.sha256))
     print(_("Beacon to wait for: {beacon}").format(beacon=commitment.beacon))
+    record(commitment=out / "commitment.json", sha256=commitment.sha256, beacon=commitment.beacon, secret=step.secret)
     if step.secret is not None:
         warn(
             _("{path} holds the secret (readable by you only). Keep it private until the draw.").format(
@@ -131,6 +102,8 @@ def cmd_year_draw(args: argparse.Namespace) -> int:
         _("Wrote {out}/: selection.csv, allocation.csv, excluded.csv, summary.csv, manifest.json").format(out=args.out)
     )
     print(_("manifest SHA-256: {sha256}").format(sha256=step.manifest.sha256))
+    record(out=step.out, seed=step.result.seed, seed_mode=step.manifest.seed_record.mode)
+    record(manifest_sha256=step.manifest.sha256, summary=records(step.result.summary))
     print(_("Add it to the ledger once published: shuangsuiji ledger add LEDGER --draw {out}").format(out=args.out))
     return 0
 
@@ -156,11 +129,13 @@ def cmd_year_status(args: argparse.Namespace) -> int:
     tasks = tasks.astype(object).where(tasks.notna(), "")
     message = _("Year {year}: target {target:.1%} of the base\n")
     print(message.format(year=status.year.id, target=float(status.year.target)))
-    print(_table(tasks))
+    print(terminal_table(tasks))
     print()
-    print(_table(status.batches))
+    print(terminal_table(status.batches))
     for path in step.paths:
         print(_("Wrote {path}").format(path=path))
+    record(year=status.year.id, target=float(status.year.target), tasks=records(status.tasks))
+    record(batches=records(status.batches), files=step.paths)
     return 0
 
 
@@ -178,16 +153,16 @@ def cmd_ledger_add(args: argparse.Namespace) -> int:
     message = _("Added {n} entries from {sources}.")
     print(message.format(n=step.added, sources=", ".join(step.sources)))
     print(_("Ledger head: seq {seq}, hash {hash}").format(seq=step.head.seq, hash=step.head.hash))
+    record(added=step.added, sources=list(step.sources), head={"seq": step.head.seq, "hash": step.head.hash})
     return 0
 
 
 def cmd_ledger_export(args: argparse.Namespace) -> int:
-    print(_("Wrote {path}").format(path=run_ledger_export(args.ledger, args.out)))
+    path = run_ledger_export(args.ledger, args.out)
+    print(_("Wrote {path}").format(path=path))
+    record(files=[path])
     return 0
 
 
 def cmd_ledger_verify(args: argparse.Namespace) -> int:
-    result = run_ledger_verify(args.ledger, draws=args.draw)
-    print(result)
-    print(f"\n{result.verdict()}")
-    return 0 if result.ok else 1
+    return shown_verification(run_ledger_verify(args.ledger, draws=args.draw))

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._i18n import _
+from ._i18n import N_, _
 from ._json import Fields, indented_json
 from .checks import Recorder, Verification
 from .exceptions import ProofError
@@ -141,7 +141,9 @@ def _leaf_code(rec: Recorder, n: Neighbour) -> str | None:
     except json.JSONDecodeError:
         values = None
     if not isinstance(values, dict) or not isinstance(values.get("uscc"), str):
-        rec.check(f"leaf {n.leaf_index} readable", False, _("not a JSON object with a code"))
+        rec.check(
+            N_("leaf {leaf_index} readable").format(leaf_index=n.leaf_index), False, _("not a JSON object with a code")
+        )
         return None
     return str(values["uscc"])
 
@@ -160,22 +162,24 @@ def verify_absence(proof: AbsenceProof | object, manifest_bytes: bytes) -> Verif
     proof = read
     root, size = manifest.population.merkle_root, manifest.population.rows
     if root is None:
-        rec.check("Merkle root in the manifest", False, _("this draw published no Merkle root"))
+        rec.check(N_("Merkle root in the manifest"), False, _("this draw published no Merkle root"))
         return rec.done()
-    rec.check("tree size", proof.tree_size == size, _("{n} committed entities").format(n=size))
+    rec.check(N_("tree size"), proof.tree_size == size, _("{n} committed entities").format(n=size))
     if size == 0:
-        rec.check("empty population", root == EMPTY_ROOT.hex() and not proof.neighbours, _("no entity at all"))
+        rec.check(N_("empty population"), root == EMPTY_ROOT.hex() and not proof.neighbours, _("no entity at all"))
         return rec.done()
     codes: list[str] = []
     for n in proof.neighbours:
         included = leaf_included(n.leaf, n.leaf_index, size, n.audit_path, root)
         said = _("Merkle root {root}").format(root=root)
-        rec.check(f"leaf {n.leaf_index} is in the committed population", included, said)
+        rec.check(
+            N_("leaf {leaf_index} is in the committed population").format(leaf_index=n.leaf_index), included, said
+        )
         code = _leaf_code(rec, n)
         if code is None:
             return rec.done()
         codes.append(code)
-    rec.check("absence proved", _brackets(proof, codes, size), _bracket_text(proof, codes))
+    rec.check(N_("absence proved"), _brackets(proof, codes, size), _bracket_text(proof, codes))
     return rec.done()
 
 

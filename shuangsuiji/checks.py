@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ._i18n import _
+from ._i18n import _, shown
+from ._progress import stage
 
 __all__ = ["Check", "Recorder", "Verification"]
 
@@ -49,7 +50,8 @@ class Check:
 
     def __str__(self) -> str:
         mark = _("ok  ") if self.ok else _("skip") if self.skipped else _("n/a ") if self.withheld else _("FAIL")
-        return f"{mark}  {self.name}{': ' + self.detail if self.detail else ''}"
+        name = shown(self.name)
+        return f"{mark}  " + (_("{check}: {detail}").format(check=name, detail=self.detail) if self.detail else name)
 
 
 @dataclass(frozen=True)
@@ -105,16 +107,20 @@ class Recorder:
 
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
         """Record one check; returns whether it passed."""
-        self.checks.append(Check(name, bool(ok), detail))
+        self._record(Check(name, bool(ok), detail))
         return bool(ok)
 
     def skip(self, name: str, detail: str) -> None:
         """Record a check that could not run here, and why."""
-        self.checks.append(Check(name, False, detail, skipped=True))
+        self._record(Check(name, False, detail, skipped=True))
 
     def withhold(self, name: str, detail: str) -> None:
         """Record a check that needs a file the bureau deliberately did not publish, and which."""
-        self.checks.append(Check(name, False, detail, withheld=True))
+        self._record(Check(name, False, detail, withheld=True))
+
+    def _record(self, check: Check) -> None:
+        self.checks.append(check)
+        stage(_("checked: {name}").format(name=shown(check.name)))
 
     def attempt(self, name: str, fn: Callable[[], _T]) -> _T | None:
         """Run ``fn``; any error (published files are untrusted input) becomes a failed check."""

@@ -18,7 +18,6 @@ import importlib
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ._capacity_commands import capacity_options
 from ._cli_options import (
@@ -36,6 +35,8 @@ from ._cli_options import (
     secret_out as _secret_out,
     staffing as _staffing,
 )
+from ._cli_output import dumps, running
+from ._cli_parser import Parser, script_options
 from ._cli_year_options import (
     ledger_add as _ledger_add,
     ledger_export as _ledger_export,
@@ -405,20 +406,9 @@ COMMANDS["amend"] = Command(
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse's parser, its own words (``options``, ``-h``) in the language of messages; its commands' too."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **{**kwargs, "add_help": False})
-        self._positionals.title = _("positional arguments")
-        self._optionals.title = _("options")
-        help_text = _("show this help message and exit")
-        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=help_text)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``shuangsuiji`` command."""
-    parser = _Parser(
+    parser = Parser(
         prog="shuangsuiji",
         description=_("Verifiable 双随机、一公开 random inspections: draw targets reproducibly from a published seed."),
     )
@@ -429,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=LANGUAGES,
         help=_("the language of messages and help: zh (中文) or en; default from SHUANGSUIJI_LANG, then the locale"),
     )
+    script_options(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
         p = sub.add_parser(name, help=_(command.help), description=_(command.description))
@@ -440,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
                 q = actions.add_parser(action, help=_(inner.help), description=_(inner.description))
                 if inner.options is not None:
                     inner.options(q)
+                script_options(q)
+        else:
+            script_options(p)
     return parser
 
 
@@ -462,7 +456,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = args.command + (f"_{args.action}" if getattr(args, "action", None) else "")
     module = importlib.import_module(COMMANDS[args.command].module, __package__)
     run: Callable[[argparse.Namespace], int] = getattr(module, "cmd_" + name.replace("-", "_"))
-    return int(commands.guarded(run, args))
+    as_json = bool(getattr(args, "json", False))
+    with running(name.replace("_", " "), quiet=bool(getattr(args, "quiet", False)), as_json=as_json) as shown:
+        status = int(commands.guarded(run, args))
+    if as_json:
+        print(dumps(shown.document(status)))
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -70,6 +70,7 @@ from ._kernel import (
     stratum_label,
     task_allocation,
 )
+from ._progress import stage
 from ._tickets import ticket_digests, ticket_keys, tickets_hex
 from .allocation import TaskAllocation
 from .exceptions import InputError, PopulationError, Problem
@@ -347,14 +348,13 @@ def draw_dask(
         As the in-memory draw; a population's problems are all reported at
         once, with rows numbered across partitions.
     """
-    seed = Seed.of(seed)
-    header = header_problems([str(c) for c in population.columns], plan, source)
+    seed, header = Seed.of(seed), header_problems([str(c) for c in population.columns], plan, source)
     if header:
         raise PopulationError(header)
-    parts = population.to_delayed()
+    parts, allow = population.to_delayed(), frozenset(allow_list)
     hist_d = dask.delayed(history, pure=False) if history is not None else None
     plan_d = dask.delayed(plan, pure=False)
-    allow = frozenset(allow_list)
+    stage(_("counting the population's partitions (Dask)"))
     census = dask.persist(
         *[
             dask.delayed(_census)(p, plan=plan_d, seed=seed, history=hist_d, allow_list=allow, source=source)
@@ -374,6 +374,7 @@ def draw_dask(
     if problems:
         raise PopulationError(sorted(problems, key=lambda x: -1 if x.row is None else x.row))
     allocations, targets = _allocate(plan, summaries)
+    stage(_("drawing the tasks' candidates from every partition (Dask)"))
     found = dask.compute(
         *[
             dask.delayed(_candidates)(p, c, plan=plan_d, seed=seed, history=hist_d, source=source, targets=targets)

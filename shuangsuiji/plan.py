@@ -25,7 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ._i18n import _
+from ._i18n import N_, _
 from ._item_fields import TaskItem, parse_task_item
 from ._plan_parts import parse_credit, parse_exclusions, read_plan_document
 from .credit import DEFAULT_CREDIT_COLUMN, CreditPolicy, MultiplierTables, check_multiplier_tables
@@ -305,6 +305,13 @@ def _of(owner: str, key: str) -> str:
     return _("The '{key}' of {owner}").format(key=key, owner=owner)
 
 
+#: The warning for a task's multipliers of a column it does not stratify by (stored in English, shown translated).
+_UNUSED_MULTIPLIERS = N_(
+    "The 'multipliers.{column}' of task {task!r} do not apply: {column!r} is not among its strata "
+    "{strata} (add it to 'strata' to weight by it)."
+)
+
+
 def _parse_task(
     raw: object,
     index: int,
@@ -350,10 +357,7 @@ def _parse_task(
     task_tables = check_multiplier_tables(table.get("multipliers", {}), owner)
     for col in task_tables:
         if col not in strata:
-            warnings.append(
-                f"The 'multipliers.{col}' of task {task_id!r} do not apply: {col!r} is not among its strata "
-                f"{list(strata)} (add it to 'strata' to weight by it)."
-            )
+            warnings.append(_UNUSED_MULTIPLIERS.format(column=col, task=task_id, strata=list(strata)))
     effective = {
         col: task_tables[col] if col in task_tables else plan_tables[col]
         for col in strata

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._i18n import _
+from ._i18n import N_, _
 from ._strings import byte_column
 from .columns import canonical_columns
 from .credit import CreditPolicy
@@ -330,10 +330,11 @@ def check_rows(
 
 def imputed_warning(count: int, first_row: int, missing: str) -> str:
     """The warning for entities given the plan's ``credit.missing`` class."""
-    return (
-        f"{count} entities have no credit class and were given class {missing!r} "
-        f"as the plan's 'credit.missing' says (first: row {first_row})."
+    text = N_(
+        "{count} entities have no credit class and were given class {missing!r} "
+        "as the plan's 'credit.missing' says (first: row {first_row})."
     )
+    return text.format(count=count, missing=missing, first_row=first_row)
 
 
 def _raise_if(problems: list[Problem]) -> None:
@@ -382,10 +383,11 @@ def prepare_population(
 
 def normalised_warning(count: int, first_row: int) -> str:
     """The warning for codes that held full-width characters or blanks (made NFKC, blanks removed)."""
-    return (
-        f"{count} codes held full-width characters or blanks and were normalised (NFKC, blanks removed; "
-        f"first: row {first_row}); correct them in the register."
+    text = N_(
+        "{count} codes held full-width characters or blanks and were normalised (NFKC, blanks removed; "
+        "first: row {first_row}); correct them in the register."
     )
+    return text.format(count=count, first_row=first_row)
 
 
 def check_prepared(

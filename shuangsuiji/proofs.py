@@ -414,11 +414,11 @@ def opened_proof(
     try:
         read = proof if isinstance(proof, kind) else kind.from_dict(proof)
     except ProofError as exc:
-        rec.check("proof readable", False, str(exc))
+        rec.check(N_("proof readable"), False, str(exc))
         return rec, manifest, None
-    rec.check("proof format", read.format == format_name, read.format)
+    rec.check(N_("proof format"), read.format == format_name, read.format)
     said = _("manifest SHA-256 {sha256}").format(sha256=manifest.sha256)
-    rec.check("proof made for this manifest", read.manifest_sha256 == manifest.sha256, said)
+    rec.check(N_("proof made for this manifest"), read.manifest_sha256 == manifest.sha256, said)
     return rec, manifest, read
 
 
@@ -439,19 +439,21 @@ def verify_proof(proof: Proof | object, manifest_bytes: bytes) -> Verification:
     proof = read
     root = manifest.population.merkle_root
     if root is None:
-        rec.check("Merkle root in the manifest", False, _("this draw published no Merkle root"))
+        rec.check(N_("Merkle root in the manifest"), False, _("this draw published no Merkle root"))
         return rec.done()
     included = leaf_included(proof.leaf, proof.leaf_index, manifest.population.rows, proof.audit_path, root)
-    rec.check("leaf is in the committed population", included, _("audit path to Merkle root {root}").format(root=root))
+    rec.check(
+        N_("leaf is in the committed population"), included, _("audit path to Merkle root {root}").format(root=root)
+    )
     try:
         values = json.loads(proof.leaf)
     except json.JSONDecodeError:
-        rec.check("leaf readable", False)
+        rec.check(N_("leaf readable"), False)
         return rec.done()
     if not isinstance(values, dict):
-        rec.check("leaf readable", False, _("the leaf is not a JSON object"))
+        rec.check(N_("leaf readable"), False, _("the leaf is not a JSON object"))
         return rec.done()
-    rec.check("leaf is this entity", values.get("uscc") == proof.uscc, str(values.get("uscc")))
+    rec.check(N_("leaf is this entity"), values.get("uscc") == proof.uscc, str(values.get("uscc")))
     _check_tasks(rec, proof, manifest, opened_values(proof.openings, values, rec))
     return rec.done()
 
@@ -461,24 +463,24 @@ def _check_tasks(rec: Recorder, proof: Proof, manifest: Manifest, values: Mappin
     plan = manifest.parsed_plan()
     claimed = {t.task_id: t for t in proof.tasks}
     for task in plan.tasks:
-        name = f"task {task.id}"
+        name, fate = task.id, N_("task {task} outcome").format(task=task.id)
         entry = claimed.get(task.id)
         if entry is None:
-            rec.check(name, False, _("missing from the proof"))
+            rec.check(N_("task {task}").format(task=name), False, _("missing from the proof"))
             continue
         mine = ticket(manifest.seed, task.scope(plan.id), str(values.get("uscc")))
-        rec.check(f"{name} ticket", entry.ticket == mine, mine)
+        rec.check(N_("task {task} ticket").format(task=name), entry.ticket == mine, mine)
         if not _in_scope(task, values):
-            rec.check(f"{name} outcome", entry.outcome == "out_of_scope", _("outside the task's scope"))
+            rec.check(fate, entry.outcome == "out_of_scope", _("outside the task's scope"))
             continue
         if values.get(plan.status_column, "") in plan.inactive_statuses:
-            rec.check(f"{name} outcome", entry.outcome == "excluded" and entry.reason == "status", _("not operating"))
+            rec.check(fate, entry.outcome == "excluded" and entry.reason == "status", _("not operating"))
             continue
         if entry.outcome == "excluded":
             year = manifest.year is not None and entry.reason in _YEAR_REASONS
             shown = _("the year's ledger view (ledger-view.json)") if year else _("the inspection history")
             rec.check(
-                f"{name} outcome",
+                fate,
                 entry.reason in ("cooldown", "annual_cap") or year,
                 _("excluded for {reason} ({detail}); {shown}, not the manifest, shows this").format(
                     reason=entry.reason, detail=entry.detail, shown=shown
@@ -487,7 +489,7 @@ def _check_tasks(rec: Recorder, proof: Proof, manifest: Manifest, values: Mappin
             continue
         label = stratum_label(task.strata, [str(values.get(c, "")) for c in task.strata])
         threshold = next((t.thresholds for t in manifest.tasks if t.id == task.id), {}).get(label)
-        rec.check(f"{name} stratum", entry.stratum == label and threshold is not None, label)
+        rec.check(N_("task {task} stratum").format(task=name), entry.stratum == label and threshold is not None, label)
         if threshold is None:
             continue
         selected = threshold != "" and mine <= threshold
@@ -495,4 +497,4 @@ def _check_tasks(rec: Recorder, proof: Proof, manifest: Manifest, values: Mappin
         if selected:
             said = _("ticket <= threshold {threshold}: selected")
         outcome = "selected" if selected else "not_selected"
-        rec.check(f"{name} outcome", entry.outcome == outcome, said.format(threshold=threshold or _("(none drawn)")))
+        rec.check(fate, entry.outcome == outcome, said.format(threshold=threshold or _("(none drawn)")))

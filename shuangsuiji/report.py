@@ -41,6 +41,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ._i18n import _
+from ._progress import tracked
 from ._report_fonts import cjk_font, figure_style
 from ._report_tables import capacity_section, html_table, read_table
 from .exceptions import NotFoundError
@@ -366,7 +368,7 @@ def write_report(draw_dir: str | Path, out_dir: str | Path) -> Path:
     label = _Labels()
     blocks = [
         _embedded(out / f"{figure.key}.png", figure, label)
-        for figure in (f(tables, label) for f in _FIGURES)
+        for figure in (f(tables, label) for f in tracked(_FIGURES, _("drawing the report's figures")))
         if figure is not None
     ]
     blocks.append(capacity_section(folder))

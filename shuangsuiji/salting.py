@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._i18n import _
+from ._i18n import N_, _
 from .checks import Recorder
 from .exceptions import CeremonyError, InternalError, ProofError
 
@@ -175,7 +175,7 @@ def opened_values(openings: Sequence[tuple[str, str, str]], values: Mapping[str,
             opening = given.get(key)
             ok = opening is not None and opens(value, opening[0], opening[1])
             said = _("the firm's own value, under the committed salted value")
-            rec.check(f"hidden field {key} opened", ok, said)
+            rec.check(N_("hidden field {key} opened").format(key=key), ok, said)
 
             out[key] = opening[0] if opening is not None else ""
     return out

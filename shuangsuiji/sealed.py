@@ -14,7 +14,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from ._i18n import _
+from ._i18n import N_, _
 from ._json import read_record
 from .checks import Recorder
 from .io import seal_line
@@ -35,29 +35,29 @@ def read_sealed(out: Path) -> dict[str, Any] | None:
 def check_sealed(rec: Recorder, out: Path, *, today: dt.date) -> None:
     """The checks of a sealed publication, before its reveal (``today`` decides whether it is overdue)."""
     record = read_sealed(out)
-    if not rec.check("sealed publication readable", record is not None, f"{out / SEALED_FILE} ({SEALED_FORMAT})"):
+    if not rec.check(N_("sealed publication readable"), record is not None, f"{out / SEALED_FILE} ({SEALED_FORMAT})"):
         return
     fields = record or {}
     digest = str(fields.get("manifest_sha256", ""))
     seal = out / "manifest.sha256"
     line = seal.read_bytes()[:200] if seal.is_file() else b""
     said = _("sealed manifest SHA-256 {sha256}").format(sha256=digest)
-    rec.check("manifest seal", line == seal_line(digest, "manifest.json"), said)
+    rec.check(N_("manifest seal"), line == seal_line(digest, "manifest.json"), said)
     path = out / str(fields.get("commitment") or "../commitment.json")
     if not path.is_file():
         said = _("{path} is not here: the bureau published it before the draw; give it").format(path=path)
-        rec.check("commitment", False, said)
+        rec.check(N_("commitment"), False, said)
     else:
         got = hashlib.sha256(path.read_bytes()).hexdigest()
-        rec.check("commitment", got == fields.get("commitment_sha256"), f"{path} SHA-256 {got}")
+        rec.check(N_("commitment"), got == fields.get("commitment_sha256"), f"{path} SHA-256 {got}")
     try:
         reveal_by = dt.date.fromisoformat(str(fields.get("reveal_by")))
     except ValueError:
-        rec.check("day of the reveal", False, _("not a date: {value!r}").format(value=fields.get("reveal_by")))
+        rec.check(N_("day of the reveal"), False, _("not a date: {value!r}").format(value=fields.get("reveal_by")))
         return
     if today > reveal_by:
         rec.check(
-            "reveal on time",
+            N_("reveal on time"),
             False,
             _("the bureau was to reveal this draw by {day}; it is {today} and the manifest is not published").format(
                 day=reveal_by, today=today
@@ -65,7 +65,7 @@ def check_sealed(rec: Recorder, out: Path, *, today: dt.date) -> None:
         )
     else:
         rec.withhold(
-            "draw",
+            N_("draw"),
             _(
                 "sealed until {day}: the tables, the seed and the secret are revealed then, and must match "
                 "the manifest SHA-256 {sha256}"
@@ -79,4 +79,6 @@ def check_revealed(rec: Recorder, out: Path, manifest_sha256: str) -> None:
     if record is None:
         return
     sealed = str(record.get("manifest_sha256", ""))
-    rec.check("manifest as sealed", sealed == manifest_sha256, _("sealed.json names {sha256}").format(sha256=sealed))
+    rec.check(
+        N_("manifest as sealed"), sealed == manifest_sha256, _("sealed.json names {sha256}").format(sha256=sealed)
+    )

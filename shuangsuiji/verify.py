@@ -19,18 +19,16 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from fractions import Fraction
 from functools import partial
 from pathlib import Path
 
-import pandas as pd
-
 from ._confine import refused_input, refused_output
-from ._i18n import _
+from ._i18n import N_, _
 from ._json import read_record
 from ._notice_record import check_notices
 from ._runs import unsettled
 from ._seed_checks import commitment_seal, not_downgraded
+from ._table_checks import independent_checks
 from ._version import __version__
 from .assignment.bound import record_bound_checks
 from .assignment.manifest import ASSIGNMENT_FILES, AssignmentManifest
@@ -45,14 +43,12 @@ from .manifest import (
     DRAW_FILES,
     Manifest,
     PopulationRecord,
-    StratumRecord,
     YearRecord,
     canonical_json,
     draw_manifest,
     draw_tables,
 )
-from .salting import MASK, label_matches
-from .sampling import ALGORITHM, DrawResult, ticket
+from .sampling import ALGORITHM, DrawResult
 from .sealed import check_revealed, check_sealed, read_sealed
 
 __all__ = ["Check", "Verification", "verify_draw"]
@@ -116,7 +112,7 @@ def verify_draw(
     verify = partial(
         _verify_draw, rec, folder, overrides, commitment, recompute, published_only=published_only, results=results
     )
-    rec.attempt("verification completed", verify)
+    rec.attempt(N_("verification completed"), verify)
     return rec.done()
 
 
@@ -148,21 +144,21 @@ def _verify_draw(
     published_only: bool = False,
     results: str | Path | None = None,
 ) -> None:
-    loaded = rec.attempt("manifest readable", lambda: _read(out))
+    loaded = rec.attempt(N_("manifest readable"), lambda: _read(out))
     if loaded is None:
         return
     manifest, raw = loaded
     data = manifest.data or b""
-    seal = rec.attempt("manifest seal", (out / "manifest.sha256").read_bytes)
+    seal = rec.attempt(N_("manifest seal"), (out / "manifest.sha256").read_bytes)
     if seal is not None:
         sealed = seal == seal_line(manifest.sha256, "manifest.json")
-        rec.check("manifest seal", sealed, f"manifest.json SHA-256 {manifest.sha256}")
+        rec.check(N_("manifest seal"), sealed, f"manifest.json SHA-256 {manifest.sha256}")
     for said in unsettled(out):  # the folder holds one run whole; an interrupted one is said, never hidden
-        rec.check("every run finished", False, said)
-    rec.check("manifest canonical (RFC 8785)", canonical_json(raw) == data)
+        rec.check(N_("every run finished"), False, said)
+    rec.check(N_("manifest canonical (RFC 8785)"), canonical_json(raw) == data)
     check_revealed(rec, out, manifest.sha256)
     rec.check(
-        "algorithm and library",
+        N_("algorithm and library"),
         manifest.algorithm == ALGORITHM and manifest.library_version == __version__,
         _("manifest {algorithm} / shuangsuiji {version}; this verifier {ours} / {our_version}").format(
             algorithm=manifest.algorithm, version=manifest.library_version, ours=ALGORITHM, our_version=__version__
@@ -174,7 +170,7 @@ def _verify_draw(
     needs = _("the population (for a year's batch, the year plan and the ledger's view too)")
     if files is None and "population" in withheld and overrides.get("population") is None:
         rec.withhold(
-            "draw recomputed",
+            N_("draw recomputed"),
             _(
                 "needs {needs}, which the bureau did not publish; the tables are checked against the manifest below, "
                 "and each firm checks its own entry with its proof (prove / verify-proof)"
@@ -182,21 +178,22 @@ def _verify_draw(
         )
     elif files is None:
         said = _("needs {needs}: give the missing files (see the input lines above)").format(needs=needs)
-        rec.check("draw recomputed", False, said)
+        rec.check(N_("draw recomputed"), False, said)
     else:
-        recomputed = rec.attempt("draw recomputed", lambda: recompute(manifest, files))
+        recomputed = rec.attempt(N_("draw recomputed"), lambda: recompute(manifest, files))
         if recomputed is not None:
             _check_recomputation(rec, out, manifest, recomputed)
-    rec.attempt("tickets and thresholds", partial(_independent_checks, rec, out, manifest))
+    rec.attempt(N_("tickets and thresholds"), partial(independent_checks, rec, out, manifest))
     if (out / "assignment.json").exists():
         alone, allow = bool(withheld) and published_only, overrides.get("allow_list")
         rec.attempt(
-            "assignment", partial(verify_assignment, rec, out, withheld=bool(withheld), alone=alone, allow_list=allow)
+            N_("assignment"),
+            partial(verify_assignment, rec, out, withheld=bool(withheld), alone=alone, allow_list=allow),
         )
-        rec.attempt("assignment inputs committed", partial(_assignment_bound, rec, out, manifest))
+        rec.attempt(N_("assignment inputs committed"), partial(_assignment_bound, rec, out, manifest))
     elif tables := sorted(n for n in ASSIGNMENT_FILES if (out / n).exists()):
         rec.check(
-            "assignment record",
+            N_("assignment record"),
             False,
             _(
                 "{files} lie here without assignment.json: an assignment nobody can check (or a "
@@ -211,7 +208,7 @@ def _check_notices(rec: Recorder, out: Path, manifest: Manifest, results: str | 
     found = [n for n in (out.parent / "notices", out / "notices") if (n / "notices.json").is_file()]
     for notices in found:
         for said in unsettled(notices):
-            rec.check("every run finished", False, said)
+            rec.check(N_("every run finished"), False, said)
         check = partial(
             check_notices,
             rec,
@@ -220,10 +217,10 @@ def _check_notices(rec: Recorder, out: Path, manifest: Manifest, results: str | 
             assignment=out / "assignment.json",
             results=Path(results) if results is not None else None,
         )
-        rec.attempt("notices record", check)
+        rec.attempt(N_("notices record"), check)
     if results is not None and not found:
         said = _("--results was given but no notices record (notices/notices.json) lies beside")
-        rec.check("results", False, said)
+        rec.check(N_("results"), False, said)
 
 
 def _assignment_bound(rec: Recorder, out: Path, manifest: Manifest) -> None:
@@ -248,26 +245,29 @@ def _check_files(
     (except for a year's batch, whose manifest holds the batch's plan, not the year's).
     """
     for name, expected in sorted(manifest.outputs.items()):
+        label = N_("output {name}").format(name=name)
         refused = refused_output(out, name)
         if refused is not None:
-            rec.check(f"output {name}", False, _("not opened: {reason}").format(reason=refused))
+            rec.check(label, False, _("not opened: {reason}").format(reason=refused))
             continue
         if not (out / name).is_file():
             said = _("{path} is missing: the manifest lists it as an output").format(path=out / name)
-            rec.check(f"output {name}", False, said)
+            rec.check(label, False, said)
             continue
-        got = rec.attempt(f"output {name}", partial(sha256_file, out / name))
+        got = rec.attempt(label, partial(sha256_file, out / name))
         if got is not None:
-            rec.check(f"output {name}", got == expected, f"SHA-256 {got}")
+            rec.check(label, got == expected, f"SHA-256 {got}")
     for role in sorted(r for r, v in overrides.items() if v is not None and r not in manifest.inputs):
+        label = N_("input {role}").format(role=role)
         option = f"--{role.replace('_', '-')}"
         said = _("{option} was given but the draw recorded no {role}: it cannot be used; drop {option}")
-        rec.check(f"input {role}", False, said.format(option=option, role=role.replace("_", "-")))
+        rec.check(label, False, said.format(option=option, role=role.replace("_", "-")))
     files = DrawFiles.recorded(manifest, out, overrides)
     given = files.roles()
     good: set[str] = set()
     confined = published_only or (out / "publication.json").exists()
     for role, entry in sorted(manifest.inputs.items()):
+        label = N_("input {role}").format(role=role)
         path = given[role] if role in given else out / entry.path
         kept = role in withheld and overrides.get(role) is None  # the bureau withheld it, and it was not given
         on_line = overrides.get(role) is not None
@@ -276,20 +276,20 @@ def _check_files(
         unpublished = _("not published (publication.json); who has it checks it with {option}").format(option=option)
         if refused is not None:
             if kept:
-                rec.withhold(f"input {role}", unpublished)
+                rec.withhold(label, unpublished)
             else:
                 said = _("not opened: {reason}; give {option}").format(reason=refused, option=option)
-                rec.check(f"input {role}", False, said)
+                rec.check(label, False, said)
             continue
         if not path.is_file() or (published_only and kept):
             if kept:
-                rec.withhold(f"input {role}", unpublished)
+                rec.withhold(label, unpublished)
             else:
                 missing = _("{path} is not here (the manifest records {recorded}): give {option}")
-                rec.check(f"input {role}", False, missing.format(path=path, recorded=entry.path, option=option))
+                rec.check(label, False, missing.format(path=path, recorded=entry.path, option=option))
             continue
-        got = rec.attempt(f"input {role}", partial(sha256_file, path))
-        if got is not None and rec.check(f"input {role}", got == entry.sha256, f"{path} SHA-256 {got}"):
+        got = rec.attempt(label, partial(sha256_file, path))
+        if got is not None and rec.check(label, got == entry.sha256, f"{path} SHA-256 {got}"):
             good.add(role)
     year = manifest.year is not None
     if "population" not in good or (year and not {"plan", "year", "ledger_view"} <= good):
@@ -316,18 +316,24 @@ def _check_recomputation(
     result, record, year_record = recomputed
     committed_root = manifest.population.merkle_root
     if record is None:
-        rec.withhold("population Merkle root", _("the plan hides fields: the bureau's salt key is needed (--salt-key)"))
+        rec.withhold(
+            N_("population Merkle root"), _("the plan hides fields: the bureau's salt key is needed (--salt-key)")
+        )
         record = manifest.population
     elif committed_root is not None:
         rec.check(
-            "population Merkle root",
+            N_("population Merkle root"),
             record.merkle_root == committed_root,
             _("recomputed {root} over {rows} entities").format(root=record.merkle_root, rows=record.rows),
         )
     tables = draw_tables(result)
     for name in DRAW_FILES:
         same = (out / name).exists() and (out / name).read_bytes() == tables[name]
-        rec.check(f"recomputed {name}", same, _("identical") if same else _("differs from the recomputed draw"))
+        rec.check(
+            N_("recomputed {name}").format(name=name),
+            same,
+            _("identical") if same else _("differs from the recomputed draw"),
+        )
     again = draw_manifest(
         result,
         inputs=manifest.inputs,
@@ -336,18 +342,22 @@ def _check_recomputation(
         population_record=record if committed_root is not None else None,
         year_record=year_record,
     ).to_bytes()
-    rec.check("recomputed manifest", again == manifest.data, _("identical") if again == manifest.data else _("differs"))
+    rec.check(
+        N_("recomputed manifest"), again == manifest.data, _("identical") if again == manifest.data else _("differs")
+    )
 
 
 def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_override: str | Path | None) -> None:
     """The seed: given directly, or recomputed from the commitment, the revealed secret and the beacon value."""
     record, seed = manifest.seed_record, manifest.seed
     if record.mode == "seed":
-        rec.check("seed", len(seed) == 64, _("given directly (no ceremony): nothing stopped the drawer choosing it"))
+        rec.check(
+            N_("seed"), len(seed) == 64, _("given directly (no ceremony): nothing stopped the drawer choosing it")
+        )
         not_downgraded(rec, out, manifest, commitment_override)
         return
     if record.mode not in ("commit-reveal", "beacon"):
-        rec.check("seed", False, _("unknown seed mode {mode!r}").format(mode=record.mode))
+        rec.check(N_("seed"), False, _("unknown seed mode {mode!r}").format(mode=record.mode))
         return
     entry = record.commitment
     recorded = out / (entry.path if entry is not None else "commitment.json")
@@ -356,43 +366,43 @@ def _check_seed(rec: Recorder, out: Path, manifest: Manifest, commitment_overrid
     if not commitment_override and entry is not None and Path(entry.path).is_absolute():
         refused = _("the manifest records the absolute path {path!r}").format(path=entry.path)
     if refused is not None:
-        rec.check("commitment", False, _("not opened: {reason}; give --commitment FILE").format(reason=refused))
+        rec.check(N_("commitment"), False, _("not opened: {reason}; give --commitment FILE").format(reason=refused))
         return
     if not path.is_file():
         said = _("{path} is not here (the manifest records it): give --commitment FILE").format(path=path)
-        rec.check("commitment", False, said)
+        rec.check(N_("commitment"), False, said)
         return
-    commitment = rec.attempt("commitment", lambda: Commitment.read(path))
+    commitment = rec.attempt(N_("commitment"), lambda: Commitment.read(path))
     if commitment is None:
         return
     expected = entry.sha256 if entry is not None else None
-    rec.check("commitment", commitment.sha256 == expected, f"{path} SHA-256 {commitment.sha256}")
+    rec.check(N_("commitment"), commitment.sha256 == expected, f"{path} SHA-256 {commitment.sha256}")
     commitment_seal(rec, path, commitment.sha256, required=not commitment_override)
     committed_inputs = {k: v.sha256 for k, v in commitment.inputs.items()}
     drawn_inputs = {k: v.sha256 for k, v in manifest.inputs.items()}
-    rec.check("inputs as committed", committed_inputs == drawn_inputs, f"{sorted(committed_inputs)}")
+    rec.check(N_("inputs as committed"), committed_inputs == drawn_inputs, f"{sorted(committed_inputs)}")
     rec.check(
-        "population as committed",
+        N_("population as committed"),
         commitment.population == manifest.population,
         _("Merkle root {root}").format(root=commitment.population.merkle_root),
     )
     secret: bytes | None = None
     if record.mode == "commit-reveal":
-        secret = rec.attempt("secret", lambda: check_secret(record.secret or ""))
+        secret = rec.attempt(N_("secret"), lambda: check_secret(record.secret or ""))
         if secret is None:
             return
         digest = hashlib.sha256(secret).hexdigest()
-        rec.check("secret matches its commitment", digest == commitment.secret_sha256, f"SHA-256(secret) {digest}")
+        rec.check(N_("secret matches its commitment"), digest == commitment.secret_sha256, f"SHA-256(secret) {digest}")
     else:
-        rec.check("no secret committed", commitment.secret_sha256 is None)
+        rec.check(N_("no secret committed"), commitment.secret_sha256 is None)
     rec.check(
-        "beacon as announced",
+        N_("beacon as announced"),
         record.beacon_name == commitment.beacon,
         f"{record.beacon_name}: {record.beacon_value}",
     )
-    derived = rec.attempt("seed", lambda: derive_seed(commitment.digest, record.beacon_value or "", secret=secret))
+    derived = rec.attempt(N_("seed"), lambda: derive_seed(commitment.digest, record.beacon_value or "", secret=secret))
     if derived is not None:
-        rec.check("seed", derived == seed, f"{record.mode}: {derived}")
+        rec.check(N_("seed"), derived == seed, f"{record.mode}: {derived}")
 
 
 def _recompute(
@@ -414,79 +424,3 @@ def _recompute(
         return result, None, inputs.year_record_for(manifest.seed)  # the root needs the bureau's salt key
     record = inputs.population_record(manifest.population.leaf_format, salt_key)  # format 1 still verifies
     return result, record, inputs.year_record_for(manifest.seed)
-
-
-def _size_mismatches(
-    counts: Mapping[tuple[str, str], int],
-    strata: Mapping[tuple[str, str], StratumRecord],
-    columns: Mapping[str, list[str]],
-) -> list[tuple[str, str]]:
-    """Strata whose published sample is not the number of their rows in ``selection.csv``.
-
-    A masked label (a plan that hides fields) counts the rows of every stratum it may stand for.
-    """
-    masked = {k for k in counts if MASK in k[1]}
-    wrong = [
-        k
-        for k in sorted(masked)
-        if counts[k]
-        != sum(s.sample for (t, lab), s in strata.items() if t == k[0] and label_matches(k[1], lab, columns[k[0]]))
-    ]
-    for k, s in strata.items():
-        if s.sample > s.population or (not masked and counts.get(k, 0) != s.sample):
-            wrong.append(k)
-    return wrong
-
-
-def _independent_checks(rec: Recorder, out: Path, manifest: Manifest) -> None:
-    """Check the published tables against the specification directly, without the draw's code."""
-    try:
-        selection = pd.read_csv(out / "selection.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        excluded = pd.read_csv(out / "excluded.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError) as exc:
-        rec.check("tickets and thresholds", False, _("cannot read the tables: {error}").format(error=exc))
-        return
-    strata = {(t.id, s.label): s for t in manifest.tasks for s in t.strata}
-    scopes = {t.id: t.scope for t in manifest.tasks}
-    columns = {
-        str(t.get("id")): list(t.get("strata", [])) for t in manifest.plan.get("tasks", []) if isinstance(t, dict)
-    }
-    bad = []
-    for row in selection.to_dict("records"):
-        # a masked label (a plan that hides fields) stands for every stratum it may be: the highest threshold
-        task, label = row["task_id"], row["stratum"]
-        matching = [strata[(task, label)]] if (task, label) in strata else []
-        if not matching and MASK in label:
-            matching = [s for (t, lab), s in strata.items() if t == task and label_matches(label, lab, columns[task])]
-        mine = ticket(manifest.seed, scopes.get(task, ""), row["uscc"])
-        if not matching or mine != row["ticket"] or not mine <= max(s.threshold for s in matching):
-            bad.append(row["uscc"])
-    rec.check(
-        "tickets and thresholds",
-        not bad,
-        _("{n} selected entities: tickets recomputed, each at or below its stratum's threshold").format(
-            n=len(selection)
-        )
-        if not bad
-        else _("{n} selected entities fail (first {code})").format(n=len(bad), code=bad[0]),
-    )
-    sizes = selection.groupby(["task_id", "stratum"]).size().reset_index(name="rows")
-    counts = {
-        (str(t), str(lab)): int(n) for t, lab, n in zip(sizes["task_id"], sizes["stratum"], sizes["rows"], strict=True)
-    }
-    wrong = _size_mismatches(counts, strata, columns)
-    said = (
-        _("{n} strata").format(n=len(strata)) if not wrong else _("first mismatch {stratum}").format(stratum=wrong[0])
-    )
-    rec.check("stratum sizes", not wrong, said)
-    minimum = {str(t.get("id")): t.get("minimum") for t in manifest.plan.get("tasks", []) if isinstance(t, dict)}
-    floors = []
-    for t in manifest.tasks:
-        total = sum(s.sample for s in t.strata)
-        least = minimum.get(t.id)
-        least = min(least, t.eligible) if isinstance(least, int) else 0
-        if total != t.sample or total < Fraction(t.floor) * t.eligible or total < least:
-            floors.append(t.id)
-    rec.check("floors", not floors, _("{n} tasks").format(n=len(manifest.tasks)) if not floors else f"{floors}")
-    both = selection.merge(excluded, on=["task_id", "uscc"])
-    rec.check("excluded never selected", both.empty, _("{n} exclusions").format(n=len(excluded)))

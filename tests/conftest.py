@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from shuangsuiji import Plan, example_plan_toml, load_plan, make_population, parse_plan, read_table
-from shuangsuiji._i18n import using_language
+from shuangsuiji._i18n import set_language, using_language
 from shuangsuiji.cli import main
 from shuangsuiji.io import write_csv
 from shuangsuiji.synthetic import make_roster
@@ -36,6 +36,13 @@ VECTORS = Path(__file__).parent / "vectors"
 #: SHA-256 of the text "shuangsuiji test vector".
 GOLDEN_SEED = "33e944098cf4ef60379ce36c50cb01e7c39e5b77fb6601b6425657ba4b1d3e06"
 SEED = "ab" * 32
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_environment() -> Iterator[None]:
+    """``main(["--lang", ...])`` chooses the language for the process: every test ends back on the environment's."""
+    yield
+    set_language(None)
 
 
 def raised(error: type[Exception], call: Callable[[], object], lang: str | None = None) -> Exception:

@@ -168,7 +168,7 @@ def test_the_verdict_and_check_lines_in_chinese() -> None:
     done = Verification((Check("seed", True, "given"), Check("manifest", False, "missing")))
     with using_language("zh"):
         assert done.verdict() == "核验未通过：1 项检查通过，1 项未通过。"
-        assert str(done).splitlines() == ["通过    seed: given", "不通过  manifest: missing"]
+        assert str(done).splitlines() == ["通过    随机种子\uff1agiven", "不通过  manifest\uff1amissing"]
         assert Verification((Check("seed", True),)).verdict() == "核验通过：1 项检查通过，0 项未通过。"
     assert done.verdict() == "NOT VERIFIED: 1 checks passed, 1 failed."
     assert str(done).splitlines() == ["ok    seed: given", "FAIL  manifest: missing"]

@@ -1,20 +1,20 @@
 """``verify`` and its proofs in Chinese and in English (issue 15): the same checks, the same verdict, other words.
 
-A check's name (``output selection.csv``) is an identifier that code compares; only its detail, the
-marks and the verdict follow the language. The exit status is the same in both languages.
+A check's name (``output selection.csv``) is an identifier that code compares, kept in English in the
+:class:`~shuangsuiji.checks.Check`; its line shows the name in the language of messages (``输出
+selection.csv``), with its detail, the marks and the verdict. The exit status is the same in both languages.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from shuangsuiji._i18n import set_language, using_language
+from shuangsuiji._i18n import using_language
 from shuangsuiji.cli import main
 from shuangsuiji.exceptions import ManifestError, NotFoundError, SeedError
 from shuangsuiji.manifest import Manifest
@@ -23,13 +23,6 @@ from shuangsuiji.seed import check_seed
 from shuangsuiji.verify import verify_draw
 
 from .conftest import publish
-
-
-@pytest.fixture(autouse=True)
-def _environment_language() -> Iterator[None]:
-    """``main(["--lang", ...])`` chooses the language for the process: the next test gets the environment's."""
-    yield
-    set_language(None)
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +57,12 @@ def test_a_tampered_draw_fails_with_the_same_checks_in_chinese_and_english(publi
     assert "FAIL  recomputed selection.csv: differs from the recomputed draw" in en_lines
     assert any(line.endswith(": identical") for line in en_lines)
     assert en_verdict.startswith("NOT VERIFIED: ")
-    # the name stays as code compares it; the detail after it is Chinese
+    # the name stays as code compares it in the Check; the line shows it, and the detail after it, in Chinese
     shown = {line.split("  ", 1)[1].strip() for line in zh_lines}
-    assert any(
-        s.startswith("output summary.csv") and s.endswith(f"缺少 {missing}：清单将其列为输出文件") for s in shown
-    )
-    assert any(s.startswith("recomputed selection.csv") and s.endswith("与重新计算的抽取结果不一致") for s in shown)
-    assert any(s.startswith("recomputed manifest") and s.endswith("完全一致") for s in shown)
-    assert not any("differs" in line or "is missing" in line for line in zh_lines)
+    assert f"输出 summary.csv\uff1a缺少 {missing}：清单将其列为输出文件" in shown
+    assert "重算的 selection.csv\uff1a与重新计算的抽取结果不一致" in shown
+    assert "重算的清单\uff1a完全一致" in shown
+    assert not any("differs" in line or "is missing" in line or "recomputed" in line for line in zh_lines)
     assert zh_verdict != en_verdict
 
 

@@ -34,7 +34,7 @@ def test_a_year_toml_breaking_its_schema_reads_in_chinese_and_in_english(tmp_pat
     path = tmp_path / "year.toml"
     path.write_text(EXAMPLE_YEAR_TOML.replace('base = "operating"', 'base = "everyone"'), encoding="utf-8")
     zh = _raised(YearError, lambda: load_year(path), "zh")
-    assert zh == f"{path}: 年度计划的“indicator.base”须为“operating”或“eligible”;实际为 'everyone'。"
+    assert zh == f"{path}: 年度计划的“indicator.base”须为“operating”或“eligible”；实际为 'everyone'。"
     en = _raised(YearError, lambda: load_year(path))
     assert en == f"{path}: The 'indicator.base' of the year must be 'operating' or 'eligible'; got 'everyone'."
 
@@ -42,12 +42,12 @@ def test_a_year_toml_breaking_its_schema_reads_in_chinese_and_in_english(tmp_pat
 def test_a_batch_outside_its_year_and_an_unknown_batch_read_in_chinese() -> None:
     doc = {"id": "Y", "year": 2027, "plan": "plan.toml", "batches": [{"id": "Q1", "window": "2026-01-01:2026-03-31"}]}
     zh = _raised(YearError, lambda: parse_year(doc), "zh")
-    assert zh == "批次 'Q1' 的时间窗口(2026-01-01:2026-03-31)不在年度计划“year”所指的 2027 年内。"
+    assert zh == "批次 'Q1' 的时间窗口（2026-01-01:2026-03-31）不在年度计划“year”所指的 2027 年内。"
     assert _raised(YearError, lambda: parse_year(doc)) == (
         "The window of batch 'Q1' (2026-01-01:2026-03-31) is not in 2027, the year's 'year'."
     )
     year = parse_year({**doc, "batches": [{"id": "Q1", "window": "2027-01-01:2027-03-31"}]})
-    assert _raised(YearError, lambda: year.batch("Q9"), "zh") == "<year>:年度计划中没有批次 'Q9';其批次为 ['Q1']。"
+    assert _raised(YearError, lambda: year.batch("Q9"), "zh") == "<year>：年度计划中没有批次 'Q9'；其批次为 ['Q1']。"
     assert _raised(YearError, lambda: year.batch("Q9")) == "<year>: the year has no batch 'Q9'; its batches are ['Q1']."
 
 
@@ -69,7 +69,7 @@ def test_a_draw_added_twice_to_a_ledger_reads_in_chinese_and_in_english(tmp_path
     draw, ledger = _draw(tmp_path), tmp_path / "ledger.sqlite"
     assert run_ledger_add(ledger, year="2027", draw=draw).added > 0
     zh = _raised(LedgerError, lambda: run_ledger_add(ledger, year="2027", draw=draw), "zh")
-    assert zh == f"抽取结果 {draw}(及其人员分配,如有)已在台账中。"
+    assert zh == f"抽取结果 {draw}（及其人员分配，如有）已在台账中。"
     en = _raised(LedgerError, lambda: run_ledger_add(ledger, year="2027", draw=draw))
     assert en == f"The draw {draw} (and its assignment, if any) is already in the ledger."
 
@@ -79,7 +79,7 @@ def test_an_entry_added_twice_and_a_bad_entry_read_in_chinese(tmp_path: Path) ->
     with Ledger.open(tmp_path / "ledger.sqlite") as book:
         book.append([entry])
         twice = _raised(LedgerError, lambda: book.append([entry]), "zh")
-        assert twice == f"{book.where}:以下内容已在台账中:manifest m1。未追加任何条目。"
+        assert twice == f"{book.where}：以下内容已在台账中：manifest m1。未追加任何条目。"
         assert _raised(LedgerError, lambda: book.append([entry])) == (
             f"{book.where}: already in the ledger: manifest m1. Nothing was appended."
         )
@@ -98,7 +98,7 @@ def test_the_ledger_verify_lines_read_in_chinese(tmp_path: Path, capsys: pytest.
     finally:
         set_language(None)
     out = capsys.readouterr().out
-    assert f"台账哈希链: 1 个条目,seq 1 至 1 连续,每个 prev 和哈希均已重新计算;链头 {head.hash}" in out
+    assert f"台账哈希链：1 个条目，seq 1 至 1 连续，每个 prev 和哈希均已重新计算；链头 {head.hash}" in out
     assert main(["ledger", "verify", str(ledger)]) == 0
     assert f"ledger chain: 1 entries, seq 1 to 1 consecutive, every prev and hash recomputed; head {head.hash}" in (
         capsys.readouterr().out
@@ -111,9 +111,9 @@ def test_a_checks_file_problem_reads_in_chinese(tmp_path: Path) -> None:
     with using_language("zh"), pytest.raises(ChecksError) as info:
         run_ledger_add(tmp_path / "ledger.sqlite", year="2027", checks=path)
     shown = str(info.value)
-    assert "不是日期;请按 YYYY-MM-DD 格式填写" in shown
-    assert "(随机抽查来自抽取结果:请记入该次抽取)" in shown
-    assert "请填写检查原因(投诉举报、预警等)" in shown
+    assert "不是日期；请按 YYYY-MM-DD 格式填写" in shown
+    assert "（随机抽查来自抽取结果：请记入该次抽取）" in shown
+    assert "请填写检查原因（投诉举报、预警等）" in shown
     # the problem keeps its English text (what problems.csv records), shown in the language of messages
     assert info.value.problems[0].message == "not a date; write it as YYYY-MM-DD"
     assert "not a date; write it as YYYY-MM-DD" in str(ChecksError(info.value.problems))
@@ -131,7 +131,7 @@ def test_year_status_prints_its_headers_in_chinese_and_keeps_its_files(
     finally:
         set_language(None)
     zh = capsys.readouterr().out
-    assert zh.startswith("年度 LY-2027:目标为基数的 5.0%\n")
+    assert zh.startswith("年度 LY-2027：目标为基数的 5.0%\n")
     assert "任务编号" in zh and "已抽取" in zh and "应完成份额" in zh and "task_id" not in zh
     assert main([*args, "--out", str(tmp_path / "en")]) == 0
     en = capsys.readouterr().out

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from .._i18n import _
+from .._i18n import N_, _
 from .._staffing_record import STAFFING_ROLES, check_staffing_files
 from ..ceremony import Commitment
 from ..checks import Recorder
@@ -111,20 +111,20 @@ def record_bound_checks(
     ``inputs`` are the assignment's inputs as ``assignment.json`` records them; the check needs no
     file but the commitment, so it runs on a public folder too.
     """
-    rec.check("assignment seed is the draw's", seed == manifest.seed, seed)
-    commitment = rec.attempt("assignment inputs committed", lambda: commitment_of(draw_dir, manifest))
+    rec.check(N_("assignment seed is the draw's"), seed == manifest.seed, seed)
+    commitment = rec.attempt(N_("assignment inputs committed"), lambda: commitment_of(draw_dir, manifest))
     if commitment is None:  # a draw from a given seed binds nothing
         return
     bound = commitment.assignment
     if bound is None:
         rec.check(
-            "assignment inputs committed before the seed",
+            N_("assignment inputs committed before the seed"),
             False,
             _("the commitment binds no roster: the assignment could have been shaped after the seed"),
         )
         return
     rec.check(
-        "assignment inputs committed before the seed",
+        N_("assignment inputs committed before the seed"),
         True,
         _("roster of {size:,}, Merkle root {root}").format(size=bound.roster_size, root=bound.roster_root),
     )
@@ -134,7 +134,7 @@ def record_bound_checks(
         if used is None and committed is None:
             continue
         rec.check(
-            f"assignment {role} as committed",
+            N_("assignment {role} as committed").format(role=role),
             used is not None and committed is not None and used.sha256 == committed.sha256,
             _("SHA-256 {sha256}; the commitment {committed}").format(
                 sha256=used.sha256 if used else none, committed=committed.sha256 if committed else none
@@ -145,7 +145,7 @@ def record_bound_checks(
         if used is None or used.path.endswith(".json"):
             continue
         rec.check(
-            f"assignment {role} as committed",
+            N_("assignment {role} as committed").format(role=role),
             committed is not None and used.sha256 == committed.sha256,
             _("SHA-256 {sha256}; the commitment {committed}").format(
                 sha256=used.sha256, committed=committed.sha256 if committed else none

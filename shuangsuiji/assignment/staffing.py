@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .._hashing import forked_map
+from .._i18n import _
+from .._progress import advance, stage
 from ..conflicts import Conflicts
 from ..plan import AssignmentPolicy
 from ..roster import Roster
@@ -123,10 +125,12 @@ def staff(
         gt = group_teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
         groups.append(((department_of, lead_required, by_region, *key, tuple(gt["visit_id"])), key, gt))
     new = [g for g in groups if g[0] not in cache]
-    for (memo, _, _), done in zip(
-        new, _solve_groups([(k, gt) for _, k, gt in new], shared, workers=workers), strict=True
+    stage(_("staffing the teams, one group of officers at a time"), len(new))
+    for (memo, _key, _teams), done in zip(
+        new, _solve_groups([(k, gt) for _memo, k, gt in new], shared, workers=workers), strict=True
     ):
         cache[memo] = done
+        advance()
     solved = [cache[memo] for memo, _, _ in groups]
     frame = pd.DataFrame([row for done in solved for row in done.rows], columns=TEAM_COLUMNS)
     frame["_lead_first"] = frame["role"] != "lead"

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._confine import refused_input, refused_output
-from .._i18n import _
+from .._i18n import N_, _
 from .._json import canonical_json, load_json
 from ..checks import Recorder
 from ..conflicts import Conflicts
@@ -78,12 +78,12 @@ def verify_assignment(
     data, digest = manifest.data or b"", manifest.sha256
     seal = (out / "assignment.sha256").read_bytes()[:200] if (out / "assignment.sha256").is_file() else b""
     said = _("assignment.json SHA-256 {sha256}").format(sha256=digest)
-    rec.check("assignment seal", seal == seal_line(digest, "assignment.json"), said)
-    rec.check("assignment canonical (RFC 8785)", canonical_json(raw) == data)
+    rec.check(N_("assignment seal"), seal == seal_line(digest, "assignment.json"), said)
+    rec.check(N_("assignment canonical (RFC 8785)"), canonical_json(raw) == data)
     got = sha256_file(out / "manifest.json") if (out / "manifest.json").is_file() else _("missing")
     beside = manifest.draw.path == "manifest.json"  # an assignment lies beside the draw it staffs
     rec.check(
-        "assignment staffs this draw",
+        N_("assignment staffs this draw"),
         beside and got == manifest.draw.sha256,
         _("draw manifest SHA-256 {sha256}").format(sha256=got)
         if beside
@@ -92,37 +92,39 @@ def verify_assignment(
     for name, expected in sorted(manifest.outputs.items()):
         refused = refused_output(out, name)
         got = _("not opened") if refused else sha256_file(out / name) if (out / name).exists() else _("missing")
-        rec.check(f"assignment output {name}", got == expected, refused or f"SHA-256 {got}")
+        rec.check(N_("assignment output {name}").format(name=name), got == expected, refused or f"SHA-256 {got}")
     if (out / "visits.csv").is_file():
         counts = visit_counts(_read(out / "visits.csv"))
         same = counts == dict(manifest.counts)
         said = _("re-derived from visits.csv") if same else _("visits.csv gives {counts}").format(counts=counts)
-        rec.check("assignment counts", same, said)
+        rec.check(N_("assignment counts"), same, said)
     files: dict[str, Path] = {}
     for role, entry in sorted(manifest.inputs.items()):
         path = out / entry.path
         refused = refused_input(out, entry.path, path, given=False, confined=withheld)
         if withheld and (alone or not path.exists() or refused is not None):
             said = _("not published: the bureau keeps it (conflicts stay private)")
-            rec.withhold(f"assignment input {role}", said)
+            rec.withhold(N_("assignment input {role}").format(role=role), said)
             continue
         if refused is not None:
-            rec.check(f"assignment input {role}", False, _("not opened: {reason}").format(reason=refused))
+            rec.check(
+                N_("assignment input {role}").format(role=role), False, _("not opened: {reason}").format(reason=refused)
+            )
             continue
         got = sha256_file(path) if path.exists() else _("missing")
-        if rec.check(f"assignment input {role}", got == entry.sha256, f"{path} SHA-256 {got}"):
+        if rec.check(N_("assignment input {role}").format(role=role), got == entry.sha256, f"{path} SHA-256 {got}"):
             files[role] = path
     if withheld and set(files) != set(manifest.inputs):
-        rec.withhold("recomputed assignment", _("needs the roster and the other inputs, which were not published"))
-        rec.withhold("assignment rules", _("recusal and jurisdiction are checked against the unpublished inputs"))
+        rec.withhold(N_("recomputed assignment"), _("needs the roster and the other inputs, which were not published"))
+        rec.withhold(N_("assignment rules"), _("recusal and jurisdiction are checked against the unpublished inputs"))
         return
     inputs = load_recorded_inputs(out, manifest, files, allow_list=allow_list)
     said = _("as the plan and the window say")
-    rec.check("assignment policy", inputs.policy.to_dict() == manifest.policy, said)
+    rec.check(N_("assignment policy"), inputs.policy.to_dict() == manifest.policy, said)
     _recompute(rec, out, inputs, manifest)
     original = None
     if manifest.amendments:
-        original = rec.attempt("assignment amendments replayed", lambda: _replay(rec, out, inputs, manifest))
+        original = rec.attempt(N_("assignment amendments replayed"), lambda: _replay(rec, out, inputs, manifest))
     _independent(rec, out, inputs, manifest.amendments, original)
 
 
@@ -162,7 +164,7 @@ def _recompute(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: Ass
         result = inputs.solve(allow_partial=manifest.allow_partial)
     except DependencyError as exc:
         said = _("{error} The rules and the optimality certificate are checked without it.").format(error=exc)
-        rec.skip("recomputed assignment", said)
+        rec.skip(N_("recomputed assignment"), said)
         return
     tables = assignment_tables(result)
     n = len(manifest.amendments)
@@ -172,16 +174,20 @@ def _recompute(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: Ass
             again, log = apply_amendments(AssignedTables.parse(tables), _requests(manifest.amendments), inputs)
         except InputError as exc:
             said = _("the logged amendments do not apply to the solve: {error}").format(error=exc)
-            rec.check("recomputed amendments", False, said)
+            rec.check(N_("recomputed amendments"), False, said)
         else:
             tables |= again.tables(inputs.roster)
             same = log == manifest.amendments
             said = _("as logged") if same else _("they change other places than logged")
-            rec.check("recomputed amendments", same, said)
+            rec.check(N_("recomputed amendments"), same, said)
     for name, blob in tables.items():
         same = (out / name).exists() and (out / name).read_bytes() == blob
         detail = _("identical") + ("" if name == "certificate.csv" else amended)
-        rec.check(f"recomputed {name}", same, detail if same else _("differs from the recomputed assignment"))
+        rec.check(
+            N_("recomputed {name}").format(name=name),
+            same,
+            detail if same else _("differs from the recomputed assignment"),
+        )
     _rederived(rec, result, inputs, manifest)
 
 
@@ -204,7 +210,7 @@ def _rederived(rec: Recorder, result: AssignmentResult, inputs: AssignmentInputs
     skip = {"amendments", "library"} | ({"counts", "groups", "outputs"} if manifest.amendments else set())
     differ = sorted(k for k in set(again) | set(published) if k not in skip and again.get(k) != published.get(k))
     rec.check(
-        "recomputed assignment.json",
+        N_("recomputed assignment.json"),
         not differ,
         _("every field re-derived from the solve")
         if not differ
@@ -234,7 +240,7 @@ def _replay(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: Assign
     ]
     changed = sum(len(a.changes) for a in log)
     rec.check(
-        "assignment amendments replayed",
+        N_("assignment amendments replayed"),
         not problems,
         _("{n} amendments, {places} places: undone on the published tables and applied again, identical").format(
             n=len(log), places=changed
@@ -308,7 +314,7 @@ def _independent(
     staffed = visits[visits["status"] != "unstaffed"]
     broken = rule_breaks(visits, teams, inputs, amendments)
     rec.check(
-        "assignment rules",
+        N_("assignment rules"),
         not broken,
         _(
             "{visits} visits, {places} places: team sizes, leads, certificates, recusal, jurisdiction, "
@@ -320,7 +326,7 @@ def _independent(
     )
     if amendments and original is None:
         said = _("needs the original teams: the amendments' log fails")
-        rec.check("assignment optimality certificate", False, said)
+        rec.check(N_("assignment optimality certificate"), False, said)
         return
     placed = teams if original is None else original.teams
     problems = verify_certificate(
@@ -334,7 +340,7 @@ def _independent(
     )
     groups = certificate[["group", "department"]].drop_duplicates()
     rec.check(
-        "assignment optimality certificate",
+        N_("assignment optimality certificate"),
         not problems,
         _("{n} flow groups: every reduced cost on the right side").format(n=len(groups))
         if not problems

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from .._i18n import _
+from .._i18n import N_, _
 from ..checks import Recorder, Verification
 from ..exceptions import InputError
 from .entries import FIELDS, ZERO_HASH, LedgerHead, hashed_bytes
@@ -75,13 +75,13 @@ def check_chain(rec: Recorder, rows: Iterable[Mapping[str, object]], heads: Mapp
         count += 1
         prev = str(row.get("hash"))
     passed = _("{count} entries, seq 1 to {count} consecutive, every prev and hash recomputed; head {head}")
-    rec.check(_("ledger chain"), broken is None, broken or passed.format(count=count, head=prev))
+    rec.check(N_("ledger chain"), broken is None, broken or passed.format(count=count, head=prev))
     for name, head in sorted(heads.items()):
         _check_head(rec, name, head, found, count)
 
 
 def _check_head(rec: Recorder, name: str, head: object, found: Mapping[object, object], count: int) -> None:
-    label = _("recorded ledger head {name!r}").format(name=name)
+    label = N_("recorded ledger head {name!r}").format(name=name)
     if not isinstance(head, LedgerHead):
         rec.check(label, False, _("not a ledger head: {head!r}").format(head=head))
     elif head.seq > count:

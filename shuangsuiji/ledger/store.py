@@ -343,7 +343,7 @@ class Ledger:
                 result = conn.execution_options(yield_per=_ROWS_PER_FETCH).execute(self._select())
                 check_chain(rec, (dict(zip(COLUMNS, row, strict=True)) for row in result), heads or {})
 
-        rec.attempt(_("ledger readable"), run)
+        rec.attempt(N_("ledger readable"), run)
         return rec.done()
 
     def export(self, path: str | Path) -> Path:

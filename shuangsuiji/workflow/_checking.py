@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._i18n import _
 from .._json import load_json
+from .._progress import stage
 from ..absence import ABSENCE_FORMAT, AbsenceProof, make_absence_proof, verify_absence
 from ..checks import Verification
 from ..engines import DEFAULT_PARTITION_ROWS, Engine, get_engine
@@ -39,6 +41,7 @@ def run_verify(
     """
     key = read_salt_key(salt_key) if salt_key is not None else None
     engine = engine or get_engine()
+    stage(_("checking the draw"))
     with engine.session():
         return verify_draw(
             draw,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .._i18n import N_, _
 from .._outdir import COMMIT_WRITES, DRAW_WRITES, claim_folder
+from .._progress import stage
 from .._runs import staged_run
 from .._staffing_record import StaffingFiles, read_staffing_files
 from ..ceremony import Commitment, check_inputs_against, check_secret, make_commitment
@@ -300,6 +301,7 @@ def run_draw(
     claim_folder(out, DRAW_WRITES, step="draw", force=force, inputs=given, staged=True)  # a bad folder fails at once
     engine = engine or get_engine()
     with engine.session():
+        stage(_("reading the inputs"))
         inputs = load_draw_inputs(files, engine=engine)
         if reveal is None:
             chosen = Seed.of(seed or "").hex
@@ -307,10 +309,11 @@ def run_draw(
         else:
             chosen, seed_record, population_record = _revealed(reveal, files, out)
         result = inputs.draw(chosen)
-    with staged_run(out, step="draw", owned=DRAW_WRITES, force=force) as stage:  # the old goes once the new is whole
+    stage(_("writing the draw and its Merkle tree"))
+    with staged_run(out, step="draw", owned=DRAW_WRITES, force=force) as staging:  # the old goes once the new is whole
         manifest = write_draw(
             result,
-            stage,
+            staging,
             inputs=files.records(out),
             seed_record=seed_record,
             population_record=population_record,

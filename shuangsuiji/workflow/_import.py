@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._i18n import _
+from .._progress import stage
 from ..bureau import TRIAGE_CATEGORIES, EntityTriage, RosterImport, inspectors_roster, triage_entities
 from ..columns import CHINESE_HEADERS, ColumnMap, load_column_map
 from ..exceptions import PopulationError, RosterError
@@ -159,6 +161,7 @@ def run_import(
     triage = roster = None
     n_items = n_joint = 0
     if entities is not None:
+        stage(_("reading the entity export {path}").format(path=entities))
         frame = read_table(
             entities, error=PopulationError, kind="population", column_map=cmap, sheet=sheet, header_row=header_row
         )
@@ -166,10 +169,12 @@ def run_import(
             from ..population import header_problems  # noqa: PLC0415 - only this error needs it
 
             raise PopulationError(header_problems(list(frame.columns), None, str(entities)))
+        stage(_("sorting the entities' rows"))
         triage = triage_entities(frame, source=str(entities))
         atomic_write_bytes(out / "population.csv", csv_bytes(_chinese(triage.population)))
         written.append(out / "population.csv")
     if inspectors is not None:
+        stage(_("reading the inspector roster {path}").format(path=inspectors))
         frame = read_table(inspectors, error=RosterError, kind="roster", column_map=cmap)
         roster = inspectors_roster(frame)
         atomic_write_bytes(out / "roster.csv", csv_bytes(_chinese(roster.roster)))
@@ -179,11 +184,13 @@ def run_import(
 
         # Without credit classes in the export, the tasks cannot stratify by them (the default):
         # they are written with the entity type (主体类型) as strata, marked for the bureau.
+        stage(_("reading the inspection items {path}").format(path=items))
         columns_read = triage.population.columns if triage is not None else ()
         strata = ["entity_type"] if "credit_class" not in columns_read and "entity_type" in columns_read else None
         n_items, n_joint, text = items_plan_file(items, joint, plan_id=plan_id, strata=strata)
         atomic_write_text(out / "plan.toml", text)
         written.append(out / "plan.toml")
+    stage(_("writing the triage report"))
     rows = _triage_rows(triage, roster, str(entities or ""), str(inspectors or ""))
     summary = _summary(triage, roster, n_items, n_joint)
     atomic_write_bytes(out / "triage.csv", csv_bytes(rows))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._i18n import _
+from .._i18n import N_, _
 from ..assignment.manifest import AssignmentManifest
 from ..checks import Recorder, Verification
 from ..exceptions import LedgerError
@@ -275,7 +275,7 @@ def run_ledger_verify(
         rec = Recorder()
         for folder, manifest in batches:
             rec.attempt(
-                _("ledger view of {folder}").format(folder=folder), partial(_check_view, rec, rows, folder, manifest)
+                N_("ledger view of {folder}").format(folder=folder), partial(_check_view, rec, rows, folder, manifest)
             )
         views = rec.done()
     return Verification(chain.checks + views.checks)
@@ -284,7 +284,7 @@ def run_ledger_verify(
 def _check_view(rec: Recorder, rows: pd.DataFrame, folder: Path, manifest: Manifest) -> None:
     """The view a batch read must be the ledger's view at the head it records, and the ledger must hold its draw."""
     entry, record = manifest.inputs.get("ledger_view"), manifest.year
-    name = _("ledger view of {folder}").format(folder=folder)
+    name = N_("ledger view of {folder}").format(folder=folder)
     if entry is None or record is None:
         rec.check(name, False, _("the manifest records no ledger view"))
         return
@@ -311,7 +311,7 @@ def _check_view(rec: Recorder, rows: pd.DataFrame, folder: Path, manifest: Manif
         else _("batch {batch}: the ledger's drawn entries come from {sources}, not from this manifest ({mine})")
     )
     rec.check(
-        _("ledger holds the draw of {folder}").format(folder=folder),
+        N_("ledger holds the draw of {folder}").format(folder=folder),
         sources == {mine} and bool((drawn["seq"] > head.seq).all()),
         detail.format(
             batch=record.batch, n=len(drawn), seq=head.seq, sources=sorted(sources) or _("no draw"), mine=mine

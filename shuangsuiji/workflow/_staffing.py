@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._i18n import _
 from .._outdir import ASSIGN_WRITES, check_complete, claim_folder
+from .._progress import stage
 from .._runs import staged_run
 from ..assignment.bound import check_bound_inputs
 from ..assignment.inputs import AssignmentInputs, assignment_roles, load_assignment_inputs
@@ -131,14 +133,9 @@ def run_assign(
     """
     draw_dir = Path(draw)
     check_complete(draw_dir, step="assign", assignment=False)
-    target = claim_folder(
-        draw_dir if out is None else Path(out),
-        ASSIGN_WRITES,
-        step="assign",
-        force=force,
-        inputs=files.roles().values(),
-        staged=True,
-    )
+    folder = draw_dir if out is None else Path(out)
+    target = claim_folder(folder, ASSIGN_WRITES, step="assign", force=force, inputs=files.roles().values(), staged=True)
+    stage(_("reading the draw, the roster and the rules"))
     roles = assignment_roles(draw_dir, files.roles())
     check_bound_inputs(draw_dir, Manifest.read(draw_dir), roles, seed=seed)
     inputs = load_assignment_inputs(
@@ -151,10 +148,11 @@ def run_assign(
         allow_list=files.allow_list,
     )
     result = inputs.solve(allow_partial=allow_partial)
-    with staged_run(target, step="assign", owned=ASSIGN_WRITES, force=force) as stage:
+    stage(_("writing the assignment"))
+    with staged_run(target, step="assign", owned=ASSIGN_WRITES, force=force) as staging:
         manifest = write_assignment(
             result,
-            stage,
+            staging,
             draw_manifest=InputFile.of(draw_dir / "manifest.json", target),
             seed=inputs.seed,
             policy=inputs.policy,
