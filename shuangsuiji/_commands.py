@@ -18,7 +18,6 @@ import pandas as pd
 
 from ._cli_output import check_fields, failed, record, records, terminal_table, warned
 from ._i18n import N_, _, shown
-from ._lazy import extra
 from ._progress import stage
 from ._staffing_record import StaffingFiles
 from .absence import AbsenceProof
@@ -398,9 +397,8 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    with extra("report"):
-        from rich.console import Console  # noqa: PLC0415 - rich loads only for the demo's table
-        from rich.table import Table  # noqa: PLC0415
+    from rich.console import Console  # noqa: PLC0415 - rich loads only for the demo's table
+    from rich.table import Table  # noqa: PLC0415
 
     from .workflow import run_demo  # noqa: PLC0415
 

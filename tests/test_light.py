@@ -21,7 +21,7 @@ BLOCK = f"""
 import importlib.abc, sys
 class Missing(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {set(HEAVY) | {"rich"}!r}:
+        if name.split(".")[0] in {set(HEAVY)!r}:
             raise ModuleNotFoundError(f"No module named {{name!r}} (blocked: not installed)", name=name)
         return None
 sys.meta_path.insert(0, Missing())
