@@ -196,14 +196,13 @@ def staffing_files(args: argparse.Namespace) -> StaffingFiles | None:
             text = _("{option} binds the assignment: give the --roster with it.")
             raise InputError(text.format(option="--" + others[0].replace("_", "-")))
         return None
-    return StaffingFiles(
-        roster=Path(args.roster),
-        conflicts=_path(args.conflicts),
-        requests=_path(args.requests),
-        relations=_path(args.relations),
-        pairs=_path(args.pairs),
-        calendar=_path(args.calendar_overrides),
-    )
+    return StaffingFiles(roster=Path(args.roster), **_bound(args))
+
+
+def _bound(args: argparse.Namespace) -> dict[str, Path | None]:
+    """The second random's optional files the options give, by field of :class:`StaffingFiles` (for both commands)."""
+    named = {"conflicts": args.conflicts, "requests": args.requests, "relations": args.relations, "pairs": args.pairs}
+    return {field: _path(value) for field, value in {**named, "calendar": args.calendar_overrides}.items()}
 
 
 def _path(value: str | None) -> Path | None:
@@ -250,12 +249,8 @@ def assignment_files(args: argparse.Namespace) -> AssignmentFiles:
     return AssignmentFiles(
         population=Path(args.population),
         roster=Path(args.roster),
-        conflicts=_path(args.conflicts),
-        requests=_path(args.requests),
-        relations=_path(args.relations),
-        pairs=_path(args.pairs),
+        **_bound(args),
         history=_path(args.history),
-        calendar=_path(args.calendar_overrides),
         encoding=args.encoding,
         sheet=args.sheet,
         allow_list=_path(args.allow_list),

@@ -9,6 +9,7 @@ files, except the ceremony's secrets when none is given.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -209,15 +210,7 @@ def run_year_demo(
         run_ledger_add(ledger, draw=draw)
         say(_("{batch}: staffing and dating the visits").format(batch=batch.id))
         bound = _bound(paths)
-        people = AssignmentFiles(
-            population=population,
-            roster=bound.roster,
-            conflicts=bound.conflicts,
-            requests=bound.requests,
-            relations=bound.relations,
-            calendar=bound.calendar,
-        )
-        run_assign(draw, people, allow_partial=True)
+        run_assign(draw, AssignmentFiles(population=population, **dataclasses.asdict(bound)), allow_partial=True)
         say(_("{batch}: results and the result notice").format(batch=batch.id))
         results = _results(draw, folder / "results.xlsx", seed + index)
         run_notices(draw, folder / "notices", results=results, calendar_overrides=paths["calendar"])
