@@ -188,6 +188,7 @@ if TYPE_CHECKING:
         ImportStep,
         LedgerAddStep,
         NoticesStep,
+        ProgressListener,
         ProveStep,
         PublishStep,
         ReportStep,
@@ -297,7 +298,7 @@ _MODULES = {
         "run_ledger_add run_ledger_export run_ledger_verify run_notices run_page run_prove run_publish run_report "
         "run_verify run_verify_proof run_year_demo run_year_status write_example_city write_example_year "
         "write_ledger_view year_files ImportStep run_import run_officer_proof run_verify_officer_proof "
-        "AmendStep read_amendments run_amend CapacityStep run_capacity"
+        "AmendStep read_amendments run_amend CapacityStep run_capacity ProgressListener progress_to"
     ),
     ".year": "YearBatch YearCaps YearPlan batch_counts batch_plan key_ranking load_year parse_year",
     ".yearstatus": "year_status",
@@ -383,6 +384,7 @@ __all__ = [
     "PopulationRecord",
     "PreparedBatch",
     "Problem",
+    "ProgressListener",
     "Proof",
     "ProofError",
     "ProofTask",
@@ -485,6 +487,7 @@ __all__ = [
     "population_root",
     "population_root_parquet",
     "prepare_batch",
+    "progress_to",
     "publicity_export",
     "published_entries",
     "read_allow_list",

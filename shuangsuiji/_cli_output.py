@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._i18n import N_, _, language
-from ._progress import listening
+from ._progress import progress_to
 
 __all__ = ["Run", "check_fields", "dumps", "failed", "record", "records", "running", "terminal_table", "warned"]
 
@@ -232,7 +232,7 @@ def running(command: str, *, quiet: bool = False, as_json: bool = False) -> Iter
     shown: Any = io.StringIO() if run.quiet else _WipesBar(sys.stdout, bar) if bar is not None else None
     hidden = contextlib.redirect_stdout(shown) if shown is not None else contextlib.nullcontext()
     try:
-        with hidden, listening(bar):
+        with hidden, progress_to(bar):
             yield run
     finally:
         if bar is not None:

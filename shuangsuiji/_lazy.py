@@ -23,7 +23,7 @@ __all__ = ["EXTRAS", "Missing", "attach", "extra"]
 EXTRAS: Mapping[str, tuple[str, ...]] = {
     "assign": ("ortools", "scipy"),
     "dask": ("dask", "distributed"),
-    "report": ("matplotlib", "rich"),
+    "report": ("matplotlib",),
 }
 _WHAT = {"assign": N_("staffing visits"), "dask": N_("the Dask engine"), "report": N_("the report and the demo")}
 

@@ -1,9 +1,12 @@
-"""How far a slow step has gone, told to whoever listens (private).
+"""How far a slow step has gone, told to whoever listens.
+
+Public as :class:`shuangsuiji.workflow.ProgressListener` and :func:`shuangsuiji.workflow.progress_to`
+(a notebook's own progress bar, a service's status page).
 
 The workflow and the steps under it (reading the inputs, drawing each task, solving each
 group, each check of a verification, each figure of the report) call :func:`stage` when a
 part begins and :func:`advance` as it goes. Nobody listens unless a caller installs a
-:class:`Listener` with :func:`listening` (the command line does, to draw a progress bar on
+:class:`ProgressListener` with :func:`progress_to` (the command line does, to draw a progress bar on
 a terminal): without one both are no-ops, so a library call prints nothing.
 
 The listener lives in a :class:`contextvars.ContextVar`, so a listener installed in one
@@ -18,7 +21,7 @@ Examples
 ...         seen.append((text, total))
 ...     def advance(self, steps):
 ...         seen.append(steps)
->>> with listening(Notes()):
+>>> with progress_to(Notes()):
 ...     for task in tracked(["A", "B"], "drawing"):
 ...         pass
 >>> seen
@@ -33,12 +36,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, TypeVar
 
-__all__ = ["Listener", "advance", "listening", "stage", "tracked"]
+__all__ = ["ProgressListener", "advance", "progress_to", "stage", "tracked"]
 
 _T = TypeVar("_T")
 
 
-class Listener(Protocol):
+class ProgressListener(Protocol):
     """What hears the progress: a part begins (with its size, if known) and moves on."""
 
     def stage(self, text: str, total: int | None) -> None:
@@ -48,7 +51,7 @@ class Listener(Protocol):
         """``steps`` more steps of the current part are done."""
 
 
-_LISTENER: ContextVar[Listener | None] = ContextVar("shuangsuiji_progress", default=None)
+_LISTENER: ContextVar[ProgressListener | None] = ContextVar("shuangsuiji_progress", default=None)
 
 
 def stage(text: str, total: int | None = None) -> None:
@@ -74,7 +77,7 @@ def tracked(items: Iterable[_T], text: str) -> Iterator[_T]:
 
 
 @contextmanager
-def listening(listener: Listener | None) -> Iterator[None]:
+def progress_to(listener: ProgressListener | None) -> Iterator[None]:
     """Tell ``listener`` of the progress made inside the block (``None``: tell nobody)."""
     token = _LISTENER.set(listener)
     try:

@@ -218,6 +218,8 @@ PUBLIC: dict[str, set[str]] = {
         "write_report",
     },
     "workflow": {
+        "ProgressListener",
+        "progress_to",
         "AmendStep",
         "AssignStep",
         "AssignmentFiles",

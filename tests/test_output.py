@@ -17,11 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from shuangsuiji._progress import listening
 from shuangsuiji.cli import main
 from shuangsuiji.inputs import DrawFiles
 from shuangsuiji.manifest import Manifest
-from shuangsuiji.workflow import AssignmentFiles, run_assign, run_draw, run_import, run_report, run_verify
+from shuangsuiji.workflow import AssignmentFiles, progress_to, run_assign, run_draw, run_import, run_report, run_verify
 
 from .conftest import example_inputs, publish_staffed
 
@@ -63,7 +62,7 @@ def staffed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _heard(call: object) -> Notes:
     notes = Notes()
-    with listening(notes):
+    with progress_to(notes):
         assert callable(call)
         call()
     return notes

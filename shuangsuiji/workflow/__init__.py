@@ -28,6 +28,9 @@ small result object:
 :func:`run_demo`        all of it on a synthetic city
 :func:`run_year_demo`   a whole year of it, batch by batch, with the ledger
 ======================  ====================================================================
+
+``with progress_to(listener):`` tells a :class:`ProgressListener` how far the slow steps inside
+the block have gone (the command line draws its progress bar so).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
     from ._import import ImportStep, run_import
     from ._ledger import LedgerAddStep, run_ledger_add, run_ledger_export, run_ledger_verify
     from ._officer import run_officer_proof, run_verify_officer_proof
+    from ._progress import ProgressListener, progress_to
     from ._publish import PublishStep, run_publish
     from ._publishing import NoticesStep, ReportStep, inspector_names, run_notices, run_page, run_report
     from ._staffing import AssignmentFiles, AssignStep, run_assign
@@ -63,6 +67,7 @@ _EXPORTS = {
     "LedgerAddStep": "._ledger",
     "NoticesStep": "._publishing",
     "ProveStep": "._checking",
+    "ProgressListener": "._progress",
     "PublishStep": "._publish",
     "ReportStep": "._publishing",
     "Reveal": "._draws",
@@ -70,6 +75,7 @@ _EXPORTS = {
     "YearStatusStep": "._year",
     "demo_summary": ".demo",
     "inspector_names": "._publishing",
+    "progress_to": "._progress",
     "read_amendments": "._amend",
     "run_amend": "._amend",
     "run_assign": "._staffing",
@@ -108,6 +114,7 @@ __all__ = [
     "ImportStep",
     "LedgerAddStep",
     "NoticesStep",
+    "ProgressListener",
     "ProveStep",
     "PublishStep",
     "ReportStep",
@@ -116,6 +123,7 @@ __all__ = [
     "YearStatusStep",
     "demo_summary",
     "inspector_names",
+    "progress_to",
     "read_amendments",
     "run_amend",
     "run_assign",
