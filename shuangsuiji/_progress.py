@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, TypeVar
 
-__all__ = ["ProgressListener", "advance", "progress_to", "stage", "tracked"]
+__all__ = ["ProgressListener", "advance", "heard", "progress_to", "stage", "tracked"]
 
 _T = TypeVar("_T")
 
@@ -52,6 +52,11 @@ class ProgressListener(Protocol):
 
 
 _LISTENER: ContextVar[ProgressListener | None] = ContextVar("shuangsuiji_progress", default=None)
+
+
+def heard() -> bool:
+    """Whether anyone listens (to skip making a stage's text for nobody)."""
+    return _LISTENER.get() is not None
 
 
 def stage(text: str, total: int | None = None) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ._i18n import _, shown
-from ._progress import stage
+from ._progress import heard, stage
 
 __all__ = ["Check", "Recorder", "Verification"]
 
@@ -120,7 +120,8 @@ class Recorder:
 
     def _record(self, check: Check) -> None:
         self.checks.append(check)
-        stage(_("checked: {name}").format(name=shown(check.name)))
+        if heard():
+            stage(_("checked: {name}").format(name=shown(check.name)))
 
     def attempt(self, name: str, fn: Callable[[], _T]) -> _T | None:
         """Run ``fn``; any error (published files are untrusted input) becomes a failed check."""
