@@ -46,11 +46,14 @@ _EXPERT_CAPACITY = 40
 
 def _chances(population: pd.DataFrame, plan: Plan) -> dict[str, npt.NDArray[np.float64]]:
     """Each entity's chance of being drawn by each task (task id -> one value per population row)."""
-    result = draw(population, plan, _SIZING_SEED, workers=1)
+    result = draw(population, plan, _SIZING_SEED)  # on the available CPUs: the same draw whatever their number
     codes = population["uscc"].astype(str)
     out: dict[str, npt.NDArray[np.float64]] = {}
     for task in plan.tasks:
-        fate = result.outcomes(task.id).set_index("uscc")["outcome"].astype(str).reindex(codes).to_numpy()
+        fates = result.outcomes(task.id)  # in population order
+        fate = fates["outcome"].astype(str).to_numpy()
+        if not np.array_equal(fates["uscc"].astype(str).to_numpy(), codes.to_numpy()):
+            fate = fates.set_index("uscc")["outcome"].astype(str).reindex(codes).to_numpy()
         alloc = result.allocation[result.allocation["task_id"] == task.id]
         share = alloc["sample"] / alloc["population"].where(alloc["population"] > 0)
         rate = dict(zip(alloc["stratum"], share, strict=True))

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from shuangsuiji.assignment import verify as assignment_verify
 from shuangsuiji.assignment.amend import AssignedTables, apply_amendments, revert_amendments
 from shuangsuiji.assignment.inputs import AssignmentInputs
 from shuangsuiji.assignment.manifest import Amendment, AssignmentManifest
@@ -377,10 +378,10 @@ def test_without_a_solver_the_log_is_undone_and_the_certificate_checked(
     assert _amend(folder, "--recusal", f"{lead}:{uscc}") == 0
     assert _amend(folder, "--departure", "T0") == 0
 
-    def no_solver(self: AssignmentInputs, *, allow_partial: bool) -> None:
+    def no_solver(inputs: AssignmentInputs, *, allow_partial: bool, check: object = None) -> None:
         raise DependencyError("OR-Tools is not installed (blocked for this test).")
 
-    monkeypatch.setattr(AssignmentInputs, "solve", no_solver)
+    monkeypatch.setattr(assignment_verify, "solve_checking", no_solver)  # where verify solves
     result = verify_draw(folder)
     checks = {c.name: c for c in result.checks}
     assert checks["recomputed assignment"].skipped

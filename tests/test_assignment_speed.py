@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,14 +21,16 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from shuangsuiji._hashing import forked_map
-from shuangsuiji.assignment import encode, schedule, solve, verify_certificate
-from shuangsuiji.assignment.certificate import _residual, bellman_ford, potentials
+from shuangsuiji.assignment import encode, schedule, solve, verify as assignment_verify, verify_certificate
+from shuangsuiji.assignment.certificate import CertificateCheck, _residual, bellman_ford, potentials
 from shuangsuiji.assignment.encode import LOAD_STEP, assign_digests, build_group, network, random_costs
 from shuangsuiji.assignment.staffing import staff
 from shuangsuiji.conflicts import Conflicts
 from shuangsuiji.seed import Seed
+from shuangsuiji.verify import verify_draw
 
 from .assign_helpers import instance, roster
+from .conftest import publish_staffed
 
 SEED = "cd" * 32
 
@@ -49,6 +52,15 @@ def _plain_costs(tickets: list[bytes]) -> tuple[list[int], list[int], int]:
     return cost, lead, LOAD_STEP * m
 
 
+def _copied(source: bytes, target: bytes, data: Any) -> bytes:
+    """``target`` with a run of ``source``'s bytes: its prefix (equal cost values, maybe more), or bytes
+    3 onwards (equal lead values, the cost values apart)."""
+    start = data.draw(st.sampled_from([0, 3]))
+    cut = data.draw(st.sampled_from([3, 6, 8, 16, 31]))
+    end = max(cut, start + 3)
+    return target[:start] + source[start:end] + target[end:]
+
+
 @given(st.lists(st.binary(min_size=32, max_size=32), max_size=40), st.data())
 @settings(max_examples=100)
 def test_random_costs_are_the_definition(tickets: list[bytes], data: Any) -> None:
@@ -56,8 +68,7 @@ def test_random_costs_are_the_definition(tickets: list[bytes], data: Any) -> Non
     for i in range(1, len(tickets)):
         if data.draw(st.booleans()):
             j = data.draw(st.integers(0, i - 1))
-            cut = data.draw(st.sampled_from([3, 6, 8, 16, 31]))
-            tickets[i] = tickets[j][:cut] + tickets[i][cut:]
+            tickets[i] = _copied(tickets[j], tickets[i], data)
     expected = _plain_costs(tickets)
     rows = np.frombuffer(b"".join(tickets), dtype=np.uint8).reshape(-1, 32)
     for got in (random_costs(tickets), random_costs(rows)):
@@ -74,8 +85,7 @@ def test_random_costs_of_a_large_group_count_the_values_first(tickets: list[byte
     for i in range(1, len(tickets)):
         if data.draw(st.booleans()):
             j = data.draw(st.integers(0, i - 1))
-            cut = data.draw(st.sampled_from([3, 6, 8, 16, 31]))
-            tickets[i] = tickets[j][:cut] + tickets[i][cut:]
+            tickets[i] = _copied(tickets[j], tickets[i], data)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(encode, "COUNT_FROM", 0)
         got = random_costs(tickets)
@@ -197,6 +207,53 @@ def test_the_certificate_check_is_the_same_on_several_workers() -> None:
         assert one == verify_certificate(v.teams, r.officers, done.teams, certificate, workers=2, **args)
     assert verify_certificate(v.teams, r.officers, done.teams, done.certificate, workers=2, **args) == []
     assert verify_certificate(v.teams, r.officers, done.teams, worse, workers=2, **args)
+
+
+def test_the_certificate_checked_where_the_groups_are_solved_is_the_check_on_its_own() -> None:
+    """verify checks the certificate on the networks its recomputation builds: what the check alone finds."""
+    plan, v = instance(30, regions=("410302", "410303"))
+    r = roster([{"lead": "是", "capacity": 8, "region": ("410302", "410303")[i % 2]} for i in range(10)])
+    args: dict[str, Any] = dict(seed=SEED, conflicts=Conflicts(), policy=plan.assignment)
+    done = staff(v.teams, r.officers, **args)
+    worse = done.certificate.copy()
+    worse.loc[worse.index[worse["node"] == "officer"][0], "potential"] += 10**9  # the first group's
+    groups = {("region 410302", "市场监管局"), ("region 410303", "市场监管局")}
+    for certificate, broken in ((done.certificate, False), (worse, True)):
+        check = CertificateCheck(v.teams, done.teams, certificate, plan.assignment)
+        again = staff(v.teams, r.officers, check=check, workers=2, **args)
+        pd.testing.assert_frame_equal(again.teams, done.teams)  # the check changes nothing of the staffing
+        assert set(check.found) == groups  # every group checked where it was solved
+        alone = verify_certificate(v.teams, r.officers, done.teams, certificate, **args)
+        assert bool(alone) == broken and all(p.startswith("region 410302, ") for p in alone)
+        assert verify_certificate(v.teams, r.officers, done.teams, certificate, checked=check.found, **args) == alone
+        assert [p for g in sorted(check.found) for p in check.found[g]] == alone
+    # A group solved on other teams than the published ones staff is left to the check on its own.
+    first = done.teams["visit_id"].iloc[0]
+    check = CertificateCheck(v.teams, done.teams[done.teams["visit_id"] != first], done.certificate, plan.assignment)
+    staff(v.teams, r.officers, check=check, **args)
+    region = v.teams.loc[v.teams["visit_id"] == first, "region"].iloc[0]
+    assert set(check.found) == groups - {(f"region {region}", "市场监管局")}
+
+
+def test_verify_checks_every_groups_certificate_where_it_solves_the_group_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a published batch no group's network is built a second time for the certificate."""
+    draw = publish_staffed(tmp_path, entities=1500, seed=3, people=("conflicts", "requests"))
+    seen: list[dict[tuple[str, str], Any]] = []
+
+    def spy(*args: Any, checked: Any = None, **kwargs: Any) -> list[str]:
+        seen.append(dict(checked))
+        return verify_certificate(*args, checked=checked, **kwargs)
+
+    monkeypatch.setattr(assignment_verify, "verify_certificate", spy)
+    result = verify_draw(draw)
+    assert result.ok, str(result)
+    certificate = pd.read_csv(draw / "certificate.csv", dtype=str, encoding="utf-8-sig")
+    officers = certificate[certificate["node"] != "expert"]
+    groups = set(zip(officers["group"], officers["department"], strict=True))
+    assert len(groups) > 3
+    assert seen == [dict.fromkeys(groups, ())]  # every group checked, nothing found
 
 
 def test_an_augmenting_path_is_found_in_a_flow_short_of_the_maximum() -> None:

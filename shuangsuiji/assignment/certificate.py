@@ -12,7 +12,7 @@ no SciPy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +28,7 @@ from .encode import LOAD, PAIR_LEAD, TO_MEMBER, TO_PAIR, Group, Network, build_g
 
 __all__ = [
     "CERTIFICATE_COLUMNS",
+    "CertificateCheck",
     "bellman_ford",
     "certificate_rows",
     "extend_potentials",
@@ -354,6 +355,71 @@ def _check_group(
     return problems
 
 
+class _Published:
+    """A published assignment and certificate, read for the check: who holds which place, every
+    published potential, and each certified group's staffed teams in the order a group numbers them."""
+
+    def __init__(
+        self, teams: pd.DataFrame, assigned: pd.DataFrame, certificate: pd.DataFrame, policy: AssignmentPolicy
+    ) -> None:
+        columns = [assigned[c].tolist() for c in ("visit_id", "department", "inspector_id", "role")]
+        chosen = {(str(v), str(d), str(i)): str(role) for v, d, i, role in zip(*columns, strict=True)}
+        columns = [certificate[c].tolist() for c in ("group", "department", "node", "visit_id", "inspector_id")]
+        self.published = {
+            (str(g), str(d), str(n), str(v), str(i)): int(value)
+            for g, d, n, v, i, value in zip(*columns, certificate["potential"].tolist(), strict=True)
+        }
+        certified = {(g, d) for g, d, *_ in self.published}
+        by_region = policy.jurisdiction == "region"
+        # A group's last solve held exactly the teams that were then staffed (the visits that wait were set
+        # aside before it), and its random costs are ranks among those teams' pairs.
+        self.by_team = _by_team(chosen)
+        keys = zip(teams["visit_id"].tolist(), teams["department"].tolist(), strict=True)
+        teams = teams[[(v, d) in self.by_team for v, d in keys]]
+        self.groups: dict[tuple[str, str], tuple[str | None, pd.DataFrame]] = {}
+        for raw_key, group_teams in teams.groupby(["region", "department"] if by_region else ["department"], sort=True):
+            key = raw_key if isinstance(raw_key, tuple) else (raw_key,)
+            name = f"region {key[0]}" if by_region else "all regions"
+            if (name, str(key[-1])) in certified:
+                gt = group_teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
+                self.groups[name, str(key[-1])] = (str(key[0]) if by_region else None, gt)
+
+    def team_keys(self, group: tuple[str, str]) -> list[tuple[str, str]]:
+        """The staffed teams of a certified group, as its ``team_keys``."""
+        gt = self.groups[group][1]
+        return list(zip(gt["visit_id"].astype(str).tolist(), gt["department"].astype(str).tolist(), strict=True))
+
+
+class CertificateCheck:
+    """:func:`verify_certificate`'s check of each group, run where a recomputation solves the group.
+
+    A :class:`~shuangsuiji.assignment.results.GroupCheck`: a group solved on exactly the teams the
+    published assignment staffs in it has the network the check would build from the same inputs, so
+    the check runs on it there; the groups it found are in :attr:`found`, and
+    :func:`verify_certificate` (given ``checked=found``) builds only the others.
+    """
+
+    def __init__(
+        self, teams: pd.DataFrame, assigned: pd.DataFrame, certificate: pd.DataFrame, policy: AssignmentPolicy
+    ) -> None:
+        self._published = _Published(teams, assigned, certificate, policy)
+        self._keys = {group: self._published.team_keys(group) for group in self._published.groups}
+        self.found: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def check(self, g: Group) -> tuple[str, ...] | None:
+        """The problems of ``g``'s published flow and potentials; ``None`` when ``g`` is not the certified group."""
+        if self._keys.get((g.name, g.department)) != g.team_keys:
+            return None
+        return tuple(_check_group(g, self._published.by_team, self._published.published))
+
+    def collect(self, group: str, department: str, checked: tuple[str, ...] | None) -> None:
+        """Keep what the latest solve of a group found (forget it when the check did not apply)."""
+        if checked is None:
+            self.found.pop((group, department), None)
+        else:
+            self.found[group, department] = checked
+
+
 def verify_certificate(
     teams: pd.DataFrame,
     people: pd.DataFrame,
@@ -364,6 +430,7 @@ def verify_certificate(
     conflicts: Conflicts,
     policy: AssignmentPolicy,
     workers: int | None = None,
+    checked: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> list[str]:
     """Check, without a solver, that a published assignment is the optimum of its flow problem.
 
@@ -375,45 +442,30 @@ def verify_certificate(
     have no certificate and are skipped. Groups are checked in forked worker
     processes when there are several (``workers``, default: the available CPUs,
     at most 8); the problems come in group order whatever their number.
-    Returns the problems found.
+    ``checked`` holds the problems of groups already checked on the same
+    networks (:class:`CertificateCheck`, by ``(group, department)``): those are
+    not built again. Returns the problems found.
     """
     seed = Seed.of(seed)
-    columns = [assigned[c].tolist() for c in ("visit_id", "department", "inspector_id", "role")]
-    chosen = {(str(v), str(d), str(i)): str(role) for v, d, i, role in zip(*columns, strict=True)}
-    columns = [certificate[c].tolist() for c in ("group", "department", "node", "visit_id", "inspector_id")]
-    published = {
-        (str(g), str(d), str(n), str(v), str(i)): int(value)
-        for g, d, n, v, i, value in zip(*columns, certificate["potential"].tolist(), strict=True)
-    }
-    groups = {(g, d) for g, d, *_ in published}
-    by_region = policy.jurisdiction == "region"
-    # A group's last solve held exactly the teams that were then staffed (the visits that wait were set
-    # aside before it), and its random costs are ranks among those teams' pairs.
-    by_team = _by_team(chosen)
-    teams = teams[
-        [(v, d) in by_team for v, d in zip(teams["visit_id"].tolist(), teams["department"].tolist(), strict=True)]
-    ]
+    read = _Published(teams, assigned, certificate, policy)
+    done = dict(checked or {})
     todo: list[tuple[str, str, pd.DataFrame, pd.DataFrame]] = []
-    for raw_key, group_teams in teams.groupby(["region", "department"] if by_region else ["department"], sort=True):
-        key = raw_key if isinstance(raw_key, tuple) else (raw_key,)
-        department = str(key[-1])
-        name = f"region {key[0]}" if by_region else "all regions"
-        if (name, department) not in groups:
-            continue
-        mask = people["department"] == department
-        if by_region:
-            mask &= people["region"] == key[0]
-        gt = group_teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
-        todo.append((name, department, people[mask].sort_values("inspector_id"), gt))
+    for (name, department), (region, gt) in read.groups.items():
+        if (name, department) not in done:
+            mask = people["department"] == department
+            if region is not None:
+                mask &= people["region"] == region
+            todo.append((name, department, people[mask].sort_values("inspector_id"), gt))
 
     def check(item: tuple[str, str, pd.DataFrame, pd.DataFrame]) -> list[str]:
         name, department, officers, gt = item
         g, _people = build_group(
             name, department, officers, gt, seed=seed, conflicts=conflicts, policy=policy, lead_required=True
         )
-        return _check_group(g, by_team, published)
+        return _check_group(g, read.by_team, read.published)
 
     found = forked_map(
         check, todo, workers=default_workers() if workers is None else workers, size=lambda item: len(item[3])
     )
-    return [problem for problems in found for problem in problems]
+    done |= {(name, department): problems for (name, department, _o, _t), problems in zip(todo, found, strict=True)}
+    return [problem for group in read.groups for problem in done[group]]

@@ -81,8 +81,8 @@ def assign_digests(
     """The ``assign`` digests of a group's pairs, one row of 32 bytes each, in pair order.
 
     Row ``i`` is :meth:`Seed.assign_cost` of team ``pair_t[i]`` and officer ``pair_o[i]``; the message is
-    built once per run of pairs of one team (``seed ":assign:" visit_id "|" department "|"``, then the
-    officer's id), so each pair costs one SHA-256 call.
+    hashed once per run of pairs of one team (``seed ":assign:" visit_id "|" department "|"``), and that
+    hash's state copied and given each officer's id.
 
     Examples
     --------
@@ -104,8 +104,15 @@ def assign_digests(
     chunks = []
     for t, start, end in zip(run_teams, starts, ends, strict=True):
         visit, department = team_keys[t]
-        head = prefix + f"{visit}|{department}|".encode()
-        chunks.append(b"".join([sha(head + ids[o]).digest() for o in officers[start:end]]))
+        # The hash of the team's message head, taken once and copied per officer: the same digests, the
+        # head's SHA-256 blocks compressed once a team instead of once a pair.
+        fork = sha(prefix + f"{visit}|{department}|".encode()).copy
+        digests = []
+        for o in officers[start:end]:
+            h = fork()
+            h.update(ids[o])
+            digests.append(h.digest())
+        chunks.append(b"".join(digests))
     return np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(-1, 32)
 
 
@@ -113,12 +120,15 @@ def assign_digests(
 COUNT_FROM = 1 << 20
 
 
-def _tie_ranks(values: npt.NDArray[np.int64], rows: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.int64], int]:
+def _tie_ranks(
+    values: npt.NDArray[np.int64], keys: npt.NDArray[np.uint64], rows: npt.NDArray[np.uint8]
+) -> tuple[npt.NDArray[np.int64], int]:
     """For each pair, how many pairs with the same value have a smaller whole digest (unsigned bytes).
 
-    Also the largest number of pairs sharing one value. The pairs are sorted by value and then digest:
-    on one 64-bit key (the value, then digest bytes 0-4) when no two keys tie, else on every byte. In a
-    large group only the pairs whose value repeats are sorted (the others rank 0).
+    Also the largest number of pairs sharing one value. ``keys`` holds each pair's value in its top 24
+    bits and below it 40 more bits of its digest that order equal values as their whole digests do. The
+    pairs are sorted on these keys when no two of them tie, else by value and then every digest byte. In
+    a large group only the pairs whose value repeats are sorted (the others rank 0).
     """
     ranks = np.zeros(values.size, dtype=np.int64)
     if values.size == 0:
@@ -129,8 +139,7 @@ def _tie_ranks(values: npt.NDArray[np.int64], rows: npt.NDArray[np.uint8]) -> tu
         some = np.flatnonzero(counts[values] > 1)
         if some.size == 0:
             return ranks, 1
-    head = np.ascontiguousarray(rows[some, :8]).view(">u8").ravel().astype(np.uint64) >> np.uint64(24)
-    key = (values[some].astype(np.uint64) << np.uint64(40)) | head
+    key = keys[some]
     order = np.argsort(key)
     sorted_keys = key[order]
     if (sorted_keys[1:] == sorted_keys[:-1]).any():
@@ -166,10 +175,13 @@ def random_costs(
     """
     rows = tickets if isinstance(tickets, np.ndarray) else np.frombuffer(b"".join(tickets), dtype=np.uint8)
     rows = rows.reshape(-1, 32)
-    wide = rows[:, :6].astype(np.int64)
-    v = (wide[:, 0] << 16) | (wide[:, 1] << 8) | wide[:, 2]
-    w = (wide[:, 3] << 16) | (wide[:, 4] << 8) | wide[:, 5]
-    (r, m_v), (s, m_w) = _tie_ranks(v, rows), _tie_ranks(w, rows)
+    head = np.ascontiguousarray(rows[:, :8]).view(">u8").ravel().astype(np.uint64)  # bytes 0-7, big-endian
+    low = np.uint64(0xFFFFFF)
+    v_bits, w_bits = head >> np.uint64(40), (head >> np.uint64(16)) & low
+    v, w = v_bits.astype(np.int64), w_bits.astype(np.int64)
+    # Equal v: bytes 3-7 decide (the rest of ``head``); equal w: bytes 0-2, then 6-7.
+    w_keys = (w_bits << np.uint64(40)) | (v_bits << np.uint64(16)) | (head & np.uint64(0xFFFF))
+    (r, m_v), (s, m_w) = _tie_ranks(v, head, rows), _tie_ranks(w, w_keys, rows)
     m = max(m_v, m_w)
     if m == 1:
         return v, w, LOAD_STEP

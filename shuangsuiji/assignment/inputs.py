@@ -38,7 +38,7 @@ from ..roster import Roster, RosterError, check_roster
 from ..visits import Visits, make_visits
 from ..workdays import WorkCalendar, read_overrides
 from ..yearview import LedgerView, view_history
-from .results import AssignmentResult
+from .results import AssignmentResult, GroupCheck
 
 __all__ = ["ASSIGNMENT_ROLES", "AssignmentInputs", "assignment_roles", "load_assignment_inputs"]
 
@@ -61,18 +61,26 @@ class AssignmentInputs:
 
     def solve(self, *, allow_partial: bool) -> AssignmentResult:
         """Run the assignment on these inputs (needs OR-Tools: ``pip install 'shuangsuiji[assign]'``)."""
-        with extra("assign"):
-            from .orchestrate import assign  # noqa: PLC0415 - the solver loads only to solve
+        return solve_checking(self, allow_partial=allow_partial)
 
-        return assign(
-            self.visits,
-            self.roster,
-            self.policy,
-            self.seed,
-            conflicts=self.conflicts,
-            calendar=self.calendar,
-            allow_partial=allow_partial,
-        )
+
+def solve_checking(
+    inputs: AssignmentInputs, *, allow_partial: bool, check: GroupCheck | None = None
+) -> AssignmentResult:
+    """:meth:`AssignmentInputs.solve`, running ``check`` on each officers' group network where it is solved."""
+    with extra("assign"):
+        from .orchestrate import assign_checking  # noqa: PLC0415 - the solver loads only to solve
+
+    return assign_checking(
+        inputs.visits,
+        inputs.roster,
+        inputs.policy,
+        inputs.seed,
+        conflicts=inputs.conflicts,
+        calendar=inputs.calendar,
+        allow_partial=allow_partial,
+        check=check,
+    )
 
 
 def _conflicts(

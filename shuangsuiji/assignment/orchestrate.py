@@ -26,7 +26,7 @@ from ..roster import Roster
 from ..seed import Seed
 from ..visits import Visits, part_id
 from ..workdays import WorkCalendar, working_days
-from .results import AssignmentResult, GroupReport, GroupResult, Staffing
+from .results import AssignmentResult, GroupCheck, GroupReport, GroupResult, Staffing
 from .rules import check_assignment
 from .schedule import people_of, schedule_visits
 from .staffing import expert_staffing, staff
@@ -84,9 +84,19 @@ def _set_aside(
 
 
 def _settle(
-    visits: Visits, roster: Roster, policy: AssignmentPolicy, seed: Seed, *, conflicts: Conflicts, workers: int
+    visits: Visits,
+    roster: Roster,
+    policy: AssignmentPolicy,
+    seed: Seed,
+    *,
+    conflicts: Conflicts,
+    workers: int,
+    check: GroupCheck | None = None,
 ) -> _Settled:
-    """Solve, set aside what must wait, and solve again without it until nothing changes."""
+    """Solve, set aside what must wait, and solve again without it until nothing changes.
+
+    ``check`` runs on every officers' group where it is solved (:func:`staff`).
+    """
     waiting: dict[str, list[tuple[str, str]]] = {}
     apart: dict[tuple[str, str], str] = {}
     first_reports: list[GroupReport] | None = None
@@ -102,6 +112,7 @@ def _settle(
             policy=policy,
             cache=solved,
             workers=workers,
+            check=check,
         )
         experts = expert_staffing(
             visits.experts[~visits.experts["visit_id"].isin(waiting)],
@@ -285,11 +296,40 @@ def assign(
     InternalError
         If the result broke a rule (a bug).
     """
+    return assign_checking(
+        visits,
+        roster,
+        policy,
+        seed,
+        conflicts=conflicts,
+        calendar=calendar,
+        allow_partial=allow_partial,
+        workers=workers,
+    )
+
+
+def assign_checking(
+    visits: Visits,
+    roster: Roster,
+    policy: AssignmentPolicy,
+    seed: str | Seed,
+    *,
+    conflicts: Conflicts | None = None,
+    calendar: WorkCalendar | None = None,
+    allow_partial: bool = False,
+    workers: int | None = None,
+    check: GroupCheck | None = None,
+) -> AssignmentResult:
+    """:func:`assign`, running ``check`` on each officers' group network where it is solved.
+
+    ``verify`` checks a published certificate this way on the networks its recomputation built,
+    instead of building them twice; the result is :func:`assign`'s.
+    """
     seed = Seed.of(seed)
     conflicts = conflicts or Conflicts()
     workers = default_workers() if workers is None else max(1, workers)
     days = working_days(policy.window, calendar or WorkCalendar()) if policy.window is not None else None
-    settled = _settle(visits, roster, policy, seed, conflicts=conflicts, workers=workers)
+    settled = _settle(visits, roster, policy, seed, conflicts=conflicts, workers=workers, check=check)
     dates, undated = _dates(settled, visits, roster, policy, seed=seed, days=days)
     rows = _unstaffed(visits, settled.waiting, undated)
     rows += [(part_id(v, d), d, why) for (v, d), why in sorted(settled.apart.items())]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from .._i18n import _
 
-__all__ = ["AssignmentResult", "GroupReport", "GroupResult", "Staffing"]
+if TYPE_CHECKING:
+    from .encode import Group
+
+__all__ = ["AssignmentResult", "GroupCheck", "GroupReport", "GroupResult", "Staffing"]
 
 
 def _group_words(group: str) -> str:
@@ -66,6 +70,20 @@ class GroupReport:
         )
 
 
+class GroupCheck(Protocol):
+    """A check run on each group's network where the group was solved (verify's certificate check).
+
+    ``check`` runs in the worker that solved the group, on the group it solved (``None``: not checked);
+    ``collect`` in the calling process, on every group of every staffing, in group order.
+    """
+
+    def check(self, g: Group) -> tuple[str, ...] | None:
+        """The problems found on ``g`` (an empty tuple when none), or ``None`` when the check does not apply."""
+
+    def collect(self, group: str, department: str, checked: tuple[str, ...] | None) -> None:
+        """Take what ``check`` found on one group of the latest staffing."""
+
+
 @dataclass(frozen=True)
 class GroupResult:
     """One solved group: its places filled, its teams left unstaffed, its report and certificate rows."""
@@ -74,6 +92,8 @@ class GroupResult:
     unstaffed: list[tuple[str, str, str]]  # visit_id, department, reason
     report: GroupReport
     certificate: list[dict[str, object]]
+    #: What a :class:`GroupCheck` found on the group's network (``None``: not run).
+    checked: tuple[str, ...] | None = None
 
 
 @dataclass

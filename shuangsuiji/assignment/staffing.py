@@ -24,7 +24,7 @@ from ..roster import Roster
 from ..seed import Seed
 from .certificate import CERTIFICATE_COLUMNS
 from .encode import build_group
-from .results import GroupResult, Staffing
+from .results import GroupCheck, GroupResult, Staffing
 from .solve import staff_group
 
 __all__ = ["SharedInputs", "expert_staffing", "staff"]
@@ -45,6 +45,7 @@ class SharedInputs:
     department_of: str
     lead_required: bool
     by_region: bool
+    check: GroupCheck | None = None
 
     def solve(self, key: tuple[object, ...], teams: pd.DataFrame) -> GroupResult:
         """Solve the group of ``key`` (``(region, department)`` or ``(department,)``) on its teams."""
@@ -71,7 +72,8 @@ class SharedInputs:
             for i, is_lead in chosen
         ]
         missing = [(*g.team_keys[t], why) for t, why in sorted(unstaffed.items())]
-        return GroupResult(rows, missing, report, certificate)
+        checked = None if self.check is None else self.check.check(g)
+        return GroupResult(rows, missing, report, certificate, checked)
 
 
 def _solve_groups(
@@ -93,6 +95,7 @@ def staff(
     by_region: bool | None = None,
     cache: dict[tuple[object, ...], GroupResult] | None = None,
     workers: int = 1,
+    check: GroupCheck | None = None,
 ) -> Staffing:
     """Staff teams from people (officers by department, or experts by field).
 
@@ -115,9 +118,12 @@ def staff(
     workers : int
         Processes to solve groups on (forked; results are taken in group order, so the
         outcome never depends on the count).
+    check : GroupCheck, optional
+        Run on each group's network in the worker that solved it; what it found is collected
+        for every group, in group order. A cached group keeps what it found when it was solved.
     """
     by_region = policy.jurisdiction == "region" if by_region is None else by_region
-    shared = SharedInputs(people, Seed.of(seed), conflicts, policy, department_of, lead_required, by_region)
+    shared = SharedInputs(people, Seed.of(seed), conflicts, policy, department_of, lead_required, by_region, check)
     cache = {} if cache is None else cache
     groups: list[tuple[tuple[object, ...], tuple[object, ...], pd.DataFrame]] = []
     for raw_key, group_teams in teams.groupby(["region", "department"] if by_region else ["department"], sort=True):
@@ -132,6 +138,9 @@ def staff(
         cache[memo] = done
         advance()
     solved = [cache[memo] for memo, _, _ in groups]
+    if check is not None:
+        for done in solved:
+            check.collect(done.report.group, done.report.department, done.checked)
     frame = pd.DataFrame([row for done in solved for row in done.rows], columns=TEAM_COLUMNS)
     frame["_lead_first"] = frame["role"] != "lead"
     frame = frame.sort_values(["visit_id", "department", "_lead_first", "inspector_id"]).drop(columns="_lead_first")

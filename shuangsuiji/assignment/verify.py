@@ -44,8 +44,8 @@ from .amend import (
     revert_amendments,
     visit_places,
 )
-from .certificate import verify_certificate
-from .inputs import AssignmentInputs, load_assignment_inputs
+from .certificate import CertificateCheck, verify_certificate
+from .inputs import AssignmentInputs, load_assignment_inputs, solve_checking
 from .manifest import Amendment, AssignmentManifest, assignment_manifest, assignment_tables, visit_counts
 from .results import AssignmentResult
 from .rules import check_assignment
@@ -121,11 +121,14 @@ def verify_assignment(
     inputs = load_recorded_inputs(out, manifest, files, allow_list=allow_list)
     said = _("as the plan and the window say")
     rec.check(N_("assignment policy"), inputs.policy.to_dict() == manifest.policy, said)
-    _recompute(rec, out, inputs, manifest)
+    # Without amendments the certificate is checked where the recomputation builds each group's network
+    # (the same network, from the same inputs), and only the groups it did not build are built again.
+    certified = None if manifest.amendments else _certificate_check(out, inputs)
+    _recompute(rec, out, inputs, manifest, certified)
     original = None
     if manifest.amendments:
         original = rec.attempt(N_("assignment amendments replayed"), lambda: _replay(rec, out, inputs, manifest))
-    _independent(rec, out, inputs, manifest.amendments, original)
+    _independent(rec, out, inputs, manifest.amendments, original, checked={} if certified is None else certified.found)
 
 
 def load_recorded_inputs(
@@ -158,10 +161,40 @@ def _requests(amendments: Sequence[Amendment]) -> list[Amendment]:
     return [dataclasses.replace(a, sequence=0, changes=()) for a in amendments]
 
 
-def _recompute(rec: Recorder, out: Path, inputs: AssignmentInputs, manifest: AssignmentManifest) -> None:
-    """Solve the assignment again, apply its amendments again, and compare every table, byte for byte."""
+def _read_certificate(out: Path) -> pd.DataFrame:
+    return pd.read_csv(
+        out / "certificate.csv", dtype={"potential": "int64"}, keep_default_na=False, encoding="utf-8-sig"
+    ).astype({c: str for c in ("group", "department", "node", "visit_id", "inspector_id")})
+
+
+def _certificate_check(out: Path, inputs: AssignmentInputs) -> CertificateCheck | None:
+    """The certificate check to run inside the recomputation; ``None`` when the published tables do not read
+    (the check after the recomputation then says why)."""
     try:
-        result = inputs.solve(allow_partial=manifest.allow_partial)
+        teams, certificate = _read(out / "teams.csv"), _read_certificate(out)
+        return CertificateCheck(
+            inputs.visits.teams,
+            teams[teams["role"] != "expert"],
+            certificate[certificate["node"] != "expert"],
+            inputs.policy,
+        )
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _recompute(
+    rec: Recorder,
+    out: Path,
+    inputs: AssignmentInputs,
+    manifest: AssignmentManifest,
+    check: CertificateCheck | None = None,
+) -> None:
+    """Solve the assignment again, apply its amendments again, and compare every table, byte for byte.
+
+    ``check`` runs on each group's network as the solve builds it.
+    """
+    try:
+        result = solve_checking(inputs, allow_partial=manifest.allow_partial, check=check)
     except DependencyError as exc:
         said = _("{error} The rules and the optimality certificate are checked without it.").format(error=exc)
         rec.skip(N_("recomputed assignment"), said)
@@ -300,17 +333,18 @@ def _independent(
     inputs: AssignmentInputs,
     amendments: Sequence[Amendment],
     original: AssignedTables | None,
+    *,
+    checked: Mapping[tuple[str, str], Sequence[str]],
 ) -> None:
     """Independently of the solver: every rule on the published tables, and the optimality certificate.
 
     With amendments, the rules read the conflicts and the roster with the amendments' recusals and
-    leaves, and the certificate is checked on the ``original`` teams (the log undone).
+    leaves, and the certificate is checked on the ``original`` teams (the log undone). ``checked``: the
+    groups whose certificate was checked on the recomputation's networks, with the problems found.
     """
     visits = _read(out / "visits.csv")
     teams = _read(out / "teams.csv")
-    certificate = pd.read_csv(
-        out / "certificate.csv", dtype={"potential": "int64"}, keep_default_na=False, encoding="utf-8-sig"
-    ).astype({c: str for c in ("group", "department", "node", "visit_id", "inspector_id")})
+    certificate = _read_certificate(out)
     staffed = visits[visits["status"] != "unstaffed"]
     broken = rule_breaks(visits, teams, inputs, amendments)
     rec.check(
@@ -337,6 +371,7 @@ def _independent(
         seed=inputs.seed,
         conflicts=inputs.conflicts,
         policy=inputs.policy,
+        checked=checked,
     )
     groups = certificate[["group", "department"]].drop_duplicates()
     rec.check(
