@@ -8,17 +8,22 @@ every unstaffed place with its reason, every date, and to verify the certificate
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from shuangsuiji import StaffingFiles
+from shuangsuiji.assignment.manifest import AssignmentManifest
 from shuangsuiji.inputs import DrawFiles
+from shuangsuiji.io import write_csv
 from shuangsuiji.workflow import AssignmentFiles, Reveal, run_assign, run_commit, run_draw, write_example_city
 from shuangsuiji.workflow.demo import DEMO_BEACON, DEMO_BEACON_NAME, DEMO_SECRET
 
+from .assign_helpers import codes
 from .spec_assignment import SpecReport, read_published, rederive
 
 SEED = "5e" * 32
@@ -288,3 +293,66 @@ def test_pairs_that_must_not_meet_are_left_to_cpsat(small_city: tuple[Path, dict
     assert report.teams == read_published(copy / "teams.csv")[1]
     assert report.visit_table == read_published(copy / "visits.csv")[1]
     print(report.summary(), report.cpsat_groups)
+
+
+def _tied_officers(seed: str, visits: tuple[str, str], department: str) -> tuple[str, str]:
+    """Two officer ids whose cost difference between the two visits is the same (a birthday search)."""
+
+    def cost(visit: str, officer: str) -> int:
+        return int.from_bytes(hashlib.sha256(f"{seed}:assign:{visit}|{department}|{officer}".encode()).digest()[:3])
+
+    seen: dict[int, str] = {}
+    for n in range(1_000_000):
+        officer = f"410302-9{n:06d}"
+        d = cost(visits[0], officer) - cost(visits[1], officer)
+        if d in seen:
+            return seen[d], officer
+        seen[d] = officer
+    raise AssertionError("no two officers tie")  # pragma: no cover - the search ends after some 10,000
+
+
+def test_a_final_optimum_that_is_not_unique_is_settled_by_the_published_teams(tmp_path: Path) -> None:
+    """Two visits of two places; one lead of capacity 2 and two members of capacity 1 whose cost differences tie:
+    both ways of placing the members cost the same, the docs name no tie-break, and the checker takes the
+    published optimum (either of the two) once it has proved it optimal."""
+    uscc = codes(2)
+    population = tmp_path / "population.csv"
+    frame = {"uscc": uscc, "name": ["甲", "乙"], "region": "410302", "station": "S1", "credit_class": "B"}
+    write_csv(pd.DataFrame(frame), population)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        'id = "TIE"\n[assignment]\nteam_size = 2\n\n[[tasks]]\nid = "A"\ndepartment = "市场监管局"\n'
+        'items = ["公示"]\nratio = "1"\n',
+        encoding="utf-8",
+    )
+    first, second = _tied_officers(SEED, (f"V{uscc[0]}", f"V{uscc[1]}"), "市场监管局")
+    rows = [("410302-0000001", "是", "2"), (first, "否", "1"), (second, "否", "1")]
+    roster = tmp_path / "roster.csv"
+    write_csv(
+        pd.DataFrame(
+            [
+                {"inspector_id": i, "name": f"人{k}", "department": "市场监管局", "station": "S9", "region": "410302"}
+                | {"cert_no": f"C{k}", "certificates": "", "lead": lead, "capacity": cap, "unavailable": ""}
+                | {"active": "是", "kind": "officer"}
+                for k, (i, lead, cap) in enumerate(rows)
+            ]
+        ),
+        roster,
+    )
+    draw = tmp_path / "draw"
+    run_draw(DrawFiles(population=population, plan=plan), draw, seed=SEED)
+    run_assign(draw, AssignmentFiles(population=population, roster=roster))
+    roles = {"population": population, "roster": roster}
+    (group,) = AssignmentManifest.read(draw).groups
+    assert group.unique is False
+    report = rederive(draw, roles)
+    assert report.ok, report.problems
+    # The other optimum: the two members swapped, as another correct solver could have published it.
+    other = tmp_path / "other"
+    shutil.copytree(draw, other)
+    swap = {first: second, second: first}
+    _rewrite(other / "teams.csv", lambda header, rows: (header, [[*r[:2], swap.get(r[2], r[2]), r[3]] for r in rows]))
+    again = rederive(other, roles)
+    assert again.ok, again.problems
+    assert again.teams == read_published(other / "teams.csv")[1] != report.teams
+    assert sorted([*report.tie_groups, *again.tie_groups]) == ["region 410302/市场监管局"]
