@@ -103,6 +103,12 @@ def expert_wrong_field(t: pd.DataFrame) -> pd.DataFrame:
     return t.assign(department=t["department"].where(t.index != first(t, role="expert"), "特种设备"))
 
 
+def officer_as_expert(t: pd.DataFrame) -> pd.DataFrame:
+    # The expert's place is given to an officer of the same visit.
+    at, officer = first(t, role="expert"), t.loc[first(t, role="member"), "inspector_id"]
+    return t.assign(inspector_id=t["inspector_id"].where(t.index != at, officer))
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -111,6 +117,8 @@ def expert_wrong_field(t: pd.DataFrame) -> pd.DataFrame:
         (same_person_twice, "one person holds two places"),
         (uncertified_lead, "may not lead this team"),
         (expert_wrong_field, "expert places"),
+        (expert_wrong_field, "is not in the field 特种设备"),
+        (officer_as_expert, "is not an active expert"),
     ],
 )
 def test_team_rules(case: dict[str, Any], change: Callable[[pd.DataFrame], pd.DataFrame], message: str) -> None:

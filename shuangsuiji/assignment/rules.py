@@ -187,12 +187,12 @@ def check_leads(t: Tables) -> list[str]:
     leads = leads[~leads["lead"].astype(bool) | needs_certs]
     errors: list[str] = []
     columns = ["visit_id", "department", "inspector_id", "lead", "lead_certificates", "certificates"]
-    for rec in leads[columns].to_dict("records"):
-        certs = rec["lead_certificates"] if isinstance(rec["lead_certificates"], tuple) else ()
-        if not rec["lead"] or not set(certs) <= set(rec["certificates"]):
+    for visit, department, person, lead, needed, held in zip(*(leads[c].tolist() for c in columns), strict=True):
+        certs = needed if isinstance(needed, tuple) else ()
+        if not lead or not set(certs) <= set(held):
             errors.append(
                 _("visit {visit}, {department}: lead {person} may not lead this team").format(
-                    visit=rec["visit_id"], department=rec["department"], person=rec["inspector_id"]
+                    visit=visit, department=department, person=person
                 )
             )
     return errors
@@ -255,13 +255,14 @@ def check_expert_places(t: Tables) -> list[str]:
         text = _("expert places: {needed} needed, {filled} filled, not one for one")
         errors.append(text.format(needed=sum(wanted.values()), filled=sum(have.values())))
     joined = experts.merge(t.people, left_on="inspector_id", right_index=True, how="left", suffixes=("", "_p"))
-    for rec in joined.to_dict("records"):
-        if rec.get("kind") != "expert" or not rec.get("active"):
+    columns = ["visit_id", "inspector_id", "department", "kind", "active", "certificates"]
+    for visit, person, fld, kind, active, certificates in zip(*(joined[c].tolist() for c in columns), strict=True):
+        if kind != "expert" or not active:
             text = _("visit {visit}: {person} is not an active expert")
-            errors.append(text.format(visit=rec["visit_id"], person=rec["inspector_id"]))
-        elif rec["department"] not in rec["certificates"]:
+            errors.append(text.format(visit=visit, person=person))
+        elif fld not in certificates:
             text = _("visit {visit}: expert {person} is not in the field {field}")
-            errors.append(text.format(visit=rec["visit_id"], person=rec["inspector_id"], field=rec["department"]))
+            errors.append(text.format(visit=visit, person=person, field=fld))
     return errors
 
 
