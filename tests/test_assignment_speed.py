@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from shuangsuiji._hashing import forked_map
-from shuangsuiji.assignment import encode, schedule, solve, verify as assignment_verify, verify_certificate
+from shuangsuiji.assignment import certificate as certificate_module, encode, schedule, solve, verify_certificate
 from shuangsuiji.assignment.certificate import CertificateCheck, _residual, bellman_ford, potentials
 from shuangsuiji.assignment.encode import LOAD_STEP, assign_digests, build_group, network, random_costs
 from shuangsuiji.assignment.staffing import staff
@@ -225,14 +225,25 @@ def test_the_certificate_checked_where_the_groups_are_solved_is_the_check_on_its
         assert set(check.found) == groups  # every group checked where it was solved
         alone = verify_certificate(v.teams, r.officers, done.teams, certificate, **args)
         assert bool(alone) == broken and all(p.startswith("region 410302, ") for p in alone)
-        assert verify_certificate(v.teams, r.officers, done.teams, certificate, checked=check.found, **args) == alone
+        with pytest.MonkeyPatch.context() as mp:  # every group found: nothing is built again
+            mp.setattr(certificate_module, "build_group", _never)
+            assert check.problems(r.officers, seed=SEED, conflicts=Conflicts()) == alone
         assert [p for g in sorted(check.found) for p in check.found[g]] == alone
     # A group solved on other teams than the published ones staff is left to the check on its own.
     first = done.teams["visit_id"].iloc[0]
-    check = CertificateCheck(v.teams, done.teams[done.teams["visit_id"] != first], done.certificate, plan.assignment)
+    fewer = done.teams[done.teams["visit_id"] != first]
+    check = CertificateCheck(v.teams, fewer, done.certificate, plan.assignment)
     staff(v.teams, r.officers, check=check, **args)
     region = v.teams.loc[v.teams["visit_id"] == first, "region"].iloc[0]
     assert set(check.found) == groups - {(f"region {region}", "市场监管局")}
+    # That group is built for the check, which finds what the check alone finds on those tables.
+    alone = verify_certificate(v.teams, r.officers, fewer, done.certificate, **args)
+    assert alone and all(p.startswith(f"region {region}, ") for p in alone)
+    assert check.problems(r.officers, seed=SEED, conflicts=Conflicts()) == alone
+
+
+def _never(*_args: Any, **_kwargs: Any) -> Any:
+    raise AssertionError("a group was built again")
 
 
 def test_verify_checks_every_groups_certificate_where_it_solves_the_group_again(
@@ -241,12 +252,14 @@ def test_verify_checks_every_groups_certificate_where_it_solves_the_group_again(
     """On a published batch no group's network is built a second time for the certificate."""
     draw = publish_staffed(tmp_path, entities=1500, seed=3, people=("conflicts", "requests"))
     seen: list[dict[tuple[str, str], Any]] = []
+    problems = CertificateCheck.problems
 
-    def spy(*args: Any, checked: Any = None, **kwargs: Any) -> list[str]:
-        seen.append(dict(checked))
-        return verify_certificate(*args, checked=checked, **kwargs)
+    def spy(self: CertificateCheck, *args: Any, **kwargs: Any) -> list[str]:
+        seen.append(dict(self.found))
+        return problems(self, *args, **kwargs)
 
-    monkeypatch.setattr(assignment_verify, "verify_certificate", spy)
+    monkeypatch.setattr(CertificateCheck, "problems", spy)
+    monkeypatch.setattr(certificate_module, "build_group", _never)
     result = verify_draw(draw)
     assert result.ok, str(result)
     certificate = pd.read_csv(draw / "certificate.csv", dtype=str, encoding="utf-8-sig")

@@ -12,7 +12,7 @@ no SciPy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -355,9 +355,15 @@ def _check_group(
     return problems
 
 
-class _Published:
-    """A published assignment and certificate, read for the check: who holds which place, every
-    published potential, and each certified group's staffed teams in the order a group numbers them."""
+class CertificateCheck:
+    """:func:`verify_certificate` group by group, each group checked where it is built.
+
+    Reads the published assignment and certificate once: who holds which place, every published
+    potential, and each certified group's staffed teams in the order a group numbers them. As a
+    :class:`~shuangsuiji.assignment.results.GroupCheck` it checks a group solved elsewhere on exactly
+    the teams the published assignment staffs in it (that group has the network the check would
+    build from the same inputs); :meth:`problems` builds the groups not checked that way.
+    """
 
     def __init__(
         self, teams: pd.DataFrame, assigned: pd.DataFrame, certificate: pd.DataFrame, policy: AssignmentPolicy
@@ -365,52 +371,38 @@ class _Published:
         columns = [assigned[c].tolist() for c in ("visit_id", "department", "inspector_id", "role")]
         chosen = {(str(v), str(d), str(i)): str(role) for v, d, i, role in zip(*columns, strict=True)}
         columns = [certificate[c].tolist() for c in ("group", "department", "node", "visit_id", "inspector_id")]
-        self.published = {
+        self._published = {
             (str(g), str(d), str(n), str(v), str(i)): int(value)
             for g, d, n, v, i, value in zip(*columns, certificate["potential"].tolist(), strict=True)
         }
-        certified = {(g, d) for g, d, *_ in self.published}
+        certified = {(g, d) for g, d, *_ in self._published}
+        self._policy = policy
         by_region = policy.jurisdiction == "region"
         # A group's last solve held exactly the teams that were then staffed (the visits that wait were set
         # aside before it), and its random costs are ranks among those teams' pairs.
-        self.by_team = _by_team(chosen)
+        self._by_team = _by_team(chosen)
         keys = zip(teams["visit_id"].tolist(), teams["department"].tolist(), strict=True)
-        teams = teams[[(v, d) in self.by_team for v, d in keys]]
-        self.groups: dict[tuple[str, str], tuple[str | None, pd.DataFrame]] = {}
+        teams = teams[[(v, d) in self._by_team for v, d in keys]]
+        #: (group, department) -> (region or None, the group's staffed teams), in group order.
+        self._groups: dict[tuple[str, str], tuple[str | None, pd.DataFrame]] = {}
         for raw_key, group_teams in teams.groupby(["region", "department"] if by_region else ["department"], sort=True):
             key = raw_key if isinstance(raw_key, tuple) else (raw_key,)
             name = f"region {key[0]}" if by_region else "all regions"
             if (name, str(key[-1])) in certified:
                 gt = group_teams.sort_values(["visit_id", "department"]).reset_index(drop=True)
-                self.groups[name, str(key[-1])] = (str(key[0]) if by_region else None, gt)
-
-    def team_keys(self, group: tuple[str, str]) -> list[tuple[str, str]]:
-        """The staffed teams of a certified group, as its ``team_keys``."""
-        gt = self.groups[group][1]
-        return list(zip(gt["visit_id"].astype(str).tolist(), gt["department"].astype(str).tolist(), strict=True))
-
-
-class CertificateCheck:
-    """:func:`verify_certificate`'s check of each group, run where a recomputation solves the group.
-
-    A :class:`~shuangsuiji.assignment.results.GroupCheck`: a group solved on exactly the teams the
-    published assignment staffs in it has the network the check would build from the same inputs, so
-    the check runs on it there; the groups it found are in :attr:`found`, and
-    :func:`verify_certificate` (given ``checked=found``) builds only the others.
-    """
-
-    def __init__(
-        self, teams: pd.DataFrame, assigned: pd.DataFrame, certificate: pd.DataFrame, policy: AssignmentPolicy
-    ) -> None:
-        self._published = _Published(teams, assigned, certificate, policy)
-        self._keys = {group: self._published.team_keys(group) for group in self._published.groups}
+                self._groups[name, str(key[-1])] = (str(key[0]) if by_region else None, gt)
+        self._keys = {
+            group: list(zip(gt["visit_id"].astype(str).tolist(), gt["department"].astype(str).tolist(), strict=True))
+            for group, (_region, gt) in self._groups.items()
+        }
+        #: The problems of the groups checked where they were solved, by (group, department).
         self.found: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def check(self, g: Group) -> tuple[str, ...] | None:
         """The problems of ``g``'s published flow and potentials; ``None`` when ``g`` is not the certified group."""
         if self._keys.get((g.name, g.department)) != g.team_keys:
             return None
-        return tuple(_check_group(g, self._published.by_team, self._published.published))
+        return tuple(_check_group(g, self._by_team, self._published))
 
     def collect(self, group: str, department: str, checked: tuple[str, ...] | None) -> None:
         """Keep what the latest solve of a group found (forget it when the check did not apply)."""
@@ -418,6 +410,36 @@ class CertificateCheck:
             self.found.pop((group, department), None)
         else:
             self.found[group, department] = checked
+
+    def problems(
+        self, people: pd.DataFrame, *, seed: str | Seed, conflicts: Conflicts, workers: int | None = None
+    ) -> list[str]:
+        """Every certified group's problems in group order; the groups not in :attr:`found` built from ``people``.
+
+        The groups to build are checked in forked worker processes when there are several (``workers``,
+        default: the available CPUs, at most 8).
+        """
+        seed = Seed.of(seed)
+        todo: list[tuple[str, str, pd.DataFrame, pd.DataFrame]] = []
+        for (name, department), (region, gt) in self._groups.items():
+            if (name, department) not in self.found:
+                mask = people["department"] == department
+                if region is not None:
+                    mask &= people["region"] == region
+                todo.append((name, department, people[mask].sort_values("inspector_id"), gt))
+
+        def check(item: tuple[str, str, pd.DataFrame, pd.DataFrame]) -> list[str]:
+            name, department, officers, gt = item
+            g, _people = build_group(
+                name, department, officers, gt, seed=seed, conflicts=conflicts, policy=self._policy, lead_required=True
+            )
+            return _check_group(g, self._by_team, self._published)
+
+        built = forked_map(
+            check, todo, workers=default_workers() if workers is None else workers, size=lambda item: len(item[3])
+        )
+        done = dict(self.found) | {(n, d): tuple(found) for (n, d, _o, _t), found in zip(todo, built, strict=True)}
+        return [problem for group in self._groups for problem in done[group]]
 
 
 def verify_certificate(
@@ -430,7 +452,6 @@ def verify_certificate(
     conflicts: Conflicts,
     policy: AssignmentPolicy,
     workers: int | None = None,
-    checked: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> list[str]:
     """Check, without a solver, that a published assignment is the optimum of its flow problem.
 
@@ -442,30 +463,7 @@ def verify_certificate(
     have no certificate and are skipped. Groups are checked in forked worker
     processes when there are several (``workers``, default: the available CPUs,
     at most 8); the problems come in group order whatever their number.
-    ``checked`` holds the problems of groups already checked on the same
-    networks (:class:`CertificateCheck`, by ``(group, department)``): those are
-    not built again. Returns the problems found.
+    Returns the problems found (:class:`CertificateCheck` does the same group by group).
     """
-    seed = Seed.of(seed)
-    read = _Published(teams, assigned, certificate, policy)
-    done = dict(checked or {})
-    todo: list[tuple[str, str, pd.DataFrame, pd.DataFrame]] = []
-    for (name, department), (region, gt) in read.groups.items():
-        if (name, department) not in done:
-            mask = people["department"] == department
-            if region is not None:
-                mask &= people["region"] == region
-            todo.append((name, department, people[mask].sort_values("inspector_id"), gt))
-
-    def check(item: tuple[str, str, pd.DataFrame, pd.DataFrame]) -> list[str]:
-        name, department, officers, gt = item
-        g, _people = build_group(
-            name, department, officers, gt, seed=seed, conflicts=conflicts, policy=policy, lead_required=True
-        )
-        return _check_group(g, read.by_team, read.published)
-
-    found = forked_map(
-        check, todo, workers=default_workers() if workers is None else workers, size=lambda item: len(item[3])
-    )
-    done |= {(name, department): problems for (name, department, _o, _t), problems in zip(todo, found, strict=True)}
-    return [problem for group in read.groups for problem in done[group]]
+    check = CertificateCheck(teams, assigned, certificate, policy)
+    return check.problems(people, seed=seed, conflicts=conflicts, workers=workers)

@@ -44,7 +44,7 @@ from .amend import (
     revert_amendments,
     visit_places,
 )
-from .certificate import CertificateCheck, verify_certificate
+from .certificate import CertificateCheck
 from .inputs import AssignmentInputs, load_assignment_inputs, solve_checking
 from .manifest import Amendment, AssignmentManifest, assignment_manifest, assignment_tables, visit_counts
 from .results import AssignmentResult
@@ -128,7 +128,7 @@ def verify_assignment(
     original = None
     if manifest.amendments:
         original = rec.attempt(N_("assignment amendments replayed"), lambda: _replay(rec, out, inputs, manifest))
-    _independent(rec, out, inputs, manifest.amendments, original, checked={} if certified is None else certified.found)
+    _independent(rec, out, inputs, manifest.amendments, original, certified=certified)
 
 
 def load_recorded_inputs(
@@ -167,17 +167,17 @@ def _read_certificate(out: Path) -> pd.DataFrame:
     ).astype({c: str for c in ("group", "department", "node", "visit_id", "inspector_id")})
 
 
+def _officers_check(teams: pd.DataFrame, certificate: pd.DataFrame, inputs: AssignmentInputs) -> CertificateCheck:
+    """The certificate check of the officers' places (experts' groups have no flow certificate)."""
+    officers = teams[teams["role"] != "expert"]
+    return CertificateCheck(inputs.visits.teams, officers, certificate[certificate["node"] != "expert"], inputs.policy)
+
+
 def _certificate_check(out: Path, inputs: AssignmentInputs) -> CertificateCheck | None:
     """The certificate check to run inside the recomputation; ``None`` when the published tables do not read
     (the check after the recomputation then says why)."""
     try:
-        teams, certificate = _read(out / "teams.csv"), _read_certificate(out)
-        return CertificateCheck(
-            inputs.visits.teams,
-            teams[teams["role"] != "expert"],
-            certificate[certificate["node"] != "expert"],
-            inputs.policy,
-        )
+        return _officers_check(_read(out / "teams.csv"), _read_certificate(out), inputs)
     except (OSError, ValueError, KeyError):
         return None
 
@@ -334,13 +334,13 @@ def _independent(
     amendments: Sequence[Amendment],
     original: AssignedTables | None,
     *,
-    checked: Mapping[tuple[str, str], Sequence[str]],
+    certified: CertificateCheck | None,
 ) -> None:
     """Independently of the solver: every rule on the published tables, and the optimality certificate.
 
     With amendments, the rules read the conflicts and the roster with the amendments' recusals and
-    leaves, and the certificate is checked on the ``original`` teams (the log undone). ``checked``: the
-    groups whose certificate was checked on the recomputation's networks, with the problems found.
+    leaves, and the certificate is checked on the ``original`` teams (the log undone). ``certified``: the
+    check of the published tables that ran on the recomputation's networks (its other groups are built).
     """
     visits = _read(out / "visits.csv")
     teams = _read(out / "teams.csv")
@@ -362,17 +362,9 @@ def _independent(
         said = _("needs the original teams: the amendments' log fails")
         rec.check(N_("assignment optimality certificate"), False, said)
         return
-    placed = teams if original is None else original.teams
-    problems = verify_certificate(
-        inputs.visits.teams,
-        inputs.roster.officers,
-        placed[placed["role"] != "expert"],
-        certificate[certificate["node"] != "expert"],
-        seed=inputs.seed,
-        conflicts=inputs.conflicts,
-        policy=inputs.policy,
-        checked=checked,
-    )
+    if certified is None:
+        certified = _officers_check(teams if original is None else original.teams, certificate, inputs)
+    problems = certified.problems(inputs.roster.officers, seed=inputs.seed, conflicts=inputs.conflicts)
     groups = certificate[["group", "department"]].drop_duplicates()
     rec.check(
         N_("assignment optimality certificate"),
