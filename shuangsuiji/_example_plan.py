@@ -41,6 +41,7 @@ relation_hops = 2                 # recuse officers within two hops of the entit
 daily_cap = 4                     # visits per officer per day
 window = "{year}-03-01:{year}-03-31"
 joint_fallback = "lead-alone"     # 一次多查: the lead department goes even when a partner's team cannot
+candidates = 16                   # each team draws from the first 16 eligible officers (and leads) a seeded walk meets
 
 [multipliers.credit_class]        # A lighter ("无事不扰"), C and D heavier
 A = "0.5"

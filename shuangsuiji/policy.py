@@ -16,7 +16,7 @@ from ._i18n import _
 from .exceptions import PlanError
 from .validation import check_int, check_keys, check_mapping, check_text_list
 
-__all__ = ["JOINT_FALLBACKS", "MAX_TEAM_SIZE", "AssignmentPolicy", "parse_assignment", "parse_window"]
+__all__ = ["JOINT_FALLBACKS", "MAX_CANDIDATES", "MAX_TEAM_SIZE", "AssignmentPolicy", "parse_assignment", "parse_window"]
 
 _ASSIGNMENT_KEYS = (
     "team_size",
@@ -28,11 +28,14 @@ _ASSIGNMENT_KEYS = (
     "daily_cap",
     "window",
     "joint_fallback",
+    "candidates",
 )
 #: What a joint visit (一次多查) does when one department's team cannot be staffed.
 JOINT_FALLBACKS = ("whole", "lead-alone", "separate")
 #: The most officers one department may send to one visit.
 MAX_TEAM_SIZE = 20
+#: The most candidates per team a plan may ask for (``0``: every eligible officer).
+MAX_CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,12 @@ class AssignmentPolicy:
         (``whole``, the default); the lead department's team goes without it and the partner's part
         waits as a visit of its own (``lead-alone``; the visit waits whole only when the lead's own
         team cannot go); or each department's team goes or waits on its own (``separate``).
+    candidates : int
+        How many officers each team may draw from, met in a seeded walk round the group's officers
+        (``docs/assignment.md``, section 4): the first ``max(candidates, size)`` eligible ones and
+        the first ``candidates`` who may lead. ``0`` (the default): every eligible officer. A team
+        with no more eligible officers than that keeps them all, so in a small group it changes
+        nothing; in a large one it keeps the pairs, and so the time, in proportion to the teams.
     """
 
     team_size: int = 2
@@ -73,11 +82,14 @@ class AssignmentPolicy:
     daily_cap: int = 4
     window: tuple[dt.date, dt.date] | None = None
     joint_fallback: Literal["whole", "lead-alone", "separate"] = "whole"
+    candidates: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``[assignment]`` table, every default spelt out (``joint_fallback`` only when not ``whole``).
+        """The ``[assignment]`` table, every default spelt out (``joint_fallback`` only when not ``whole``,
+        ``candidates`` only when not ``0``).
 
-        A plan written before ``joint_fallback`` existed keeps its bytes, and so its commitment.
+        A plan written before ``joint_fallback`` and ``candidates`` existed keeps its bytes, and so its
+        commitment.
         """
         out: dict[str, Any] = {
             "team_size": self.team_size,
@@ -92,6 +104,8 @@ class AssignmentPolicy:
             out["window"] = f"{self.window[0].isoformat()}:{self.window[1].isoformat()}"
         if self.joint_fallback != "whole":
             out["joint_fallback"] = self.joint_fallback
+        if self.candidates:
+            out["candidates"] = self.candidates
         return out
 
 
@@ -155,4 +169,10 @@ def parse_assignment(raw: object) -> AssignmentPolicy:
             table.get("daily_cap", 4), _("The 'assignment.daily_cap' of the plan"), minimum=1, maximum=100
         ),
         window=parse_window(table["window"], _("The 'assignment.window' of the plan")) if "window" in table else None,
+        candidates=check_int(
+            table.get("candidates", 0),
+            _("The 'assignment.candidates' of the plan"),
+            minimum=0,
+            maximum=MAX_CANDIDATES,
+        ),
     )

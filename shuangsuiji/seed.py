@@ -23,6 +23,11 @@ ticket            ``seed ":" scope ":" uscc``; scope is the plan id, or  the who
 assign            ``seed ":assign:" visit_id "|" department "|"          bytes 0-2 (big-endian) are the cost of the
                   inspector_id``                                         officer -> team arc, bytes 3-5 of the lead
                                                                          arc (``docs/assignment.md``)
+circle            ``seed ":circle:" inspector_id``                       with ``candidates``, the digest orders a
+                                                                         group's people round a circle
+start             ``seed ":start:" visit_id "|" department``             bytes 0-7 (big-endian) modulo the group's
+                                                                         people: where a team's walk round the
+                                                                         circle starts (its candidates)
 drop              ``seed ":drop:" visit_id "|" department``              the hex digest orders equally filled teams
                                                                          when some must be dropped
 schedule          ``seed ":schedule:" visit_id``                         the digest orders visits for dating; bytes
@@ -134,6 +139,14 @@ class Seed:
     def assign_cost(self, visit: str, department: str, inspector: str) -> bytes:
         """The digest of scope ``assign`` for one (visit, department, officer) pair."""
         return hashlib.sha256(f"{self.hex}:assign:{visit}|{department}|{inspector}".encode()).digest()
+
+    def circle_ticket(self, inspector: str) -> bytes:
+        """The digest of scope ``circle`` for one officer or expert: their place round a group's circle."""
+        return hashlib.sha256(f"{self.hex}:circle:{inspector}".encode()).digest()
+
+    def start_ticket(self, visit: str, department: str) -> bytes:
+        """The digest of scope ``start`` for one team: where its walk round the circle starts."""
+        return hashlib.sha256(f"{self.hex}:start:{visit}|{department}".encode()).digest()
 
     def drop_ticket(self, visit: str, department: str) -> str:
         """The hex digest of scope ``drop`` for one team."""

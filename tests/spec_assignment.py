@@ -223,6 +223,8 @@ class SpecReport:
     stuck_visits: list[str] = field(default_factory=list)
     cpsat_moved_dates: int = 0  # visits the greedy pass dated, moved by CP-SAT to free a day for a stuck one
     cpsat_placed: int = 0  # stuck visits CP-SAT dated (the others stay undated)
+    eligible_pairs: int = 0  # summed over every solve of a group (section 2)
+    candidate_pairs: int = 0  # of those, the candidates' (section 4; all of them when candidates = 0)
     teams: list[list[str]] = field(default_factory=list)
     unstaffed: list[list[str]] = field(default_factory=list)
     visit_table: list[list[str]] = field(default_factory=list)
@@ -464,6 +466,36 @@ class _Checker:
         counts = f"{x} recused" + (f", {y} of the same station" if y else "")
         return f"{'; '.join(why)} among {len(group.people)} officers of {group.department} in {group.name} ({counts})"
 
+    def _candidates(
+        self,
+        teams: Sequence[Team],
+        people: Sequence[Person],
+        eligible: Sequence[Sequence[bool]],
+        may_lead: Sequence[Sequence[bool]],
+    ) -> tuple[list[list[bool]], list[list[bool]]]:
+        """Section 4: eligible[t][o] and may_lead[t][o] kept for each team's candidates only (all when K = 0)."""
+        k, n = self.policy.candidates, len(people)
+        if k == 0 or n == 0:
+            return [list(row) for row in eligible], [list(row) for row in may_lead]
+        circle = sorted(range(n), key=lambda o: _h(f"{self.seed}:circle:{people[o].id}"))
+        kept_e, kept_l = [], []
+        for t, team in enumerate(teams):
+            start = int.from_bytes(_h(f"{self.seed}:start:{team.visit_id}|{team.department}")[:8], "big") % n
+            members, leads = max(k, team.size), k
+            row_e, row_l = [False] * n, [False] * n
+            for j in range(n):  # once round the circle from the start
+                o = circle[(start + j) % n]
+                met = False
+                if eligible[t][o] and members > 0:
+                    members, met = members - 1, True
+                if may_lead[t][o] and leads > 0:
+                    leads, met = leads - 1, True
+                if met:
+                    row_e[o], row_l[o] = True, may_lead[t][o]
+            kept_e.append(row_e)
+            kept_l.append(row_l)
+        return kept_e, kept_l
+
     def _pairs(
         self, teams: Sequence[Team], people: Sequence[Person], eligible: Sequence[Sequence[bool]]
     ) -> tuple[list[tuple[int, int]], list[int], list[int], int]:
@@ -568,6 +600,9 @@ class _Checker:
             why = self._impossible_reason(group, team, status[t], may_lead[t])
             if why is not None:
                 impossible[t] = why
+        self.report.eligible_pairs += sum(map(sum, eligible))
+        eligible, may_lead = self._candidates(teams, people, eligible, may_lead)
+        self.report.candidate_pairs += sum(map(sum, eligible))
         pairs, costs, lead_costs, load_step = self._pairs(teams, people, eligible)
         # the capacity reason, in numbers of the whole group (all its teams of the round, impossible ones too)
         reason = self._capacity_reason(group, teams, capacity, may_lead, status)
@@ -950,6 +985,7 @@ class _Checker:
                 taken = sum(1 for r in self.published_teams if r[3] == "expert" and r[1] in before and r[2] == p.id)
                 capacity[i] = max(0, p.capacity - taken)
         eligible, may_lead, _ = self._eligibility(group, teams)
+        eligible, may_lead = self._candidates(teams, group.people, eligible, may_lead)
         pairs, costs, lead_costs, load_step = self._pairs(teams, group.people, eligible)
         active = [True] * len(teams)
         net = self._network(

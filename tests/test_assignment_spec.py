@@ -356,3 +356,15 @@ def test_a_final_optimum_that_is_not_unique_is_settled_by_the_published_teams(tm
     assert again.ok, again.problems
     assert again.teams == read_published(other / "teams.csv")[1] != report.teams
     assert sorted([*report.tie_groups, *again.tie_groups]) == ["region 410302/市场监管局"]
+
+
+def test_few_candidates_per_team_are_rederived(tmp_path: Path) -> None:
+    """``candidates = 2``: nearly every team walks round its group and keeps a few of its eligible officers."""
+    draw, paths = _variant_city(tmp_path, plan_edit={"candidates = 16": "candidates = 2"})
+    _draw_and_assign(draw, paths)
+    report = rederive(draw, _assign_roles(paths))
+    _assert_rederived(report, draw)
+    # the walk binds: the pairs are fewer than the eligible ones, and the visits still go
+    assert 0 < report.candidate_pairs < report.eligible_pairs
+    assert report.team_rows > 0
+    print(report.summary(), report.candidate_pairs, report.eligible_pairs)

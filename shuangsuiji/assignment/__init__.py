@@ -5,9 +5,10 @@ The modules follow the work (``docs/assignment.md``):
 - :mod:`.inputs` reads and checks every input (roster, conflicts, requests, relations, pairs,
   history, calendar) once, for ``assign`` and ``verify`` alike;
 - :mod:`.encode` turns one group (a department within a jurisdiction) into arrays and its
-  min-cost flow network; :mod:`.solve` solves it with OR-Tools and drops what cannot be
-  staffed whole; :mod:`.repair` re-staffs, by CP-SAT, teams that put two officers who must
-  not work together side by side; :mod:`.certificate` proves each flow optimal;
+  min-cost flow network, on each team's candidates (:mod:`.candidates`); :mod:`.solve` solves
+  it with OR-Tools and drops what cannot be staffed whole; :mod:`.repair` re-staffs, by
+  CP-SAT, teams that put two officers who must not work together side by side;
+  :mod:`.certificate` proves each flow optimal;
 - :mod:`.staffing` solves the groups (in forked workers) and :mod:`.orchestrate` runs the
   whole assignment; :mod:`.schedule` dates the visits;
 - :mod:`.rules` checks every rule on the published tables alone, sharing no code with the

@@ -2,8 +2,9 @@
 
 A group is one department within one jurisdiction (or the experts of one
 field). Its officers are numbered ``0..O-1`` and its teams ``0..T-1``; each
-eligible (officer, team) pair carries a random cost from the seed (scope
-``assign``, :class:`~shuangsuiji.seed.Seed`). The min-cost flow network
+eligible (officer, team) pair that is a candidate (all of them unless the plan
+sets ``candidates``: :mod:`.candidates`) carries a random cost from the seed
+(scope ``assign``, :class:`~shuangsuiji.seed.Seed`). The min-cost flow network
 (``docs/assignment.md``) is, in node order:
 
 ``source (0), sink (1), officer 0..O-1``, then per active team its ``lead``
@@ -13,7 +14,7 @@ Arcs, each a kind (:data:`LOAD`, :data:`TO_MEMBER`, :data:`TO_PAIR`,
 :data:`PAIR_LEAD`, :data:`PAIR_MEMBER`, :data:`TO_SINK`):
 
 ``source -> officer``
-    ``min(capacity, eligible teams)`` unit arcs, the ``k``-th (``k`` from 1)
+    ``min(capacity, teams it is a candidate for)`` unit arcs, the ``k``-th (``k`` from 1)
     costing ``LOAD_STEP * k``, convex in the officer's load;
 ``officer -> member slot``
     for a pair that may not lead, at the pair's cost;
@@ -39,6 +40,7 @@ import pandas as pd
 from ..conflicts import Conflicts
 from ..plan import AssignmentPolicy
 from ..seed import Seed
+from .candidates import candidate_mask
 
 __all__ = [
     "LOAD",
@@ -322,8 +324,12 @@ def build_group(
         masks=(eligible, can_lead, recused, same_station),
         lead_required=lead_required,
     )
-    rows_t, rows_o = np.nonzero(eligible.T)  # team-major order, as the pairs were always listed
     keys = [(str(v), str(d)) for v, d in zip(teams["visit_id"].tolist(), teams["department"].tolist(), strict=True)]
+    size = teams["size"].to_numpy(dtype=np.int64)
+    chosen = candidate_mask(
+        seed, officer_ids, keys, size, eligible=eligible, may_lead=can_lead, count=policy.candidates
+    )
+    rows_t, rows_o = np.nonzero(chosen.T)  # team-major order, as the pairs were always listed
     cost, lead_cost, load_step = random_costs(assign_digests(seed, keys, officer_ids, rows_t, rows_o))
     group = Group(
         name=name,
@@ -331,7 +337,7 @@ def build_group(
         officer_ids=officer_ids,
         capacity=officers["capacity"].to_numpy(dtype=np.int64),
         team_keys=keys,
-        size=teams["size"].to_numpy(dtype=np.int64),
+        size=size,
         lead_needed=np.full(len(teams), lead_required),
         pair_o=np.asarray(rows_o, dtype=np.int64),
         pair_t=np.asarray(rows_t, dtype=np.int64),
@@ -418,7 +424,7 @@ def _slots(
 
 
 def _load_arcs(g: Group, use: npt.NDArray[np.bool_], arcs: _Arcs) -> None:
-    """As many unit arcs per officer as it can take (capacity, and no more than eligible teams), officer by officer."""
+    """As many unit arcs per officer as it can take (capacity, at most one per team it is a candidate for), in order."""
     n_o = len(g.officer_ids)
     units = np.minimum(g.capacity, np.bincount(g.pair_o[use], minlength=n_o)).clip(min=0)
     total = int(units.sum())

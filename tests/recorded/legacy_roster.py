@@ -26,10 +26,11 @@ __all__ = ["make_roster", "recorded_roster"]
 def recorded_roster() -> Iterator[None]:
     """Within it, the example city (``example``, the demo) gets the roster and the plan of the recording.
 
-    Issue 14 added ``joint_fallback = "lead-alone"`` to the example plan (an input); the recorded runs
-    keep the plan as it was, so the draws they pin do not move.
+    Issue 14 added ``joint_fallback = "lead-alone"`` and ``candidates = 16`` to the example plan (an
+    input); the recorded runs keep the plan as it was, so the draws they pin do not move.
     """
-    plan = "\n".join(line for line in example_plan_toml().split("\n") if not line.startswith("joint_fallback = "))
+    added = ("joint_fallback = ", "candidates = ")
+    plan = "\n".join(line for line in example_plan_toml().split("\n") if not line.startswith(added))
     with (
         mock.patch("shuangsuiji.workflow.demo.make_roster", make_roster),
         mock.patch("shuangsuiji.workflow.demo.example_plan_toml", lambda: plan),
