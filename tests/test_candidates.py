@@ -129,3 +129,15 @@ def test_a_bad_setting_is_refused(value: object, said: str) -> None:
     with pytest.raises(PlanError, match=r"assignment\.candidates") as raised:
         parse_assignment({"candidates": value})
     assert said in str(raised.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(instance=_instances(), seed=seeds, k=st.integers(1, 6), cells=st.integers(1, 20))
+def test_walking_a_few_teams_at_a_time_changes_nothing(instance: Instance, seed: str, k: int, cells: int) -> None:
+    """A city-wide group is walked a slice of teams at a time (to bound memory): the same candidates."""
+    people, teams, eligible, lead, size = instance
+    whole = _mask(seed, eligible, lead, size, k, people=people, teams=teams)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("shuangsuiji.assignment.candidates._CELLS", cells)
+        sliced = _mask(seed, eligible, lead, size, k, people=people, teams=teams)
+    assert (sliced == whole).all()

@@ -30,6 +30,9 @@ from ..seed import Seed
 
 __all__ = ["candidate_mask", "circle_order", "start_positions"]
 
+#: Person x team cells walked at a time (a few arrays of this many 8-byte numbers at once).
+_CELLS = 1 << 22
+
 
 def circle_order(seed: Seed, people: list[str]) -> npt.NDArray[np.int64]:
     """The people's indices in circle order: by their ``circle`` digests, as unsigned bytes.
@@ -82,12 +85,16 @@ def candidate_mask(
         return eligible  # every team keeps everyone eligible: no walk needed
     order = circle_order(seed, people)
     starts = start_positions(seed, team_keys, n_p)
-    # met[j, t]: the person team t meets j-th on its walk (positions start, start + 1, ... round the circle)
-    met = order[(starts[None, :] + np.arange(n_p, dtype=np.int64)[:, None]) % n_p]
-    columns = np.broadcast_to(np.arange(n_t, dtype=np.int64)[None, :], met.shape)
-    met_eligible, met_lead = eligible[met, columns], may_lead[met, columns]
-    keep = met_eligible & (np.cumsum(met_eligible, axis=0, dtype=np.int64) <= members[None, :])
-    keep |= met_lead & (np.cumsum(met_lead, axis=0, dtype=np.int64) <= count)
+    steps = np.arange(n_p, dtype=np.int64)[:, None]
     out = np.zeros_like(eligible)
-    out[met, columns] = keep
+    width = max(1, _CELLS // n_p)  # teams at a time, so that a city-wide group stays within memory
+    for first in range(0, n_t, width):
+        teams = np.arange(first, min(first + width, n_t), dtype=np.int64)
+        # met[j, i]: the person team teams[i] meets j-th on its walk (its start, start + 1, ... round the circle)
+        met = order[(starts[teams][None, :] + steps) % n_p]
+        columns = np.broadcast_to(teams[None, :], met.shape)
+        met_eligible, met_lead = eligible[met, columns], may_lead[met, columns]
+        keep = met_eligible & (np.cumsum(met_eligible, axis=0, dtype=np.int32) <= members[teams][None, :])
+        keep |= met_lead & (np.cumsum(met_lead, axis=0, dtype=np.int32) <= count)
+        out[met, columns] = keep
     return out
