@@ -66,7 +66,7 @@ def test_golden_vector() -> None:
     eligible[2, 0] = False
     lead = np.zeros((6, 2), dtype=bool)
     lead[[0, 3, 5], :] = True
-    # the circle and the starts, from hashlib alone
+    # the circle and the starts, worked out with sha256sum (module docstring)
     assert [PEOPLE[o] for o in circle_order(Seed.of(SEED), PEOPLE)] == ["A5", "A3", "A6", "A1", "A2", "A4"]
     assert start_positions(Seed.of(SEED), TEAMS, 6).tolist() == [5, 3]
     keep = _mask(SEED, eligible, lead, [2, 2], 2)

@@ -7,9 +7,10 @@ bytes), and each team walks round it once from its own start (bytes 0-7 of its `
 are the first ``max(K, size)`` eligible people it meets and the first ``K`` who may lead it; only
 those pairs get a random cost and an arc. A team with no more eligible people than that keeps them
 all, so ``K`` changes nothing in a small group, and with ``K = 0`` every eligible person is a
-candidate. Every person is met early by as many teams as any other (the starts are uniform), and
-nobody can choose where a team starts: the seed did not exist when the plan and the roster were
-committed.
+candidate. The starts spread evenly round the circle, and nobody can choose them: the seed did not
+exist when the plan and the roster were committed. For one seed the walk is not the same for
+everyone (a person just after people who cannot serve a team is met early by more teams); over
+seeds everyone has the same chance.
 
 Examples
 --------
@@ -78,9 +79,9 @@ def candidate_mask(
     who may lead it.
     """
     n_p, n_t = eligible.shape
-    members = np.maximum(np.asarray(size, dtype=np.int64), count)
     if count <= 0 or n_p == 0 or n_t == 0:
         return eligible
+    members = np.maximum(np.asarray(size, dtype=np.int64), count)
     if not ((eligible.sum(axis=0) > members).any() or (may_lead.sum(axis=0) > count).any()):
         return eligible  # every team keeps everyone eligible: no walk needed
     order = circle_order(seed, people)
